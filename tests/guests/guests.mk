@@ -1,0 +1,95 @@
+# tests/guests/guests.mk - the bundled test guests.
+#
+# Included by the top Makefile, run from the repository root:
+#     include tests/guests/guests.mk
+# Uses BUILD (default "build") and Q ("@", or empty with V=1). Outputs go to
+# $(BUILD)/guests/, objects to $(BUILD)/guests/obj/. `make guests` builds
+# everything listed in GUESTS_ALL; `make guests-clean` removes it.
+#
+# The guests are x86 whatever the VMM is built for, so they use their own
+# tool variables (the system gcc/binutils by default), never CC/CFLAGS:
+#     GUESTS_CC  GUESTS_LD  GUESTS_AR  GUESTS_OBJCOPY  GUESTS_HOSTCC
+
+BUILD ?= build
+
+ifeq ($(origin Q),undefined)
+  ifeq ($(V),1)
+    Q :=
+  else
+    Q := @
+  endif
+endif
+
+GUESTS_CC      ?= gcc
+GUESTS_LD      ?= ld
+GUESTS_AR      ?= ar
+GUESTS_OBJCOPY ?= objcopy
+GUESTS_HOSTCC  ?= cc
+
+G_SRC := tests/guests
+G_OUT := $(BUILD)/guests
+G_OBJ := $(G_OUT)/obj
+
+# kbuild-style "  CC      file" lines, silent when Q is empty (V=1).
+g_echo = $(if $(Q),@printf '  %-7s %s\n' '$(1)' '$(2)')
+
+G_CFLAGS_BASE := -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-nostdlib -O2 -Wall -Wextra -Werror -std=gnu11 \
+	-fno-asynchronous-unwind-tables -fcf-protection=none \
+	-fno-tree-loop-distribute-patterns -mgeneral-regs-only \
+	-I$(G_SRC)/lib -MMD -MP
+G_CFLAGS32 := -m32 $(G_CFLAGS_BASE)
+G_CFLAGS64 := -m64 -mno-red-zone -mcmodel=small $(G_CFLAGS_BASE)
+G_LDFLAGS  := -nostdlib --no-warn-rwx-segments --build-id=none
+G_HOSTCFLAGS := -O2 -Wall -Wextra -Werror -std=gnu11
+
+# ---------------------------------------------------------------- outputs
+G_ELF_NAMES := hello reboot pmu garbage
+G_ELFS := $(G_ELF_NAMES:%=$(G_OUT)/%.elf)
+
+GUESTS_ALL := $(G_ELFS)
+
+.PHONY: guests guests-clean
+guests: $(GUESTS_ALL)
+
+guests-clean:
+	$(Q)rm -rf $(G_OUT)
+
+# ---------------------------------------------------------------- runtime
+# lib sources that build for both the 32-bit guests and the 64-bit payload
+G_LIB_COMMON := serial print cmdline string power reset boot_counter
+# 32-bit only: multiboot start, exception handling
+G_LIB32_ONLY := start idt vectors
+
+G_ENTRY32 := $(G_OBJ)/32/lib/entry.o
+G_LIB32_OBJS := $(patsubst %,$(G_OBJ)/32/lib/%.o,$(G_LIB_COMMON) $(G_LIB32_ONLY))
+G_LIB32 := $(G_OBJ)/32/libguest.a
+
+G_GUEST32_OBJS := $(G_ELF_NAMES:%=$(G_OBJ)/32/%.o)
+
+G_C32_OBJS := $(filter-out $(G_OBJ)/32/lib/vectors.o $(G_ENTRY32),\
+	$(G_LIB32_OBJS) $(G_GUEST32_OBJS))
+G_S32_OBJS := $(G_OBJ)/32/lib/vectors.o $(G_ENTRY32)
+
+$(G_C32_OBJS): $(G_OBJ)/32/%.o: $(G_SRC)/%.c $(G_SRC)/guests.mk
+	$(call g_echo,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(GUESTS_CC) $(G_CFLAGS32) -c -o $@ $<
+
+$(G_S32_OBJS): $(G_OBJ)/32/%.o: $(G_SRC)/%.S $(G_SRC)/guests.mk
+	$(call g_echo,AS,$@)
+	@mkdir -p $(@D)
+	$(Q)$(GUESTS_CC) $(G_CFLAGS32) -c -o $@ $<
+
+$(G_LIB32): $(G_LIB32_OBJS)
+	$(call g_echo,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(GUESTS_AR) rcs $@ $^
+
+# ---------------------------------------------------------------- guests
+$(G_ELFS): $(G_OUT)/%.elf: $(G_OBJ)/32/%.o $(G_ENTRY32) $(G_LIB32) $(G_SRC)/link.ld
+	$(call g_echo,LD,$@)
+	$(Q)$(GUESTS_LD) -m elf_i386 $(G_LDFLAGS) -T $(G_SRC)/link.ld \
+		-o $@ $(G_ENTRY32) $< $(G_LIB32)
+
+-include $(G_C32_OBJS:.o=.d) $(G_S32_OBJS:.o=.d)
