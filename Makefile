@@ -1,0 +1,108 @@
+# kvmscope: `make` builds into build/, `make test` runs every test, `make demo`
+# runs the main job, `make bench` measures against the peers, `make asan` runs
+# the tests under ASan+UBSan. V=1 shows full commands.
+
+BUILD ?= build
+GEN := $(BUILD)/gen
+ARCH ?= $(shell uname -m)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CC ?= cc
+HOSTCC ?= cc
+SAN_FLAGS ?=
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	  -Wno-format-nonliteral -fno-strict-aliasing $(SAN_FLAGS)
+CPPFLAGS += -Ivmm -Iprobes -I$(GEN) -MMD -MP
+LDFLAGS += $(SAN_FLAGS)
+LDLIBS += -lpthread
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+# --- dependencies: installed by the project's own script, checked once ------
+DEPS_STAMP := $(BUILD)/.deps-ok
+$(DEPS_STAMP): scripts/install-deps.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/install-deps.sh --check 2>/dev/null || scripts/install-deps.sh
+	$(Q)touch $@
+
+# --- probes: one list, generated everywhere ---------------------------------
+PROBES := probes/vmm.probes
+GEN_PROBES := $(BUILD)/gen-probes
+
+$(GEN_PROBES): probes/gen-probes.c | $(DEPS_STAMP)
+	$(call msg,HOSTCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(GEN)/vmm-probes.h: $(PROBES) $(GEN_PROBES)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(GEN_PROBES) header $(PROBES) > $@
+$(GEN)/vmm-probes.c: $(PROBES) $(GEN_PROBES)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(GEN_PROBES) fire $(PROBES) > $@
+$(GEN)/probe-table.c: $(PROBES) $(GEN_PROBES)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(GEN_PROBES) table $(PROBES) > $@
+
+GENERATED_HEADERS := $(GEN)/vmm-probes.h
+
+# --- the VMM ----------------------------------------------------------------
+VMM_COMMON := $(wildcard vmm/*.c) $(wildcard vmm/hw/*.c)
+ifeq ($(ARCH),x86_64)
+VMM_ARCH := $(wildcard vmm/x86/*.c)
+else ifeq ($(ARCH),aarch64)
+VMM_ARCH := $(wildcard vmm/arm64/*.c)
+endif
+VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_COMMON) $(VMM_ARCH)) \
+	    $(BUILD)/obj/gen/vmm-probes.o $(BUILD)/obj/gen/probe-table.o
+VMM := $(BUILD)/kvmscope-vmm
+
+$(BUILD)/obj/%.o: %.c $(GENERATED_HEADERS) | $(DEPS_STAMP)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# generated code: an empty format is how a probe without arguments logs
+$(BUILD)/obj/gen/%.o: $(GEN)/%.c $(GENERATED_HEADERS) | $(DEPS_STAMP)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Ivmm $(CFLAGS) -Wno-format-zero-length -c -o $@ $<
+
+$(VMM): $(VMM_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- guests (freestanding payloads) -----------------------------------------
+-include tests/guests/guests.mk
+
+# --- tests ------------------------------------------------------------------
+-include tests/tests.mk
+
+.PHONY: all clean demo asan
+all: $(VMM) $(if $(GUESTS_ALL),guests)
+
+demo: all
+	$(Q)scripts/demo.sh
+
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan \
+		SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		CFLAGS="-O1 -g" test
+
+clean:
+	rm -rf $(BUILD) build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

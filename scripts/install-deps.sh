@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs every Debian package kvmscope's build, tests and benchmarks need.
+# Idempotent and quick when everything is present:
+#   scripts/install-deps.sh           install what is missing
+#   scripts/install-deps.sh --check   exit 1 if anything is missing, install nothing
+set -eu
+
+# build
+PKGS="build-essential pkg-config clang llvm libjansson-dev libcmocka-dev libfdt-dev
+device-tree-compiler libelf-dev libdw-dev libbpf-dev bpftool libtraceevent-dev
+libtracefs-dev systemtap-sdt-dev binutils"
+# cross build of the arm64 paths
+PKGS="$PKGS gcc-aarch64-linux-gnu"
+# tests and peers the benchmarks compare with
+PKGS="$PKGS valgrind socat qemu-system-x86 bpftrace trace-cmd qemu-guest-agent hyperfine
+libclang-rt-14-dev procps psmisc"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+if [ "${1:-}" = "--check" ]; then
+	echo "missing packages:$missing" >&2
+	exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: need root to install:$missing" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

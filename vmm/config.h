@@ -1,0 +1,76 @@
+/* The machine configuration the command line describes (vmm/options.c). */
+#ifndef VMM_CONFIG_H
+#define VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "system.h"
+
+#define VMM_MAX_VCPUS 8
+#define VMM_MAX_SERIALS 2
+#define VMM_VERSION "0.1.0"
+
+enum chardev_kind {
+	CHARDEV_NONE, /* "null"/"none": no backend */
+	CHARDEV_STDIO,
+	CHARDEV_FILE,
+	CHARDEV_UNIX_SERVER,
+	CHARDEV_UNIX_CLIENT,
+};
+
+struct chardev_config {
+	enum chardev_kind kind;
+	char path[108]; /* sun_path size */
+	bool wait;	/* unix server: wait for a client before starting */
+};
+
+enum pmu_setting { PMU_DEFAULT, PMU_ON, PMU_OFF };
+
+struct sev_config {
+	char id[64];
+	bool defined;
+	uint32_t policy;
+	uint32_t cbitpos;
+	uint32_t reduced_phys_bits;
+};
+
+struct vmm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *append;
+	uint64_t ram_size;
+	int smp;
+	int nr_serials;
+	struct chardev_config serial[VMM_MAX_SERIALS];
+	struct run_actions actions;
+	bool start_paused;		/* -S */
+	bool debug_exit;		/* -device isa-debug-exit */
+	uint16_t debug_exit_iobase;
+	uint16_t debug_exit_iosize;
+	const char *loader_file;	/* -device loader,file=,addr= (flat image) */
+	uint64_t loader_addr;
+	enum pmu_setting pmu;
+	struct sev_config sev;		/* -object sev-guest */
+	char cgs_id[64];		/* -machine confidential-guest-support= */
+	const char *name;
+	const char *pidfile;
+	const char *logfile;		/* -D */
+	bool msg_timestamp;		/* -msg timestamp=on */
+	bool list_trace_events;		/* -trace help */
+};
+
+/* What parsing asked for besides running a machine. */
+enum options_result {
+	OPTIONS_RUN,
+	OPTIONS_EXIT_OK,    /* --help, --version, -trace help: printed, exit 0 */
+	OPTIONS_ERROR,      /* message in err, exit 1 */
+};
+
+void config_defaults(struct vmm_config *cfg);
+enum options_result options_parse(int argc, char **argv, struct vmm_config *cfg, char *err,
+				  size_t errlen);
+/* A size with an optional K/M/G/T suffix; plain numbers are MiB, as in QEMU. */
+int parse_size_mib(const char *s, uint64_t *bytes);
+
+#endif
