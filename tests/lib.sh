@@ -1,0 +1,67 @@
+# Helpers for integration tests: TAP output, the VMM under a timeout, and
+# host-capability checks that SKIP with a reason.
+# shellcheck shell=bash
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+VMM=$BUILD/kvmscope-vmm
+GUESTS=$BUILD/guests
+T_N=0
+T_TMP=$(mktemp -d /tmp/kvmscope-test.XXXXXX)
+trap 'rm -rf "$T_TMP"' EXIT
+
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); echo "not ok $T_N - $*"; }
+skip() { T_N=$((T_N + 1)); echo "ok $T_N - # SKIP $*"; }
+diag() { sed 's/^/#   /'; }
+
+# check NAME COMMAND...: ok if the command succeeds, else not ok
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# need_kvm: returns 1 (and the caller should skip) when /dev/kvm is unusable
+have_kvm() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+
+# vmm NAME ARGS...: runs the VMM with a 60 s limit; stdout -> $T_TMP/NAME.out,
+# stderr -> $T_TMP/NAME.err, exit status -> $T_TMP/NAME.rc
+vmm() {
+	local name=$1
+	shift
+	timeout -s KILL 60 "$VMM" "$@" </dev/null >"$T_TMP/$name.out" 2>"$T_TMP/$name.err"
+	echo $? >"$T_TMP/$name.rc"
+}
+out() { cat "$T_TMP/$1.out"; }
+err() { cat "$T_TMP/$1.err"; }
+rc() { cat "$T_TMP/$1.rc"; }
+
+# runstates NAME: the run-state sequence from -trace runstate_set lines, e.g.
+# "prelaunch>running running>shutdown"
+runstates() {
+	sed -n 's/.*runstate_set current_run_state [0-9]* (\([a-z-]*\)) new_state [0-9]* (\([a-z-]*\)).*/\1>\2/p' \
+		"$T_TMP/$1.err" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# expect_eq NAME ACTUAL EXPECTED: ok/not ok with a diff-style note
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf 'expected: %s\nactual:   %s\n' "$3" "$2" | diag
+	fi
+}
+
+# expect_grep NAME FILE PATTERN (extended regex)
+expect_grep() {
+	if grep -Eq -- "$3" "$2"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "no line matching /$3/ in $(basename "$2"):" | diag
+		head -20 "$2" | diag
+	fi
+}

@@ -1,0 +1,10 @@
+# Tests: `make test` builds everything, then tests/run-tests.sh runs the unit
+# tests (cmocka, tests/unit/) and the integration tests (tests/integration/)
+# and prints "N passed, N failed, N skipped". T=PATTERN selects tests.
+
+UNIT_TESTS :=
+-include tests/unit/unit.mk
+
+.PHONY: test
+test: all $(UNIT_TESTS)
+	$(Q)tests/run-tests.sh $(BUILD) $(T)
