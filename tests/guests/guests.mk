@@ -47,7 +47,9 @@ G_HOSTCFLAGS := -O2 -Wall -Wextra -Werror -std=gnu11
 G_ELF_NAMES := hello reboot pmu garbage
 G_ELFS := $(G_ELF_NAMES:%=$(G_OUT)/%.elf)
 
-GUESTS_ALL := $(G_ELFS)
+G_FLAT16 := $(G_OUT)/flat16.bin
+
+GUESTS_ALL := $(G_ELFS) $(G_FLAT16)
 
 .PHONY: guests guests-clean
 guests: $(GUESTS_ALL)
@@ -92,4 +94,23 @@ $(G_ELFS): $(G_OUT)/%.elf: $(G_OBJ)/32/%.o $(G_ENTRY32) $(G_LIB32) $(G_SRC)/link
 	$(Q)$(GUESTS_LD) -m elf_i386 $(G_LDFLAGS) -T $(G_SRC)/link.ld \
 		-o $@ $(G_ENTRY32) $< $(G_LIB32)
 
--include $(G_C32_OBJS:.o=.d) $(G_S32_OBJS:.o=.d)
+# ---------------------------------------------------------------- real mode
+# 16-bit code assembled by the 32-bit toolchain (.code16 in the sources).
+G_RM_LIB := $(G_OBJ)/16/lib/rm_serial.o $(G_OBJ)/16/lib/rm_power.o
+G_S16_OBJS := $(G_RM_LIB) $(G_OBJ)/16/flat16.o
+
+$(G_S16_OBJS): $(G_OBJ)/16/%.o: $(G_SRC)/%.S $(G_SRC)/guests.mk
+	$(call g_echo,AS,$@)
+	@mkdir -p $(@D)
+	$(Q)$(GUESTS_CC) $(G_CFLAGS32) -c -o $@ $<
+
+$(G_OBJ)/16/flat16.elf: $(G_OBJ)/16/flat16.o $(G_RM_LIB) $(G_SRC)/link16.ld
+	$(call g_echo,LD,$@)
+	$(Q)$(GUESTS_LD) -m elf_i386 $(G_LDFLAGS) -T $(G_SRC)/link16.ld \
+		-o $@ $(G_OBJ)/16/flat16.o $(G_RM_LIB)
+
+$(G_FLAT16): $(G_OBJ)/16/flat16.elf
+	$(call g_echo,OBJCOPY,$@)
+	$(Q)$(GUESTS_OBJCOPY) -O binary $< $@
+
+-include $(G_C32_OBJS:.o=.d) $(G_S32_OBJS:.o=.d) $(G_S16_OBJS:.o=.d)
