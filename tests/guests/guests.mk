@@ -48,8 +48,9 @@ G_ELF_NAMES := hello reboot pmu garbage
 G_ELFS := $(G_ELF_NAMES:%=$(G_OUT)/%.elf)
 
 G_FLAT16 := $(G_OUT)/flat16.bin
+G_BZIMAGE := $(G_OUT)/linux64.bzImage
 
-GUESTS_ALL := $(G_ELFS) $(G_FLAT16)
+GUESTS_ALL := $(G_ELFS) $(G_FLAT16) $(G_BZIMAGE)
 
 .PHONY: guests guests-clean
 guests: $(GUESTS_ALL)
@@ -97,7 +98,7 @@ $(G_ELFS): $(G_OUT)/%.elf: $(G_OBJ)/32/%.o $(G_ENTRY32) $(G_LIB32) $(G_SRC)/link
 # ---------------------------------------------------------------- real mode
 # 16-bit code assembled by the 32-bit toolchain (.code16 in the sources).
 G_RM_LIB := $(G_OBJ)/16/lib/rm_serial.o $(G_OBJ)/16/lib/rm_power.o
-G_S16_OBJS := $(G_RM_LIB) $(G_OBJ)/16/flat16.o
+G_S16_OBJS := $(G_RM_LIB) $(G_OBJ)/16/flat16.o $(G_OBJ)/16/linux64/setup.o
 
 $(G_S16_OBJS): $(G_OBJ)/16/%.o: $(G_SRC)/%.S $(G_SRC)/guests.mk
 	$(call g_echo,AS,$@)
@@ -113,4 +114,54 @@ $(G_FLAT16): $(G_OBJ)/16/flat16.elf
 	$(call g_echo,OBJCOPY,$@)
 	$(Q)$(GUESTS_OBJCOPY) -O binary $< $@
 
+# ---------------------------------------------------------------- bzImage
+# linux64.bzImage = boot sector + header (mkbzimage) + setup code (16-bit,
+# linked at setup offset 0x280) + the 64-bit payload built from the lib
+# sources that are not 32-bit specific.
+G_LIB64_OBJS := $(patsubst %,$(G_OBJ)/64/lib/%.o,$(G_LIB_COMMON))
+G_LIB64 := $(G_OBJ)/64/libguest.a
+G_C64_OBJS := $(G_LIB64_OBJS) $(G_OBJ)/64/linux64/main.o
+G_S64_OBJS := $(G_OBJ)/64/linux64/head.o
+G_MKBZIMAGE := $(G_OBJ)/host/mkbzimage
+
+$(G_C64_OBJS): $(G_OBJ)/64/%.o: $(G_SRC)/%.c $(G_SRC)/guests.mk
+	$(call g_echo,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(GUESTS_CC) $(G_CFLAGS64) -c -o $@ $<
+
+$(G_S64_OBJS): $(G_OBJ)/64/%.o: $(G_SRC)/%.S $(G_SRC)/guests.mk
+	$(call g_echo,AS,$@)
+	@mkdir -p $(@D)
+	$(Q)$(GUESTS_CC) $(G_CFLAGS64) -c -o $@ $<
+
+$(G_LIB64): $(G_LIB64_OBJS)
+	$(call g_echo,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(GUESTS_AR) rcs $@ $^
+
+$(G_OBJ)/64/linux64.elf: $(G_S64_OBJS) $(G_OBJ)/64/linux64/main.o $(G_LIB64) \
+		$(G_SRC)/linux64/link64.ld
+	$(call g_echo,LD,$@)
+	$(Q)$(GUESTS_LD) -m elf_x86_64 $(G_LDFLAGS) -T $(G_SRC)/linux64/link64.ld \
+		-o $@ $(G_S64_OBJS) $(G_OBJ)/64/linux64/main.o $(G_LIB64)
+
+$(G_OBJ)/16/setup.elf: $(G_OBJ)/16/linux64/setup.o $(G_RM_LIB) $(G_SRC)/linux64/setup.ld
+	$(call g_echo,LD,$@)
+	$(Q)$(GUESTS_LD) -m elf_i386 $(G_LDFLAGS) -T $(G_SRC)/linux64/setup.ld \
+		-o $@ $(G_OBJ)/16/linux64/setup.o $(G_RM_LIB)
+
+$(G_OBJ)/16/setup.bin: $(G_OBJ)/16/setup.elf
+	$(call g_echo,OBJCOPY,$@)
+	$(Q)$(GUESTS_OBJCOPY) -O binary $< $@
+
+$(G_MKBZIMAGE): $(G_SRC)/mkbzimage.c $(G_SRC)/linux64/bootparam.h $(G_SRC)/guests.mk
+	$(call g_echo,HOSTCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(GUESTS_HOSTCC) $(G_HOSTCFLAGS) -I$(G_SRC) -o $@ $<
+
+$(G_BZIMAGE): $(G_MKBZIMAGE) $(G_OBJ)/16/setup.bin $(G_OBJ)/64/linux64.elf
+	$(call g_echo,MKBZ,$@)
+	$(Q)$(G_MKBZIMAGE) -s $(G_OBJ)/16/setup.bin -k $(G_OBJ)/64/linux64.elf -o $@
+
 -include $(G_C32_OBJS:.o=.d) $(G_S32_OBJS:.o=.d) $(G_S16_OBJS:.o=.d)
+-include $(G_C64_OBJS:.o=.d) $(G_S64_OBJS:.o=.d)
