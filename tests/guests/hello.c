@@ -3,7 +3,9 @@
  *
  *   wait=powerbutton  wait for PM1_STS.PWRBTN_STS, acknowledge it, power off
  *   wait=ignore       acknowledge power-button presses but never stop
- *   echo=1            echo COM1 input as "guest: got 'X'" until 'q'
+ *   echo=1            echo COM1 input as "guest: got 'X'" until a 'q' arrives
+ *                     (the 'q' itself is not echoed: "guest: echo done")
+ *   com2=1            also greet on COM2 (0x2f8)
  */
 #include "guest.h"
 
@@ -15,13 +17,13 @@ static void echo_loop(void)
 	int c;
 
 	con_puts("guest: echo until 'q'\n");
-	do {
-		c = con_getc();
+	while ((c = con_getc()) != 'q') {
 		if (c >= 0x20 && c < 0x7f)
 			con_printf("guest: got '%c'\n", c);
 		else
 			con_printf("guest: got '\\x%02x'\n", c);
-	} while (c != 'q');
+	}
+	con_puts("guest: echo done\n");
 }
 
 static void wait_power_button(void)
@@ -49,6 +51,12 @@ void guest_main(const char *cmdline)
 {
 	con_puts("guest: hello from kvmscope guest\n");
 	con_printf("guest: cmdline '%s'\n", cmdline);
+
+	if (cmdline_is(cmdline, "com2", "1")) {
+		uart_init(COM2_BASE);
+		uart_printf(COM2_BASE, "guest: hello from kvmscope guest on COM2\n");
+		con_puts("guest: greeted on COM2\n");
+	}
 
 	if (cmdline_is(cmdline, "echo", "1"))
 		echo_loop();
