@@ -102,7 +102,10 @@ int vformat(print_sink sink, void *ctx, const char *fmt, va_list ap)
 			s = is_long ? va_arg(ap, long) : va_arg(ap, int);
 			u = s < 0 ? -(unsigned long)s : (unsigned long)s;
 			n = utoa(u, 10, 0, end);
-			if (s < 0) {
+			if (s < 0 && pad == '0') {
+				emit(&st, '-');	/* sign before the zeros */
+				width = width > 0 ? width - 1 : 0;
+			} else if (s < 0) {
 				*(end - n - 1) = '-';
 				n++;
 			}
