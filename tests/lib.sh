@@ -65,3 +65,31 @@ expect_grep() {
 		head -20 "$2" | diag
 	fi
 }
+
+# vmm_bg NAME ARGS...: starts the VMM in the background (pid in VMM_PID),
+# with a watchdog that kills it after 60 s; vmm_wait NAME [SIGNAL] ends it.
+vmm_bg() {
+	local name=$1
+	shift
+	"$VMM" "$@" </dev/null >"$T_TMP/$name.out" 2>"$T_TMP/$name.err" &
+	VMM_PID=$!
+	( sleep 60; kill -KILL "$VMM_PID" 2>/dev/null ) &
+	WATCHDOG_PID=$!
+}
+vmm_wait() {
+	local name=$1 sig=${2:-}
+	[ -n "$sig" ] && kill -"$sig" "$VMM_PID" 2>/dev/null
+	wait "$VMM_PID"
+	echo $? >"$T_TMP/$name.rc"
+	kill "$WATCHDOG_PID" 2>/dev/null
+	wait "$WATCHDOG_PID" 2>/dev/null
+}
+# wait_for NAME REGEX [SECONDS]: until stderr of NAME matches (default 10 s)
+wait_for() {
+	local i
+	for i in $(seq $((${3:-10} * 10))); do
+		grep -Eq -- "$2" "$T_TMP/$1.err" && return 0
+		sleep 0.1
+	done
+	return 1
+}

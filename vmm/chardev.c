@@ -94,7 +94,7 @@ static int unix_socket(const char *path, bool server, char *err, size_t errlen)
 		goto fail;
 	if (server) {
 		unlink(path);
-		mode_t old = umask(0077); /* the socket is the guest's console */
+		mode_t old = umask(0177); /* 0600: the socket is the guest's console */
 		int r = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
 		umask(old);
 		if (r < 0 || listen(fd, 1) < 0)
