@@ -1,0 +1,44 @@
+#!/bin/bash
+# The main job, in small: a confidential (SEV-ES policy 0x5) guest reboots,
+# and the VMM decides what QEMU decides: "cpus are not resettable", shut down
+# with cause guest-reset. Shown with the VMM's own trace lines.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+VMM=$BUILD/kvmscope-vmm
+GUEST=$BUILD/guests/reboot.elf
+
+if [ ! -c /dev/kvm ]; then
+	echo "demo: /dev/kvm is not available on this host" >&2
+	exit 1
+fi
+
+run() {
+	echo "\$ kvmscope-vmm $*"
+	"$VMM" "$@" 2>&1 | sed 's/^/    /'
+	echo "    (exit status ${PIPESTATUS[0]})"
+	echo
+}
+
+echo "== 1. The same guest without a confidential policy: it reboots twice, then powers off"
+run -kernel "$GUEST" -append "count=2 method=cf9" -trace qemu_system_reset_request -trace runstate_set
+
+echo "== 2. With -object sev-guest,policy=0x5 (NODBG|ES): the first reboot ends the VM"
+echo "   (the policy drives the decision only: memory is not encrypted here)"
+run -kernel "$GUEST" -append "count=2 method=cf9" \
+	-object sev-guest,id=sev0,policy=0x5,cbitpos=51,reduced-phys-bits=1 \
+	-machine pc,confidential-guest-support=sev0 -msg timestamp=on \
+	-trace qemu_system_reset_request -trace runstate_set -trace qapi_event
+
+cat <<'EOT'
+== What happened
+The guest wrote 0x06 to the reset control register (0xCF9). The VMM turned
+that into qemu_system_reset_request(guest-reset). With an SEV-ES policy
+(bit 0x4) cpus_are_resettable() is false -- KVM cannot reset an encrypted
+vCPU's state -- so, exactly as QEMU 7.2-9.0 does, the request became a
+shutdown request: "cpus are not resettable, terminating", then the SHUTDOWN
+event {"guest": true, "reason": "guest-reset"} and running -> shutdown.
+Under libvirt (which runs QEMU with -no-shutdown) the VM then sits in
+"shutdown" until libvirt kills it: the "confidential VM powers off when the
+guest reboots" report.
+EOT
