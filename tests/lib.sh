@@ -9,7 +9,7 @@ VMM=$BUILD/kvmscope-vmm
 GUESTS=$BUILD/guests
 T_N=0
 T_TMP=$(mktemp -d /tmp/kvmscope-test.XXXXXX)
-trap 'rm -rf "$T_TMP"' EXIT
+trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$T_TMP"' EXIT
 
 ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 not_ok() { T_N=$((T_N + 1)); echo "not ok $T_N - $*"; }

@@ -170,8 +170,8 @@ int kvm_ioctl(const struct kvm_fd *h, unsigned long request, void *arg)
 			err = errno;
 	}
 	if (trace_kvm_ioctl_exit_enabled())
-		trace_kvm_ioctl_exit_fire(kvm_fd_kind_name(h->kind), h->cpu_index, (int)request,
-					  name, arg, ret, err, err ? errno_name(err) : "OK");
+		trace_kvm_ioctl_exit_fire(name, ret, err, kvm_fd_kind_name(h->kind), h->cpu_index,
+					  (int)request, arg, err ? errno_name(err) : "OK");
 	errno = err;
 	return ret;
 }
