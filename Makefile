@@ -91,6 +91,9 @@ $(VMM): $(VMM_OBJS)
 # --- tests ------------------------------------------------------------------
 -include tests/tests.mk
 
+# --- benchmarks (make bench): side by side with QEMU and a bare KVM program
+-include tests/bench/bench.mk
+
 .PHONY: all clean demo asan
 all: $(VMM) $(if $(GUESTS_ALL),guests)
 
