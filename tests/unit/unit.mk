@@ -1,0 +1,49 @@
+# tests/unit/unit.mk - cmocka unit tests, included by tests/tests.mk.
+#
+# Each test is one program, $(BUILD)/tests/unit/test-NAME, built from
+# tests/unit/test-NAME.c plus exactly the VMM objects it exercises (the hooks
+# a module calls into the rest of the VMM are faked in the test file itself).
+# `make test` builds them through UNIT_TESTS; `make asan` builds them again
+# under BUILD=build-asan with SAN_FLAGS in CFLAGS and LDFLAGS.
+
+UNIT_OUT := $(BUILD)/tests/unit
+UNIT_PROBES := gen/vmm-probes.o gen/probe-table.o
+
+# objects (relative to $(BUILD)/obj/) of each test
+UNIT_OBJS_runstate := vmm/runstate.o vmm/error.o vmm/trace.o $(UNIT_PROBES)
+UNIT_OBJS_requests := vmm/system.o vmm/runstate.o vmm/events.o vmm/trace.o vmm/error.o \
+		      $(UNIT_PROBES)
+UNIT_OBJS_options := vmm/options.o vmm/chardev.o vmm/confidential.o vmm/kvm.o \
+		     vmm/kvm-names.o vmm/system.o vmm/events.o vmm/runstate.o vmm/trace.o \
+		     vmm/error.o $(UNIT_PROBES)
+UNIT_OBJS_kvm-names := vmm/kvm.o vmm/kvm-names.o vmm/trace.o $(UNIT_PROBES)
+UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
+
+UNIT_NAMES := runstate requests options kvm-names trace
+
+# The test sources need these whatever CFLAGS says: `make asan` passes
+# CFLAGS="-O1 -g" on the command line, which replaces the top Makefile's
+# `CFLAGS += -std=gnu11 -D_GNU_SOURCE ... $(SAN_FLAGS)` entirely.
+UNIT_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	       -Wno-format-nonliteral $(SAN_FLAGS)
+
+# $(1) = NAME
+define UNIT_TEST_RULE
+UNIT_TESTS += $(UNIT_OUT)/test-$(1)
+$(UNIT_OUT)/test-$(1): tests/unit/test-$(1).c $(addprefix $(BUILD)/obj/,$(UNIT_OBJS_$(1))) \
+		$(GENERATED_HEADERS)
+	$$(call msg,CCLD,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $$(UNIT_CFLAGS) $$$$(pkg-config --cflags cmocka) \
+		$$(LDFLAGS) \
+		-o $$@ $$< $(addprefix $(BUILD)/obj/,$(UNIT_OBJS_$(1))) \
+		$$$$(pkg-config --libs cmocka) $$(LDLIBS)
+endef
+
+$(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_TEST_RULE,$(t))))
+
+.PHONY: unit-tests
+unit-tests: $(UNIT_TESTS)
+
+# header dependencies of the test programs (-MMD writes test-NAME.d)
+-include $(wildcard $(UNIT_OUT)/*.d)
