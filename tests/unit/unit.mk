@@ -4,7 +4,9 @@
 # tests/unit/test-NAME.c plus exactly the VMM objects it exercises (the hooks
 # a module calls into the rest of the VMM are faked in the test file itself).
 # `make test` builds them through UNIT_TESTS; `make asan` builds them again
-# under BUILD=build-asan with SAN_FLAGS in CFLAGS and LDFLAGS.
+# under BUILD=build-asan with SAN_FLAGS (see UNIT_CFLAGS below). `make
+# unit-tests` only builds them; run one with CMOCKA_MESSAGE_OUTPUT=TAP set, or
+# all with `make test T=test-`. tap-skip.h: see there.
 
 UNIT_OUT := $(BUILD)/tests/unit
 UNIT_PROBES := gen/vmm-probes.o gen/probe-table.o
