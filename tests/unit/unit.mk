@@ -4,7 +4,7 @@
 # tests/unit/test-NAME.c plus exactly the VMM objects it exercises (the hooks
 # a module calls into the rest of the VMM are faked in the test file itself).
 # `make test` builds them through UNIT_TESTS; `make asan` builds them again
-# under BUILD=build-asan with SAN_FLAGS (see UNIT_CFLAGS below). `make
+# under BUILD=build-asan with SAN_FLAGS in CFLAGS and LDFLAGS. `make
 # unit-tests` only builds them; run one with CMOCKA_MESSAGE_OUTPUT=TAP set, or
 # all with `make test T=test-`. tap-skip.h: see there.
 
@@ -23,12 +23,6 @@ UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
 
 UNIT_NAMES := runstate requests options kvm-names trace
 
-# The test sources need these whatever CFLAGS says: `make asan` passes
-# CFLAGS="-O1 -g" on the command line, which replaces the top Makefile's
-# `CFLAGS += -std=gnu11 -D_GNU_SOURCE ... $(SAN_FLAGS)` entirely.
-UNIT_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-	       -Wno-format-nonliteral $(SAN_FLAGS)
-
 # $(1) = NAME
 define UNIT_TEST_RULE
 UNIT_TESTS += $(UNIT_OUT)/test-$(1)
@@ -36,8 +30,7 @@ $(UNIT_OUT)/test-$(1): tests/unit/test-$(1).c $(addprefix $(BUILD)/obj/,$(UNIT_O
 		$(GENERATED_HEADERS)
 	$$(call msg,CCLD,$$@)
 	$$(Q)mkdir -p $$(@D)
-	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $$(UNIT_CFLAGS) $$$$(pkg-config --cflags cmocka) \
-		$$(LDFLAGS) \
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $$$$(pkg-config --cflags cmocka) $$(LDFLAGS) \
 		-o $$@ $$< $(addprefix $(BUILD)/obj/,$(UNIT_OBJS_$(1))) \
 		$$$$(pkg-config --libs cmocka) $$(LDLIBS)
 endef
