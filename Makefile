@@ -86,6 +86,9 @@ $(VMM): $(VMM_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# --- kvmscope, the collector and analyst ------------------------------------
+-include tools/tools.mk
+
 # --- guests (freestanding payloads) -----------------------------------------
 -include tests/guests/guests.mk
 
@@ -96,7 +99,7 @@ $(VMM): $(VMM_OBJS)
 -include tests/bench/bench.mk
 
 .PHONY: all clean demo asan
-all: $(VMM) $(if $(GUESTS_ALL),guests)
+all: $(VMM) $(TOOLS_ALL) $(if $(GUESTS_ALL),guests)
 
 demo: all
 	$(Q)scripts/demo.sh
