@@ -20,8 +20,10 @@ UNIT_OBJS_options := vmm/options.o vmm/chardev.o vmm/confidential.o vmm/kvm.o \
 		     vmm/error.o $(UNIT_PROBES)
 UNIT_OBJS_kvm-names := vmm/kvm.o vmm/kvm-names.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
+UNIT_OBJS_capture := tools/capture.o
 
-UNIT_NAMES := runstate requests options kvm-names trace
+UNIT_NAMES := runstate requests options kvm-names trace capture
+$(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
 
 # $(1) = NAME
 define UNIT_TEST_RULE
