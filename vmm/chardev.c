@@ -56,7 +56,8 @@ int chardev_parse(const char *spec, struct chardev_config *cfg, char *err, size_
 		bool server = false;
 		cfg->wait = true;
 		snprintf(buf, sizeof(buf), "%s", spec + 5);
-		char *path = strtok_r(buf, ",", &save);
+		/* strtok_r would skip an empty first field ("unix:,server") */
+		char *path = buf[0] == ',' ? NULL : strtok_r(buf, ",", &save);
 		if (!path || snprintf(cfg->path, sizeof(cfg->path), "%s", path) >=
 				     (int)sizeof(cfg->path)) {
 			snprintf(err, errlen, "'%s': bad socket path", spec);

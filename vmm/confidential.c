@@ -5,19 +5,9 @@
 
 #include "confidential.h"
 #include "error.h"
+#include "numparse.h"
 
 static const struct sev_config *active_sev;
-
-static int parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 0);
-	if (errno || !*s || *end || v > 0xffffffffUL)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
 
 int sev_parse_object(const char *props, struct sev_config *sev, char *err, size_t errlen)
 {
@@ -45,8 +35,8 @@ int sev_parse_object(const char *props, struct sev_config *sev, char *err, size_
 			snprintf(sev->id, sizeof(sev->id), "%s", val);
 		} else if (!strcmp(tok, "policy") || !strcmp(tok, "cbitpos") ||
 			   !strcmp(tok, "reduced-phys-bits") || !strcmp(tok, "handle")) {
-			uint32_t v;
-			if (parse_u32(val, &v) < 0) {
+			uint64_t v;
+			if (parse_uint_max(val, UINT32_MAX, &v) < 0) {
 				snprintf(err, errlen,
 					 "-object sev-guest: Parameter '%s' expects uint32_t", tok);
 				return -1;

@@ -59,7 +59,6 @@ static const struct kvm_ioctl_entry kvm_ioctl_table[] = {
 	IOCTL(KVM_SIGNAL_MSI),
 	IOCTL(KVM_PPC_GET_SMMU_INFO),
 	IOCTL(KVM_PPC_ALLOCATE_HTAB),
-	IOCTL(KVM_ARM_SET_DEVICE_ADDR),
 	IOCTL(KVM_PPC_RESIZE_HPT_PREPARE),
 	IOCTL(KVM_PPC_RESIZE_HPT_COMMIT),
 	IOCTL(KVM_SET_PMU_EVENT_FILTER),
@@ -95,6 +94,9 @@ static const struct kvm_ioctl_entry kvm_ioctl_table[] = {
 	IOCTL(KVM_ENABLE_CAP),
 	IOCTL(KVM_DIRTY_TLB),
 	IOCTL(KVM_GET_ONE_REG),
+	/* same number as KVM_GET_ONE_REG: after it, so a lookup by number alone
+	 * gives the far commoner vCPU ioctl; kvm_ioctl_name_fd() tells them apart */
+	IOCTL(KVM_ARM_SET_DEVICE_ADDR),
 	IOCTL(KVM_SET_ONE_REG),
 	IOCTL(KVM_KVMCLOCK_CTRL),
 	IOCTL(KVM_GET_REG_LIST),
@@ -222,6 +224,13 @@ const char *kvm_ioctl_name(unsigned long request)
 		if (kvm_ioctl_table[i].request == request)
 			return kvm_ioctl_table[i].name;
 	return NULL;
+}
+
+const char *kvm_ioctl_name_fd(int fd_kind, unsigned long request)
+{
+	if (request == KVM_ARM_SET_DEVICE_ADDR && fd_kind == KVM_FD_VM)
+		return "KVM_ARM_SET_DEVICE_ADDR";
+	return kvm_ioctl_name(request);
 }
 
 unsigned long kvm_ioctl_by_name(const char *name)

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "kvm.h"
+#include "numparse.h"
 #include "trace.h"
 
 #define MAX_FAULTS 16
@@ -37,17 +38,6 @@ const char *kvm_fd_kind_name(enum kvm_fd_kind kind)
 void kvm_fault_clear(void)
 {
 	nfaults = 0;
-}
-
-static int parse_uint(const char *s, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 0);
-	if (errno || !*s || *end || v > 0xffffffffUL)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
 }
 
 int kvm_fault_parse(const char *spec, char *err, size_t errlen)
@@ -83,8 +73,10 @@ int kvm_fault_parse(const char *spec, char *err, size_t errlen)
 				return -1;
 			}
 		} else if (!strcmp(tok, "after") || !strcmp(tok, "count") || !strcmp(tok, "cpu")) {
-			unsigned v;
-			if (parse_uint(val, &v) < 0) {
+			uint64_t v;
+			/* cpu= is an index stored as int (-1 = any): keep it in range */
+			if (parse_uint_max(val, tok[0] == 'c' && tok[1] == 'p' ? INT32_MAX : UINT32_MAX,
+					   &v) < 0) {
 				snprintf(err, errlen, "-fault: %s=%s is not a number", tok, val);
 				return -1;
 			}
@@ -156,7 +148,7 @@ static void trace_entry(const struct kvm_fd *h, unsigned long request, void *arg
 
 int kvm_ioctl(const struct kvm_fd *h, unsigned long request, void *arg)
 {
-	const char *name = kvm_ioctl_name(request);
+	const char *name = kvm_ioctl_name_fd(h->kind, request);
 	int ret, err = 0;
 
 	if (!name)

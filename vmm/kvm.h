@@ -30,6 +30,9 @@ const char *kvm_fd_kind_name(enum kvm_fd_kind kind);
 
 /* Name tables (vmm/kvm-names.c). Unknown values give NULL. */
 const char *kvm_ioctl_name(unsigned long request);
+/* The name of REQUEST on an fd of kind FD_KIND (enum kvm_fd_kind): a few
+ * numbers mean different ioctls on different fds. */
+const char *kvm_ioctl_name_fd(int fd_kind, unsigned long request);
 /* The request number of a name ("KVM_RUN"), or 0. */
 unsigned long kvm_ioctl_by_name(const char *name);
 const char *kvm_exit_reason_name(uint32_t reason);

@@ -24,7 +24,7 @@ bad serial "^kvmscope-vmm: -serial: 'tcp:1' is not a valid char driver$" -serial
 bad cpu "^kvmscope-vmm: -cpu: unable to find CPU model 'qemu64'" -cpu qemu64
 bad device "^kvmscope-vmm: -device: 'e1000' is not a valid device model name$" -device e1000
 bad fault "^kvmscope-vmm: -fault: unknown errno 'ENOTHING'$" -fault ioctl=KVM_RUN,errno=ENOTHING
-bad trace "^kvmscope-vmm: trace event 'nope' does not exist$" -trace nope
+bad trace "^kvmscope-vmm: -trace: trace event 'nope' does not exist$" -trace nope
 bad cgs "confidential-guest-support=x: object 'x' not found" -kernel "$GUESTS/hello.elf" -machine confidential-guest-support=x
 bad rpb "sev_kvm_init: reduced_phys_bits check failed, it should be >=1, requested '0'" \
 	-kernel "$GUESTS/hello.elf" -object sev-guest,id=s,policy=5 -machine confidential-guest-support=s
