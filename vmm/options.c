@@ -9,6 +9,7 @@
 #include "config.h"
 #include "confidential.h"
 #include "kvm.h"
+#include "numparse.h"
 #include "trace.h"
 
 #define DEFAULT_RAM_MIB 128
@@ -31,7 +32,7 @@ int parse_size_mib(const char *s, uint64_t *bytes)
 	double v = strtod(s, &end);
 	uint64_t mult = 1ULL << 20;
 
-	if (errno || end == s || v <= 0)
+	if (errno || end == s || !(v > 0))
 		return -1;
 	switch (*end) {
 	case '\0':
@@ -53,13 +54,7 @@ int parse_size_mib(const char *s, uint64_t *bytes)
 
 static int parse_u64(const char *s, uint64_t *out)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || !*s || *end || *s == '-')
-		return -1;
-	*out = v;
-	return 0;
+	return parse_uint_max(s, UINT64_MAX, out);
 }
 
 /* Splits "a=1,b=2" in place; calls fn for each pair; a bare word gets val NULL. */
@@ -365,15 +360,21 @@ static int apply(struct vmm_config *cfg, const char *name, const char *opt, cons
 		char why[256];
 		if (sev_parse_object(!strncmp(arg, "sev-guest,", 10) ? arg + 10 : arg, &cfg->sev,
 				     why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s: %s", opt, why);
+			/* sev_parse_object's messages already start with "-object" */
+			snprintf(err, errlen, "%s", why);
 			return -1;
 		}
 	} else if (!strcmp(name, "machine") || !strcmp(name, "M")) {
 		return each_kv(cfg, opt, arg, kv_machine, err, errlen);
 	} else if (!strcmp(name, "trace")) {
 		int list = 0;
-		if (trace_parse_option(arg, &list, err, errlen) < 0)
+		if (trace_parse_option(arg, &list, err, errlen) < 0) {
+			char why[256];
+			snprintf(why, sizeof(why), "%s", err);
+			if (strncmp(why, "-trace", 6))
+				snprintf(err, errlen, "-trace: %s", why);
 			return -1;
+		}
 		if (list)
 			cfg->list_trace_events = true;
 	} else if (!strcmp(name, "D")) {
