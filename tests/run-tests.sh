@@ -17,6 +17,7 @@ count() { # $1 = label; reads TAP on stdin, echoes it, updates counters
 	while IFS= read -r line; do
 		printf '%s\n' "$line"
 		case "$line" in
+		"not ok"*"# SKIP"* | "not ok"*"# skip"*) skipped=$((skipped + 1)) ;;
 		"not ok"*) failed=$((failed + 1)); failures+=("$label: ${line#not ok }") ;;
 		"ok "*"# SKIP"* | "ok "*"# skip"*) skipped=$((skipped + 1)) ;;
 		"ok "*) passed=$((passed + 1)) ;;
@@ -43,9 +44,11 @@ for t in "$(dirname "$0")"/integration/*.sh; do
 	name=$(basename "$t" .sh)
 	[ -n "$FILTER" ] && [[ $name != *$FILTER* ]] && continue
 	echo "# --- integration/$name"
+	start=$SECONDS
 	out=$(bash "$t" 2>&1)
 	rc=$?
 	count "integration/$name" <<<"$out"
+	echo "# integration/$name took $((SECONDS - start)) s"
 	if [ $rc -ne 0 ] && ! grep -q '^not ok' <<<"$out"; then
 		echo "not ok - integration/$name exited with status $rc"
 		failed=$((failed + 1)); failures+=("integration/$name: exit status $rc")
