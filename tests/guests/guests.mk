@@ -44,7 +44,7 @@ G_LDFLAGS  := -nostdlib --no-warn-rwx-segments --build-id=none
 G_HOSTCFLAGS := -O2 -Wall -Wextra -Werror -std=gnu11
 
 # ---------------------------------------------------------------- outputs
-G_ELF_NAMES := hello reboot pmu garbage
+G_ELF_NAMES := hello reboot pmu garbage agent
 G_ELFS := $(G_ELF_NAMES:%=$(G_OUT)/%.elf)
 
 G_FLAT16 := $(G_OUT)/flat16.bin
@@ -60,7 +60,7 @@ guests-clean:
 
 # ---------------------------------------------------------------- runtime
 # lib sources that build for both the 32-bit guests and the 64-bit payload
-G_LIB_COMMON := serial print cmdline string power reset boot_counter
+G_LIB_COMMON := serial print cmdline string power reset boot_counter json
 # 32-bit only: multiboot start, exception handling
 G_LIB32_ONLY := start idt vectors
 
