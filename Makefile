@@ -23,7 +23,7 @@ CFLAGS += $(OPTFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -W
 	  -Wno-format-nonliteral -fno-strict-aliasing $(SAN_FLAGS)
 CPPFLAGS += -Ivmm -Iprobes -I$(GEN) -MMD -MP
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS += -lpthread
+LDLIBS += -lpthread -ljansson
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
