@@ -6,14 +6,16 @@
 set -eu
 
 # build
-PKGS="build-essential pkg-config clang llvm libjansson-dev libcmocka-dev libfdt-dev
+PKGS="build-essential pkg-config clang llvm libjansson-dev libcmocka-dev libfdt1
 device-tree-compiler libelf-dev libdw-dev libbpf-dev bpftool libtraceevent-dev
 libtracefs-dev systemtap-sdt-dev binutils"
-# cross build of the arm64 paths
-PKGS="$PKGS gcc-aarch64-linux-gnu"
+# cross build of the arm64 paths, and qemu-user to run its host-independent
+# modes (dumpdtb). libfdt-dev is not Multi-Arch: same, so the arm64 one is
+# installed; its headers serve both builds, which link libfdt1's soname.
+PKGS="$PKGS gcc-aarch64-linux-gnu libfdt-dev:arm64 libfdt1:arm64 qemu-user-static"
 # tests and peers the benchmarks compare with
 PKGS="$PKGS valgrind socat qemu-system-x86 bpftrace trace-cmd qemu-guest-agent hyperfine
-libclang-rt-14-dev procps psmisc"
+libclang-rt-14-dev procps psmisc jq"
 
 missing=""
 for p in $PKGS; do
@@ -35,6 +37,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Debian multiarch for the :arm64 packages (once; apt-get update follows)
+case $missing in *:arm64*)
+	dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64 ;;
+esac
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing

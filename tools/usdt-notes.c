@@ -528,11 +528,27 @@ static int read_with(Elf *elf, struct usdt_notes *out, char *err, size_t errlen)
 	return rc;
 }
 
+/* starts like ELF but ends inside its header (libelf just says "not ELF") */
+static bool header_truncated(const void *image, size_t size)
+{
+	const unsigned char *p = image;
+
+	if (size < SELFMAG || memcmp(p, ELFMAG, SELFMAG))
+		return false;
+	if (size <= EI_CLASS)
+		return true;
+	return size < (p[EI_CLASS] == ELFCLASS32 ? sizeof(Elf32_Ehdr) : sizeof(Elf64_Ehdr));
+}
+
 int usdt_notes_read_image(const void *image, size_t size, struct usdt_notes *out, char *err,
 			  size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	elf_version(EV_CURRENT);
+	if (header_truncated(image, size)) {
+		seterr(err, errlen, "truncated ELF: header incomplete (%zu bytes)", size);
+		return -1;
+	}
 	/* libelf wants a writable image; it reads it in place */
 	return read_with(elf_memory((char *)image, size), out, err, errlen);
 }
@@ -550,6 +566,13 @@ int usdt_notes_read(const char *path, struct usdt_notes *out, char *err, size_t 
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		seterr(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	unsigned char head[sizeof(Elf64_Ehdr)];
+	ssize_t got = pread(fd, head, sizeof(head), 0);
+	if (got >= 0 && header_truncated(head, (size_t)got)) {
+		seterr(err, errlen, "%s: truncated ELF: header incomplete (%zd bytes)", path, got);
 		close(fd);
 		return -1;
 	}

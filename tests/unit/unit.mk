@@ -24,6 +24,11 @@ UNIT_OBJS_capture := tools/capture.o
 
 UNIT_NAMES := runstate requests options kvm-names trace capture
 $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
+# USDT note reader (helper "probes"): libelf, the probe table to compare with
+UNIT_OBJS_usdt-notes := tools/usdt-notes.o gen/probe-table.o
+UNIT_NAMES += usdt-notes
+$(UNIT_OUT)/test-usdt-notes: CPPFLAGS += -Itools
+$(UNIT_OUT)/test-usdt-notes: LDLIBS += -lelf
 
 # $(1) = NAME
 define UNIT_TEST_RULE
