@@ -14,3 +14,24 @@ $(KVMSCOPE): $(TOOLS_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TOOLS_LIBS) $(LDLIBS)
 
 TOOLS_ALL := $(KVMSCOPE)
+
+# --- BPF programs (probes/*.bpf.c) -> skeletons in $(GEN) -------------------
+# No CO-RE: the programs read only USDT arguments and raw trace entries, so no
+# vmlinux.h is needed. clang -target bpf needs the multiarch include dir.
+BPF_CLANG ?= clang
+BPF_ARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(ARCH)))
+BPF_INC := -I/usr/include/$(shell gcc -dumpmachine 2>/dev/null)
+BPF_SRCS := $(wildcard probes/*.bpf.c)
+BPF_SKELS := $(patsubst probes/%.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
+
+$(GEN)/%.bpf.o: probes/%.bpf.c tools/record-events.h | $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(BPF_INC) -Itools \
+		-Wall -Werror -c -o $@ $<
+
+$(GEN)/%.skel.h: $(GEN)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)bpftool gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/tools/record.o: $(GEN)/record.skel.h

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kvmscope record: one generic USDT program for every VMM probe (the probe
+ * id is the BPF cookie), one generic tracepoint program that copies the raw
+ * trace entry (the bytes ftrace would store), and the raw_syscalls pair
+ * filtered to KVM ioctls (type 0xAE) of the target process. Everything goes
+ * into one ring buffer; a record that does not fit is counted, never blocks. */
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
+
+#include "record-events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 target_tgid = 0;
+const volatile __u32 nr_ioctl = 16;	/* __NR_ioctl on x86-64; set by the loader */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, REC_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, REC_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct rec_probe_conf);
+} probe_conf SEC(".maps");
+
+/* bytes to copy of each tracefs event id (0: not ours) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, REC_MAX_TP_IDS);
+	__type(key, __u32);
+	__type(value, __u32);
+} tp_len SEC(".maps");
+
+/* threads inside a KVM ioctl: their sys_exit is ours too */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} in_ioctl SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+	if (c)
+		(*c)++;
+}
+
+static __always_inline void fill_common(struct rec_common *c, __u32 kind, __u64 pid_tgid)
+{
+	c->kind = kind;
+	c->cpu = bpf_get_smp_processor_id();
+	c->ts_ns = bpf_ktime_get_ns();
+	c->pid = pid_tgid >> 32;
+	c->tid = (__u32)pid_tgid;
+}
+
+SEC("usdt")
+int vmm_probe(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 id = (__u32)bpf_usdt_cookie(ctx);
+	struct rec_probe_conf *conf = bpf_map_lookup_elem(&probe_conf, &id);
+	struct rec_probe_event *e;
+	struct rec_stack_event *s = NULL;
+	int nargs, slot = 0;
+
+	count(REC_CNT_PROBE_HITS);
+	if (!conf)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(REC_CNT_LOST_RINGBUF);
+		return 0;
+	}
+	fill_common(&e->c, REC_KIND_PROBE, pid_tgid);
+	e->probe_id = id;
+	e->str_mask = 0;
+	nargs = bpf_usdt_arg_cnt(ctx);
+	if (nargs < 0)
+		nargs = 0;
+	if (nargs > REC_MAX_ARGS)
+		nargs = REC_MAX_ARGS;
+	e->nargs = nargs;
+	for (int i = 0; i < REC_MAX_ARGS; i++) {
+		long v = 0;
+		if (i >= nargs)
+			break;
+		bpf_usdt_arg(ctx, i, &v);
+		e->args[i] = v;
+		if (!(conf->str_mask & (1u << i)) || slot >= REC_STR_SLOTS)
+			continue;
+		e->str_mask |= 1u << i;
+		if (bpf_probe_read_user_str(e->strs[slot & (REC_STR_SLOTS - 1)], REC_STR_LEN,
+					    (const void *)v) < 0) {
+			e->strs[slot & (REC_STR_SLOTS - 1)][0] = 0;
+			count(REC_CNT_LOST_STRING);
+		}
+		slot++;
+	}
+
+	/* reserved after e, so the reader sees it right after its probe */
+	if (conf->want_stack) {
+		s = bpf_ringbuf_reserve(&events, sizeof(*s), 0);
+		if (s) {
+			s->c = e->c;
+			s->c.kind = REC_KIND_STACK;
+			long n = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
+			if (n < 0) {
+				count(REC_CNT_LOST_STACK);
+				n = 0;
+			}
+			s->nframes = n / sizeof(__u64);
+			s->reserved = 0;
+		} else {
+			count(REC_CNT_LOST_STACK);
+		}
+	}
+	bpf_ringbuf_submit(e, 0);
+	if (s)
+		bpf_ringbuf_submit(s, 0);
+	return 0;
+}
+
+static __always_inline int emit_tp(void *ctx, __u32 len, __u64 pid_tgid)
+{
+	struct rec_tp_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(REC_CNT_LOST_RINGBUF);
+		return 0;
+	}
+	fill_common(&e->c, REC_KIND_TP, pid_tgid);
+	if (len > REC_TP_MAX)
+		len = REC_TP_MAX;
+	e->len = len;
+	e->reserved = 0;
+	if (bpf_probe_read_kernel(e->data, len, ctx) < 0)
+		e->len = 0;
+	bpf_ringbuf_submit(e, 0);
+	count(REC_CNT_TP_HITS);
+	return 0;
+}
+
+/* Any tracepoint of the target process: the raw entry, sized by its format. */
+SEC("tracepoint")
+int kernel_event(void *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 id, *len;
+
+	if ((pid_tgid >> 32) != target_tgid)
+		return 0;
+	id = *(__u16 *)ctx; /* common_type */
+	len = bpf_map_lookup_elem(&tp_len, &id);
+	if (!len || !*len)
+		return 0;
+	return emit_tp(ctx, *len, pid_tgid);
+}
+
+/* raw_syscalls:sys_enter entry: common header (8 bytes), long id, args[6] */
+struct sys_enter_entry {
+	__u64 common;
+	long id;
+	unsigned long args[6];
+};
+struct sys_exit_entry {
+	__u64 common;
+	long id;
+	long ret;
+};
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int sys_enter(struct sys_enter_entry *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	__u8 one = 1;
+
+	if ((pid_tgid >> 32) != target_tgid || ctx->id != nr_ioctl)
+		return 0;
+	if (((ctx->args[1] >> 8) & 0xff) != 0xAE) /* _IOC_TYPE(cmd) == KVMIO */
+		return 0;
+	bpf_map_update_elem(&in_ioctl, &tid, &one, BPF_ANY);
+	return emit_tp(ctx, sizeof(*ctx), pid_tgid);
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int sys_exit(struct sys_exit_entry *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+
+	if ((pid_tgid >> 32) != target_tgid || !bpf_map_lookup_elem(&in_ioctl, &tid))
+		return 0;
+	bpf_map_delete_elem(&in_ioctl, &tid);
+	return emit_tp(ctx, sizeof(*ctx), pid_tgid);
+}
