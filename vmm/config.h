@@ -9,6 +9,8 @@
 
 #define VMM_MAX_VCPUS 8
 #define VMM_MAX_SERIALS 2
+#define VMM_MAX_QMP 8
+#define VMM_MAX_CHARDEVS 8
 #define VMM_VERSION "0.1.0"
 
 enum chardev_kind {
@@ -23,6 +25,20 @@ struct chardev_config {
 	enum chardev_kind kind;
 	char path[108]; /* sun_path size */
 	bool wait;	/* unix server: wait for a client before starting */
+};
+
+/* -qmp unix:PATH,server[,nowait] or -chardev socket + -mon mode=control */
+struct qmp_socket_config {
+	char path[108];
+	bool wait;	/* accept a client before starting */
+};
+
+/* -chardev BACKEND,id=ID,...: attached by -serial chardev:ID, -device
+ * isa-serial,chardev=ID or -mon chardev=ID */
+struct chardev_def {
+	char id[64];
+	struct chardev_config cfg;
+	bool used;
 };
 
 enum pmu_setting { PMU_DEFAULT, PMU_ON, PMU_OFF };
@@ -43,6 +59,11 @@ struct vmm_config {
 	int smp;
 	int nr_serials;
 	struct chardev_config serial[VMM_MAX_SERIALS];
+	char serial_chardev[VMM_MAX_SERIALS][64]; /* chardev:ID, resolved after parsing */
+	int nr_qmp;
+	struct qmp_socket_config qmp[VMM_MAX_QMP];
+	int nr_chardevs;
+	struct chardev_def chardevs[VMM_MAX_CHARDEVS];
 	struct run_actions actions;
 	bool start_paused;		/* -S */
 	bool debug_exit;		/* -device isa-debug-exit */
