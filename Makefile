@@ -70,6 +70,12 @@ endif
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_COMMON) $(VMM_ARCH)) \
 	    $(BUILD)/obj/gen/vmm-probes.o $(BUILD)/obj/gen/probe-table.o
 VMM := $(BUILD)/kvmscope-vmm
+# libfdt builds the arm64 virt board's device tree (vmm/fdt-virt.c, on every
+# arch). Debian's libfdt-dev has no .pc file and exists for one architecture
+# at a time, so both builds take the headers from libfdt-dev:arm64 and link the
+# soname of the co-installable libfdt1 (the cross compiler searches the
+# multiarch dir /usr/lib/aarch64-linux-gnu).
+VMM_LDLIBS := -l:libfdt.so.1
 
 $(BUILD)/obj/%.o: %.c $(GENERATED_HEADERS) | $(DEPS_STAMP)
 	$(call msg,CC,$<)
@@ -84,8 +90,11 @@ $(BUILD)/obj/gen/%.o: $(GEN)/%.c $(GENERATED_HEADERS) | $(DEPS_STAMP)
 
 $(VMM): $(VMM_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(VMM_LDLIBS) $(LDLIBS)
 
+# The collectors, x86 guests, tests and benchmarks are x86-64 host things:
+# `make ARCH=aarch64 CC=aarch64-linux-gnu-gcc` cross-builds the VMM alone.
+ifeq ($(ARCH),x86_64)
 # --- kvmscope, the collector and analyst ------------------------------------
 -include tools/tools.mk
 
@@ -97,6 +106,7 @@ $(VMM): $(VMM_OBJS)
 
 # --- benchmarks (make bench): side by side with QEMU and a bare KVM program
 -include tests/bench/bench.mk
+endif
 
 .PHONY: all clean demo asan
 all: $(VMM) $(TOOLS_ALL) $(if $(GUESTS_ALL),guests)

@@ -43,6 +43,15 @@ struct chardev_def {
 
 enum pmu_setting { PMU_DEFAULT, PMU_ON, PMU_OFF };
 
+/* -cpu host,pmu-filter=allow|deny:EVENT[:EVENT...] (x86 KVM_SET_PMU_EVENT_FILTER) */
+#define VMM_MAX_PMU_FILTER_EVENTS 64
+struct pmu_filter_config {
+	bool set;
+	uint32_t action; /* KVM_PMU_EVENT_ALLOW 0 / KVM_PMU_EVENT_DENY 1 */
+	uint32_t nevents;
+	uint64_t events[VMM_MAX_PMU_FILTER_EVENTS];
+};
+
 struct sev_config {
 	char id[64];
 	bool defined;
@@ -72,6 +81,9 @@ struct vmm_config {
 	const char *loader_file;	/* -device loader,file=,addr= (flat image) */
 	uint64_t loader_addr;
 	enum pmu_setting pmu;
+	struct pmu_filter_config pmu_filter;
+	int gic_version;			/* arm64 -machine virt,gic-version=2|3; 0: as QEMU picks */
+	char dumpdtb[1024];		/* arm64 -machine virt,dumpdtb=FILE; "" = none */
 	struct sev_config sev;		/* -object sev-guest */
 	char cgs_id[64];		/* -machine confidential-guest-support= */
 	const char *name;

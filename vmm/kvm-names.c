@@ -125,10 +125,11 @@ static const struct kvm_ioctl_entry kvm_ioctl_table[] = {
 	IOCTL(KVM_XEN_VCPU_SET_ATTR),
 	IOCTL(KVM_XEN_HVM_EVTCHN_SEND),
 	IOCTL(KVM_GET_STATS_FD),
-	IOCTL(KVM_GET_XSAVE2),
 	IOCTL(KVM_S390_PV_CPU_COMMAND),
 	IOCTL(KVM_S390_ZPCI_OP),
 #ifdef __x86_64__
+	/* struct kvm_xsave exists only in x86 UAPI headers */
+	IOCTL(KVM_GET_XSAVE2),
 	IOCTL(KVM_GET_CPUID2),
 	IOCTL(KVM_GET_DEBUGREGS),
 	IOCTL(KVM_GET_EMULATED_CPUID),

@@ -13,8 +13,15 @@
 #include "machine.h"
 #include "trace.h"
 
+#ifdef __aarch64__
+/* arm64 virt: RAM in one piece from 1 GiB; flash, GIC and devices sit below */
+#define RAM_BASE 0x40000000ULL
+#define LOW_RAM_MAX (1ULL << 46)
+#else
+#define RAM_BASE 0
 /* RAM above this goes above 4 GiB, leaving a hole for devices, as on a PC */
 #define LOW_RAM_MAX 0xc0000000ULL
+#endif
 #define HIGH_RAM_BASE 0x100000000ULL
 
 struct machine *current_machine;
@@ -71,7 +78,7 @@ static int create_memory(struct machine *m)
 		return -1;
 	}
 	madvise(m->ram, m->ram_size, MADV_MERGEABLE);
-	m->banks[0] = (struct memory_bank){ 0, low, m->ram };
+	m->banks[0] = (struct memory_bank){ RAM_BASE, low, m->ram };
 	m->nr_banks = 1;
 	if (m->ram_size > low)
 		m->banks[m->nr_banks++] =

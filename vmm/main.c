@@ -11,6 +11,7 @@
 #include "config.h"
 #include "cpus.h"
 #include "error.h"
+#include "fdt-virt.h"
 #include "machine.h"
 #include "mainloop.h"
 #include "system.h"
@@ -87,6 +88,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	announce_confidential(&cfg);
+	/* QEMU's dumpdtb: the board's device tree from the configuration alone,
+	 * written before KVM is opened, so it works on any host */
+	if (cfg.dumpdtb[0])
+		return virt_dump_dtb(&cfg) < 0 ? 1 : 0;
 	if (main_loop_init() < 0)
 		return 1;
 	install_signal_handlers();

@@ -10,6 +10,7 @@
 #include "confidential.h"
 #include "kvm.h"
 #include "numparse.h"
+#include "pmu-filter.h"
 #include "trace.h"
 
 #define DEFAULT_RAM_MIB 128
@@ -129,6 +130,14 @@ static int kv_cpu(struct vmm_config *cfg, const char *opt, char *key, char *val,
 		}
 		return 0;
 	}
+	if (!strcmp(key, "pmu-filter")) {
+		char why[256];
+		if (pmu_filter_parse(val, &cfg->pmu_filter, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s: %s", opt, why);
+			return -1;
+		}
+		return 0;
+	}
 	snprintf(err, errlen, "%s: Property '%s' not found", opt, key);
 	return -1;
 }
@@ -138,14 +147,40 @@ static int kv_machine(struct vmm_config *cfg, const char *opt, char *key, char *
 {
 	if (!val || !strcmp(key, "type")) {
 		const char *type = val ? val : key;
+#ifdef __aarch64__
+		if (strcmp(type, "virt") && strncmp(type, "virt-", 5)) {
+			snprintf(err, errlen, "%s: unsupported machine type '%s' (arm64: virt)", opt,
+				 type);
+			return -1;
+		}
+#else
 		if (strcmp(type, "pc") && strcmp(type, "q35") && strcmp(type, "microvm") &&
 		    strncmp(type, "pc-", 3)) {
 			snprintf(err, errlen, "%s: unsupported machine type '%s' (x86: pc)", opt,
 				 type);
 			return -1;
 		}
+#endif
 		return 0;
 	}
+#ifdef __aarch64__
+	if (!strcmp(key, "dumpdtb")) {
+		if (!*val || snprintf(cfg->dumpdtb, sizeof(cfg->dumpdtb), "%s", val) >=
+				     (int)sizeof(cfg->dumpdtb)) {
+			snprintf(err, errlen, "%s: dumpdtb: bad file name", opt);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "gic-version")) {
+		if (strcmp(val, "2") && strcmp(val, "3")) {
+			snprintf(err, errlen, "%s: gic-version: '%s' is not 2 or 3", opt, val);
+			return -1;
+		}
+		cfg->gic_version = val[0] - '0';
+		return 0;
+	}
+#endif
 	if (!strcmp(key, "confidential-guest-support") || !strcmp(key, "memory-encryption")) {
 		snprintf(cfg->cgs_id, sizeof(cfg->cgs_id), "%s", val);
 		return 0;
@@ -254,8 +289,9 @@ static void print_help(void)
 	       "  -device loader,file=FILE,addr=ADDR   flat binary at ADDR (real mode)\n"
 	       "  -m SIZE             RAM, in MiB or with a K/M/G suffix (default %dM)\n"
 	       "  -smp N              vCPUs, 1..%d, one thread each\n"
-	       "  -cpu host[,pmu=on|off]\n"
+	       "  -cpu host[,pmu=on|off][,pmu-filter=allow|deny:EVENT[:EVENT...]]\n"
 	       "  -machine [type=]pc[,confidential-guest-support=ID]   (-M too)\n"
+	       "  -machine virt[,gic-version=2|3][,dumpdtb=FILE]   (arm64 build)\n"
 	       "  -object sev-guest,id=ID,policy=N,cbitpos=N,reduced-phys-bits=N\n"
 	       "                      A confidential-guest POLICY ONLY: memory is NOT\n"
 	       "                      encrypted and no SEV hardware is used. The policy drives\n"

@@ -15,7 +15,7 @@ UNIT_PROBES := gen/vmm-probes.o gen/probe-table.o
 UNIT_OBJS_runstate := vmm/runstate.o vmm/error.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_requests := vmm/system.o vmm/runstate.o vmm/events.o vmm/trace.o vmm/error.o \
 		      $(UNIT_PROBES)
-UNIT_OBJS_options := vmm/options.o vmm/chardev.o vmm/confidential.o vmm/kvm.o vmm/numparse.o \
+UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidential.o vmm/kvm.o vmm/numparse.o \
 		     vmm/kvm-names.o vmm/system.o vmm/events.o vmm/runstate.o vmm/trace.o \
 		     vmm/error.o $(UNIT_PROBES)
 UNIT_OBJS_kvm-names := vmm/kvm.o vmm/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
