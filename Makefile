@@ -98,6 +98,9 @@ ifeq ($(ARCH),x86_64)
 # --- kvmscope, the collector and analyst ------------------------------------
 -include tools/tools.mk
 
+# --- kvmscope-domain, the libvirt-like control plane ------------------------
+-include tools/domain.mk
+
 # --- guests (freestanding payloads) -----------------------------------------
 -include tests/guests/guests.mk
 
@@ -109,7 +112,7 @@ ifeq ($(ARCH),x86_64)
 endif
 
 .PHONY: all clean demo asan
-all: $(VMM) $(TOOLS_ALL) $(if $(GUESTS_ALL),guests)
+all: $(VMM) $(TOOLS_ALL) $(DOMAIN_ALL) $(if $(GUESTS_ALL),guests)
 
 demo: all
 	$(Q)scripts/demo.sh
