@@ -1,10 +1,14 @@
 /* CPUID for the guest: what KVM_GET_SUPPORTED_CPUID offers, with the
- * hypervisor bit, per-vCPU APIC IDs, and the PMU as -cpu host,pmu= asks. */
+ * hypervisor bit, per-vCPU APIC IDs, and the PMU as -cpu host,pmu= asks:
+ * pmu=on asks KVM to keep its vPMU (KVM_ENABLE_CAP, so a host without one
+ * fails at an ioctl the collectors see), pmu=off zeroes leaf 0xA and sets
+ * KVM_PMU_CAP_DISABLE, pmu-filter= becomes KVM_SET_PMU_EVENT_FILTER. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "pmu-filter.h"
 #include "x86.h"
 
 #define CPUID_LEAF_PMU 0xa
@@ -69,6 +73,62 @@ static int disable_vpmu(struct machine *m, int cap)
 	return 0;
 }
 
+/* pmu=on: KVM_ENABLE_CAP(KVM_CAP_PMU_CAPABILITY) with no DISABLE bit keeps
+ * the vPMU, and the kernel answers EINVAL when it has none (enable_pmu=0).
+ * Kernels before the capability (5.18) say EINVAL too: there an Intel leaf
+ * 0xA with a version is taken as the answer. */
+static int require_vpmu(struct machine *m, struct kvm_cpuid2 *c, int cap, bool cpuid_vpmu)
+{
+	struct kvm_enable_cap keep = { .cap = KVM_CAP_PMU_CAPABILITY, .args = { 0 } };
+	const struct kvm_cpuid_entry2 *pmu = find_leaf(c, CPUID_LEAF_PMU, 0);
+
+	if (kvm_ioctl(&m->vm, KVM_ENABLE_CAP, &keep) == 0)
+		return 0;
+	int err = errno;
+	if (cap == 0 && cpuid_vpmu && pmu && (pmu->eax & 0xff))
+		return 0;
+	error_report("Failed to enable KVM_CAP_PMU_CAPABILITY: %s", strerror(err));
+	error_report("-cpu host,pmu=on: the host KVM offers no vPMU "
+		     "(CPUID 0xA version %u, KVM_CAP_PMU_CAPABILITY %d)",
+		     pmu ? pmu->eax & 0xff : 0, cap);
+	return -1;
+}
+
+/* pmu-filter=: an allow or deny list of events, where KVM offers filters.
+ * fixed_counter_bitmap stays 0: an allow list then leaves the fixed
+ * counters off, a deny list leaves them on (KVM's rule for the bitmap). */
+static int set_event_filter(struct machine *m)
+{
+	const struct pmu_filter_config *f = &m->cfg->pmu_filter;
+	struct kvm_pmu_event_filter *kf;
+	int ret;
+
+	if (!f->set)
+		return 0;
+	if (m->cfg->pmu == PMU_OFF) {
+		error_report("-cpu host,pmu-filter: the filter needs a vPMU, and pmu=off is set");
+		return -1;
+	}
+	if (kvm_ioctl_int(&m->sys, KVM_CHECK_EXTENSION, KVM_CAP_PMU_EVENT_FILTER) <= 0) {
+		error_report("-cpu host,pmu-filter: this host KVM does not offer "
+			     "KVM_SET_PMU_EVENT_FILTER (KVM_CAP_PMU_EVENT_FILTER)");
+		return -1;
+	}
+	kf = calloc(1, sizeof(*kf) + f->nevents * sizeof(kf->events[0]));
+	if (!kf)
+		return -1;
+	kf->action = f->action;
+	kf->nevents = f->nevents;
+	memcpy(kf->events, f->events, f->nevents * sizeof(kf->events[0]));
+	ret = kvm_ioctl(&m->vm, KVM_SET_PMU_EVENT_FILTER, kf);
+	if (ret < 0)
+		error_report("-cpu host,pmu-filter: KVM_SET_PMU_EVENT_FILTER (%s, %u events): %s",
+			     f->action == PMU_FILTER_ALLOW ? "allow" : "deny", f->nevents,
+			     strerror(errno));
+	free(kf);
+	return ret < 0 ? -1 : 0;
+}
+
 int x86_cpuid_init(struct machine *m)
 {
 	struct x86_machine *x = m->arch;
@@ -81,13 +141,8 @@ int x86_cpuid_init(struct machine *m)
 	bool vpmu = host_has_vpmu(m, c, &cap);
 	switch (m->cfg->pmu) {
 	case PMU_ON:
-		if (!vpmu) {
-			const struct kvm_cpuid_entry2 *pmu = find_leaf(c, CPUID_LEAF_PMU, 0);
-			error_report("-cpu host,pmu=on: the host KVM offers no vPMU "
-				     "(CPUID 0xA version %u, KVM_CAP_PMU_CAPABILITY %d)",
-				     pmu ? pmu->eax & 0xff : 0, cap);
+		if (require_vpmu(m, c, cap, vpmu) < 0)
 			return -1;
-		}
 		break;
 	case PMU_OFF: {
 		struct kvm_cpuid_entry2 *pmu = find_leaf(c, CPUID_LEAF_PMU, 0);
@@ -100,7 +155,7 @@ int x86_cpuid_init(struct machine *m)
 	case PMU_DEFAULT:
 		break;
 	}
-	return 0;
+	return set_event_filter(m);
 }
 
 int x86_cpuid_set(struct machine *m, struct vcpu *v)
