@@ -31,6 +31,7 @@ struct chardev_config {
 struct qmp_socket_config {
 	char path[108];
 	bool wait;	/* accept a client before starting */
+	char chardev[64]; /* -mon chardev=ID, resolved after parsing */
 };
 
 /* -chardev BACKEND,id=ID,...: attached by -serial chardev:ID, -device

@@ -14,6 +14,7 @@
 #include "fdt-virt.h"
 #include "machine.h"
 #include "mainloop.h"
+#include "qmp.h"
 #include "system.h"
 #include "trace.h"
 
@@ -95,6 +96,10 @@ int main(int argc, char **argv)
 	if (main_loop_init() < 0)
 		return 1;
 	install_signal_handlers();
+	if (qmp_init(&cfg, err, sizeof(err)) < 0) {
+		error_report("-qmp: %s", err);
+		goto out;
+	}
 
 	if (machine_create(&machine, &cfg) < 0)
 		goto out;
@@ -108,6 +113,7 @@ int main(int argc, char **argv)
 	status = main_loop_run();
 	vm_shutdown();
 out:
+	qmp_cleanup(); /* after SHUTDOWN: the reply to quit goes out before exit */
 	machine_destroy(&machine);
 	main_loop_cleanup();
 	if (cfg.pidfile)

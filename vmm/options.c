@@ -236,9 +236,232 @@ static int kv_loader(struct vmm_config *cfg, const char *opt, char *key, char *v
 	return 0;
 }
 
+/* -serial chardev:ID and -device isa-serial,chardev=ID: the next COM port,
+ * its backend named by a -chardev resolved once every option is read */
+static int add_serial_ref(struct vmm_config *cfg, const char *opt, const char *id, char *err,
+			  size_t errlen)
+{
+	if (cfg->nr_serials == VMM_MAX_SERIALS) {
+		snprintf(err, errlen, "%s: at most %d serial ports (COM1, COM2)", opt,
+			 VMM_MAX_SERIALS);
+		return -1;
+	}
+	if (!*id || snprintf(cfg->serial_chardev[cfg->nr_serials], 64, "%s", id) >= 64) {
+		snprintf(err, errlen, "%s: bad chardev id '%s'", opt, id);
+		return -1;
+	}
+	cfg->nr_serials++;
+	return 0;
+}
+
+static int opt_isa_serial(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+			  size_t errlen)
+{
+	char buf[256], *save = NULL, *id = NULL;
+	snprintf(buf, sizeof(buf), "%s", arg);
+	strtok_r(buf, ",", &save); /* the driver name */
+	for (char *kv = strtok_r(NULL, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(kv, "chardev=", 8))
+			id = kv + 8;
+		else if (strncmp(kv, "id=", 3) && strncmp(kv, "index=", 6)) {
+			snprintf(err, errlen, "%s: isa-serial: Property '%s' not found", opt, kv);
+			return -1;
+		}
+	}
+	if (!id) {
+		snprintf(err, errlen, "%s: isa-serial: 'chardev' is required", opt);
+		return -1;
+	}
+	return add_serial_ref(cfg, opt, id, err, errlen);
+}
+
+/* -chardev BACKEND,id=ID[,path=P][,server=on|off][,wait=on|off] */
+static int opt_chardev(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		       size_t errlen)
+{
+	char buf[512], *save = NULL, spec[300] = "", id[64] = "", path[200] = "";
+	bool server = false, nowait = false;
+
+	if (cfg->nr_chardevs == VMM_MAX_CHARDEVS) {
+		snprintf(err, errlen, "%s: at most %d character devices", opt, VMM_MAX_CHARDEVS);
+		return -1;
+	}
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf)) {
+		snprintf(err, errlen, "%s: argument too long", opt);
+		return -1;
+	}
+	char *backend = strtok_r(buf, ",", &save);
+	for (char *kv = strtok_r(NULL, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(kv, "id=", 3))
+			snprintf(id, sizeof(id), "%s", kv + 3);
+		else if (!strncmp(kv, "path=", 5))
+			snprintf(path, sizeof(path), "%s", kv + 5);
+		else if (!strcmp(kv, "server") || !strcmp(kv, "server=on"))
+			server = true;
+		else if (!strcmp(kv, "server=off"))
+			server = false;
+		else if (!strcmp(kv, "nowait") || !strcmp(kv, "wait=off"))
+			nowait = true;
+		else if (!strcmp(kv, "wait=on"))
+			nowait = false;
+		else if (strcmp(kv, "signal=off") && strcmp(kv, "signal=on") &&
+			 strcmp(kv, "mux=off")) {
+			snprintf(err, errlen, "%s: Invalid parameter '%s'", opt, kv);
+			return -1;
+		}
+	}
+	if (!backend || !id[0]) {
+		snprintf(err, errlen, "%s: Parameter 'id' is missing", opt);
+		return -1;
+	}
+	for (int i = 0; i < cfg->nr_chardevs; i++) {
+		if (!strcmp(cfg->chardevs[i].id, id)) {
+			snprintf(err, errlen, "%s: attempt to add duplicate property '%s'", opt, id);
+			return -1;
+		}
+	}
+	if (!strcmp(backend, "socket")) {
+		if (!path[0]) {
+			snprintf(err, errlen, "%s: socket: only path=PATH (unix) is supported", opt);
+			return -1;
+		}
+		snprintf(spec, sizeof(spec), "unix:%s%s%s", path, server ? ",server" : "",
+			 nowait ? ",nowait" : "");
+	} else if (!strcmp(backend, "file")) {
+		snprintf(spec, sizeof(spec), "file:%s", path);
+	} else if (!strcmp(backend, "stdio") || !strcmp(backend, "null")) {
+		snprintf(spec, sizeof(spec), "%s", backend);
+	} else {
+		snprintf(err, errlen, "%s: '%s' is not a valid char driver (socket, file, stdio, null)",
+			 opt, backend);
+		return -1;
+	}
+	struct chardev_def *d = &cfg->chardevs[cfg->nr_chardevs];
+	char why[256];
+	if (chardev_parse(spec, &d->cfg, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", opt, why);
+		return -1;
+	}
+	snprintf(d->id, sizeof(d->id), "%s", id);
+	cfg->nr_chardevs++;
+	return 0;
+}
+
+/* -qmp unix:PATH,server[=on][,nowait|wait=off] */
+static int opt_qmp(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		   size_t errlen)
+{
+	struct chardev_config c;
+	char why[256];
+
+	if (cfg->nr_qmp == VMM_MAX_QMP) {
+		snprintf(err, errlen, "%s: at most %d QMP monitors", opt, VMM_MAX_QMP);
+		return -1;
+	}
+	if (chardev_parse(arg, &c, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", opt, why);
+		return -1;
+	}
+	if (c.kind != CHARDEV_UNIX_SERVER) {
+		snprintf(err, errlen, "%s: '%s': only unix:PATH,server sockets are supported", opt,
+			 arg);
+		return -1;
+	}
+	struct qmp_socket_config *q = &cfg->qmp[cfg->nr_qmp++];
+	snprintf(q->path, sizeof(q->path), "%s", c.path);
+	q->wait = c.wait;
+	return 0;
+}
+
+/* -mon chardev=ID,mode=control[,pretty=off] */
+static int opt_mon(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		   size_t errlen)
+{
+	char buf[256], *save = NULL, id[64] = "";
+	bool control = false;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(kv, "chardev=", 8))
+			snprintf(id, sizeof(id), "%s", kv + 8);
+		else if (!strcmp(kv, "mode=control"))
+			control = true;
+		else if (!strcmp(kv, "mode=readline"))
+			control = false;
+		else if (strcmp(kv, "pretty=off") && strncmp(kv, "id=", 3)) {
+			snprintf(err, errlen, "%s: Invalid parameter '%s'", opt, kv);
+			return -1;
+		}
+	}
+	if (!id[0]) {
+		snprintf(err, errlen, "%s: Parameter 'chardev' is missing", opt);
+		return -1;
+	}
+	if (!control) {
+		snprintf(err, errlen, "%s: only mode=control (QMP) is supported, not the "
+			 "human monitor", opt);
+		return -1;
+	}
+	if (cfg->nr_qmp == VMM_MAX_QMP) {
+		snprintf(err, errlen, "%s: at most %d QMP monitors", opt, VMM_MAX_QMP);
+		return -1;
+	}
+	snprintf(cfg->qmp[cfg->nr_qmp++].chardev, 64, "%s", id);
+	return 0;
+}
+
+static struct chardev_def *find_chardev(struct vmm_config *cfg, const char *id, const char *what,
+					char *err, size_t errlen)
+{
+	for (int i = 0; i < cfg->nr_chardevs; i++) {
+		struct chardev_def *d = &cfg->chardevs[i];
+		if (strcmp(d->id, id))
+			continue;
+		if (d->used) {
+			snprintf(err, errlen, "%s: chardev '%s' is already in use", what, id);
+			return NULL;
+		}
+		d->used = true;
+		return d;
+	}
+	snprintf(err, errlen, "%s: chardev '%s' not found", what, id);
+	return NULL;
+}
+
+/* chardev references, once all -chardev options are known (as QEMU) */
+static int resolve_chardevs(struct vmm_config *cfg, char *err, size_t errlen)
+{
+	for (int i = 0; i < cfg->nr_serials; i++) {
+		if (!cfg->serial_chardev[i][0])
+			continue;
+		struct chardev_def *d = find_chardev(cfg, cfg->serial_chardev[i], "-serial", err,
+						     errlen);
+		if (!d)
+			return -1;
+		cfg->serial[i] = d->cfg;
+	}
+	for (int i = 0; i < cfg->nr_qmp; i++) {
+		if (!cfg->qmp[i].chardev[0])
+			continue;
+		struct chardev_def *d = find_chardev(cfg, cfg->qmp[i].chardev, "-mon", err, errlen);
+		if (!d)
+			return -1;
+		if (d->cfg.kind != CHARDEV_UNIX_SERVER) {
+			snprintf(err, errlen, "-mon: chardev '%s': only socket,path=P,server=on "
+				 "is supported for QMP", d->id);
+			return -1;
+		}
+		snprintf(cfg->qmp[i].path, sizeof(cfg->qmp[i].path), "%s", d->cfg.path);
+		cfg->qmp[i].wait = d->cfg.wait;
+	}
+	return 0;
+}
+
 static int opt_device(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
 		      size_t errlen)
 {
+	if (!strncmp(arg, "isa-serial,", 11))
+		return opt_isa_serial(cfg, opt, arg, err, errlen);
 	if (!strncmp(arg, "isa-debug-exit", 14) && (!arg[14] || arg[14] == ',')) {
 		cfg->debug_exit = true;
 		return each_kv(cfg, opt, arg, kv_debugexit, err, errlen);
@@ -300,7 +523,14 @@ static void print_help(void)
 	       "Devices:\n"
 	       "  -serial DEV         stdio | null | file:PATH | unix:PATH[,server][,nowait]\n"
 	       "                      first is COM1 (0x3f8), second COM2 (0x2f8)\n"
+	       "                      chardev:ID (a -chardev)\n"
+	       "  -chardev socket,id=ID,path=PATH[,server=on][,wait=off] | file,id=ID,path=PATH\n"
+	       "          | stdio,id=ID | null,id=ID\n"
+	       "  -device isa-serial,chardev=ID   the next COM port on a -chardev\n"
 	       "  -device isa-debug-exit[,iobase=0xf4,iosize=4]\n"
+	       "Monitor:\n"
+	       "  -qmp unix:PATH,server[,nowait]   QMP socket (mode 0600), repeatable\n"
+	       "  -mon chardev=ID,mode=control     QMP on a -chardev socket\n"
 	       "Run state:\n"
 	       "  -S                  do not start the vCPUs (prelaunch)\n"
 	       "  -no-reboot          = -action reboot=shutdown\n"
@@ -341,6 +571,7 @@ static const struct option_desc {
 	{ "enable-kvm", ARG_NONE }, { "accel", ARG_ONE }, { "nographic", ARG_NONE },
 	{ "display", ARG_ONE }, { "nodefaults", ARG_NONE }, { "no-user-config", ARG_NONE },
 	{ "vga", ARG_ONE },    { "monitor", ARG_ONE },
+	{ "qmp", ARG_ONE },    { "chardev", ARG_ONE },	  { "mon", ARG_ONE },
 };
 
 static int apply(struct vmm_config *cfg, const char *name, const char *opt, const char *arg,
@@ -371,6 +602,8 @@ static int apply(struct vmm_config *cfg, const char *name, const char *opt, cons
 			return -1;
 		}
 		char why[256];
+		if (!strncmp(arg, "chardev:", 8))
+			return add_serial_ref(cfg, opt, arg + 8, err, errlen);
 		if (chardev_parse(arg, &cfg->serial[cfg->nr_serials], why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "%s: %s", opt, why);
 			return -1;
@@ -428,6 +661,12 @@ static int apply(struct vmm_config *cfg, const char *name, const char *opt, cons
 			snprintf(err, errlen, "%s: Invalid parameter '%s'", opt, arg);
 			return -1;
 		}
+	} else if (!strcmp(name, "qmp")) {
+		return opt_qmp(cfg, opt, arg, err, errlen);
+	} else if (!strcmp(name, "chardev")) {
+		return opt_chardev(cfg, opt, arg, err, errlen);
+	} else if (!strcmp(name, "mon")) {
+		return opt_mon(cfg, opt, arg, err, errlen);
 	} else if (!strcmp(name, "fault")) {
 		return kvm_fault_parse(arg, err, errlen);
 	} else if (!strcmp(name, "accel")) {
@@ -483,6 +722,8 @@ enum options_result options_parse(int argc, char **argv, struct vmm_config *cfg,
 		trace_list_events(stdout);
 		return OPTIONS_EXIT_OK;
 	}
+	if (resolve_chardevs(cfg, err, errlen) < 0)
+		return OPTIONS_ERROR;
 	if (cfg->nr_serials == 0) {
 		cfg->serial[0].kind = CHARDEV_STDIO; /* headless: COM1 on stdio */
 		cfg->nr_serials = 1;
