@@ -29,6 +29,10 @@ UNIT_OBJS_usdt-notes := tools/usdt-notes.o gen/probe-table.o
 UNIT_NAMES += usdt-notes
 $(UNIT_OUT)/test-usdt-notes: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-usdt-notes: LDLIBS += -lelf
+UNIT_OBJS_symbols := tools/symbols.o tools/usdt-notes.o
+UNIT_NAMES += symbols
+$(UNIT_OUT)/test-symbols: CPPFLAGS += -Itools
+$(UNIT_OUT)/test-symbols: LDLIBS += -ldw -lelf
 
 # $(1) = NAME
 define UNIT_TEST_RULE
