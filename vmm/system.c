@@ -211,6 +211,14 @@ static void qemu_kill_report(void)
 
 void vm_stop(enum run_state state)
 {
+	/* On a vCPU thread (a guest panic): QEMU defers the stop to the main
+	 * loop and parks this vCPU; changing the state here would race the
+	 * main loop's own vm_stop(). */
+	if (current_vcpu()) {
+		qemu_system_vmstop_request(state);
+		cpu_stop_current();
+		return;
+	}
 	if (!runstate_is_running())
 		return;
 	runstate_set(state);
