@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kvmscope record: one generic USDT program for every VMM probe (the probe
  * id is the BPF cookie), one generic tracepoint program that copies the raw
- * trace entry (the bytes ftrace would store), and the raw_syscalls pair
+ * trace entry (the bytes ftrace would store; cookie = tracefs event id), and the raw_syscalls pair
  * filtered to KVM ioctls (type 0xAE) of the target process. Everything goes
  * into one ring buffer; a record that does not fit is counted, never blocks. */
 #include <stdbool.h>
@@ -136,6 +136,16 @@ int vmm_probe(struct pt_regs *ctx)
 	return 0;
 }
 
+/* The kernel overwrites the first 8 bytes of a tracepoint's entry (the
+ * common fields) with a pt_regs pointer before it runs BPF: rebuild them as
+ * ftrace has them, the event id coming from the attach cookie. */
+struct common_fields {
+	__u16 common_type;
+	__u8 common_flags;
+	__u8 common_preempt_count;
+	__s32 common_pid;
+};
+
 static __always_inline int emit_tp(void *ctx, __u32 len, __u64 pid_tgid)
 {
 	struct rec_tp_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -148,8 +158,15 @@ static __always_inline int emit_tp(void *ctx, __u32 len, __u64 pid_tgid)
 		len = REC_TP_MAX;
 	e->len = len;
 	e->reserved = 0;
-	if (bpf_probe_read_kernel(e->data, len, ctx) < 0)
+	if (bpf_probe_read_kernel(e->data, len, ctx) < 0 || len < sizeof(struct common_fields)) {
 		e->len = 0;
+	} else {
+		struct common_fields *cf = (struct common_fields *)e->data;
+		cf->common_type = (__u16)bpf_get_attach_cookie(ctx);
+		cf->common_flags = 0;
+		cf->common_preempt_count = 0;
+		cf->common_pid = (__s32)pid_tgid;
+	}
 	bpf_ringbuf_submit(e, 0);
 	count(REC_CNT_TP_HITS);
 	return 0;
@@ -164,7 +181,7 @@ int kernel_event(void *ctx)
 
 	if ((pid_tgid >> 32) != target_tgid)
 		return 0;
-	id = *(__u16 *)ctx; /* common_type */
+	id = (__u32)bpf_get_attach_cookie(ctx); /* the tracefs event id */
 	len = bpf_map_lookup_elem(&tp_len, &id);
 	if (!len || !*len)
 		return 0;

@@ -65,7 +65,35 @@ struct recorder {
 	unsigned problems;
 	struct bpf_link *links[256];
 	unsigned nlinks;
+	uint32_t tids[256];	/* threads seen: named in the capture */
+	unsigned ntids;
 };
+
+/* meta thread:TID = its comm ("CPU 0/KVM"), while it is alive to ask */
+static void name_thread(struct recorder *r, uint32_t pid, uint32_t tid)
+{
+	char path[80], comm[64] = "";
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(comm, sizeof(comm), f)) {
+		comm[strcspn(comm, "\n")] = 0;
+		snprintf(path, sizeof(path), "thread:%u", tid);
+		cap_write_meta(r->w, path, comm);
+	}
+	fclose(f);
+}
+
+static void saw_thread(struct recorder *r, uint32_t pid, uint32_t tid)
+{
+	for (unsigned i = 0; i < r->ntids; i++)
+		if (r->tids[i] == tid)
+			return;
+	if (r->ntids < sizeof(r->tids) / sizeof(r->tids[0]))
+		r->tids[r->ntids++] = tid;
+	name_thread(r, pid, tid);
+}
 
 static void keep_link(struct recorder *r, struct bpf_link *l)
 {
@@ -364,9 +392,11 @@ static int prepare_event(struct recorder *r, const char *sys, const char *name)
 static void attach_event(struct recorder *r, const char *sys, const char *name,
 			 struct bpf_program *prog)
 {
-	if (prepare_event(r, sys, name) < 0)
+	int id = prepare_event(r, sys, name);
+	if (id < 0)
 		return;
-	struct bpf_link *l = bpf_program__attach_tracepoint(prog, sys, name);
+	LIBBPF_OPTS(bpf_tracepoint_opts, to, .bpf_cookie = (uint64_t)id);
+	struct bpf_link *l = bpf_program__attach_tracepoint_opts(prog, sys, name, &to);
 	if (!l)
 		problem(r, "tracepoint %s:%s: cannot attach: %s", sys, name, strerror(errno));
 	else
@@ -457,6 +487,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*c))
 		return 0;
+	saw_thread(r, c->pid, c->tid);
 	switch (c->kind) {
 	case REC_KIND_PROBE: {
 		const struct rec_probe_event *e = data;
@@ -557,7 +588,8 @@ static uint64_t now_ns(void)
 static void run_loop(struct recorder *r)
 {
 	uint64_t totals[REC_CNT_MAX];
-	uint64_t forwarded_at = 0, last_lost = now_ns();
+	uint64_t forwarded_at = 0, last_lost = now_ns(), started = now_ns();
+	bool renamed = false;
 
 	for (;;) {
 		int n = ring_buffer__poll(r->rb, 100);
@@ -572,6 +604,12 @@ static void run_loop(struct recorder *r)
 		}
 		if (!target_alive(r))
 			break;
+		if (!renamed && now_ns() - started > 500000000ull) {
+			/* vCPU threads name themselves after their first events */
+			for (unsigned i = 0; i < r->ntids; i++)
+				name_thread(r, (uint32_t)r->pid, r->tids[i]);
+			renamed = true;
+		}
 		if (stop_signal) {
 			if (!r->child)
 				break;
@@ -677,7 +715,9 @@ int cmd_record(int argc, char **argv)
 	int lerr = record_bpf__load(r.skel);
 	if (lerr) {
 		fprintf(stderr, "kvmscope record: cannot load the BPF programs: %s%s\n",
-			strerror(-lerr), lerr == -EPERM ? " (needs root, or CAP_BPF and CAP_PERFMON)" : "");
+			strerror(-lerr),
+			geteuid() ? " (needs root, or CAP_BPF and CAP_PERFMON)"
+				  : " (rejected by the kernel: KVMSCOPE_LIBBPF_DEBUG=1 shows why)");
 		goto out;
 	}
 	r.rb = ring_buffer__new(bpf_map__fd(r.skel->maps.events), on_event, &r, NULL);

@@ -3,7 +3,10 @@
 
 KVMSCOPE := $(BUILD)/kvmscope
 TOOLS_SRCS := $(wildcard tools/*.c)
-TOOLS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOLS_SRCS)) $(BUILD)/obj/gen/probe-table.o
+TOOLS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOLS_SRCS)) $(BUILD)/obj/gen/probe-table.o \
+	      $(BUILD)/obj/vmm/kvm-names.o
+# diagnose checks transitions against the VMM's own run-state table (and what runstate.o needs)
+TOOLS_OBJS += $(addprefix $(BUILD)/obj/,vmm/runstate.o vmm/error.o vmm/trace.o gen/vmm-probes.o)
 TOOLS_LIBS := $(shell pkg-config --libs libbpf libelf libdw jansson libtracefs libtraceevent 2>/dev/null)
 TOOLS_CFLAGS := $(shell pkg-config --cflags libbpf libelf libdw jansson libtracefs libtraceevent 2>/dev/null)
 

@@ -1,0 +1,133 @@
+/* report --format json: one JSON object per event and line, for jq and
+ * scripts. Probe arguments by name; kernel events with their ftrace text. */
+#include <inttypes.h>
+#include <string.h>
+
+#include <traceevent/event-parse.h>
+
+#include "report.h"
+
+void report_json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\t': fputs("\\t", out); break;
+		case '\r': fputs("\\r", out); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static void probe_args(const struct timeline *tl, const struct tl_event *e, FILE *out)
+{
+	const struct cap_probe_def_view *d = timeline_probe_def(tl, e->id);
+	struct cap_probe_view pv;
+
+	fputs(",\"args\":{", out);
+	if (cap_decode_probe(e->rec, &pv) == 0) {
+		for (unsigned i = 0; i < pv.nargs; i++) {
+			if (i)
+				fputc(',', out);
+			char fallback[16];
+			snprintf(fallback, sizeof(fallback), "arg%u", i);
+			report_json_string(out, d && i < d->nargs ? d->arg_names[i] : fallback);
+			fputc(':', out);
+			uint8_t type = d && i < d->nargs ? d->arg_types[i] : 4;
+			if (pv.strs[i])
+				report_json_string(out, pv.strs[i]);
+			else if (type == 0) /* int */
+				fprintf(out, "%d", (int32_t)pv.args[i]);
+			else if (type == 2) /* bool */
+				fputs(pv.args[i] & 0xff ? "true" : "false", out);
+			else if (type == 1 || type == 3)
+				fprintf(out, "%" PRIu32, (uint32_t)pv.args[i]);
+			else if (type == 5)
+				fprintf(out, "%" PRId64, (int64_t)pv.args[i]);
+			else if (type == 7)
+				fprintf(out, "\"0x%" PRIx64 "\"", pv.args[i]);
+			else
+				fprintf(out, "%" PRIu64, pv.args[i]);
+		}
+	}
+	fputc('}', out);
+}
+
+int report_json(const struct timeline *tl, FILE *out, const struct report_opts *o)
+{
+	char line[4096];
+	(void)o;
+
+	for (size_t i = 0; i < tl->n; i++) {
+		const struct tl_event *e = &tl->ev[i];
+		if (e->kind == TL_NOTE)
+			continue;
+		fprintf(out, "{\"i\":%zu,\"ts_ns\":%" PRIu64 ",\"t\":%.9f,\"pid\":%u,\"tid\":%u,\"cpu\":%d,"
+			"\"source\":\"%s\",\"depth\":%u,\"parent\":%d", i, e->ts,
+			timeline_rel_s(tl, e->ts), e->pid, e->tid, (int)e->cpu,
+			cap_source_name(e->rec->source), e->depth, e->parent);
+		switch (e->kind) {
+		case TL_PROBE: {
+			const char *name = timeline_probe_name(tl, e->id);
+			fputs(",\"kind\":\"probe\",\"name\":", out);
+			report_json_string(out, name ? name : "?");
+			probe_args(tl, e, out);
+			timeline_format_probe(tl, e, line, sizeof(line));
+			fputs(",\"text\":", out);
+			report_json_string(out, line);
+			if (e->link >= 0)
+				fprintf(out, ",\"link\":%d", e->link);
+			if (e->is_error)
+				fputs(",\"error\":true", out);
+			if (e->stack) {
+				fputs(",\"stack\":[", out);
+				for (uint32_t f = 0; f < e->stack->nframes; f++)
+					fprintf(out, "%s\"0x%" PRIx64 "\"", f ? "," : "", e->stack->ips[f]);
+				fputc(']', out);
+			}
+			break;
+		}
+		case TL_IOCTL:
+			timeline_format_ioctl(e, line, sizeof(line));
+			fprintf(out, ",\"kind\":\"ioctl\",\"fd\":%" PRId64 ",\"cmd\":%" PRIu64, (int64_t)e->fd,
+				e->cmd);
+			fputs(",\"text\":", out);
+			report_json_string(out, line);
+			if (e->has_exit) {
+				fprintf(out, ",\"ret\":%" PRId64 ",\"dur_ns\":%" PRIu64, e->ret,
+					e->end_ts - e->ts);
+				if (e->ret < 0)
+					fprintf(out, ",\"errno\":%" PRId64, -e->ret);
+			}
+			break;
+		case TL_KERNEL: {
+			struct tep_event *ev = timeline_kernel_event(tl, e);
+			timeline_format_kernel(tl, e, line, sizeof(line));
+			fputs(",\"kind\":\"kernel\",\"system\":", out);
+			report_json_string(out, ev ? ev->system : "?");
+			fputs(",\"name\":", out);
+			report_json_string(out, ev ? ev->name : "?");
+			fputs(",\"text\":", out);
+			report_json_string(out, line);
+			break;
+		}
+		case TL_LOST: {
+			const struct cap_lost *l;
+			if (cap_decode_lost(e->rec, &l) == 0)
+				fprintf(out, ",\"kind\":\"lost\",\"count\":%" PRIu64 ",\"lost_kind\":%u",
+					l->count, l->kind);
+			break;
+		}
+		}
+		fputs("}\n", out);
+	}
+	return 0;
+}

@@ -1,0 +1,588 @@
+/* The merged timeline: load a capture, sort, pair syscalls, join spans.
+ * See timeline.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <traceevent/event-parse.h>
+#include <traceevent/trace-seq.h>
+
+#include "kvm.h"
+#include "timeline.h"
+
+/* Kernel events are decoded from a zero-padded copy this large, so a format
+ * whose fields lie beyond the recorded bytes (or a __data_loc pointing far)
+ * reads zeros, never past the buffer: u16 offset + u16 length. */
+#define DECODE_BUF (128 * 1024)
+#define MAX_FIELD_END 4096
+
+static uint8_t *decode_buf;
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 1024;
+	while (ncap < need)
+		ncap *= 2;
+	void *n = realloc(*arr, ncap * elem);
+	if (!n)
+		return -1;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+	const struct tl_event *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void add_probe_def(struct timeline *tl, const struct cap_record *rec)
+{
+	struct cap_probe_def_view v;
+	if (cap_decode_probe_def(rec, &v) || v.probe_id >= 4096) {
+		tl->malformed++;
+		return;
+	}
+	if (v.probe_id >= tl->nprobes) {
+		uint32_t n = v.probe_id + 1;
+		struct tl_probe_def *p = realloc(tl->probes, n * sizeof(*p));
+		if (!p)
+			return;
+		memset(p + tl->nprobes, 0, (n - tl->nprobes) * sizeof(*p));
+		tl->probes = p;
+		tl->nprobes = n;
+	}
+	tl->probes[v.probe_id].defined = true;
+	tl->probes[v.probe_id].v = v;
+}
+
+static void add_format(struct timeline *tl, const struct cap_record *rec)
+{
+	struct cap_tp_format_view f;
+	if (cap_decode_tp_format(rec, &f)) {
+		tl->malformed++;
+		return;
+	}
+	if (tep_find_event(tl->tep, (int)f.event_id))
+		return; /* the same event from the other collector */
+	if (tep_parse_event(tl->tep, f.format, strlen(f.format), f.system) != 0) {
+		tl->malformed++;
+		return;
+	}
+	struct tep_event *ev = tep_find_event(tl->tep, (int)f.event_id);
+	if (!ev)
+		return; /* the text named another id than the record */
+	for (struct tep_format_field *fl = ev->format.fields; fl; fl = fl->next)
+		if (fl->offset < 0 || fl->size < 0 || fl->offset + fl->size > MAX_FIELD_END)
+			ev->flags |= TEP_EVENT_FL_NOHANDLE; /* refuse to decode it */
+	if (!strcmp(f.system, "raw_syscalls") && !strcmp(f.name, "sys_enter"))
+		tl->sys_enter_id = (int)f.event_id;
+	if (!strcmp(f.system, "raw_syscalls") && !strcmp(f.name, "sys_exit"))
+		tl->sys_exit_id = (int)f.event_id;
+}
+
+static void add_meta(struct timeline *tl, const struct cap_record *rec, size_t *thread_cap)
+{
+	const char *k, *v;
+	if (cap_decode_meta(rec, &k, &v)) {
+		tl->malformed++;
+		return;
+	}
+	if (!strcmp(k, "command"))
+		tl->command = v;
+	else if (!strcmp(k, "kernel_release"))
+		tl->kernel_release = v;
+	else if (!strcmp(k, "hostname"))
+		tl->hostname = v;
+	else if (!strcmp(k, "binary"))
+		tl->binary = v;
+	else if (!strcmp(k, "exit_status"))
+		tl->exit_status = v;
+	else if (!strncmp(k, "thread:", 7)) {
+		uint32_t tid = (uint32_t)strtoul(k + 7, NULL, 10);
+		for (size_t i = 0; i < tl->nthreads; i++)
+			if (tl->threads[i].tid == tid) {
+				tl->threads[i].name = v;
+				return;
+			}
+		if (grow((void **)&tl->threads, thread_cap, tl->nthreads + 1, sizeof(*tl->threads)))
+			return;
+		tl->threads[tl->nthreads++] = (struct tl_thread){ .tid = tid, .name = v };
+	}
+}
+
+static const char *probe_name_of(const struct timeline *tl, uint32_t id)
+{
+	return id < tl->nprobes && tl->probes[id].defined ? tl->probes[id].v.name : NULL;
+}
+
+static bool is_entry_probe(const char *name)
+{
+	return name && (!strcmp(name, "kvm_ioctl") || !strcmp(name, "kvm_vm_ioctl") ||
+			!strcmp(name, "kvm_vcpu_ioctl") || !strcmp(name, "kvm_device_ioctl"));
+}
+
+/* Per-thread join state, found by tid (few threads: linear is fine). */
+struct thread_state {
+	uint32_t tid;
+	int32_t open_probe;	/* entry probe of the VMM ioctl span, or -1 */
+	int32_t open_ioctl;	/* TL_IOCTL waiting for its sys_exit, or -1 */
+};
+
+static struct thread_state *thread_of(struct thread_state **ts, size_t *n, size_t *cap,
+				      uint32_t tid)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*ts)[i].tid == tid)
+			return &(*ts)[i];
+	if (grow((void **)ts, cap, *n + 1, sizeof(**ts)))
+		return NULL;
+	(*ts)[*n] = (struct thread_state){ .tid = tid, .open_probe = -1, .open_ioctl = -1 };
+	return &(*ts)[(*n)++];
+}
+
+static uint64_t field_u64(const struct tep_event *ev, const char *name, const uint8_t *data,
+			  uint32_t len, bool *ok)
+{
+	struct tep_format_field *f = tep_find_field((struct tep_event *)ev, name);
+	unsigned long long v = 0;
+	*ok = f && f->offset >= 0 && f->size > 0 && (uint32_t)(f->offset + f->size) <= len &&
+	      tep_read_number_field(f, data, &v) == 0;
+	return v;
+}
+
+/* Second pass over the sorted events: pair syscalls, open and close spans. */
+static void join(struct timeline *tl)
+{
+	struct thread_state *ts = NULL;
+	size_t nts = 0, cap = 0;
+	size_t out = 0;
+
+	for (size_t i = 0; i < tl->n; i++) {
+		struct tl_event *e = &tl->ev[i];
+		struct thread_state *t = thread_of(&ts, &nts, &cap, e->tid);
+		tl->ev[out] = *e;
+		e = &tl->ev[out];
+		int32_t self = (int32_t)out;
+		e->parent = -1;
+		e->link = -1;
+		if (!t || e->kind == TL_LOST || e->kind == TL_NOTE) {
+			out++;
+			continue;
+		}
+		if (e->kind == TL_IOCTL && e->id == (uint32_t)tl->sys_exit_id) {
+			/* a sys_exit: completes the open ioctl of its thread */
+			if (t->open_ioctl >= 0) {
+				struct tl_event *s = &tl->ev[t->open_ioctl];
+				s->end_ts = e->ts;
+				s->ret = e->ret;
+				s->has_exit = 1;
+				s->is_error = e->ret < 0;
+				t->open_ioctl = -1;
+			}
+			continue; /* folded into its enter */
+		}
+		e->parent = t->open_probe;
+		e->depth = (uint8_t)((t->open_probe >= 0) + (t->open_ioctl >= 0 && e->kind != TL_IOCTL));
+		if (e->kind == TL_IOCTL) {
+			t->open_ioctl = self;
+		} else if (e->kind == TL_PROBE) {
+			const char *name = probe_name_of(tl, e->id);
+			if (is_entry_probe(name)) {
+				e->parent = -1;
+				e->depth = 0;
+				t->open_probe = self;
+				t->open_ioctl = -1;
+			} else if (name && !strcmp(name, "kvm_ioctl_exit") && t->open_probe >= 0) {
+				struct tl_event *entry = &tl->ev[t->open_probe];
+				entry->link = self;
+				entry->end_ts = e->ts;
+				e->link = t->open_probe;
+				uint64_t ret;
+				const char *dummy;
+				if (timeline_probe_arg(tl, e, "ret", &ret, &dummy) == 0 && (int32_t)ret < 0)
+					e->is_error = entry->is_error = 1;
+				t->open_probe = -1;
+				t->open_ioctl = -1;
+			} else if (name && !strcmp(name, "kvm_ioctl_exit")) {
+				uint64_t ret;
+				const char *dummy;
+				if (timeline_probe_arg(tl, e, "ret", &ret, &dummy) == 0 && (int32_t)ret < 0)
+					e->is_error = 1;
+			}
+		}
+		out++;
+	}
+	tl->n = out;
+	free(ts);
+}
+
+static int add_event(struct timeline *tl, size_t *cap, const struct cap_record *rec, uint8_t kind)
+{
+	if (grow((void **)&tl->ev, cap, tl->n + 1, sizeof(*tl->ev)))
+		return -1;
+	struct tl_event *e = &tl->ev[tl->n];
+	memset(e, 0, sizeof(*e));
+	e->rec = rec;
+	e->ts = e->end_ts = rec->ts_ns;
+	e->pid = rec->pid;
+	e->tid = rec->tid;
+	e->cpu = rec->cpu;
+	e->seq = (uint32_t)tl->n;
+	e->kind = kind;
+	tl->n++;
+	return 0;
+}
+
+int timeline_load(struct timeline *tl, const char *path, char *err, size_t errlen)
+{
+	size_t cap = 0, thread_cap = 0, notes_cap = 0;
+	const struct cap_record *rec;
+	enum cap_next_result res;
+
+	memset(tl, 0, sizeof(*tl));
+	tl->sys_enter_id = tl->sys_exit_id = -1;
+	if (!decode_buf && !(decode_buf = calloc(1, DECODE_BUF))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	tl->reader = cap_open(path, err, errlen);
+	if (!tl->reader)
+		return -1;
+	tl->tep = tep_alloc();
+	if (!tl->tep) {
+		snprintf(err, errlen, "out of memory");
+		cap_close(tl->reader);
+		return -1;
+	}
+	tep_set_loglevel(TEP_LOG_NONE);
+	tep_set_long_size(tl->tep, 8);
+	tep_set_file_bigendian(tl->tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tl->tep, TEP_LITTLE_ENDIAN);
+
+	while ((res = cap_next(tl->reader, &rec)) == CAP_NEXT_OK) {
+		struct cap_probe_view pv;
+		const uint8_t *data;
+		uint32_t len;
+		uint16_t id;
+		const struct cap_lost *lost;
+		const struct cap_stack *st;
+		const char *text;
+
+		switch (rec->type) {
+		case CAP_REC_META:
+			add_meta(tl, rec, &thread_cap);
+			break;
+		case CAP_REC_PROBE_DEF:
+			add_probe_def(tl, rec);
+			break;
+		case CAP_REC_TP_FORMAT:
+			add_format(tl, rec);
+			break;
+		case CAP_REC_PROBE:
+			if (cap_decode_probe(rec, &pv)) {
+				tl->malformed++;
+				break;
+			}
+			if (add_event(tl, &cap, rec, TL_PROBE))
+				goto oom;
+			tl->ev[tl->n - 1].id = pv.probe_id;
+			break;
+		case CAP_REC_STACK:
+			/* belongs to the probe just before it on the same thread */
+			if (cap_decode_stack(rec, &st)) {
+				tl->malformed++;
+				break;
+			}
+			for (size_t i = tl->n; i-- > 0 && i + 8 > tl->n;)
+				if (tl->ev[i].kind == TL_PROBE && tl->ev[i].tid == rec->tid &&
+				    tl->ev[i].ts == rec->ts_ns) {
+					tl->ev[i].stack = st;
+					break;
+				}
+			break;
+		case CAP_REC_TP_EVENT: {
+			if (cap_decode_tp_event(rec, &data, &len, &id)) {
+				tl->malformed++;
+				break;
+			}
+			bool ok = true;
+			uint8_t kind = TL_KERNEL;
+			struct tep_event *ev = tep_find_event(tl->tep, id);
+			if (ev && (id == tl->sys_enter_id || id == tl->sys_exit_id))
+				kind = TL_IOCTL;
+			if (add_event(tl, &cap, rec, kind))
+				goto oom;
+			struct tl_event *e = &tl->ev[tl->n - 1];
+			e->id = id;
+			if (kind != TL_IOCTL)
+				break;
+			if (id == tl->sys_enter_id) {
+				/* args[] is an array: fd, cmd, arg at 16, 24, 32 */
+				struct tep_format_field *f = tep_find_field(ev, "args");
+				if (f && f->offset >= 0 && (uint32_t)f->offset + 24 <= len) {
+					memcpy(&e->fd, data + f->offset, 8);
+					memcpy(&e->cmd, data + f->offset + 8, 8);
+					memcpy(&e->arg, data + f->offset + 16, 8);
+				}
+			} else {
+				/* a sys_exit: join() folds it into its sys_enter */
+				e->ret = (int64_t)field_u64(ev, "ret", data, len, &ok);
+			}
+			break;
+		}
+		case CAP_REC_LOST:
+			if (cap_decode_lost(rec, &lost)) {
+				tl->malformed++;
+				break;
+			}
+			if (lost->kind == CAP_LOST_RINGBUF || lost->kind == CAP_LOST_FTRACE)
+				tl->lost += lost->count;
+			if (add_event(tl, &cap, rec, TL_LOST))
+				goto oom;
+			break;
+		case CAP_REC_NOTE:
+			if (cap_decode_text(rec, &text)) {
+				tl->malformed++;
+				break;
+			}
+			if (grow((void **)&tl->notes, &notes_cap, tl->nnotes + 1, sizeof(*tl->notes)))
+				goto oom;
+			tl->notes[tl->nnotes++] = text;
+			break;
+		}
+	}
+	if (res == CAP_NEXT_CORRUPT)
+		snprintf(tl->corrupt, sizeof(tl->corrupt), "%s", cap_error(tl->reader));
+	tl->records = cap_records_read(tl->reader);
+	tl->truncated = cap_truncated(tl->reader, &tl->partial_bytes);
+	tl->clean_end = cap_saw_end(tl->reader);
+
+	qsort(tl->ev, tl->n, sizeof(*tl->ev), cmp_event);
+	join(tl);
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory after %llu records",
+		 (unsigned long long)cap_records_read(tl->reader));
+	timeline_free(tl);
+	return -1;
+}
+
+void timeline_free(struct timeline *tl)
+{
+	free(tl->ev);
+	free(tl->probes);
+	free(tl->threads);
+	free(tl->notes);
+	if (tl->tep)
+		tep_free(tl->tep);
+	cap_close(tl->reader);
+	memset(tl, 0, sizeof(*tl));
+}
+
+const char *timeline_probe_name(const struct timeline *tl, uint32_t probe_id)
+{
+	return probe_name_of(tl, probe_id);
+}
+
+const struct cap_probe_def_view *timeline_probe_def(const struct timeline *tl, uint32_t probe_id)
+{
+	return probe_id < tl->nprobes && tl->probes[probe_id].defined ? &tl->probes[probe_id].v
+								       : NULL;
+}
+
+struct tep_event *timeline_kernel_event(const struct timeline *tl, const struct tl_event *e)
+{
+	return tep_find_event(tl->tep, (int)e->id);
+}
+
+const char *timeline_thread_name(const struct timeline *tl, uint32_t tid)
+{
+	for (size_t i = 0; i < tl->nthreads; i++)
+		if (tl->threads[i].tid == tid)
+			return tl->threads[i].name;
+	return NULL;
+}
+
+int timeline_probe_arg(const struct timeline *tl, const struct tl_event *e, const char *name,
+		       uint64_t *num, const char **str)
+{
+	const struct cap_probe_def_view *d = timeline_probe_def(tl, e->id);
+	struct cap_probe_view pv;
+	if (!d || e->kind != TL_PROBE || cap_decode_probe(e->rec, &pv))
+		return -1;
+	for (unsigned i = 0; i < d->nargs && i < pv.nargs; i++) {
+		if (strcmp(d->arg_names[i], name))
+			continue;
+		*num = pv.args[i];
+		*str = pv.strs[i];
+		return 0;
+	}
+	return -1;
+}
+
+/* One conversion of a probe format, checked: flags, width, precision,
+ * length and a conversion we know; anything else is printed literally. */
+static size_t format_one(char *out, size_t len, const char *spec, size_t speclen, char conv,
+			 unsigned lcount, uint64_t v, const char *s, bool is_str)
+{
+	char f[32];
+	if (speclen + 1 >= sizeof(f))
+		return 0;
+	memcpy(f, spec, speclen);
+	f[speclen] = 0;
+	int n;
+	switch (conv) {
+	case 's':
+		n = snprintf(out, len, f, is_str ? (s ? s : "(null)") : "?");
+		break;
+	case 'p':
+		n = snprintf(out, len, "0x%llx", (unsigned long long)v);
+		break;
+	case 'c':
+		n = snprintf(out, len, f, (int)(char)v);
+		break;
+	case 'd': case 'i':
+		n = lcount ? snprintf(out, len, f, (long long)v) : snprintf(out, len, f, (int)v);
+		break;
+	default: /* u x X o */
+		n = lcount ? snprintf(out, len, f, (unsigned long long)v)
+			   : snprintf(out, len, f, (unsigned)v);
+		break;
+	}
+	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+}
+
+void timeline_format_probe(const struct timeline *tl, const struct tl_event *e, char *buf,
+			   size_t len)
+{
+	const struct cap_probe_def_view *d = timeline_probe_def(tl, e->id);
+	struct cap_probe_view pv;
+	size_t o = 0;
+
+	buf[0] = 0;
+	if (!len || cap_decode_probe(e->rec, &pv))
+		return;
+	if (!d) {
+		for (unsigned i = 0; i < pv.nargs && o + 1 < len; i++)
+			o += (size_t)snprintf(buf + o, len - o, "%sarg%u=0x%llx", i ? " " : "", i,
+					      (unsigned long long)pv.args[i]);
+		return;
+	}
+	unsigned next = 0;
+	for (const char *p = d->format; *p && o + 1 < len;) {
+		if (*p != '%') {
+			buf[o++] = *p++;
+			continue;
+		}
+		if (p[1] == '%') {
+			buf[o++] = '%';
+			p += 2;
+			continue;
+		}
+		/* %[N$][flags][width][.prec][hh|h|l|ll|z|j]conv */
+		const char *q = p + 1;
+		unsigned argi = next;
+		const char *digits = q;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (*q == '$' && q > digits) {
+			argi = (unsigned)strtoul(digits, NULL, 10) - 1;
+			q++;
+		} else {
+			q = digits;
+			next++;
+		}
+		char spec[32] = "%";
+		size_t sl = 1;
+		while (*q && strchr("-+ #0", *q) && sl < 20)
+			spec[sl++] = *q++;
+		while (*q >= '0' && *q <= '9' && sl < 24)
+			spec[sl++] = *q++;
+		if (*q == '.') {
+			spec[sl++] = *q++;
+			while (*q >= '0' && *q <= '9' && sl < 28)
+				spec[sl++] = *q++;
+		}
+		unsigned lcount = 0;
+		while (*q && strchr("hlzjt", *q)) {
+			if (*q == 'l' || *q == 'z' || *q == 'j' || *q == 't')
+				lcount = 2;
+			q++;
+		}
+		if (!*q || !strchr("diuxXopsc", *q) || sl >= 29 || argi >= pv.nargs) {
+			buf[o++] = *p++; /* not a conversion we trust: literal */
+			continue;
+		}
+		char conv = *q++;
+		if (lcount && strchr("diuxXo", conv)) {
+			spec[sl++] = 'l';
+			spec[sl++] = 'l';
+		}
+		spec[sl++] = conv;
+		bool is_str = argi < d->nargs && d->arg_types[argi] == 6 /* PROBE_ARG_STR */ &&
+			      (pv.str_mask & (1u << argi));
+		o += format_one(buf + o, len - o, spec, sl, conv, lcount, pv.args[argi], pv.strs[argi],
+				is_str);
+		p = q;
+	}
+	buf[o < len ? o : len - 1] = 0;
+}
+
+void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
+			    size_t len)
+{
+	const uint8_t *data;
+	uint32_t dlen;
+	uint16_t id;
+	struct tep_event *ev = tep_find_event(tl->tep, (int)e->id);
+
+	buf[0] = 0;
+	if (cap_decode_tp_event(e->rec, &data, &dlen, &id))
+		return;
+	if (!ev || (ev->flags & TEP_EVENT_FL_NOHANDLE)) {
+		snprintf(buf, len, "event %u (%u bytes, no usable format)", id, dlen);
+		return;
+	}
+	memcpy(decode_buf, data, dlen);
+	struct tep_record r = { .ts = e->ts, .size = (int)dlen, .data = decode_buf,
+				.cpu = (int)e->cpu };
+	struct trace_seq s;
+	trace_seq_init(&s);
+	tep_print_event(tl->tep, &s, &r, "%s", TEP_PRINT_INFO);
+	trace_seq_terminate(&s);
+	snprintf(buf, len, "%s", s.buffer ? s.buffer : "");
+	trace_seq_destroy(&s);
+	memset(decode_buf, 0, dlen);
+}
+
+void timeline_format_ioctl(const struct tl_event *e, char *buf, size_t len)
+{
+	const char *name = kvm_ioctl_name(e->cmd);
+	char cmd[32];
+	if (!name) {
+		snprintf(cmd, sizeof(cmd), "0x%llx", (unsigned long long)e->cmd);
+		name = cmd;
+	}
+	int n = snprintf(buf, len, "ioctl(%lld, %s, 0x%llx)", (long long)e->fd, name,
+			 (unsigned long long)e->arg);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (!e->has_exit)
+		snprintf(buf + n, len - (size_t)n, " = ? (no exit recorded)");
+	else if (e->ret < 0 && e->ret >= -4095)
+		snprintf(buf + n, len - (size_t)n, " = -1 %s", errno_name((int)-e->ret));
+	else
+		snprintf(buf + n, len - (size_t)n, " = %lld", (long long)e->ret);
+}
+
+double timeline_rel_s(const struct timeline *tl, uint64_t ts)
+{
+	uint64_t start = cap_header(tl->reader)->start_mono_ns;
+	return ts >= start ? (double)(ts - start) / 1e9 : -(double)(start - ts) / 1e9;
+}

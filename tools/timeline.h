@@ -1,0 +1,104 @@
+/* The merged timeline of a capture: every record sorted on CLOCK_MONOTONIC,
+ * KVM ioctl syscalls paired (enter + exit = one span), and each event joined
+ * to the VMM decision it happened under: per thread, a VMM ioctl entry probe
+ * (kvm_ioctl, kvm_vm_ioctl, kvm_vcpu_ioctl, kvm_device_ioctl) opens a span
+ * that kvm_ioctl_exit closes; the syscall and the kernel events of that
+ * thread inside it are its children. Used by report, diagnose and ci. */
+#ifndef KVMSCOPE_TIMELINE_H
+#define KVMSCOPE_TIMELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture.h"
+
+struct tep_handle;
+struct tep_event;
+
+enum tl_kind {
+	TL_PROBE,	/* a VMM probe hit */
+	TL_IOCTL,	/* a KVM ioctl syscall: sys_enter .. sys_exit */
+	TL_KERNEL,	/* any other kernel event (kvm tracepoints, ...) */
+	TL_LOST,	/* a LOST record */
+	TL_NOTE,	/* a collector NOTE */
+};
+
+struct tl_event {
+	const struct cap_record *rec;	/* the record (sys_enter for TL_IOCTL) */
+	uint64_t ts, end_ts;		/* end_ts: sys_exit / kvm_ioctl_exit, else ts */
+	uint32_t pid, tid, cpu;
+	uint32_t seq;			/* order in the capture: ties keep it */
+	uint8_t kind;			/* enum tl_kind */
+	uint8_t depth;			/* 0 top level; 1 inside a VMM ioctl span; 2 inside its syscall */
+	uint8_t has_exit;		/* TL_IOCTL: the sys_exit was seen */
+	uint8_t is_error;		/* TL_IOCTL/kvm_ioctl_exit: failed */
+	int32_t parent;			/* index of the enclosing VMM ioctl entry probe, or -1 */
+	int32_t link;			/* entry probe <-> kvm_ioctl_exit, or -1 */
+	const struct cap_stack *stack;	/* TL_PROBE: user stack taken there, or NULL */
+	/* TL_IOCTL */
+	uint64_t fd, cmd, arg;
+	int64_t ret;
+	/* TL_PROBE: probe id; TL_KERNEL: tracefs event id */
+	uint32_t id;
+};
+
+struct tl_probe_def {
+	bool defined;
+	struct cap_probe_def_view v;
+};
+
+struct tl_thread {
+	uint32_t tid;
+	const char *name;	/* from meta thread:TID, or NULL */
+};
+
+struct timeline {
+	struct cap_reader *reader;
+	struct tl_event *ev;
+	size_t n;
+	struct tl_probe_def *probes;	/* by probe id */
+	uint32_t nprobes;
+	struct tep_handle *tep;		/* kernel event formats (libtraceevent) */
+	int sys_enter_id, sys_exit_id;	/* raw_syscalls ids, or -1 */
+	/* meta */
+	const char *command, *kernel_release, *hostname, *binary, *exit_status;
+	struct tl_thread *threads;
+	size_t nthreads;
+	/* what the capture says about itself */
+	uint64_t records, lost, malformed;
+	uint64_t partial_bytes;
+	bool truncated, clean_end;
+	char corrupt[200];		/* set if the reader stopped on a corrupt record */
+	const char **notes;
+	size_t nnotes;
+};
+
+/* Reads and merges CAPTURE. Returns 0, or -1 with a message in err. A
+ * truncated or partly corrupt capture loads what it has (see the fields). */
+int timeline_load(struct timeline *tl, const char *path, char *err, size_t errlen);
+void timeline_free(struct timeline *tl);
+
+/* Names. NULL if unknown. */
+const char *timeline_probe_name(const struct timeline *tl, uint32_t probe_id);
+const struct cap_probe_def_view *timeline_probe_def(const struct timeline *tl, uint32_t probe_id);
+/* For TL_KERNEL events: "kvm:kvm_exit" style parts. */
+struct tep_event *timeline_kernel_event(const struct timeline *tl, const struct tl_event *e);
+const char *timeline_thread_name(const struct timeline *tl, uint32_t tid);
+
+/* Looks up a probe argument by name: 0 ok (*num, and *str for strings). */
+int timeline_probe_arg(const struct timeline *tl, const struct tl_event *e, const char *name,
+		       uint64_t *num, const char **str);
+/* The probe's line as the VMM's -trace backend prints it (its format). */
+void timeline_format_probe(const struct timeline *tl, const struct tl_event *e, char *buf,
+			   size_t len);
+/* The kernel event's text as ftrace prints it (libtraceevent). */
+void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
+			    size_t len);
+/* "ioctl(12, KVM_RUN, 0x0) = 0" or "... = -1 EINVAL" */
+void timeline_format_ioctl(const struct tl_event *e, char *buf, size_t len);
+
+/* Seconds since the capture's start. */
+double timeline_rel_s(const struct timeline *tl, uint64_t ts);
+
+#endif
