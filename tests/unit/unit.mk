@@ -33,6 +33,12 @@ UNIT_OBJS_symbols := tools/symbols.o tools/usdt-notes.o
 UNIT_NAMES += symbols
 $(UNIT_OUT)/test-symbols: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-symbols: LDLIBS += -ldw -lelf
+# arm64 PMU attribute plan and virt device tree (helper "arm64"), x86 pmu-filter
+UNIT_OBJS_pmu-attrs := vmm/pmu-attrs.o vmm/trace.o $(UNIT_PROBES)
+UNIT_OBJS_arm64-fdt := vmm/fdt-virt.o vmm/error.o
+UNIT_OBJS_pmu-filter := vmm/pmu-filter.o vmm/numparse.o
+UNIT_NAMES += pmu-attrs arm64-fdt pmu-filter
+$(UNIT_OUT)/test-arm64-fdt: LDLIBS += -l:libfdt.so.1
 
 # $(1) = NAME
 define UNIT_TEST_RULE
