@@ -112,20 +112,61 @@ static void upper_hex_escapes(char *s)
 	}
 }
 
-/* The wire form: ASCII JSON, QEMU's separators, CRLF. */
+/* Real numbers as QEMU prints them ("%.17g": 1e+19, 100000), where jansson
+ * writes 1e19 and 100000.0. Only echoed ids carry reals. */
+static char *qemu_reals(const char *text)
+{
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	bool in_string = false;
+
+	if (!f)
+		return NULL;
+	for (const char *p = text; *p;) {
+		if (in_string) {
+			if (*p == '\\' && p[1]) {
+				fputc(*p++, f);
+			} else if (*p == '"') {
+				in_string = false;
+			}
+			fputc(*p++, f);
+			continue;
+		}
+		if (*p == '"') {
+			in_string = true;
+			fputc(*p++, f);
+			continue;
+		}
+		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			size_t n = strspn(p, "0123456789+-.eE");
+			if (strcspn(p, ".eE") < n) {
+				fprintf(f, "%.17g", strtod(p, NULL));
+			} else {
+				fwrite(p, 1, n, f);
+			}
+			p += n;
+			continue;
+		}
+		fputc(*p++, f);
+	}
+	fputs("\r\n", f);
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The wire form: ASCII JSON, QEMU's separators and numbers, CRLF. */
 static char *wire_text(json_t *v)
 {
 	char *text = json_dumps(v, JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 	if (!text)
 		return NULL;
 	upper_hex_escapes(text);
-	size_t n = strlen(text);
-	char *line = realloc(text, n + 3);
-	if (!line) {
-		free(text);
-		return NULL;
-	}
-	memcpy(line + n, "\r\n", 3);
+	char *line = qemu_reals(text);
+	free(text);
 	return line;
 }
 

@@ -7,6 +7,7 @@
  * json-streamer.c does and hands a value to jansson once it is complete.
  * Once a message is bound to exceed the size limit its bytes are counted but
  * no longer stored, so a client's buffer never grows past the limit. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,7 +45,14 @@ struct json_stream {
 	/* streamer (json-streamer.c) */
 	long brace, bracket;
 	uint64_t token_size, token_count;
-	char bad_keyword[32];	/* first keyword other than true/false/null */
+	/* the first error QEMU's parser finds in a token the lexer passed (a
+	 * bad keyword or escape), reported once the value is complete */
+	char deferred[96];
+	char uesc[5];		/* the characters after \u, for that error */
+	int uesc_len;
+	bool uesc_bad;
+	bool want_low;		/* after a high surrogate */
+	char high[5];		/* its digits */
 };
 
 struct json_stream *json_stream_new(json_stream_emit emit, void *opaque)
@@ -111,7 +119,9 @@ static void reset_message(struct json_stream *s)
 	s->len = s->tok_start = 0;
 	s->tok_raw = 0;
 	s->doomed = false;
-	s->bad_keyword[0] = '\0';
+	s->deferred[0] = '\0';
+	s->uesc_len = 0;
+	s->uesc_bad = s->want_low = false;
 	/* a huge message's buffer is given back rather than kept per client */
 	if (s->cap > (1u << 20)) {
 		free(s->buf);
@@ -145,6 +155,9 @@ static const char *qemu_parse_detail(const json_error_t *e)
 		{ "too big", "number too big" },
 		{ "overflow", "number too big" },
 	};
+	/* {"a": 1,} -- QEMU expects a value where jansson expects a key */
+	if (strstr(e->text, "string or '}' expected near '}'"))
+		return "expecting value";
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strstr(e->text, map[i].jansson))
 			return map[i].qemu;
@@ -156,13 +169,13 @@ static void parse_message(struct json_stream *s)
 	char desc[128];
 	json_error_t jerr;
 
-	if (s->bad_keyword[0]) {
-		snprintf(desc, sizeof(desc), "JSON parse error, invalid keyword '%s'",
-			 s->bad_keyword);
+	if (s->deferred[0]) {
+		snprintf(desc, sizeof(desc), "JSON parse error, %s", s->deferred);
 		emit_error(s, desc);
 		return;
 	}
-	json_t *v = json_loadb(s->buf, s->len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	json_t *v = json_loadb(s->buf, s->len,
+			       JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!v) {
 		snprintf(desc, sizeof(desc), "JSON parse error, %s", qemu_parse_detail(&jerr));
 		emit_error(s, desc);
@@ -249,20 +262,43 @@ static void token_done(struct json_stream *s, enum token_type type)
 	parse_message(s);
 }
 
+static void defer_error(struct json_stream *s, const char *fmt, const char *arg)
+{
+	if (!s->deferred[0])
+		snprintf(s->deferred, sizeof(s->deferred), fmt, arg);
+}
+
 static void keyword_done(struct json_stream *s)
 {
 	size_t n = s->len - s->tok_start;
 	const char *kw = s->buf + s->tok_start;
 
-	if (!s->doomed && !s->bad_keyword[0] &&
+	if (!s->doomed &&
 	    !((n == 4 && !memcmp(kw, "true", 4)) || (n == 5 && !memcmp(kw, "false", 5)) ||
 	      (n == 4 && !memcmp(kw, "null", 4)))) {
-		if (n >= sizeof(s->bad_keyword))
-			n = sizeof(s->bad_keyword) - 1;
-		memcpy(s->bad_keyword, kw, n);
-		s->bad_keyword[n] = '\0';
+		char word[32];
+		if (n >= sizeof(word))
+			n = sizeof(word) - 1;
+		memcpy(word, kw, n);
+		word[n] = '\0';
+		defer_error(s, "invalid keyword '%s'", word);
 	}
 	token_done(s, TOK_OTHER);
+}
+
+/* \uXXXX: four hex digits, surrogates in pairs (json-parser.c) */
+static void uesc_done(struct json_stream *s)
+{
+	s->uesc[s->uesc_len] = '\0';
+	unsigned cp = s->uesc_bad ? 0 : (unsigned)strtoul(s->uesc, NULL, 16);
+	bool low = cp >= 0xdc00 && cp <= 0xdfff;
+	if (s->uesc_bad || (low && !s->want_low) || (!low && s->want_low))
+		defer_error(s, "\\u%s is not a valid Unicode character", s->uesc);
+	s->want_low = !s->uesc_bad && cp >= 0xd800 && cp <= 0xdbff;
+	if (s->want_low)
+		memcpy(s->high, s->uesc, sizeof(s->high));
+	s->uesc_len = 0;
+	s->uesc_bad = false;
 }
 
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -273,6 +309,26 @@ static bool is_hex(unsigned char c)
 
 /* Inside a string: true if c is an ordinary string byte for QEMU's lexer. */
 static bool string_byte(unsigned char c) { return c >= 0x20 && c <= 0xfd; }
+
+/* QEMU reads an integer that int64 cannot hold as a double (uint64 aside);
+ * jansson refuses it, so it gets a ".0". */
+static void widen_integer(struct json_stream *s)
+{
+	size_t n = s->len - s->tok_start;
+	if (s->doomed || n < 19)
+		return;
+	char num[32];
+	if (n >= sizeof(num)) {
+		put(s, ".0", 2);
+		return;
+	}
+	memcpy(num, s->buf + s->tok_start, n);
+	num[n] = '\0';
+	errno = 0;
+	(void)strtoll(num, NULL, 10);
+	if (errno == ERANGE)
+		put(s, ".0", 2);
+}
 
 /* Start a token at byte c (state START). */
 static void lex_start(struct json_stream *s, unsigned char c)
@@ -329,6 +385,10 @@ static bool lex_byte(struct json_stream *s, unsigned char c)
 	case LEX_DQ:
 	case LEX_SQ:
 		if (c == (sq ? '\'' : '"')) {
+			if (s->want_low) {
+				s->want_low = false;
+				defer_error(s, "\\u%s is not a valid Unicode character", s->high);
+			}
 			putc1(s, '"');
 			token_done(s, TOK_OTHER);
 		} else if (c == '\\') {
@@ -344,32 +404,50 @@ static bool lex_byte(struct json_stream *s, unsigned char c)
 		return false;
 	case LEX_DQ_ESC:
 	case LEX_SQ_ESC:
-		if (c == '\'') {
-			putc1(s, '\'');
-		} else if (strchr("\"/\\bfnrt", c) && c) {
-			char esc[2] = { '\\', (char)c };
-			put(s, esc, 2);
-		} else if (c == 'u') {
-			put(s, "\\u", 2);
-			s->hex_left = 4;
-			s->state = sq ? LEX_SQ_HEX : LEX_DQ_HEX;
-			return false;
-		} else {
+		/* the lexer takes any escape; the parser judges it */
+		if (!string_byte(c)) {
 			putc1(s, '\\');
 			lex_error(s, c);
 			return false;
 		}
 		s->state = sq ? LEX_SQ : LEX_DQ;
+		if (c == 'u') {
+			put(s, "\\u", 2);
+			s->hex_left = 4;
+			s->state = sq ? LEX_SQ_HEX : LEX_DQ_HEX;
+			return false;
+		}
+		if (s->want_low) {
+			s->want_low = false;
+			defer_error(s, "\\u%s is not a valid Unicode character", s->high);
+		}
+		if (c == '\'') {
+			putc1(s, '\'');
+		} else if (strchr("\"/\\bfnrt", c)) {
+			char esc[2] = { '\\', (char)c };
+			put(s, esc, 2);
+		} else {
+			defer_error(s, "%s", "invalid escape sequence in string");
+		}
 		return false;
 	case LEX_DQ_HEX:
 	case LEX_SQ_HEX:
+		/* up to four characters, quoted in the error if not all hex */
 		if (!is_hex(c)) {
-			lex_error(s, c);
-			return false;
-		}
-		putc1(s, (char)c);
-		if (--s->hex_left == 0)
+			s->uesc_bad = true;
 			s->state = sq ? LEX_SQ : LEX_DQ;
+			if (c == (sq ? '\'' : '"') && s->uesc_len < 4)
+				s->uesc[s->uesc_len++] = '"';
+			uesc_done(s);
+			put(s, "0000", 4); /* keeps the buffer valid; the error wins */
+			return true;
+		}
+		s->uesc[s->uesc_len++] = (char)c;
+		putc1(s, (char)c);
+		if (--s->hex_left == 0) {
+			uesc_done(s);
+			s->state = sq ? LEX_SQ : LEX_DQ;
+		}
 		return false;
 	case LEX_NUM_MINUS:
 		if (c == '0')
@@ -399,6 +477,8 @@ static bool lex_byte(struct json_stream *s, unsigned char c)
 			s->state = LEX_NUM_E;
 		} else {
 			s->tok_raw--; /* c is not part of it */
+			if (s->state != LEX_NUM_FRAC)
+				widen_integer(s);
 			token_done(s, TOK_OTHER);
 			return true;
 		}
