@@ -7,6 +7,8 @@ TOOLS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOLS_SRCS)) $(BUILD)/obj/gen/pr
 	      $(BUILD)/obj/vmm/kvm-names.o
 # diagnose checks transitions against the VMM's own run-state table (and what runstate.o needs)
 TOOLS_OBJS += $(addprefix $(BUILD)/obj/,vmm/runstate.o vmm/error.o vmm/trace.o gen/vmm-probes.o)
+# the HTML timeline page, built in (rule at the end)
+TOOLS_OBJS += $(BUILD)/obj/gen/html-timeline.o
 TOOLS_LIBS := $(shell pkg-config --libs libbpf libelf libdw jansson libtracefs libtraceevent 2>/dev/null)
 TOOLS_CFLAGS := $(shell pkg-config --cflags libbpf libelf libdw jansson libtracefs libtraceevent 2>/dev/null)
 
@@ -38,3 +40,13 @@ $(GEN)/%.skel.h: $(GEN)/%.bpf.o
 	$(Q)bpftool gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/tools/record.o: $(GEN)/record.skel.h
+
+# --- the HTML timeline page (tools/html/timeline.html) as a C string -------
+# kvmscope report --format html and kvmscope ci fill in its data.
+$(GEN)/html-timeline.c: tools/html/timeline.html tools/tools.mk
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q){ echo '/* generated from $< */'; echo 'extern const char report_html_page[];'; \
+	  echo 'const char report_html_page[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@.tmp
+	$(Q)mv $@.tmp $@
