@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "domain.h"
@@ -108,30 +109,6 @@ static void vmm_line(struct domain *d, const char *line)
 	write_all(d->log_fd, "\n", 1);
 }
 
-static void drain_vmm_output(struct domain *d, bool to_eof)
-{
-	char line[8192];
-
-	if (d->vm.out_fd < 0)
-		return;
-	for (;;) {
-		struct pollfd p = { .fd = d->vm.out_fd, .events = POLLIN };
-
-		if (poll(&p, 1, to_eof ? 1000 : 0) <= 0)
-			break;
-		if (linebuf_fill(&d->out, d->vm.out_fd) <= 0)
-			break;
-		while (linebuf_take(&d->out, line, sizeof(line)))
-			vmm_line(d, line);
-	}
-	while (linebuf_take(&d->out, line, sizeof(line)))
-		vmm_line(d, line);
-	if (d->out.eof || to_eof) {
-		close(d->vm.out_fd);
-		d->vm.out_fd = -1;
-	}
-}
-
 /* ------------------------------------------------------------ QMP */
 
 static void qmp_close(struct domain *d)
@@ -174,15 +151,83 @@ static void qmp_handle_line(struct domain *d, const char *line)
 	json_decref(j);
 }
 
-static void qmp_read(struct domain *d)
-{
-	char line[8192];
-	ssize_t n = linebuf_fill(&d->qmp, d->qmp_fd);
+/* ------------------------------------------------------------ merging */
 
-	while (linebuf_take(&d->qmp, line, sizeof(line)))
-		qmp_handle_line(d, line);
-	if (n <= 0)
-		qmp_close(d);	/* the VMM went away (or closed the monitor) */
+/*
+ * The VMM's output and its QMP events come on two channels. Lines are shown
+ * in the order they were written: both buffers are filled (the VMM's before
+ * and after QMP's, so no event older than a VMM line is missed), then the
+ * two heads are compared by their own timestamps: QMP's "timestamp" and
+ * -msg timestamp=on's "YYYY-MM-DDTHH:MM:SS.uuuuuuZ". A line without one
+ * (a guest's console, a trace line, a QMP reply) goes first.
+ */
+static void fill(int *fd, struct linebuf *lb)
+{
+	while (*fd >= 0 && lb->len < sizeof(lb->buf)) {
+		struct pollfd p = { .fd = *fd, .events = POLLIN };
+
+		if (poll(&p, 1, 0) <= 0)
+			return;
+		if (linebuf_fill(lb, *fd) <= 0) {
+			lb->eof = true;
+			close(*fd);
+			*fd = -1;
+		}
+	}
+}
+
+static int64_t vmm_line_time(const char *line)
+{
+	struct tm tm = { 0 };
+	int usec = 0, n = 0;
+
+	if (sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%6dZ %n", &tm.tm_year, &tm.tm_mon,
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &usec, &n) != 7 || !n)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000000 + usec;
+}
+
+static int64_t qmp_line_time(const char *line)
+{
+	const char *s = strstr(line, "\"seconds\": "), *u = strstr(line, "\"microseconds\": ");
+
+	if (!s || !u || !strstr(line, "\"event\""))
+		return -1;
+	return strtoll(s + 11, NULL, 10) * 1000000 + strtoll(u + 16, NULL, 10);
+}
+
+static void emit_merged(struct domain *d)
+{
+	static char vm_line[8192], q_line[8192];
+	bool vm_has = false, q_has = false;
+
+	for (;;) {
+		if (!vm_has)
+			vm_has = linebuf_take(&d->out, vm_line, sizeof(vm_line));
+		if (!q_has)
+			q_has = linebuf_take(&d->qmp, q_line, sizeof(q_line));
+		if (!vm_has && !q_has)
+			return;
+		if (vm_has && (!q_has || vmm_line_time(vm_line) <= qmp_line_time(q_line))) {
+			vmm_line(d, vm_line);
+			vm_has = false;
+		} else {
+			qmp_handle_line(d, q_line);
+			q_has = false;
+		}
+	}
+}
+
+static void collect(struct domain *d)
+{
+	fill(&d->vm.out_fd, &d->out);
+	fill(&d->qmp_fd, &d->qmp);
+	fill(&d->vm.out_fd, &d->out);
+	emit_merged(d);
+	if (d->qmp_fd < 0 && d->qmp.eof)
+		memset(&d->qmp, 0, sizeof(d->qmp));	/* the monitor went away */
 }
 
 /* ------------------------------------------------------------ the loop */
@@ -191,12 +236,12 @@ static void reap(struct domain *d)
 {
 	if (!d->running || !child_poll(&d->vm))
 		return;
-	drain_vmm_output(d, true);
-	if (d->qmp_fd >= 0) {
-		while (wait_readable(d->qmp_fd, now_ms()) > 0 && d->qmp_fd >= 0)
-			qmp_read(d);
-		qmp_close(d);
-	}
+	/* the VMM is gone: its pipe and monitor hold the last words */
+	collect(d);
+	if (d->vm.out_fd >= 0)
+		close(d->vm.out_fd);
+	d->vm.out_fd = -1;
+	qmp_close(d);
 	if (d->vm.in_fd >= 0)
 		close(d->vm.in_fd);
 	d->vm.in_fd = -1;
@@ -234,12 +279,8 @@ static int pump(struct domain *d, int64_t deadline, bool accept_control)
 	r = poll(p, (nfds_t)n, (int)left);
 	if (r < 0)
 		return 0;	/* EINTR: a signal; the caller looks at stop_signal */
-	if (out_i >= 0 && p[out_i].revents)
-		drain_vmm_output(d, false);
-	if (qmp_i >= 0 && p[qmp_i].revents) {
-		drain_vmm_output(d, false);
-		qmp_read(d);
-	}
+	if ((out_i >= 0 && p[out_i].revents) || (qmp_i >= 0 && p[qmp_i].revents))
+		collect(d);
 	reap(d);
 	return ctl_i >= 0 && (p[ctl_i].revents & POLLIN);
 }
@@ -337,9 +378,13 @@ static int start_vmm(struct domain *d)
 	log_line(d, "starting up kvmscope-domain version: %s, qemu version: %s, kernel: %s, hostname: %s",
 		 DOMAIN_VERSION, version, u.release, hostname);
 	cmdline[0] = '\0';
-	for (char **a = d->argv; *a && n < sizeof(cmdline); a++)
-		n += (size_t)snprintf(cmdline + n, sizeof(cmdline) - n, "%s%s",
-				      a == d->argv ? "" : " ", *a);
+	for (char **a = d->argv; *a && n < sizeof(cmdline); a++) {
+		/* quoted when it has a space, as a shell would need it */
+		const char *q = strpbrk(*a, " \t") ? "'" : "";
+
+		n += (size_t)snprintf(cmdline + n, sizeof(cmdline) - n, "%s%s%s%s",
+				      a == d->argv ? "" : " ", q, *a, q);
+	}
 	/* libvirt writes the environment and the command line next */
 	vmm_line(d, cmdline);
 	unlink(d->qmp_path);
