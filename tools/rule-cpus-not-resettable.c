@@ -1,0 +1,284 @@
+/* Rule cpus-not-resettable: a guest reboot that QEMU turned into a shutdown
+ * because the vCPUs of a confidential guest cannot be reset (spec §3.2,
+ * §3.7, §4.2; seed 000). Fires on QEMU's "cpus are not resettable,
+ * terminating" or on kvmscope-vmm's qemu_system_reset_request trace with
+ * resettable=0. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "findings.h"
+
+/* SEV policy bits (QEMU target/i386/sev.h) and what each means here */
+static const struct {
+	unsigned long bit;
+	const char *name;
+	const char *meaning;
+} policy_bits[] = {
+	{ 0x1, "NODBG", "debugging the guest is not allowed" },
+	{ 0x2, "NOKS", "no key sharing with other guests" },
+	{ 0x4, "ES", "SEV-ES: vCPU register state is encrypted, so QEMU cannot reset the vCPUs" },
+	{ 0x8, "NOSEND", "the guest may not be sent to another platform" },
+	{ 0x10, "DOMAIN", "the guest may only be sent within the domain" },
+	{ 0x20, "SEV", "the guest may only be sent to SEV platforms" },
+	{ 0x40, "0x40", "not an upstream QEMU bit (a Hygon CSV3 downstream sets it)" },
+};
+
+/* "NODBG|ES" and a JSON array of the names */
+static void decode_policy(unsigned long policy, char *names, size_t len, json_t *arr)
+{
+	size_t n = 0;
+	names[0] = '\0';
+	for (size_t i = 0; i < sizeof(policy_bits) / sizeof(policy_bits[0]); i++) {
+		if (!(policy & policy_bits[i].bit))
+			continue;
+		n += (size_t)snprintf(names + n, n < len ? len - n : 0, "%s%s", n ? "|" : "",
+				      policy_bits[i].name);
+		json_array_append_new(arr, json_string(policy_bits[i].name));
+	}
+	unsigned long unknown = policy & ~0x7fUL;
+	if (unknown) {
+		n += (size_t)snprintf(names + n, n < len ? len - n : 0, "%s0x%lx", n ? "|" : "",
+				      unknown);
+		json_array_append_new(arr, json_string("unknown"));
+	}
+	if (!n)
+		snprintf(names, len, "none");
+}
+
+/* the policy of the confidential guest: the last one given before index I,
+ * else any in the input */
+static const struct qlog_event *find_policy(const struct qlog_stream *s, size_t i,
+					    unsigned long *policy)
+{
+	const struct qlog_event *best = NULL;
+	for (size_t j = 0; j < s->n; j++) {
+		const struct qlog_event *e = &s->ev[j];
+		const char *p = e->kind == QLOG_SEV_POLICY ? qlog_get(e, "policy") :
+				e->kind == QLOG_COMMAND_LINE ? qlog_get(e, "sev_policy") : NULL;
+		if (!p)
+			continue;
+		if (!best || j < i) {
+			best = e;
+			*policy = strtoul(p, NULL, 0);
+		}
+	}
+	return best;
+}
+
+static bool is_trigger(const struct qlog_event *e)
+{
+	if (e->kind == QLOG_NOT_RESETTABLE)
+		return true;
+	const char *r = qlog_get(e, "resettable");
+	return e->kind == QLOG_RESET_REQUEST && r && !strcmp(r, "false");
+}
+
+static void run(const struct qlog_stream *s, struct finding_list *out)
+{
+	size_t consumed = 0; /* events up to here belong to an earlier finding */
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct qlog_event *t = &s->ev[i];
+		if (i < consumed || !is_trigger(t))
+			continue;
+		size_t start = diag_run_start(s, i), end = diag_run_end(s, i);
+		char w[256], w2[256];
+		struct finding *f = finding_new(out, "cpus-not-resettable");
+		if (!f)
+			return;
+
+		/* the pieces of this incident, within this VMM run */
+		const struct qlog_event *msg = diag_find(s, i, i + 4 < end ? i + 4 : end, QLOG_NOT_RESETTABLE);
+		const struct qlog_event *req = NULL;
+		for (size_t j = i >= 4 ? i - 4 : 0; j < i + 4 && j < end; j++)
+			if (s->ev[j].kind == QLOG_RESET_REQUEST && j >= start)
+				req = &s->ev[j];
+		if (t->kind == QLOG_NOT_RESETTABLE)
+			msg = t;
+		const struct qlog_event *shut = diag_find_qmp_event(s, i, end, "SHUTDOWN", NULL);
+		const struct qlog_event *guest_exit = NULL, *sysev = NULL;
+		for (size_t j = start; j < i; j++) {
+			const struct qlog_event *e = &s->ev[j];
+			if (e->name && !strcmp(e->name, "guest_exit_request"))
+				guest_exit = e;
+			if (e->name && !strcmp(e->name, "kvm_run_exit_system_event"))
+				sysev = e;
+		}
+		const struct qlog_event *host_cmd = diag_find_last(s, start, i, QLOG_QMP_COMMAND);
+		const struct qlog_event *agent_cmd = diag_find_last(s, start, i, QLOG_AGENT_COMMAND);
+		const struct qlog_event *rs = NULL, *stop = NULL, *sig = NULL, *sig_shut = NULL,
+					*lv_stop = NULL, *quit = NULL;
+		for (size_t j = i + 1; j < end; j++) {
+			const struct qlog_event *e = &s->ev[j];
+			const char *to = qlog_get(e, "to"), *ev = qlog_get(e, "event");
+			if (e->kind == QLOG_RUNSTATE && to && !strcmp(to, "shutdown") && !rs)
+				rs = e;
+			else if (e->kind == QLOG_QMP_EVENT && ev && !strcmp(ev, "STOP") && !stop)
+				stop = e;
+			else if (e->kind == QLOG_SIGNAL && !sig)
+				sig = e;
+			else if (e->kind == QLOG_QMP_EVENT && ev && !strcmp(ev, "SHUTDOWN") && sig &&
+				 !sig_shut)
+				sig_shut = e;
+			else if (e->kind == QLOG_MAIN_LOOP_EXIT && !quit)
+				quit = e;
+			else if (e->kind == QLOG_LIBVIRT_STOP && !lv_stop)
+				lv_stop = e;
+			else if (is_trigger(e) && e != msg)
+				break;
+		}
+		consumed = (lv_stop ? diag_index(s, lv_stop) : msg ? diag_index(s, msg) : i) + 1;
+		if (req && diag_index(s, req) + 1 > consumed)
+			consumed = diag_index(s, req) + 1;
+
+		unsigned long policy = 0;
+		const struct qlog_event *pol = find_policy(s, i, &policy);
+		char bits[128] = "";
+		json_t *bit_arr = json_array();
+		if (pol)
+			decode_policy(policy, bits, sizeof(bits), bit_arr);
+
+		if (pol)
+			finding_title(f, "guest reboot became a shutdown: cpus are not resettable "
+					 "(confidential guest policy 0x%lx = %s)", policy, bits);
+		else
+			finding_title(f, "guest reboot became a shutdown: cpus are not resettable "
+					 "(confidential guest; policy not in the input)");
+
+		/* 1. who asked for the reset */
+		const char *reason = shut ? qlog_get(shut, "reason") : NULL;
+		if (!reason && req)
+			reason = qlog_get(req, "reason_name");
+		if (guest_exit) {
+			diag_where(guest_exit, t, w, sizeof(w));
+			finding_step(f, "the guest asked for a reset itself: %s (%s)",
+				     qlog_get(guest_exit, "args"), w);
+			finding_evidence(f, guest_exit);
+		} else if (sysev) {
+			diag_where(sysev, t, w, sizeof(w));
+			finding_step(f, "the guest asked for a reset: KVM_EXIT_SYSTEM_EVENT (%s)", w);
+			finding_evidence(f, sysev);
+		} else {
+			finding_step(f, "a reset was requested with cause %s%s", reason ? reason : "?",
+				     reason && !strcmp(reason, "guest-reset") ?
+					     " (the guest rebooted: ACPI reset, 0xCF9, keyboard "
+					     "controller, triple fault or PSCI)" : "");
+		}
+		if (!host_cmd && !agent_cmd)
+			finding_step(f, "no QMP or guest-agent command before it in this run: the "
+					"reboot came from inside the guest, not from the control plane");
+		else {
+			const struct qlog_event *c = host_cmd ? host_cmd : agent_cmd;
+			diag_where(c, t, w, sizeof(w));
+			finding_step(f, "the last host command before it: %s (%s)",
+				     qlog_get(c, "command") ? qlog_get(c, "command") : "?", w);
+		}
+		/* 2. QEMU's decision */
+		if (req) {
+			diag_where(req, t, w, sizeof(w));
+			finding_step(f, "qemu_system_reset_request(%s): reboot action is 'reset', so "
+					"it asked cpus_are_resettable() -> %s; decision: %s (%s)",
+				     qlog_get(req, "reason_name"), qlog_get(req, "resettable"),
+				     qlog_get(req, "action") ? qlog_get(req, "action") : "?", w);
+			finding_evidence(f, req);
+		} else {
+			finding_step(f, "qemu_system_reset_request(guest-reset): the reboot action is "
+					"'reset' (not -no-reboot), so QEMU asked cpus_are_resettable()");
+		}
+		if (pol) {
+			diag_where(pol, t, w, sizeof(w));
+			finding_step(f, "cpus_are_resettable() is false: KVM with a confidential guest "
+					"whose policy 0x%lx (%s) has %s (%s); QEMU 7.2-9.0: "
+					"kvm_arch_cpu_check_are_resettable() = !sev_es_enabled(); 9.1+: "
+					"!guest_state_protected",
+				     policy, bits,
+				     policy & 0x4 ? "the ES bit 0x4" :
+						    "no ES bit (0x4): a downstream rule or an SNP/TDX guest",
+				     w);
+			finding_evidence(f, pol);
+		} else {
+			finding_step(f, "cpus_are_resettable() is false: KVM with protected guest state "
+					"(SEV-ES policy bit 0x4, SEV-SNP or TDX); the policy itself is not "
+					"in the input (look for -object sev-guest,...,policy=N or "
+					"<launchSecurity><policy> in the domain XML)");
+		}
+		if (msg) {
+			diag_where(msg, t, w, sizeof(w));
+			finding_step(f, "so the reset became a shutdown request with the same cause: "
+					"\"cpus are not resettable, terminating\" (%s)", w);
+			finding_evidence(f, msg);
+		}
+		/* 3. what followed */
+		if (shut) {
+			diag_where(shut, t, w, sizeof(w));
+			finding_step(f, "main loop: SHUTDOWN {guest: %s, reason: %s} (%s)",
+				     qlog_get(shut, "guest") ? qlog_get(shut, "guest") : "?",
+				     reason ? reason : "?", w);
+			finding_evidence(f, shut);
+		}
+		if (rs) {
+			diag_where(rs, t, w, sizeof(w));
+			if (stop) {
+				diag_where(stop, t, w2, sizeof(w2));
+				finding_step(f, "-no-shutdown (as libvirt runs QEMU) kept the process: "
+						"run state %s -> shutdown (%s), STOP (%s)",
+					     qlog_get(rs, "from"), w, w2);
+				finding_evidence(f, stop);
+			} else {
+				finding_step(f, "run state %s -> shutdown (%s)", qlog_get(rs, "from"), w);
+			}
+			finding_evidence(f, rs);
+		}
+		if (sig) {
+			diag_where(sig, t, w, sizeof(w));
+			finding_step(f, "then the host ended QEMU: signal %s from pid %s (%s) (%s)%s",
+				     qlog_get(sig, "signal"),
+				     qlog_get(sig, "pid") ? qlog_get(sig, "pid") : "?",
+				     qlog_get(sig, "sender") ? qlog_get(sig, "sender") : "?", w,
+				     sig_shut ? " -> SHUTDOWN {guest: false, reason: host-signal}" : "");
+			finding_evidence(f, sig);
+			finding_evidence(f, sig_shut);
+		}
+		if (lv_stop) {
+			diag_where(lv_stop, t, w, sizeof(w));
+			finding_step(f, "libvirt: shutting down, reason=%s (%s)", qlog_get(lv_stop, "reason"),
+				     w);
+			finding_evidence(f, lv_stop);
+		}
+		finding_evidence(f, t);
+
+		finding_explain(
+			f,
+			"The guest rebooted itself. For a confidential guest whose vCPU state is "
+			"protected (SEV-ES: policy bit 0x4), QEMU cannot put the vCPUs back to their "
+			"reset state, so qemu_system_reset_request() does not reset: it prints \"cpus are "
+			"not resettable, terminating\" and requests a shutdown with cause guest-reset. "
+			"The VM therefore powers off instead of rebooting%s. This is QEMU's designed "
+			"behaviour, not a crash: to get a reboot, the management layer must start the "
+			"VM again after SHUTDOWN{guest:true, reason:guest-reset} (libvirt on_reboot), or "
+			"the guest must use a confidential-computing-aware reboot path.",
+			sig ? "; the later SIGTERM is the management layer cleaning up the stopped "
+			      "process (-no-shutdown), not the cause" : "");
+		finding_fact_str(f, "reason", reason ? reason : "guest-reset");
+		if (pol) {
+			char hex[32];
+			snprintf(hex, sizeof(hex), "0x%lx", policy);
+			finding_fact_str(f, "policy", hex);
+			finding_fact(f, "policy_bits", bit_arr);
+			finding_fact(f, "es_bit", json_boolean(policy & 0x4));
+		} else {
+			json_decref(bit_arr);
+			finding_fact(f, "policy", json_null());
+		}
+		if (sig && qlog_get(sig, "pid"))
+			finding_fact_int(f, "killer_pid", qlog_get_int(sig, "pid", 0));
+	}
+}
+
+const struct diag_rule rule_cpus_not_resettable = {
+	.name = "cpus-not-resettable",
+	.summary = "a guest reboot turned into a shutdown because a confidential guest's vCPUs "
+		   "cannot be reset",
+	.run = run,
+};

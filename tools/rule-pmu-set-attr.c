@@ -1,0 +1,343 @@
+/* Rule pmu-set-attr: a vCPU PMU attribute that KVM refused (seed 003, spec
+ * §9), and the x86 form of the same question (-cpu host,pmu=on on a host
+ * without a vPMU, spec §10). It names the attribute, the errno, how long the
+ * kernel path took when a capture or function_graph trace says, and the
+ * known causes of that errno on kvm_arm_pmu_v3_set_attr for that kernel. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "findings.h"
+
+struct cause {
+	const char *attr;  /* NULL: any attribute */
+	const char *errname;
+	int kernel;	   /* 0 any, 66 only <= 6.6, 67 only >= 6.7 */
+	const char *text;
+};
+
+/* torvalds/linux arch/arm64/kvm/pmu-emul.c, kvm_arm_pmu_v3_set_attr (spec §9.4),
+ * in the order the kernel checks them */
+static const struct cause kernel_causes[] = {
+	{ NULL, "ENODEV", 0, "the vCPU was created without the PMUv3 feature "
+			     "(KVM_ARM_VCPU_PMU_V3, bit 3 of KVM_ARM_VCPU_INIT features)" },
+	{ NULL, "EBUSY", 0, "the PMU of this vCPU is already initialised" },
+	{ NULL, "ENODEV", 66, "no usable host PMU could be probed as the default (kernel <= 6.6; "
+			      "6.7+ makes KVM_ARM_VCPU_INIT fail with EINVAL instead)" },
+	{ "KVM_ARM_VCPU_PMU_V3_IRQ", "EINVAL", 0,
+	  "no in-kernel irqchip: the vGIC was not created before the PMU IRQ was set" },
+	{ "KVM_ARM_VCPU_PMU_V3_IRQ", "EFAULT", 0, "the IRQ number could not be read from addr" },
+	{ "KVM_ARM_VCPU_PMU_V3_IRQ", "EINVAL", 0,
+	  "the IRQ number is neither a PPI (16-31) nor an SPI (32-1019) (QEMU passes INTID 23, "
+	  "PPI 7)" },
+	{ "KVM_ARM_VCPU_PMU_V3_IRQ", "EINVAL", 0,
+	  "the PPI differs from the one another vCPU uses, or the SPI is already used by "
+	  "another vCPU" },
+	{ "KVM_ARM_VCPU_PMU_V3_IRQ", "EBUSY", 0, "this vCPU's PMU IRQ is already set" },
+	{ "KVM_ARM_VCPU_PMU_V3_FILTER", "EINVAL", 0,
+	  "base_event + nevents lies beyond the event space, or the action is not ALLOW/DENY" },
+	{ "KVM_ARM_VCPU_PMU_V3_FILTER", "EFAULT", 0, "the filter could not be copied in" },
+	{ "KVM_ARM_VCPU_PMU_V3_FILTER", "EBUSY", 0, "the VM has already run" },
+	{ "KVM_ARM_VCPU_PMU_V3_FILTER", "ENOMEM", 0, "the event bitmap could not be allocated" },
+	{ "KVM_ARM_VCPU_PMU_V3_SET_PMU", "EFAULT", 0, "the PMU id could not be copied in" },
+	{ "KVM_ARM_VCPU_PMU_V3_SET_PMU", "ENXIO", 0, "no host PMU has that id" },
+	{ "KVM_ARM_VCPU_PMU_V3_SET_PMU", "EBUSY", 0,
+	  "the VM has already run, or a filter exists for a different PMU" },
+	{ "KVM_ARM_VCPU_PMU_V3_INIT", "ENODEV", 0,
+	  "in-kernel irqchip, but the vGIC is not initialised yet" },
+	{ "KVM_ARM_VCPU_PMU_V3_INIT", "ENXIO", 0, "in-kernel irqchip, but the PMU IRQ was never set" },
+	{ "other", "ENXIO", 0, "unknown attribute" },
+};
+
+/* what users found behind the same message (shared/anchors.md, C.10) */
+static const struct cause reported_causes[] = {
+	{ NULL, "EINVAL", 0, "machine type or GIC version: fixed by choosing the GIC version "
+			     "(gic-version=) or the machine type (coreos/coreos-assembler #432, "
+			     "danobi/vmtest #32)" },
+	{ NULL, "EINVAL", 0, "a host CPU without PMUv3, e.g. Apple Silicon "
+			     "(cloud-hypervisor/cloud-hypervisor #5360)" },
+	{ NULL, "EINVAL", 0, "the PMUv3 feature bit set but KVM_ARM_VCPU_PMU_V3_INIT never done: "
+			     "KVM_RUN then fails with EINVAL (firecracker-microvm/firecracker #5726)" },
+	{ NULL, NULL, 0, "on heterogeneous (big.LITTLE) hosts a vCPU thread that migrates to a CPU "
+			 "with a different PMU fails with KVM_EXIT_FAIL_ENTRY: pin the vCPU threads "
+			 "(kvmtool 1393bda)" },
+};
+
+/* kernel version as major*100+minor, 0 if unknown */
+static int kernel_version(const char *k)
+{
+	int maj, min;
+	if (!k || sscanf(k, "%d.%d", &maj, &min) != 2)
+		return 0;
+	return maj * 100 + min;
+}
+
+static bool cause_applies(const struct cause *c, const char *attr, const char *errname, int kv)
+{
+	if (c->errname && (!errname || strcmp(c->errname, errname)))
+		return false;
+	if (c->attr && attr && strcmp(c->attr, attr))
+		return false;
+	if (c->kernel == 66 && kv && kv > 606)
+		return false;
+	if (c->kernel == 67 && kv && kv < 607)
+		return false;
+	return true;
+}
+
+static const char *host_kernel(const struct qlog_stream *s, const struct qlog_event **where)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct qlog_event *e = &s->ev[i];
+		if ((e->kind == QLOG_LIBVIRT_START || e->kind == QLOG_HOST) && qlog_get(e, "kernel")) {
+			*where = e;
+			return qlog_get(e, "kernel");
+		}
+	}
+	*where = NULL;
+	return NULL;
+}
+
+static bool is_attr_ioctl(const char *name)
+{
+	return name && (!strcmp(name, "KVM_SET_DEVICE_ATTR") || !strcmp(name, "KVM_HAS_DEVICE_ATTR"));
+}
+
+/* the duration of the failing call: the ioctl syscall of the same thread
+ * right before a capture's kvm_ioctl_exit, or a function_graph entry */
+static const struct qlog_event *find_duration(const struct qlog_stream *s, size_t i,
+					      const struct qlog_event *t, double *us,
+					      const char **how)
+{
+	if (t->kind == QLOG_KVM_IOCTL_EXIT) {
+		const char *type = qlog_get(t, "type");
+		for (size_t j = i; j-- > 0 && i - j < 64;) {
+			const struct qlog_event *e = &s->ev[j];
+			if (e->kind == QLOG_SYSCALL && e->tid == t->tid &&
+			    (!type || !qlog_get(e, "request") || !strcmp(qlog_get(e, "request"), type))) {
+				*us = (double)qlog_get_int(e, "duration_ns", 0) / 1e3;
+				*how = "the ioctl syscall (raw_syscalls sys_enter -> sys_exit)";
+				return e;
+			}
+		}
+	}
+	const char *ioctl = qlog_get(t, "ioctl");
+	const char *fn = ioctl && !strcmp(ioctl, "KVM_HAS_DEVICE_ATTR") ? "kvm_arm_pmu_v3_has_attr" :
+									 "kvm_arm_pmu_v3_set_attr";
+	for (size_t j = 0; j < s->n; j++) {
+		const struct qlog_event *e = &s->ev[j];
+		const char *f = qlog_get(e, "function");
+		if (e->kind == QLOG_FUNCTION_GRAPH && f && !strcmp(f, fn)) {
+			*us = (double)qlog_get_int(e, "duration_ns", 0) / 1e3;
+			*how = "ftrace function_graph";
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static void x86_no_vpmu(const struct qlog_stream *s, size_t i, struct finding_list *out)
+{
+	const struct qlog_event *t = &s->ev[i];
+	struct finding *f = finding_new(out, "pmu-set-attr");
+	char w[256];
+
+	diag_where(t, t, w, sizeof(w));
+	finding_title(f, "x86: -cpu host,pmu=on refused: the host KVM offers no vPMU");
+	finding_evidence(f, t);
+	finding_step(f, "the VMM asked for a guest PMU (-cpu host,pmu=on)");
+	finding_step(f, "KVM_GET_SUPPORTED_CPUID leaf 0xA (architectural PMU) is zero and "
+			"KVM_CAP_PMU_CAPABILITY offers nothing: %s (%s)",
+		     qlog_get(t, "message") ? qlog_get(t, "message") : "", w);
+	finding_step(f, "so it stopped before creating vCPUs instead of giving the guest a PMU that "
+			"does not count");
+	finding_explain(f,
+			"There is no PMU attribute ioctl on x86: a vPMU is CPUID leaf 0xA plus the "
+			"PMU MSRs, and KVM advertises it only when the host has a usable PMU and the "
+			"kvm module runs with enable_pmu=1. Nested or emulated KVM (as on this host) "
+			"and hosts booted with the PMU disabled offer none. Use pmu=off, or run on a "
+			"host whose KVM reports CPUID 0xA.");
+	finding_fact_str(f, "arch", "x86_64");
+	finding_fact_str(f, "attr", NULL);
+	finding_fact_str(f, "errno", NULL);
+}
+
+static void run(const struct qlog_stream *s, struct finding_list *out)
+{
+	size_t consumed = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct qlog_event *t = &s->ev[i];
+		if (i < consumed)
+			continue;
+		if (t->kind == QLOG_NO_VPMU) {
+			x86_no_vpmu(s, i, out);
+			continue;
+		}
+		bool ioctl_fail = t->kind == QLOG_KVM_IOCTL_EXIT && is_attr_ioctl(qlog_get(t, "ioctl")) &&
+				  qlog_get_int(t, "ret", 0) < 0;
+		if (t->kind != QLOG_PMU_ATTR_ERROR && !ioctl_fail)
+			continue;
+		size_t end = diag_run_end(s, i), start = diag_run_start(s, i);
+
+		/* the same failure as QEMU's message right after the trace line */
+		const struct qlog_event *msg = t->kind == QLOG_PMU_ATTR_ERROR ? t :
+					       diag_find(s, i + 1, i + 4 < end ? i + 4 : end,
+							 QLOG_PMU_ATTR_ERROR);
+		const struct qlog_event *step = diag_find(s, i + 1, i + 6 < end ? i + 6 : end,
+							  QLOG_PMU_STEP_FAILED);
+		const struct qlog_event *abrt = diag_find(s, i + 1, i + 8 < end ? i + 8 : end, QLOG_ABORT);
+		const struct qlog_event *fault = NULL;
+		const char *ioctl = qlog_get(t, "ioctl");
+		for (size_t j = start; j < i; j++)
+			if (s->ev[j].kind == QLOG_KVM_FAULT_INJECT && ioctl &&
+			    !strcmp(qlog_get(&s->ev[j], "ioctl") ?: "", ioctl))
+				fault = &s->ev[j];
+		const struct qlog_event *cmd = diag_find_last(s, 0, i, QLOG_COMMAND_LINE);
+		const struct qlog_event *kwhere;
+		const char *kernel = host_kernel(s, &kwhere);
+		int kv = kernel_version(kernel);
+		consumed = (abrt ? diag_index(s, abrt) : step ? diag_index(s, step) :
+				   msg ? diag_index(s, msg) : i) + 1;
+
+		const char *errname = qlog_get(t, "errname");
+		long long err = qlog_get_int(t, "errno", 0);
+		const char *attr = qlog_get(t, "attr");
+		if (!attr && step)
+			attr = qlog_get(step, "attr");
+		bool arm = (cmd && qlog_get(cmd, "machine") && strstr(qlog_get(cmd, "machine"), "virt")) ||
+			   step || (cmd && strstr(qlog_get(cmd, "program") ?: "", "aarch64")) ||
+			   (kernel && strstr(kernel, "aarch64"));
+		char w[256];
+		double us = 0;
+		const char *how = NULL;
+		const struct qlog_event *dur = find_duration(s, i, t, &us, &how);
+
+		struct finding *f = finding_new(out, "pmu-set-attr");
+		finding_title(f, "PMU attribute refused: %s %s -> %s%s%s", ioctl ? ioctl : "?",
+			      attr ? attr : "(attribute not in the log)", errname ? errname : "?",
+			      fault ? " (injected by -fault)" : "", abrt ? ", QEMU aborted" : "");
+		finding_evidence(f, t);
+		finding_evidence(f, msg);
+		finding_evidence(f, step);
+		finding_evidence(f, abrt);
+		finding_evidence(f, cmd);
+
+		if (cmd) {
+			diag_where(cmd, t, w, sizeof(w));
+			finding_step(f, "command line: -cpu %s -machine %s (%s)%s",
+				     qlog_get(cmd, "cpu") ? qlog_get(cmd, "cpu") : "(default)",
+				     qlog_get(cmd, "machine") ? qlog_get(cmd, "machine") : "(default)", w,
+				     qlog_get(cmd, "cpu") && strstr(qlog_get(cmd, "cpu"), "pmu=off") ?
+					     "" : ": -cpu host has a PMU unless pmu=off");
+		}
+		finding_step(f, "per vCPU, after the vGIC exists, QEMU's virt board sets the PMU IRQ "
+				"(KVM_ARM_VCPU_PMU_V3_IRQ, INTID 23) and then initialises it "
+				"(KVM_ARM_VCPU_PMU_V3_INIT), each with KVM_HAS_DEVICE_ATTR then "
+				"KVM_SET_DEVICE_ATTR on the vCPU fd, group KVM_ARM_VCPU_PMU_V3_CTRL");
+		diag_where(t, t, w, sizeof(w));
+		finding_step(f, "%s failed with %s (errno %lld) (%s)", ioctl ? ioctl : "the attribute ioctl",
+			     errname ? errname : "?", err, w);
+		if (step) {
+			diag_where(step, t, w, sizeof(w));
+			finding_step(f, "the attribute: %s (\"%s\", %s)", attr,
+				     qlog_get(step, "message") ? qlog_get(step, "message") : "", w);
+		} else if (!attr) {
+			finding_step(f, "the attribute is not in the input (IRQ is set first, then INIT)");
+		}
+		if (fault) {
+			diag_where(fault, t, w, sizeof(w));
+			finding_step(f, "the errno was injected by kvmscope-vmm -fault (%s): the kernel "
+					"never ran this call's attribute code",
+				     w);
+			finding_evidence(f, fault);
+		}
+		if (dur) {
+			diag_where(dur, t, w, sizeof(w));
+			finding_step(f, "kernel path took %.3f us (%s, %s%s)", us, how, w,
+				     dur->file != t->file ? "; a separate trace, not matched by time" :
+							    "");
+			finding_evidence(f, dur);
+			finding_fact(f, "kernel_duration_us", json_real(us));
+			finding_fact_str(f, "kernel_duration_source", how);
+		} else {
+			finding_step(f, "how long the kernel path took is not in the log (record with "
+					"kvmscope record, or ftrace function_graph on "
+					"kvm_arm_pmu_v3_set_attr)");
+			finding_fact(f, "kernel_duration_us", json_null());
+		}
+		if (kernel) {
+			diag_where(kwhere, t, w, sizeof(w));
+			finding_step(f, "host kernel %s (%s): %s rules of kvm_arm_pmu_v3_set_attr apply",
+				     kernel, w, kv && kv <= 606 ? "<= 6.6" : kv ? "6.7+" : "6.x");
+			finding_evidence(f, kwhere);
+		}
+		if (abrt) {
+			diag_where(abrt, t, w, sizeof(w));
+			finding_step(f, "QEMU treats it as fatal: error_report, then abort() (%s)", w);
+		}
+
+		/* the known causes */
+		char causes[4096];
+		size_t n = 0;
+		json_t *jc = json_array();
+		int k = 0;
+		causes[0] = '\0';
+		if (!fault) {
+			for (size_t c = 0; c < sizeof(kernel_causes) / sizeof(kernel_causes[0]); c++) {
+				if (!cause_applies(&kernel_causes[c], attr, errname, kv))
+					continue;
+				n += (size_t)snprintf(causes + n, n < sizeof(causes) ? sizeof(causes) - n : 0,
+						      "(%d) %s; ", ++k, kernel_causes[c].text);
+				json_array_append_new(jc, json_string(kernel_causes[c].text));
+			}
+			for (size_t c = 0; c < sizeof(reported_causes) / sizeof(reported_causes[0]); c++) {
+				if (!cause_applies(&reported_causes[c], attr, errname, kv))
+					continue;
+				n += (size_t)snprintf(causes + n, n < sizeof(causes) ? sizeof(causes) - n : 0,
+						      "(%d) reported: %s; ", ++k, reported_causes[c].text);
+				json_array_append_new(jc, json_string(reported_causes[c].text));
+			}
+		}
+		if (n >= 2 && n < sizeof(causes))
+			causes[n - 2] = '\0';
+		if (fault)
+			finding_explain(f,
+					"KVM refused a vCPU PMU attribute with %s, but this failure "
+					"was injected by kvmscope-vmm's -fault rule: the VMM made the "
+					"ioctl fail before it reached the kernel, to show how the "
+					"failure looks and is diagnosed. On real hardware the same "
+					"message points at the kernel's kvm_arm_pmu_v3_set_attr checks "
+					"(run without -fault to see them).",
+					errname ? errname : "an error");
+		else if (k)
+			finding_explain(f,
+					"KVM refused a vCPU PMU attribute (%s) with %s. In "
+					"kvm_arm_pmu_v3_set_attr%s this errno means one of: %s.%s",
+					attr ? attr : "attribute unknown", errname ? errname : "?",
+					kernel ? " on this kernel" : "", causes,
+					arm ? "" : " (These are the arm64 kernel's checks; the log "
+						   "does not say which architecture ran.)");
+		else
+			finding_explain(f,
+					"KVM refused a vCPU PMU attribute (%s) with %s; the kernel's "
+					"kvm_arm_pmu_v3_set_attr has no check that returns this errno for "
+					"this attribute, so look at the layer before it "
+					"(kvm_arm_vcpu_arch_set_attr, the vCPU fd) or at a downstream "
+					"kernel patch.",
+					attr ? attr : "attribute unknown", errname ? errname : "?");
+		finding_fact_str(f, "ioctl", ioctl);
+		finding_fact_str(f, "attr", attr);
+		finding_fact_str(f, "errno", errname);
+		finding_fact_str(f, "kernel", kernel);
+		finding_fact(f, "injected", json_boolean(fault != NULL));
+		finding_fact(f, "causes", jc);
+	}
+}
+
+const struct diag_rule rule_pmu_set_attr = {
+	.name = "pmu-set-attr",
+	.summary = "a vCPU PMU attribute refused by KVM (or no vPMU on x86): attribute, errno, "
+		   "kernel time and known causes",
+	.run = run,
+};
