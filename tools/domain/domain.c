@@ -176,17 +176,29 @@ static void fill(int *fd, struct linebuf *lb)
 	}
 }
 
+/* -msg timestamp=on (UTC) or a -trace line "TID@[local time]"; -1 if neither */
 static int64_t vmm_line_time(const char *line)
 {
 	struct tm tm = { 0 };
-	int usec = 0, n = 0;
+	int usec = 0, n = 0, tid;
+	time_t t;
 
 	if (sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%6dZ %n", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &usec, &n) != 7 || !n)
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &usec, &n) == 7 && n) {
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		t = timegm(&tm);
+	} else if (sscanf(line, "%d@[%4d-%2d-%2d %2d:%2d:%2d.%6d] %n", &tid, &tm.tm_year,
+			  &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+			  &usec, &n) == 8 && n) {
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+	} else {
 		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm) * 1000000 + usec;
+	}
+	return (int64_t)t * 1000000 + usec;
 }
 
 static int64_t qmp_line_time(const char *line)
