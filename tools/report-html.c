@@ -162,3 +162,18 @@ int report_html_from_capture(const char *capture, FILE *out)
 	}
 	return 0;
 }
+
+int report_html_main(const char *capture, const char *output)
+{
+	FILE *out = stdout;
+	if (output && !(out = fopen(output, "we"))) {
+		fprintf(stderr, "kvmscope report: %s: %s\n", output, strerror(errno));
+		return 1;
+	}
+	int rc = report_html_from_capture(capture, out);
+	if (out != stdout && fclose(out) && !rc) {
+		fprintf(stderr, "kvmscope report: %s: %s\n", output, strerror(errno));
+		rc = 1;
+	}
+	return rc;
+}

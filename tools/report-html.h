@@ -21,5 +21,7 @@ int report_html_write(FILE *out, const char *title, const char *trace_json, size
  * --format chrome` and `diagnose --format json` on CAPTURE and writes the
  * page to OUT. Returns 0, or 1 with a message on stderr. */
 int report_html_from_capture(const char *capture, FILE *out);
+/* The same into OUTPUT (NULL: stdout): `report --format html [-o FILE]`. */
+int report_html_main(const char *capture, const char *output);
 
 #endif

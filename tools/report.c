@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "report.h"
+#include "report-html.h"
 
 static void usage(FILE *out)
 {
@@ -20,6 +21,7 @@ static void usage(FILE *out)
 		"  --format text    one line per event, indented (default)\n"
 		"  --format json    one JSON object per line\n"
 		"  --format chrome  Chrome trace-event JSON (Perfetto: ui.perfetto.dev), a track per thread\n"
+		"  --format html    one self-contained HTML page: swimlanes, zoom, findings\n"
 		"  --absolute       wall-clock times instead of seconds since the start\n");
 }
 
@@ -89,6 +91,8 @@ int cmd_report(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(format, "html")) /* report-html.c: one self-contained page */
+		return report_html_main(argv[optind], output);
 	int (*emit)(const struct timeline *, FILE *, const struct report_opts *);
 	if (!strcmp(format, "text"))
 		emit = report_text;
