@@ -653,7 +653,8 @@ int domain_run(const struct domain_config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	say("domain %s: log %s, control %s", cfg->name, d->log_path, d->control_path);
+	say("domain %s: daemon pid %d, log %s, control %s", cfg->name, (int)getpid(),
+	    d->log_path, d->control_path);
 	if (start_vmm(d) < 0) {
 		status = 1;
 		goto out;
