@@ -15,7 +15,7 @@ libtracefs-dev systemtap-sdt-dev binutils"
 PKGS="$PKGS gcc-aarch64-linux-gnu libfdt-dev:arm64 libfdt1:arm64
 systemtap-sdt-dev:arm64 libjansson-dev:arm64 qemu-user-static"
 # tests and peers the benchmarks compare with
-PKGS="$PKGS valgrind socat qemu-system-x86 bpftrace trace-cmd qemu-guest-agent hyperfine
+PKGS="$PKGS valgrind socat qemu-system-x86 qemu-system-arm bpftrace trace-cmd qemu-guest-agent hyperfine
 libclang-rt-14-dev procps psmisc jq"
 
 missing=""
