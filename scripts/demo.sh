@@ -1,7 +1,10 @@
 #!/bin/bash
-# The main job, in small: a confidential (SEV-ES policy 0x5) guest reboots,
-# and the VMM decides what QEMU decides: "cpus are not resettable", shut down
-# with cause guest-reset. Shown with the VMM's own trace lines.
+# The main job: a confidential (SEV-ES policy 0x5) guest reboots, and the VMM
+# decides what QEMU decides: "cpus are not resettable", shut down with cause
+# guest-reset. First in small, with the VMM's own trace lines; then the whole
+# seed incident under the libvirt-like control plane
+# (scripts/repro-cpus-not-resettable.sh; the seed's 10 s waits, or 1 s with
+# DEMO_FAST=1).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -42,3 +45,11 @@ Under libvirt (which runs QEMU with -no-shutdown) the VM then sits in
 "shutdown" until libvirt kills it: the "confidential VM powers off when the
 guest reboots" report.
 EOT
+
+echo
+echo "== 3. The whole seed incident: a control plane reboots the confidential VM"
+echo "   through an unresponsive guest agent, then the guest reboots itself"
+wait_s=10
+[ -n "${DEMO_FAST:-}" ] && wait_s=1
+BUILD=$BUILD "$ROOT/scripts/repro-cpus-not-resettable.sh" --agent-timeout "$wait_s" \
+	--powerdown-timeout "$wait_s"
