@@ -417,4 +417,7 @@ echo "  aims are informational: timings on this shared, emulating host are never
 if [ $failed -ne 0 ]; then
 	echo "bench: some kvmscope-vmm or bare-kvm runs FAILED (logs in $LOGDIR)"
 fi
+echo
+# the arm64 virt board's dumpdtb against qemu-system-aarch64 (its own script)
+BUILD=$BUILD "$(dirname "$0")/bench-arm64.sh" || failed=1
 exit $failed
