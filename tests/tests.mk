@@ -4,7 +4,9 @@
 
 UNIT_TESTS :=
 -include tests/unit/unit.mk
+TEST_PROGS :=
+-include tests/fuzz/fuzz.mk
 
 .PHONY: test
-test: all $(UNIT_TESTS)
+test: all $(UNIT_TESTS) $(TEST_PROGS)
 	$(Q)tests/run-tests.sh $(BUILD) $(T)

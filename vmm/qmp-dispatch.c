@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "qmp-dispatch.h"
+#include "qmp-stream.h"
 #include "trace.h"
 
 static const char *const class_names[] = {
@@ -31,6 +32,15 @@ void qmp_error_setg(struct qmp_error *err, enum qmp_error_class cls, const char 
 	va_start(ap, fmt);
 	vsnprintf(err->desc, sizeof(err->desc), fmt, ap);
 	va_end(ap);
+	/* a cut may split a character: keep the valid prefix */
+	size_t n = strlen(err->desc), i = 0;
+	while (i < n) {
+		size_t k = utf8_sequence_length(err->desc + i, n - i);
+		if (!k)
+			break;
+		i += k;
+	}
+	err->desc[i] = '\0';
 }
 
 static json_t *error_response(const struct qmp_error *err)
@@ -41,10 +51,8 @@ static json_t *error_response(const struct qmp_error *err)
 
 json_t *qmp_parse_error_response(const char *desc)
 {
-	struct qmp_error err = { 0 };
-	qmp_error_setg(&err, QMP_ERROR_GENERIC, "%s", desc);
 	trace_monitor_qmp_err_in_band(desc);
-	return error_response(&err);
+	return json_pack("{s:{s:s,s:s}}", "error", "class", "GenericError", "desc", desc);
 }
 
 const struct qmp_command *qmp_find_command(const char *name)

@@ -185,6 +185,24 @@ static void parse_message(struct json_stream *s)
 	s->emit(s->opaque, v, NULL);
 }
 
+size_t utf8_sequence_length(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char c = p[0];
+	size_t seq = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+		     c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	if (!seq || seq > n)
+		return 0;
+	for (size_t k = 1; k < seq; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	/* no overlong forms, surrogates or code points past U+10FFFF */
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return seq;
+}
+
 /* Valid UTF-8 copy of a stray token for the error text: bad bytes become
  * U+FFFD, as QEMU's output does. */
 static void stray_text(const char *p, size_t n, char *out, size_t outlen)
@@ -192,12 +210,8 @@ static void stray_text(const char *p, size_t n, char *out, size_t outlen)
 	size_t o = 0;
 	for (size_t i = 0; i < n && o + 4 < outlen;) {
 		unsigned char c = (unsigned char)p[i];
-		size_t seq = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
-			     (c & 0xf8) == 0xf0 ? 4 : 0;
-		bool good = seq && i + seq <= n && !(seq == 2 && c < 0xc2) && !(c > 0xf4);
-		for (size_t k = 1; good && k < seq; k++)
-			good = ((unsigned char)p[i + k] & 0xc0) == 0x80;
-		if (good && c != 0) {
+		size_t seq = utf8_sequence_length(p + i, n - i);
+		if (seq && c != 0) {
 			memcpy(out + o, p + i, seq);
 			o += seq;
 			i += seq;
@@ -219,7 +233,8 @@ static void lex_error(struct json_stream *s, unsigned char bad)
 
 	if (n > STRAY_QUOTE_MAX)
 		n = STRAY_QUOTE_MAX;
-	memcpy(raw, s->buf + s->tok_start, n);
+	if (n)
+		memcpy(raw, s->buf + s->tok_start, n);
 	raw[n++] = (char)bad;
 	stray_text(raw, n, text, sizeof(text));
 	snprintf(desc, sizeof(desc), "JSON parse error, stray '%s'", text);

@@ -1,0 +1,93 @@
+/* libFuzzer target for the QMP input path: bytes -> QEMU's lexer/streamer
+ * (vmm/qmp-stream.c) -> jansson -> the dispatcher and the real command table
+ * (vmm/qmp-dispatch.c, vmm/qmp-commands.c), in negotiation or command mode,
+ * fed in uneven pieces. The run-state machine is the real one; what the
+ * commands ask of the rest of the VMM is faked below. Built with small
+ * streamer limits so that the limit paths are reached (tests/fuzz/fuzz.mk). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+#include "qmp-dispatch.h"
+#include "qmp-stream.h"
+#include "runstate.h"
+#include "system.h"
+
+/* ---- what the commands call ---- */
+struct machine *current_machine;
+struct run_actions run_actions;
+
+static int lookup(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return -1;
+}
+int reboot_action_by_name(const char *s)
+{
+	static const char *const n[] = { "reset", "shutdown" };
+	return lookup(n, 2, s);
+}
+int shutdown_action_by_name(const char *s)
+{
+	static const char *const n[] = { "poweroff", "pause" };
+	return lookup(n, 2, s);
+}
+int panic_action_by_name(const char *s)
+{
+	static const char *const n[] = { "pause", "shutdown", "exit-failure", "none" };
+	return lookup(n, 4, s);
+}
+int watchdog_action_by_name(const char *s)
+{
+	static const char *const n[] = { "reset", "shutdown", "poweroff", "pause",
+					 "debug", "none", "inject-nmi" };
+	return lookup(n, 7, s);
+}
+void vm_stop(enum run_state state)
+{
+	if (runstate_is_running())
+		runstate_set(state);
+}
+int vm_start(void)
+{
+	if (runstate_is_running())
+		return -1;
+	runstate_set(RUN_STATE_RUNNING);
+	return 0;
+}
+void qemu_system_reset_request(enum shutdown_cause reason) { (void)reason; }
+void qemu_system_shutdown_request(enum shutdown_cause reason) { (void)reason; }
+void qemu_system_powerdown_request(void) {}
+
+/* ---- the target ---- */
+static struct qmp_session session;
+
+static void on_value(void *opaque, json_t *value, const char *error)
+{
+	(void)opaque;
+	json_t *rsp = value ? qmp_dispatch(&session, value) : qmp_parse_error_response(error);
+	char *text = json_dumps(rsp, JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+	if (!text)
+		abort(); /* every response must serialize */
+	free(text);
+	json_decref(rsp);
+	json_decref(value);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 2)
+		return 0;
+	session.negotiated = data[0] & 1;
+	size_t piece = (size_t)(data[1] % 17) + 1;
+	data += 2;
+	size -= 2;
+	struct json_stream *s = json_stream_new(on_value, NULL);
+	for (size_t off = 0; off < size; off += piece)
+		json_stream_feed(s, (const char *)data + off, size - off < piece ? size - off : piece);
+	json_stream_free(s);
+	return 0;
+}
