@@ -380,7 +380,7 @@ static int connect_qmp(struct domain *d)
 
 static int start_vmm(struct domain *d)
 {
-	char version[200], hostname[256] = "", cmdline[8192];
+	char version[300], hostname[256] = "", cmdline[8192];
 	struct utsname u;
 	size_t n = 0;
 
