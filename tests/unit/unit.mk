@@ -33,6 +33,11 @@ UNIT_OBJS_symbols := tools/symbols.o tools/usdt-notes.o
 UNIT_NAMES += symbols
 $(UNIT_OUT)/test-symbols: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-symbols: LDLIBS += -ldw -lelf
+UNIT_OBJS_ftrace := tools/ftrace.o tools/ftrace-uprobe.o tools/usdt-notes.o tools/capture.o \
+		    gen/probe-table.o
+UNIT_NAMES += ftrace
+$(UNIT_OUT)/test-ftrace: CPPFLAGS += -Itools $(shell pkg-config --cflags libtracefs libtraceevent)
+$(UNIT_OUT)/test-ftrace: LDLIBS += $(shell pkg-config --libs libtracefs libtraceevent) -lelf
 # arm64 PMU attribute plan and virt device tree (helper "arm64"), x86 pmu-filter
 UNIT_OBJS_pmu-attrs := vmm/pmu-attrs.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_arm64-fdt := vmm/fdt-virt.o vmm/error.o

@@ -1,0 +1,405 @@
+/* Tests of the ftrace collector (tools/ftrace.c) on the real host: the VMM
+ * of this build boots the reboot guest under the collector, and the capture
+ * must hold exactly what the VMM itself logged (-trace: every probe hit is
+ * one log line), every KVM ioctl's sys_enter/sys_exit, kvm events, no lost
+ * events; the instance and the uprobe events are gone afterwards; the
+ * refused function tracer is one line and the rest is still recorded.
+ * Needs root, tracefs and /dev/kvm: skipped (with the reason) otherwise.
+ *
+ * Also a driver for scripts (bench-ftrace.sh, ftrace-*.sh) until
+ * `kvmscope record --ftrace` calls the same API:
+ *   test-ftrace record CAPTURE [--functions F,G] -- COMMAND ARGS...   */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "capture.h"
+#include "ftrace.h"
+#include "probe-table.h"
+#include "usdt-notes.h"
+
+#include "tap-skip.h"
+
+static char build_dir[PATH_MAX / 2];
+static char vmm_path[PATH_MAX];
+static char err[512];
+static char problems[4096];
+
+static void collect_problem(void *ctx, const char *line)
+{
+	(void)ctx;
+	size_t used = strlen(problems);
+	snprintf(problems + used, sizeof(problems) - used, "%s\n", line);
+	fprintf(stderr, "ftrace: %s\n", line);
+}
+
+/* Runs ARGV held on a pipe until the collector is ready; returns its exit
+ * status. STDERR_PATH receives its stderr (NULL: inherited). */
+static int record_run(const char *capture, const char *functions, char **argv,
+		      const char *stderr_path, struct ftrace_stats *stats)
+{
+	int go[2];
+	if (pipe2(go, O_CLOEXEC))
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		close(go[1]);
+		if (stderr_path) {
+			int fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			if (fd >= 0)
+				dup2(fd, 2);
+		}
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul >= 0)
+			dup2(nul, 0);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(go[0]);
+	struct cap_writer_info wi = { .target_pid = (uint32_t)pid, .command = argv[0],
+				      .collector = "kvmscope ftrace (test driver)" };
+	struct cap_writer *w = cap_writer_open(capture, &wi, err, sizeof(err));
+	if (!w) {
+		fprintf(stderr, "%s\n", err);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	char exe[PATH_MAX];
+	if (!realpath(argv[0], exe))
+		snprintf(exe, sizeof(exe), "%s", argv[0]);
+	struct ftrace_options o = { .pid = pid, .binary = exe, .functions = functions,
+				    .problem = collect_problem };
+	struct ftrace_collector *fc;
+	if (ftrace_collector_start(&fc, w, &o, err, sizeof(err))) {
+		fprintf(stderr, "ftrace collector: %s\n", err);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		cap_writer_close(w, false);
+		return -1;
+	}
+	if (write(go[1], "g", 1) != 1)
+		kill(pid, SIGKILL);
+	close(go[1]);
+	int status = 0;
+	for (;;) {
+		if (ftrace_collector_poll(fc, 50) < 0)
+			break;
+		cap_flush(w);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+	}
+	ftrace_collector_stop(fc, stats);
+	cap_writer_close(w, true);
+	return status;
+}
+
+/* ---- reading the capture back --------------------------------------- */
+
+struct tally {
+	unsigned probes[64];
+	unsigned tp[8192];     /* by event id */
+	char tp_name[8192][48];
+	uint64_t lost, records, bad;
+	unsigned rs_ok;        /* runstate_set hits whose strings decoded */
+	uint64_t last_ts;
+	bool ordered;
+};
+
+static int tally_capture(const char *path, struct tally *t)
+{
+	struct cap_reader *r = cap_open(path, err, sizeof(err));
+	const struct cap_record *rec;
+
+	memset(t, 0, sizeof(*t));
+	t->ordered = true;
+	if (!r)
+		return -1;
+	while (cap_next(r, &rec) == CAP_NEXT_OK) {
+		t->records++;
+		if (rec->source == CAP_SRC_FTRACE && (rec->type == CAP_REC_PROBE || rec->type == CAP_REC_TP_EVENT)) {
+			if (rec->ts_ns < t->last_ts)
+				t->ordered = false;
+			t->last_ts = rec->ts_ns;
+		}
+		switch (rec->type) {
+		case CAP_REC_PROBE: {
+			struct cap_probe_view v;
+			if (cap_decode_probe(rec, &v) || v.probe_id >= 64) {
+				t->bad++;
+				break;
+			}
+			t->probes[v.probe_id]++;
+			if (v.probe_id == (uint32_t)probe_lookup("runstate_set") && v.nargs == 4 &&
+			    v.strs[1] && v.strs[3] && *v.strs[1] && *v.strs[3] &&
+			    (int)v.args[0] >= 0 && (int)v.args[2] >= 0)
+				t->rs_ok++;
+			break;
+		}
+		case CAP_REC_TP_FORMAT: {
+			struct cap_tp_format_view v;
+			if (!cap_decode_tp_format(rec, &v) && v.event_id < 8192)
+				snprintf(t->tp_name[v.event_id], sizeof(t->tp_name[0]), "%s:%s", v.system, v.name);
+			break;
+		}
+		case CAP_REC_TP_EVENT: {
+			const uint8_t *data;
+			uint32_t len;
+			uint16_t id;
+			if (cap_decode_tp_event(rec, &data, &len, &id) || id >= 8192)
+				t->bad++;
+			else
+				t->tp[id]++;
+			break;
+		}
+		case CAP_REC_LOST: {
+			const struct cap_lost *l;
+			if (!cap_decode_lost(rec, &l))
+				t->lost += l->count;
+			break;
+		}
+		}
+	}
+	cap_close(r);
+	return 0;
+}
+
+static unsigned tp_count(const struct tally *t, const char *name)
+{
+	for (unsigned i = 0; i < 8192; i++)
+		if (!strcmp(t->tp_name[i], name))
+			return t->tp[i];
+	return 0;
+}
+
+/* lines of the VMM's -trace log naming probe NAME */
+static unsigned log_count(const char *log, const char *name)
+{
+	FILE *f = fopen(log, "r");
+	char line[4096], pat[128];
+	unsigned n = 0;
+
+	if (!f)
+		return 0;
+	snprintf(pat, sizeof(pat), "] %s ", name);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, pat) != NULL;
+	fclose(f);
+	return n;
+}
+
+static bool host_ready(char *why, size_t len)
+{
+	struct stat st;
+	if (geteuid() != 0) {
+		snprintf(why, len, "ftrace needs root");
+		return false;
+	}
+	if (access("/dev/kvm", R_OK | W_OK)) {
+		snprintf(why, len, "/dev/kvm not usable");
+		return false;
+	}
+	if (stat(vmm_path, &st)) {
+		snprintf(why, len, "kvmscope-vmm not built");
+		return false;
+	}
+	return true;
+}
+
+static void test_records_match_vmm_log(void **state)
+{
+	char why[256], capture[PATH_MAX], log[PATH_MAX], guest[PATH_MAX];
+	struct ftrace_stats st;
+	struct tally *t = calloc(1, sizeof(*t));
+	(void)state;
+
+	if (!host_ready(why, sizeof(why))) {
+		print_message("skip: %s\n", why);
+		free(t);
+		skip();
+	}
+	snprintf(capture, sizeof(capture), "/tmp/test-ftrace-%d.cap", (int)getpid());
+	snprintf(log, sizeof(log), "/tmp/test-ftrace-%d.log", (int)getpid());
+	snprintf(guest, sizeof(guest), "%s/guests/reboot.elf", build_dir);
+	char *argv[] = { vmm_path, "-kernel", guest, "-append", "count=2", "-serial", "null",
+			 "-trace", "enable=*", NULL };
+	problems[0] = '\0';
+	int status = record_run(capture, NULL, argv, log, &st);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(tally_capture(capture, t), 0);
+
+	/* every probe the VMM logged, once per log line; and nothing lost */
+	assert_int_equal(st.probes_defined, vmm_probe_count);
+	unsigned total = 0;
+	for (unsigned i = 0; i < vmm_probe_count; i++) {
+		unsigned want = log_count(log, vmm_probe_table[i].name);
+		if (t->probes[i] != want)
+			fail_msg("probe %s: %u records, %u log lines", vmm_probe_table[i].name,
+				 t->probes[i], want);
+		total += want;
+	}
+	assert_true(total > 100);
+	assert_int_equal(t->rs_ok, log_count(log, "runstate_set"));
+	assert_int_equal(t->lost, 0);
+	assert_int_equal(t->bad, 0);
+	assert_true(t->ordered);
+
+	/* one sys_enter and one sys_exit per KVM ioctl (the VMM logs each exit) */
+	unsigned ioctls = log_count(log, "kvm_ioctl_exit");
+	assert_int_equal(tp_count(t, "raw_syscalls:sys_enter"), ioctls);
+	assert_int_equal(tp_count(t, "raw_syscalls:sys_exit"), ioctls);
+	/* a return to user space per kvm_run_exit, plus at most the one KVM_RUN
+	 * the vCPU kick at shutdown interrupts (EINTR: no exit reason logged) */
+	unsigned uexits = tp_count(t, "kvm:kvm_userspace_exit"), runs = log_count(log, "kvm_run_exit");
+	if (uexits < runs || uexits > runs + 1)
+		fail_msg("%u kvm_userspace_exit events for %u kvm_run_exit lines", uexits, runs);
+	/* port I/O exits of the guest (this host's KVM emits no kvm_exit/kvm_entry) */
+	assert_true(tp_count(t, "kvm:kvm_pio") > 0);
+
+	/* cleaned up */
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/instances/kvmscope-%d", 0);
+	FILE *f = fopen("/sys/kernel/tracing/uprobe_events", "r");
+	if (f) {
+		char line[1024];
+		while (fgets(line, sizeof(line), f))
+			if (strstr(line, "kvmscope_"))
+				fail_msg("uprobe event left behind: %s", line);
+		fclose(f);
+	}
+	unlink(capture);
+	unlink(log);
+	free(t);
+}
+
+static void test_refused_functions_one_line(void **state)
+{
+	char why[256], capture[PATH_MAX], guest[PATH_MAX];
+	struct ftrace_stats st;
+	struct tally *t = calloc(1, sizeof(*t));
+	(void)state;
+
+	if (!host_ready(why, sizeof(why))) {
+		free(t);
+		skip();
+	}
+	snprintf(capture, sizeof(capture), "/tmp/test-ftrace-f-%d.cap", (int)getpid());
+	snprintf(guest, sizeof(guest), "%s/guests/reboot.elf", build_dir);
+	char *argv[] = { vmm_path, "-kernel", guest, "-append", "count=1", "-serial", "null", NULL };
+	problems[0] = '\0';
+	int status = record_run(capture, "kvm_vcpu_ioctl,kvm_arch_vcpu_ioctl_run", argv, "/dev/null", &st);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(tally_capture(capture, t), 0);
+	if (st.functions_traced) {
+		/* a host that allows it: function events recorded */
+		assert_true(tp_count(t, "ftrace:funcgraph_exit") + tp_count(t, "ftrace:function") > 0);
+	} else {
+		/* exactly one line about it, and the rest recorded anyway */
+		char *first = strstr(problems, "--functions");
+		assert_non_null(first);
+		assert_null(strstr(first + 1, "--functions"));
+		assert_non_null(strchr(first, '\n'));
+		assert_true(t->probes[probe_lookup("runstate_set")] == 2);
+		assert_true(tp_count(t, "kvm:kvm_userspace_exit") > 0);
+	}
+	unlink(capture);
+	free(t);
+}
+
+static void test_uprobe_definition(void **state)
+{
+	struct usdt_notes n;
+	char def[2048];
+	(void)state;
+
+	if (access(vmm_path, R_OK))
+		skip();
+	assert_int_equal(usdt_notes_read(vmm_path, &n, err, sizeof(err)), 0);
+	const struct usdt_probe *p = usdt_notes_find(&n, "vmm", "runstate_set");
+	assert_non_null(p);
+	assert_int_equal(ftrace_uprobe_definition(p, n.machine, "grp", "/x/vmm", 0xa, def, sizeof(def),
+						  err, sizeof(err)), 0);
+	char want[256];
+	snprintf(want, sizeof(want), "p:grp/runstate_set /x/vmm:0x%llx(0x%llx) a0=",
+		 (unsigned long long)p->pc_offset, (unsigned long long)p->semaphore_offset);
+	assert_memory_equal(def, want, strlen(want));
+	assert_non_null(strstr(def, " s1=+0("));
+	assert_non_null(strstr(def, " s3=+0("));
+	assert_null(strstr(def, " s0="));
+	assert_int_equal(ftrace_uprobe_definition(p, n.machine, "grp", "/x y/vmm", 0, def,
+						  sizeof(def), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "blank"));
+	assert_int_equal(ftrace_uprobe_definition(p, n.machine, "grp", "/x/vmm", 0, def, 40, err,
+						  sizeof(err)), -1);
+	assert_non_null(strstr(err, "longer"));
+	usdt_notes_free(&n);
+}
+
+static int record_main(int argc, char **argv)
+{
+	const char *functions = NULL;
+	int i = 2;
+	if (argc < 5) {
+		fprintf(stderr, "usage: test-ftrace record CAPTURE [--functions F] -- COMMAND...\n");
+		return 2;
+	}
+	const char *capture = argv[i++];
+	if (!strcmp(argv[i], "--functions") && i + 1 < argc) {
+		functions = argv[i + 1];
+		i += 2;
+	}
+	if (strcmp(argv[i], "--") || i + 1 >= argc) {
+		fprintf(stderr, "test-ftrace record: expected -- COMMAND\n");
+		return 2;
+	}
+	struct ftrace_stats st;
+	int status = record_run(capture, functions, argv + i + 1, NULL, &st);
+	fprintf(stderr, "ftrace: %llu probes, %llu kernel events, %llu filtered, %llu lost, %llu unparsed\n",
+		(unsigned long long)st.probes, (unsigned long long)st.kernel_events,
+		(unsigned long long)st.filtered, (unsigned long long)st.lost,
+		(unsigned long long)st.unparsed);
+	return status < 0 ? 1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int main(int argc, char **argv)
+{
+	char self[PATH_MAX];
+	snprintf(self, sizeof(self), "%s", argv[0]);
+	/* BUILD/tests/unit/test-ftrace -> BUILD */
+	char *rp = realpath(dirname(self), NULL);
+	snprintf(build_dir, sizeof(build_dir), "%s/../..", rp ? rp : ".");
+	free(rp);
+	snprintf(vmm_path, sizeof(vmm_path), "%s/kvmscope-vmm", build_dir);
+	if ((rp = realpath(vmm_path, NULL))) {
+		snprintf(vmm_path, sizeof(vmm_path), "%s", rp);
+		free(rp);
+	}
+	if (argc > 1 && !strcmp(argv[1], "record"))
+		return record_main(argc, argv);
+
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_uprobe_definition),
+		cmocka_unit_test(test_records_match_vmm_log),
+		cmocka_unit_test(test_refused_functions_one_line),
+	};
+	tap_skip_filter_start();
+	return tap_skip_filter_end(cmocka_run_group_tests(tests, NULL, NULL));
+}

@@ -1,0 +1,844 @@
+/* The ftrace collector (see ftrace.h): instance setup, per-CPU raw buffer
+ * reading with libtracefs/kbuffer, decoding with libtraceevent from the
+ * kernel's format files, conversion into capture records. */
+#include "ftrace.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <traceevent/event-parse.h>
+#include <traceevent/kbuffer.h>
+#include <tracefs/tracefs.h>
+
+#include "capture.h"
+#include "probe-table.h"
+#include "record-events.h"
+#include "usdt-notes.h"
+
+/* the kvm events the BPF collector records by default (tools/record.c) */
+static const char *const default_kvm_events[] = {
+	"kvm_entry", "kvm_exit", "kvm_userspace_exit", "kvm_pio", "kvm_mmio", "kvm_msr",
+	"kvm_cpuid", "kvm_cr", "kvm_hypercall", "kvm_inj_exception", "kvm_set_irq",
+	"kvm_pic_set_irq", "kvm_ioapic_set_irq", "kvm_apic_accept_irq", "kvm_vcpu_wakeup",
+	"kvm_fpu", "kvm_smm_transition",
+};
+
+#define MAX_EVENT_ID 65536
+#define HOLD_BACK_NS 20000000ull /* entries younger than this wait for the other CPUs */
+#define KVMIO 0xAE
+
+enum ev_kind { EV_TP = 1, EV_SYS_ENTER, EV_SYS_EXIT, EV_PROBE };
+
+struct ev_info {
+	enum ev_kind kind;
+	struct tep_event *event;
+	uint32_t copy_size; /* TP: bytes of the raw entry kept (as the BPF side) */
+	/* EV_PROBE */
+	uint32_t probe_id;
+	unsigned nargs;
+	uint16_t str_mask;
+	struct tep_format_field *args[PROBE_MAX_ARGS];
+	struct tep_format_field *strs[PROBE_MAX_ARGS];
+};
+
+struct pending {
+	uint64_t ts;
+	uint64_t seq; /* read order: ties keep it */
+	uint32_t cpu;
+	uint32_t len;
+	size_t off; /* into the arena */
+};
+
+struct ftrace_collector {
+	struct ftrace_options o;
+	struct cap_writer *w;
+	struct tracefs_instance *inst;
+	char inst_name[64];
+	char group[32];
+	struct tep_handle *tep;
+	struct ev_info **by_id; /* [MAX_EVENT_ID] */
+	int ncpus;
+	struct tracefs_cpu **cpus;
+	struct kbuffer *kbuf;
+	void *page;
+	int page_size;
+	struct pending *pend;
+	size_t npend, cap_pend;
+	unsigned char *arena;
+	size_t arena_len, arena_cap;
+	uint64_t seq;
+	char **uprobes; /* "GROUP/NAME" to remove */
+	unsigned nuprobes;
+	int ioctl_tids[4096]; /* open addressing: threads inside a KVM ioctl (0 empty, -1 deleted) */
+	uint64_t last_lost;
+	struct ftrace_stats st;
+	bool tracing_off;
+};
+
+static void problem(struct ftrace_collector *fc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void problem(struct ftrace_collector *fc, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (fc->o.problem)
+		fc->o.problem(fc->o.problem_ctx, line);
+	else
+		fprintf(stderr, "kvmscope ftrace: %s\n", line);
+	cap_write_note(fc->w, "ftrace: %s", line);
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* the kernel's own words for the last tracefs error, or errno's */
+static const char *tracefs_why(struct tracefs_instance *inst, char *buf, size_t len)
+{
+	int saved = errno;
+	char *last = tracefs_error_last(inst);
+
+	if (last && *last) {
+		char *nl = strchr(last, '\n');
+		if (nl)
+			*nl = '\0';
+		snprintf(buf, len, "%s (%s)", strerror(saved), last);
+	} else {
+		snprintf(buf, len, "%s", strerror(saved));
+	}
+	free(last);
+	return buf;
+}
+
+/* ---- event table ----------------------------------------------------- */
+
+/* bytes the BPF collector copies of an entry: up to the end of the last
+ * fixed field, or REC_TP_MAX when dynamic data follows */
+static uint32_t entry_copy_size(struct tep_event *ev)
+{
+	uint32_t end = 0;
+
+	for (struct tep_format_field *f = ev->format.common_fields; f; f = f->next)
+		if ((uint32_t)(f->offset + f->size) > end)
+			end = (uint32_t)(f->offset + f->size);
+	for (struct tep_format_field *f = ev->format.fields; f; f = f->next) {
+		if (f->flags & TEP_FIELD_IS_DYNAMIC)
+			return REC_TP_MAX;
+		if ((uint32_t)(f->offset + f->size) > end)
+			end = (uint32_t)(f->offset + f->size);
+	}
+	return end > REC_TP_MAX ? REC_TP_MAX : end;
+}
+
+static struct ev_info *add_event(struct ftrace_collector *fc, const char *sys, const char *name,
+				 enum ev_kind kind)
+{
+	struct tep_event *ev = tep_find_event_by_name(fc->tep, sys, name);
+	if (!ev || ev->id <= 0 || ev->id >= MAX_EVENT_ID) {
+		problem(fc, "event %s:%s: no format parsed: not recorded", sys, name);
+		return NULL;
+	}
+	struct ev_info *info = calloc(1, sizeof(*info));
+	if (!info)
+		return NULL;
+	info->kind = kind;
+	info->event = ev;
+	info->copy_size = entry_copy_size(ev);
+	fc->by_id[ev->id] = info;
+	if (kind != EV_PROBE) {
+		char *format = tracefs_event_file_read(NULL, sys, name, "format", NULL);
+		if (format)
+			cap_write_tp_format(fc->w, CAP_SRC_FTRACE, (uint32_t)ev->id, sys, name, format);
+		free(format);
+	}
+	return info;
+}
+
+static int enable_event(struct ftrace_collector *fc, const char *sys, const char *name)
+{
+	char why[256];
+
+	if (tracefs_event_enable(fc->inst, sys, name)) {
+		problem(fc, "event %s:%s cannot be enabled: %s: not recorded", sys, name,
+			tracefs_why(fc->inst, why, sizeof(why)));
+		return -1;
+	}
+	fc->st.events_enabled++;
+	return 0;
+}
+
+static void setup_kernel_events(struct ftrace_collector *fc)
+{
+	const struct ftrace_options *o = &fc->o;
+
+	if (!o->no_syscalls) {
+		char filter[32];
+		snprintf(filter, sizeof(filter), "id == %d", (int)SYS_ioctl);
+		for (int exit = 0; exit < 2; exit++) {
+			const char *name = exit ? "sys_exit" : "sys_enter";
+			/* only ioctls reach the buffer; KVM's are picked in user space */
+			char *path = NULL;
+			if (asprintf(&path, "events/raw_syscalls/%s/filter", name) > 0)
+				tracefs_instance_file_write(fc->inst, path, filter);
+			free(path);
+			if (!enable_event(fc, "raw_syscalls", name))
+				add_event(fc, "raw_syscalls", name, exit ? EV_SYS_EXIT : EV_SYS_ENTER);
+		}
+	}
+	if (!o->no_kvm && !o->events) {
+		if (!tep_find_event_by_name(fc->tep, "kvm", "kvm_exit"))
+			problem(fc, "no kvm events on this host (kvm module not loaded?)");
+		else
+			for (size_t i = 0; i < sizeof(default_kvm_events) / sizeof(*default_kvm_events); i++)
+				if (!enable_event(fc, "kvm", default_kvm_events[i]))
+					add_event(fc, "kvm", default_kvm_events[i], EV_TP);
+	}
+	for (unsigned i = 0; o->events && i < o->nevents; i++) {
+		char sys[128];
+		const char *colon = strchr(o->events[i], ':');
+		if (!colon || colon == o->events[i] || strchr(o->events[i], '/')) {
+			problem(fc, "event '%s' is not SYSTEM:NAME: not recorded", o->events[i]);
+			continue;
+		}
+		snprintf(sys, sizeof(sys), "%.*s", (int)(colon - o->events[i]), o->events[i]);
+		if (!enable_event(fc, sys, colon + 1))
+			add_event(fc, sys, colon + 1, EV_TP);
+	}
+}
+
+/* ---- USDT probes as uprobe events ------------------------------------ */
+
+static void remove_uprobes(struct ftrace_collector *fc)
+{
+	for (unsigned i = 0; i < fc->nuprobes; i++) {
+		char line[160];
+		snprintf(line, sizeof(line), "-:%s", fc->uprobes[i]);
+		tracefs_instance_file_append(NULL, "uprobe_events", line);
+		free(fc->uprobes[i]);
+	}
+	free(fc->uprobes);
+	fc->uprobes = NULL;
+	fc->nuprobes = 0;
+}
+
+static void define_probes(struct ftrace_collector *fc, struct usdt_notes *notes)
+{
+	fc->uprobes = calloc(notes->count ? notes->count : 1, sizeof(*fc->uprobes));
+	if (!fc->uprobes)
+		return;
+	for (size_t i = 0; i < notes->count; i++) {
+		const struct usdt_probe *p = &notes->probes[i];
+		char def[2048], why[256];
+		if (strcmp(p->provider, PROBE_PROVIDER))
+			continue;
+		int id = probe_lookup(p->name);
+		if (id < 0) {
+			problem(fc, "probe %s:%s of %s is not in this kvmscope's probe list: not recorded",
+				p->provider, p->name, fc->o.binary);
+			continue;
+		}
+		const struct probe_desc *d = &vmm_probe_table[id];
+		if (d->nargs != p->nargs) {
+			problem(fc, "probe %s has %u arguments in %s but %u in the probe list: not recorded",
+				p->name, p->nargs, fc->o.binary, d->nargs);
+			continue;
+		}
+		uint16_t str_mask = 0;
+		for (unsigned a = 0; a < d->nargs; a++)
+			if (d->arg_types[a] == PROBE_ARG_STR)
+				str_mask |= (uint16_t)(1u << a);
+		if (ftrace_uprobe_definition(p, notes->machine, fc->group, fc->o.binary, str_mask, def,
+					     sizeof(def), why, sizeof(why))) {
+			problem(fc, "%s: not recorded", why);
+			continue;
+		}
+		if (tracefs_instance_file_append(NULL, "uprobe_events", def) < 0) {
+			problem(fc, "uprobe for probe %s refused: %s: not recorded", p->name,
+				tracefs_why(NULL, why, sizeof(why)));
+			continue;
+		}
+		if (asprintf(&fc->uprobes[fc->nuprobes], "%s/%s", fc->group, p->name) < 0)
+			continue;
+		fc->nuprobes++;
+		fc->st.probes_defined++;
+	}
+}
+
+static void enable_probes(struct ftrace_collector *fc)
+{
+	for (unsigned i = 0; i < fc->nuprobes; i++) {
+		const char *name = strchr(fc->uprobes[i], '/') + 1;
+		int id = probe_lookup(name);
+		const struct probe_desc *d = &vmm_probe_table[id];
+		if (enable_event(fc, fc->group, name))
+			continue;
+		struct ev_info *info = add_event(fc, fc->group, name, EV_PROBE);
+		if (!info)
+			continue;
+		info->probe_id = (uint32_t)id;
+		info->nargs = d->nargs;
+		for (unsigned a = 0; a < d->nargs; a++) {
+			char field[8];
+			snprintf(field, sizeof(field), "a%u", a);
+			info->args[a] = tep_find_field(info->event, field);
+			if (d->arg_types[a] == PROBE_ARG_STR) {
+				info->str_mask |= (uint16_t)(1u << a);
+				snprintf(field, sizeof(field), "s%u", a);
+				info->strs[a] = tep_find_field(info->event, field);
+			}
+		}
+	}
+}
+
+/* ---- function tracing ------------------------------------------------ */
+
+static void setup_functions(struct ftrace_collector *fc)
+{
+	char why[256];
+	char *tracers = tracefs_instance_file_read(fc->inst, "available_tracers", NULL);
+	const char *tracer = tracers && strstr(tracers, "function_graph") ? "function_graph" :
+			     tracers && strstr(tracers, "function") ? "function" : NULL;
+	free(tracers);
+	if (!tracer) {
+		problem(fc, "--functions: this kernel has no function tracer: not traced");
+		return;
+	}
+	/* the filter takes one function per line; any refusal ends it */
+	char *list = strdup(fc->o.functions), *save = NULL;
+	for (char *f = list ? strtok_r(list, ",", &save) : NULL; f; f = strtok_r(NULL, ",", &save)) {
+		if (tracefs_instance_file_append(fc->inst, "set_ftrace_filter", f) < 0) {
+			problem(fc, "--functions: the host refuses function tracing (%s writing "
+				"set_ftrace_filter for %s): not traced", tracefs_why(fc->inst, why, sizeof(why)), f);
+			free(list);
+			return;
+		}
+	}
+	free(list);
+	if (tracefs_instance_file_write(fc->inst, "current_tracer", tracer) < 0) {
+		problem(fc, "--functions: the host refuses the %s tracer (%s): not traced", tracer,
+			tracefs_why(fc->inst, why, sizeof(why)));
+		return;
+	}
+	if (strcmp(tracer, "function_graph"))
+		problem(fc, "--functions: no function_graph on this kernel: entries only, no durations");
+	fc->st.functions_traced = true;
+	static const char *const fevents[] = { "function", "funcgraph_entry", "funcgraph_exit" };
+	for (size_t i = 0; i < 3; i++)
+		add_event(fc, "ftrace", fevents[i], EV_TP);
+}
+
+/* ---- start ----------------------------------------------------------- */
+
+static int write_setting(struct ftrace_collector *fc, const char *file, const char *value,
+			 char *err, size_t errlen)
+{
+	char why[256];
+
+	if (tracefs_instance_file_write(fc->inst, file, value) < 0) {
+		seterr(err, errlen, "tracefs instance %s: cannot set %s to '%s': %s", fc->inst_name,
+		       file, value, tracefs_why(fc->inst, why, sizeof(why)));
+		return -1;
+	}
+	return 0;
+}
+
+int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
+			   const struct ftrace_options *opts, char *err, size_t errlen)
+{
+	const char *dir = NULL;
+	char why[256];
+
+	*out = NULL;
+	if (opts->pid <= 0) {
+		seterr(err, errlen, "ftrace collector: no target process");
+		return -1;
+	}
+	if (tracefs_tracing_dir_is_mounted(true, &dir) < 0 || !tracefs_tracing_dir()) {
+		seterr(err, errlen, "tracefs is not mounted and cannot be mounted (%s)", strerror(errno));
+		return -1;
+	}
+	struct ftrace_collector *fc = calloc(1, sizeof(*fc));
+	if (!fc) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	fc->o = *opts;
+	fc->w = w;
+	snprintf(fc->inst_name, sizeof(fc->inst_name), "%s",
+		 opts->instance ? opts->instance : "");
+	if (!opts->instance)
+		snprintf(fc->inst_name, sizeof(fc->inst_name), "kvmscope-%d", (int)opts->pid);
+	snprintf(fc->group, sizeof(fc->group), "kvmscope_%d", (int)opts->pid);
+	fc->by_id = calloc(MAX_EVENT_ID, sizeof(*fc->by_id));
+	if (!fc->by_id) {
+		seterr(err, errlen, "out of memory");
+		free(fc);
+		return -1;
+	}
+
+	fc->inst = tracefs_instance_create(fc->inst_name);
+	if (!fc->inst) {
+		seterr(err, errlen, "cannot create tracefs instance %s: %s", fc->inst_name,
+		       strerror(errno));
+		goto fail;
+	}
+	char kb[32];
+	snprintf(kb, sizeof(kb), "%u", opts->buffer_kb ? opts->buffer_kb : 4096);
+	/* a fresh instance: tracing off while it is set up, no stale events */
+	if (tracefs_trace_off(fc->inst) < 0 ||
+	    write_setting(fc, "trace_clock", "mono", err, errlen) ||
+	    write_setting(fc, "buffer_size_kb", kb, err, errlen) ||
+	    write_setting(fc, "options/event-fork", "1", err, errlen))
+		goto fail;
+	tracefs_event_disable(fc->inst, NULL, NULL);
+	char pid[32];
+	snprintf(pid, sizeof(pid), "%d", (int)opts->pid);
+	if (write_setting(fc, "set_event_pid", pid, err, errlen))
+		goto fail;
+	cap_write_meta(w, "ftrace_instance", fc->inst_name);
+	cap_write_meta(w, "ftrace_trace_clock", "mono");
+
+	struct usdt_notes notes = { 0 };
+	bool have_notes = false;
+	if (opts->binary) {
+		if (usdt_notes_read(opts->binary, &notes, why, sizeof(why)))
+			problem(fc, "no VMM probes: %s", why);
+		else
+			have_notes = true;
+		if (have_notes)
+			define_probes(fc, &notes);
+		if (have_notes && !opts->probe_defs_written)
+			for (unsigned i = 0; i < vmm_probe_count; i++) {
+				const struct probe_desc *d = &vmm_probe_table[i];
+				uint8_t types[PROBE_MAX_ARGS];
+				for (unsigned a = 0; a < d->nargs; a++)
+					types[a] = (uint8_t)d->arg_types[a];
+				cap_write_probe_def(w, i, PROBE_PROVIDER, d->name, d->format, d->nargs,
+						    d->arg_names, types);
+			}
+	}
+
+	/* formats of exactly the systems we use (parsing all of them is slow) */
+	const char *systems[80];
+	unsigned ns = 0;
+	systems[ns++] = "kvm";
+	systems[ns++] = "raw_syscalls";
+	systems[ns++] = "ftrace";
+	systems[ns++] = fc->group;
+	for (unsigned i = 0; opts->events && i < opts->nevents && ns < 79; i++) {
+		static char sysbuf[64][64];
+		const char *colon = strchr(opts->events[i], ':');
+		if (!colon || i >= 64)
+			continue;
+		snprintf(sysbuf[i], sizeof(sysbuf[i]), "%.*s", (int)(colon - opts->events[i]),
+			 opts->events[i]);
+		systems[ns++] = sysbuf[i];
+	}
+	systems[ns] = NULL;
+	fc->tep = tracefs_local_events_system(NULL, systems);
+	if (!fc->tep) {
+		seterr(err, errlen, "cannot parse the kernel's event formats: %s", strerror(errno));
+		if (have_notes)
+			usdt_notes_free(&notes);
+		goto fail;
+	}
+	if (have_notes) {
+		enable_probes(fc);
+		usdt_notes_free(&notes);
+	}
+	setup_kernel_events(fc);
+	if (opts->functions && *opts->functions)
+		setup_functions(fc);
+
+	fc->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	if (fc->ncpus < 1)
+		fc->ncpus = 1;
+	fc->cpus = calloc((size_t)fc->ncpus, sizeof(*fc->cpus));
+	fc->kbuf = kbuffer_alloc(KBUFFER_LSIZE_SAME_AS_HOST, KBUFFER_ENDIAN_SAME_AS_HOST);
+	if (!fc->cpus || !fc->kbuf) {
+		seterr(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (int c = 0; c < fc->ncpus; c++) {
+		fc->cpus[c] = tracefs_cpu_open(fc->inst, c, true);
+		if (fc->cpus[c]) {
+			int sz = tracefs_cpu_read_size(fc->cpus[c]);
+			if (sz > fc->page_size)
+				fc->page_size = sz;
+		}
+	}
+	if (fc->page_size <= 0 || !(fc->page = malloc((size_t)fc->page_size))) {
+		seterr(err, errlen, "cannot open the per-CPU buffers of instance %s", fc->inst_name);
+		goto fail;
+	}
+	if (tracefs_trace_on(fc->inst) < 0) {
+		seterr(err, errlen, "cannot turn tracing on in instance %s: %s", fc->inst_name,
+		       tracefs_why(fc->inst, why, sizeof(why)));
+		goto fail;
+	}
+	*out = fc;
+	return 0;
+fail:
+	ftrace_collector_stop(fc, NULL);
+	return -1;
+}
+
+/* ---- reading --------------------------------------------------------- */
+
+static bool tid_set(struct ftrace_collector *fc, int tid, bool add, bool del)
+{
+	size_t n = sizeof(fc->ioctl_tids) / sizeof(fc->ioctl_tids[0]);
+	size_t h = ((unsigned)tid * 2654435761u) % n, free_slot = n;
+
+	for (size_t i = 0; i < n; i++, h = (h + 1) % n) {
+		int v = fc->ioctl_tids[h];
+		if (v == tid) {
+			if (del)
+				fc->ioctl_tids[h] = -1;
+			return true;
+		}
+		if (v == -1 && free_slot == n)
+			free_slot = h;
+		if (v == 0) {
+			if (free_slot == n)
+				free_slot = h;
+			break;
+		}
+	}
+	if (add && free_slot < n)
+		fc->ioctl_tids[free_slot] = tid;
+	return false;
+}
+
+static uint64_t read_field(const struct tep_format_field *f, const uint8_t *data, uint32_t len)
+{
+	if (!f || f->offset < 0 || (uint32_t)(f->offset + f->size) > len)
+		return 0;
+	uint64_t v = 0;
+	switch (f->size) {
+	case 1: { uint8_t x; memcpy(&x, data + f->offset, 1); v = x;
+		  return (f->flags & TEP_FIELD_IS_SIGNED) ? (uint64_t)(int64_t)(int8_t)x : v; }
+	case 2: { uint16_t x; memcpy(&x, data + f->offset, 2); v = x;
+		  return (f->flags & TEP_FIELD_IS_SIGNED) ? (uint64_t)(int64_t)(int16_t)x : v; }
+	case 4: { uint32_t x; memcpy(&x, data + f->offset, 4); v = x;
+		  return (f->flags & TEP_FIELD_IS_SIGNED) ? (uint64_t)(int64_t)(int32_t)x : v; }
+	case 8: memcpy(&v, data + f->offset, 8); return v;
+	}
+	return 0;
+}
+
+/* a __data_loc string of the entry, bounded by it */
+static void read_string(const struct tep_format_field *f, const uint8_t *data, uint32_t len,
+			char *buf, size_t buflen)
+{
+	buf[0] = '\0';
+	if (!f || f->size != 4 || (uint32_t)(f->offset + 4) > len)
+		return;
+	uint32_t loc;
+	memcpy(&loc, data + f->offset, 4);
+	uint32_t off = loc & 0xffff, n = loc >> 16;
+	if (f->flags & TEP_FIELD_IS_RELATIVE)
+		off += (uint32_t)(f->offset + f->size);
+	if (off >= len || n > len - off)
+		return;
+	size_t copy = strnlen((const char *)data + off, n);
+	if (copy >= buflen)
+		copy = buflen - 1;
+	memcpy(buf, data + off, copy);
+	buf[copy] = '\0';
+	if (!strcmp(buf, "(fault)")) /* the kernel could not read it: the BPF side keeps "" */
+		buf[0] = '\0';
+}
+
+static int convert(struct ftrace_collector *fc, uint64_t ts, uint32_t cpu, const uint8_t *data,
+		   uint32_t len)
+{
+	uint16_t type;
+	int32_t tid;
+
+	if (len < 8) {
+		fc->st.unparsed++;
+		return 0;
+	}
+	memcpy(&type, data, 2);
+	memcpy(&tid, data + 4, 4);
+	struct ev_info *info = fc->by_id[type];
+	if (!info) {
+		fc->st.unparsed++;
+		return 0;
+	}
+	uint32_t pid = (uint32_t)fc->o.pid; /* set_event_pid: only the target's threads */
+	switch (info->kind) {
+	case EV_SYS_ENTER: {
+		/* long id at 8, unsigned long args[6] at 16: KVM ioctls only */
+		uint64_t cmd;
+		if (len < 32) {
+			fc->st.unparsed++;
+			return 0;
+		}
+		memcpy(&cmd, data + 24, 8);
+		if (((cmd >> 8) & 0xff) != KVMIO) {
+			fc->st.filtered++;
+			tid_set(fc, tid, false, true);
+			return 0;
+		}
+		tid_set(fc, tid, true, false);
+		break;
+	}
+	case EV_SYS_EXIT:
+		if (!tid_set(fc, tid, false, true)) {
+			fc->st.filtered++;
+			return 0;
+		}
+		break;
+	case EV_PROBE: {
+		uint64_t args[PROBE_MAX_ARGS];
+		char strbuf[PROBE_MAX_ARGS][REC_STR_LEN];
+		const char *strs[PROBE_MAX_ARGS] = { 0 };
+		unsigned slot = 0;
+		for (unsigned a = 0; a < info->nargs; a++) {
+			args[a] = read_field(info->args[a], data, len);
+			if (!(info->str_mask & (1u << a)) || slot >= REC_STR_SLOTS)
+				continue;
+			read_string(info->strs[a], data, len, strbuf[a], sizeof(strbuf[a]));
+			strs[a] = strbuf[a];
+			slot++;
+		}
+		fc->st.probes++;
+		return cap_write_probe(fc->w, CAP_SRC_FTRACE, ts, pid, (uint32_t)tid, cpu,
+				       info->probe_id, info->nargs, args, info->str_mask, strs) ? -1 : 1;
+	}
+	case EV_TP:
+		break;
+	}
+	/* the entry as the BPF collector stores it */
+	uint8_t entry[REC_TP_MAX];
+	uint32_t n = len < info->copy_size ? len : info->copy_size;
+	memcpy(entry, data, n);
+	entry[2] = 0; /* common_flags, common_preempt_count: per-collector noise */
+	entry[3] = 0;
+	fc->st.kernel_events++;
+	return cap_write_tp_event(fc->w, CAP_SRC_FTRACE, ts, pid, (uint32_t)tid, cpu, entry, n) ? -1 : 1;
+}
+
+static int pending_cmp(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int queue_entry(struct ftrace_collector *fc, uint64_t ts, uint32_t cpu, const void *data,
+		       uint32_t len)
+{
+	if (fc->npend == fc->cap_pend) {
+		size_t ncap = fc->cap_pend ? fc->cap_pend * 2 : 4096;
+		struct pending *np = realloc(fc->pend, ncap * sizeof(*np));
+		if (!np)
+			return -1;
+		fc->pend = np;
+		fc->cap_pend = ncap;
+	}
+	if (fc->arena_len + len > fc->arena_cap) {
+		size_t ncap = fc->arena_cap ? fc->arena_cap * 2 : (1u << 20);
+		while (ncap < fc->arena_len + len)
+			ncap *= 2;
+		unsigned char *na = realloc(fc->arena, ncap);
+		if (!na)
+			return -1;
+		fc->arena = na;
+		fc->arena_cap = ncap;
+	}
+	memcpy(fc->arena + fc->arena_len, data, len);
+	fc->pend[fc->npend++] = (struct pending){ ts, fc->seq++, cpu, len, fc->arena_len };
+	fc->arena_len += len;
+	return 0;
+}
+
+/* every sub-buffer one CPU has ready, into the pending queue */
+static int drain_cpu(struct ftrace_collector *fc, int cpu, bool flush)
+{
+	int pages = 0;
+
+	for (;;) {
+		int r = flush ? tracefs_cpu_flush(fc->cpus[cpu], fc->page)
+			      : tracefs_cpu_read(fc->cpus[cpu], fc->page, true);
+		if (r <= 0)
+			break;
+		pages++;
+		if (kbuffer_load_subbuffer(fc->kbuf, fc->page) < 0) {
+			fc->st.unparsed++;
+			continue;
+		}
+		unsigned long long ts;
+		for (void *data = kbuffer_read_event(fc->kbuf, &ts); data;
+		     data = kbuffer_next_event(fc->kbuf, &ts)) {
+			int size = kbuffer_event_size(fc->kbuf);
+			if (size <= 0)
+				continue;
+			if (queue_entry(fc, ts, (uint32_t)cpu, data, (uint32_t)size))
+				return -1;
+		}
+	}
+	return pages;
+}
+
+/* writes the queued entries older than LIMIT in time order, keeps the rest */
+static int release(struct ftrace_collector *fc, uint64_t limit)
+{
+	size_t i, keep = 0;
+	int written = 0;
+
+	qsort(fc->pend, fc->npend, sizeof(*fc->pend), pending_cmp);
+	for (i = 0; i < fc->npend && fc->pend[i].ts < limit; i++) {
+		const struct pending *p = &fc->pend[i];
+		int r = convert(fc, p->ts, p->cpu, fc->arena + p->off, p->len);
+		if (r > 0)
+			written++;
+	}
+	if (i == fc->npend) {
+		fc->npend = 0;
+		fc->arena_len = 0;
+		return written;
+	}
+	/* compact the rest to the front of the arena, in their new order */
+	unsigned char *na = malloc(fc->arena_cap);
+	if (!na)
+		return written;
+	size_t alen = 0;
+	for (; i < fc->npend; i++) {
+		struct pending p = fc->pend[i];
+		memcpy(na + alen, fc->arena + p.off, p.len);
+		p.off = alen;
+		alen += p.len;
+		fc->pend[keep++] = p;
+	}
+	free(fc->arena);
+	fc->arena = na;
+	fc->arena_len = alen;
+	fc->npend = keep;
+	return written;
+}
+
+/* overruns and drops of all CPUs since the start, from per_cpu stats */
+static uint64_t count_lost(struct ftrace_collector *fc)
+{
+	uint64_t total = 0;
+
+	for (int c = 0; c < fc->ncpus; c++) {
+		char file[64];
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", c);
+		char *text = tracefs_instance_file_read(fc->inst, file, NULL);
+		if (!text)
+			continue;
+		const char *p;
+		if ((p = strstr(text, "overrun:")))
+			total += strtoull(p + 8, NULL, 10);
+		if ((p = strstr(text, "dropped events:")))
+			total += strtoull(p + 15, NULL, 10);
+		free(text);
+	}
+	return total;
+}
+
+static void account_lost(struct ftrace_collector *fc)
+{
+	uint64_t now = count_lost(fc);
+	if (now > fc->last_lost) {
+		cap_write_lost(fc->w, CAP_SRC_FTRACE, CAP_LOST_FTRACE, now - fc->last_lost);
+		fc->st.lost += now - fc->last_lost;
+		fc->last_lost = now;
+	}
+}
+
+int ftrace_collector_poll(struct ftrace_collector *fc, int timeout_ms)
+{
+	int pages = 0;
+	uint64_t started = mono_now();
+
+	for (int c = 0; c < fc->ncpus; c++) {
+		if (!fc->cpus[c])
+			continue;
+		int r = drain_cpu(fc, c, false);
+		if (r < 0)
+			return -1;
+		pages += r;
+	}
+	if (!pages && timeout_ms > 0) {
+		struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	int written = release(fc, started > HOLD_BACK_NS ? started - HOLD_BACK_NS : 0);
+	account_lost(fc);
+	return written;
+}
+
+int ftrace_collector_stop(struct ftrace_collector *fc, struct ftrace_stats *stats)
+{
+	if (!fc)
+		return 0;
+	if (fc->inst) {
+		tracefs_trace_off(fc->inst);
+		for (int c = 0; fc->cpus && c < fc->ncpus; c++) {
+			if (!fc->cpus[c])
+				continue;
+			if (fc->page) {
+				drain_cpu(fc, c, false);
+				drain_cpu(fc, c, true);
+			}
+			tracefs_cpu_close(fc->cpus[c]);
+		}
+		if (fc->page)
+			release(fc, UINT64_MAX);
+		account_lost(fc);
+		tracefs_event_disable(fc->inst, NULL, NULL);
+		if (fc->st.functions_traced)
+			tracefs_instance_file_write(fc->inst, "current_tracer", "nop");
+	}
+	remove_uprobes(fc);
+	if (fc->inst) {
+		tracefs_instance_destroy(fc->inst);
+		tracefs_instance_free(fc->inst);
+	}
+	if (stats)
+		*stats = fc->st;
+	for (int i = 0; fc->by_id && i < MAX_EVENT_ID; i++)
+		free(fc->by_id[i]);
+	free(fc->by_id);
+	if (fc->tep)
+		tep_free(fc->tep);
+	if (fc->kbuf)
+		kbuffer_free(fc->kbuf);
+	free(fc->cpus);
+	free(fc->page);
+	free(fc->pend);
+	free(fc->arena);
+	free(fc);
+	return 0;
+}
