@@ -109,6 +109,9 @@ ifeq ($(ARCH),x86_64)
 
 # --- benchmarks (make bench): side by side with QEMU and a bare KVM program
 -include tests/bench/bench.mk
+else ifeq ($(ARCH),aarch64)
+# arm64 board unit tests, cross-built on request (make ... arm64-tests)
+-include tests/unit/arm64.mk
 endif
 
 .PHONY: all clean demo asan

@@ -1,0 +1,311 @@
+/* Unit tests of the arm64 board's PMU set-up (vmm/arm64/pmu.c) through the
+ * real KVM door (vmm/kvm.c, with -fault rules), cross-built for arm64 and run
+ * under qemu-aarch64-static, since arm64 KVM cannot run on this host.
+ *
+ * The kernel side is a fake ioctl() defined here, which the door's calls
+ * resolve to: it keeps per-vCPU PMU state and answers KVM_HAS/SET_DEVICE_ATTR
+ * with the errno map of torvalds/linux arch/arm64/kvm/pmu-emul.c (spec §9.4).
+ * Each case runs arm64_pmu_setup() in a child, because a failure ends in
+ * abort() as in QEMU, and checks its stderr and how it ended: the seed's
+ * "PMU: KVM_SET_DEVICE_ATTR: Invalid argument" / "failed to set irq for PMU"
+ * from an injected EINVAL and from genuine causes. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "arm64/arm64.h"
+#include "kvm.h"
+#include "pmu-attrs.h"
+#include "trace.h"
+
+#include "tap-skip.h"
+
+/* ---- the fake kernel ---- */
+
+#define VCPU_FD_BASE 100
+#define NCPUS 2
+
+static struct {
+	bool has_pmu[NCPUS];  /* vCPU created with KVM_ARM_VCPU_PMU_V3 */
+	int irq[NCPUS];	      /* 0 = not set */
+	bool inited[NCPUS];
+	bool vgic_created, vgic_inited;
+	int calls;
+} k;
+
+static int kfail(int e)
+{
+	errno = e;
+	return -1;
+}
+
+/* kvm_arm_pmu_v3_set_attr / has_attr, in the kernel's order of checks */
+static int pmu_attr(int cpu, unsigned long req, const struct kvm_device_attr *a)
+{
+	if (a->group != KVM_ARM_VCPU_PMU_V3_CTRL)
+		return kfail(ENXIO);
+	if (req == KVM_HAS_DEVICE_ATTR)
+		return k.has_pmu[cpu] && a->attr <= KVM_ARM_VCPU_PMU_V3_SET_PMU ? 0 : kfail(ENXIO);
+	if (!k.has_pmu[cpu])
+		return kfail(ENODEV);
+	if (k.inited[cpu])
+		return kfail(EBUSY);
+	switch (a->attr) {
+	case KVM_ARM_VCPU_PMU_V3_IRQ: {
+		int irq = *(const int *)(uintptr_t)a->addr;
+		if (!k.vgic_created)
+			return kfail(EINVAL);
+		if (irq < 16 || irq > 1019)
+			return kfail(EINVAL);
+		for (int i = 0; i < NCPUS; i++)
+			if (i != cpu && k.irq[i] && irq < 32 && k.irq[i] != irq)
+				return kfail(EINVAL); /* PPIs must match across vCPUs */
+		if (k.irq[cpu])
+			return kfail(EBUSY);
+		k.irq[cpu] = irq;
+		return 0;
+	}
+	case KVM_ARM_VCPU_PMU_V3_INIT:
+		if (k.vgic_created && !k.vgic_inited)
+			return kfail(ENODEV);
+		if (k.vgic_created && !k.irq[cpu])
+			return kfail(ENXIO);
+		k.inited[cpu] = true;
+		return 0;
+	}
+	return kfail(ENXIO);
+}
+
+/* The door (vmm/kvm.c) calls ioctl(); this definition is the one it gets. */
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	k.calls++;
+	int cpu = fd - VCPU_FD_BASE;
+	if (cpu < 0 || cpu >= NCPUS || (req != KVM_HAS_DEVICE_ATTR && req != KVM_SET_DEVICE_ATTR))
+		return kfail(ENOTTY);
+	return pmu_attr(cpu, req, arg);
+}
+
+/* ---- the board the set-up sees ---- */
+
+static struct machine m;
+static struct arm64_machine a;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	k.has_pmu[0] = k.has_pmu[1] = true;
+	k.vgic_created = k.vgic_inited = true;
+	memset(&m, 0, sizeof(m));
+	memset(&a, 0, sizeof(a));
+	m.nr_vcpus = NCPUS;
+	for (int i = 0; i < NCPUS; i++)
+		m.vcpus[i].fd = (struct kvm_fd){ VCPU_FD_BASE + i, KVM_FD_VCPU, i };
+	a.pmu = true;
+	a.gic = (struct kvm_fd){ 50, KVM_FD_DEVICE, -1 }; /* an in-kernel vGIC */
+	m.arch = &a;
+	kvm_fault_clear();
+	return 0;
+}
+
+/* Runs arm64_pmu_setup() in a child; returns its stderr (static buffer),
+ * *sig the signal that ended it (0 = exited) and *calls its ioctl count. */
+static const char *run_setup(int *sig, int *calls)
+{
+	static char buf[4096];
+	int fds[2], cfd[2], status;
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(pipe(cfd), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		close(cfd[0]);
+		dup2(fds[1], STDERR_FILENO);
+		signal(SIGABRT, SIG_DFL);
+		arm64_pmu_setup(&m);
+		char line[32];
+		int n = snprintf(line, sizeof(line), "%d %d", k.calls, k.inited[0] + k.inited[1]);
+		if (write(cfd[1], line, (size_t)n) < 0)
+			_exit(3);
+		_exit(0);
+	}
+	close(fds[1]);
+	close(cfd[1]);
+	size_t got = 0;
+	ssize_t n;
+	while (got < sizeof(buf) - 1 && (n = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	char cl[32] = "";
+	n = read(cfd[0], cl, sizeof(cl) - 1);
+	cl[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	close(cfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	*sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	*calls = -1;
+	sscanf(cl, "%d", calls);
+	/* qemu-user adds its own line about the signal: keep the VMM's only */
+	char *q = strstr(buf, "qemu: uncaught target signal");
+	if (q)
+		*q = '\0';
+	return buf;
+}
+
+static void test_all_vcpus_get_irq_and_init(void **state)
+{
+	int sig, calls;
+	(void)state;
+	const char *err = run_setup(&sig, &calls);
+	assert_int_equal(sig, 0);
+	assert_string_equal(err, "");
+	assert_int_equal(calls, 8); /* HAS+SET for IRQ and INIT on two vCPUs */
+}
+
+static void test_seed_by_fault_injection(void **state)
+{
+	char why[128];
+	int sig, calls;
+	(void)state;
+	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu", why,
+					 sizeof(why)), 0);
+	const char *err = run_setup(&sig, &calls);
+	assert_int_equal(sig, SIGABRT);
+	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
+				 "kvmscope-vmm: failed to set irq for PMU\n");
+}
+
+static void test_fault_on_second_vcpu_only(void **state)
+{
+	char why[128];
+	int sig, calls;
+	(void)state;
+	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu,cpu=1",
+					 why, sizeof(why)), 0);
+	const char *err = run_setup(&sig, &calls);
+	assert_int_equal(sig, SIGABRT);
+	assert_non_null(strstr(err, "failed to set irq for PMU"));
+}
+
+static void test_fault_on_init(void **state)
+{
+	char why[128];
+	int sig, calls;
+	(void)state;
+	/* the second SET on vCPU 0 is INIT */
+	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=ENODEV,fd=vcpu,after=1",
+					 why, sizeof(why)), 0);
+	const char *err = run_setup(&sig, &calls);
+	assert_int_equal(sig, SIGABRT);
+	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: No such device\n"
+				 "kvmscope-vmm: failed to init PMU\n");
+}
+
+/* genuine causes, answered by the fake kernel as pmu-emul.c does */
+
+static void test_no_in_kernel_irqchip_is_the_seed(void **state)
+{
+	int sig, calls;
+	(void)state;
+	k.vgic_created = k.vgic_inited = false; /* the VMM believes in a vGIC the kernel lacks */
+	const char *err = run_setup(&sig, &calls);
+	assert_int_equal(sig, SIGABRT);
+	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
+				 "kvmscope-vmm: failed to set irq for PMU\n");
+}
+
+static void test_vgic_not_initialised(void **state)
+{
+	int sig, calls;
+	(void)state;
+	k.vgic_inited = false;
+	const char *err = run_setup(&sig, &calls);
+	assert_int_equal(sig, SIGABRT);
+	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: No such device\n"
+				 "kvmscope-vmm: failed to init PMU\n");
+}
+
+static void test_vcpu_without_pmu_feature(void **state)
+{
+	int sig, calls;
+	(void)state;
+	k.has_pmu[1] = false; /* vCPU 1 initialised without KVM_ARM_VCPU_PMU_V3 */
+	const char *err = run_setup(&sig, &calls);
+	assert_int_equal(sig, SIGABRT);
+	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_HAS_DEVICE_ATTR: No such device or address\n"
+				 "kvmscope-vmm: failed to set irq for PMU\n");
+}
+
+static void test_pmu_off_makes_no_calls(void **state)
+{
+	int sig, calls;
+	(void)state;
+	a.pmu = false;
+	const char *err = run_setup(&sig, &calls);
+	assert_int_equal(sig, 0);
+	assert_string_equal(err, "");
+	assert_int_equal(calls, 0);
+}
+
+static void test_without_vgic_only_init(void **state)
+{
+	int sig, calls;
+	(void)state;
+	a.gic.fd = -1; /* no in-kernel irqchip: QEMU skips the IRQ */
+	k.vgic_created = k.vgic_inited = false;
+	const char *err = run_setup(&sig, &calls);
+	assert_int_equal(sig, 0);
+	assert_string_equal(err, "");
+	assert_int_equal(calls, 4);
+}
+
+static void test_probe_log_line(void **state)
+{
+	char why[128];
+	int sig, calls;
+	(void)state;
+	assert_true(trace_enable_pattern("arm_pmu_attr") > 0);
+	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu", why,
+					 sizeof(why)), 0);
+	const char *err = run_setup(&sig, &calls);
+	trace_enable_pattern("-arm_pmu_attr");
+	assert_non_null(strstr(err, "arm_pmu_attr cpu_index 0, KVM_HAS_DEVICE_ATTR group 0 attr IRQ ret 0 errno 0\n"));
+	assert_non_null(strstr(err, "arm_pmu_attr cpu_index 0, KVM_SET_DEVICE_ATTR group 0 attr IRQ ret -1 errno 22\n"));
+}
+
+int main(void)
+{
+#define F(t) cmocka_unit_test_setup(t, setup)
+	const struct CMUnitTest tests[] = {
+		F(test_all_vcpus_get_irq_and_init),
+		F(test_seed_by_fault_injection),
+		F(test_fault_on_second_vcpu_only),
+		F(test_fault_on_init),
+		F(test_no_in_kernel_irqchip_is_the_seed),
+		F(test_vgic_not_initialised),
+		F(test_vcpu_without_pmu_feature),
+		F(test_pmu_off_makes_no_calls),
+		F(test_without_vgic_only_init),
+		F(test_probe_log_line),
+	};
+	tap_skip_filter_start();
+	return tap_skip_filter_end(cmocka_run_group_tests_name("arm64-pmu", tests, NULL, NULL));
+}
