@@ -298,7 +298,7 @@ void diag_print_text(FILE *out, const struct qlog_stream *s, const struct findin
 	fprintf(out, "kvmscope diagnose: %zu input%s, %zu lines, %zu recognised", s->nfiles,
 		s->nfiles == 1 ? "" : "s", s->n, s->lines_recognized);
 	if (s->local_offset_known)
-		fprintf(out, "; trace lines in local time UTC%+03ld:%02ld (inferred from QMP timestamps)",
+		fprintf(out, "; trace lines in local time UTC%+03ld:%02ld (inferred from the UTC-stamped lines next to them)",
 			s->local_offset_s / 3600, labs(s->local_offset_s) / 60 % 60);
 	fprintf(out, "\n");
 	for (size_t r = 0; r < nresults; r++)

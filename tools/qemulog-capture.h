@@ -1,8 +1,8 @@
-/* Feeding a kvmscope capture (capture.h) into the same normalized event
- * stream as the logs, so the same rules run on both: every VMM probe hit
- * becomes the event its -trace line would give, the ioctl syscalls
- * (raw_syscalls sys_enter/sys_exit) become QLOG_SYSCALL events with their
- * duration, function_graph records QLOG_FUNCTION_GRAPH, and the capture's
+/* Feeding a kvmscope capture into the same normalized event stream as the
+ * logs, so the same rules run on both. The capture is read and merged by
+ * the timeline (timeline.h); every VMM probe hit then becomes the event its
+ * -trace line would give, each paired ioctl syscall (raw_syscalls sys_enter
+ * -> sys_exit) a QLOG_SYSCALL event with its duration, and the capture's
  * meta records a QLOG_HOST and a QLOG_COMMAND_LINE event. */
 #ifndef KVMSCOPE_QEMULOG_CAPTURE_H
 #define KVMSCOPE_QEMULOG_CAPTURE_H
@@ -18,11 +18,5 @@ bool qlog_is_capture(const char *path);
  * when the file is not a readable capture; a truncated or partly corrupt
  * capture gives the events before the damage and a QLOG_TEXT note. */
 int qlog_read_capture(struct qlog_stream *s, const char *path, char *err, size_t errlen);
-
-/* Renders a probe's log FORMAT (printf with %N$ positions) from raw
- * arguments: what the VMM's -trace backend would have printed. */
-void qlog_render_probe_format(char *buf, size_t len, const char *format, unsigned nargs,
-			      const unsigned long long *args, const unsigned char *types,
-			      const char *const *strs);
 
 #endif

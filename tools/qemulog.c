@@ -881,7 +881,7 @@ static void interpret_message(const char *prog, size_t pl, const char *m, struct
 static size_t prog_len(const char *p)
 {
 	size_t n = 0;
-	while (isalnum((unsigned char)p[n]) || strchr("_-./+", p[n]))
+	while (isalnum((unsigned char)p[n]) || (p[n] && strchr("_-./+", p[n])))
 		n++;
 	if (n < 2 || p[n] != ':' || p[n + 1] != ' ' || isdigit((unsigned char)p[0]))
 		return 0;
@@ -973,6 +973,17 @@ static bool read_libvirt(const char *p, struct qlog_event *ev)
 	} else if (starts_with(m, "shutting down, reason=")) {
 		ev->kind = QLOG_LIBVIRT_STOP;
 		qlog_set(ev, "reason", m + strlen("shutting down, reason="));
+	} else if (strstr(m, "\"execute\"")) {
+		/* a control plane's debug line with the command it sent: to the
+		 * agent ("agent: sent {...}", "qemuAgentCommand ... cmd={...}") or
+		 * to QMP ("qmp: sent {...}", "QEMU_MONITOR_SEND_MSG ... msg={...}") */
+		json_t *req = json_in(m);
+		bool sent = strstr(m, "sent") || strstr(m, "SEND") || strstr(m, "Send") ||
+			    strstr(m, "cmd=");
+		if (sent && json_is_object(req) && set_command(ev, req))
+			ev->kind = strstr(m, "agent") || strstr(m, "Agent") || strstr(m, "AGENT") ?
+					   QLOG_AGENT_COMMAND : QLOG_QMP_COMMAND;
+		json_decref(req);
 	}
 	return true;
 }
@@ -1301,16 +1312,20 @@ fail:
 	return -1;
 }
 
-/* Bracketed trace lines carry local wall time; QMP events carry UTC epoch
- * time. A QMP event within a few lines of such a trace line fixes the zone:
- * the difference rounded to a quarter hour (real zones are multiples). */
+/* Bracketed trace lines carry local wall time; QMP events, error_report and
+ * libvirt lines carry UTC. Such a line within a few lines of a trace line
+ * fixes the zone: the difference rounded to a quarter hour (real zones are
+ * multiples of it). */
 void qlog_stream_finish(struct qlog_stream *s)
 {
 	const int64_t quarter = 15LL * 60 * 1000000;
 
 	for (size_t i = 0; i < s->n && !s->local_offset_known; i++) {
 		const struct qlog_event *q = &s->ev[i];
-		if (q->kind != QLOG_QMP_EVENT || q->clock != QLOG_CLOCK_UTC || q->source != QLOG_SRC_QMP)
+		/* anchors: lines that carry UTC themselves (QMP, error_report, libvirt) */
+		if (q->clock != QLOG_CLOCK_UTC ||
+		    (q->source != QLOG_SRC_QMP && q->source != QLOG_SRC_STDERR &&
+		     q->source != QLOG_SRC_LIBVIRT))
 			continue;
 		for (size_t j = i >= 3 ? i - 3 : 0; j < s->n && j <= i + 3; j++) {
 			const struct qlog_event *t = &s->ev[j];

@@ -66,6 +66,15 @@ static const struct qlog_event *find_policy(const struct qlog_stream *s, size_t 
 	return best;
 }
 
+/* a command that changes the guest's state (not capabilities, queries, pings) */
+static bool acts_on_guest(const struct qlog_event *e)
+{
+	const char *c = qlog_get(e, "command");
+	return c && strcmp(c, "qmp_capabilities") && strncmp(c, "query-", 6) &&
+	       strncmp(c, "query_", 6) && strncmp(c, "guest-sync", 10) && strcmp(c, "guest-ping") &&
+	       strcmp(c, "guest-info");
+}
+
 static bool is_trigger(const struct qlog_event *e)
 {
 	if (e->kind == QLOG_NOT_RESETTABLE)
@@ -105,8 +114,14 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			if (e->name && !strcmp(e->name, "kvm_run_exit_system_event"))
 				sysev = e;
 		}
-		const struct qlog_event *host_cmd = diag_find_last(s, start, i, QLOG_QMP_COMMAND);
-		const struct qlog_event *agent_cmd = diag_find_last(s, start, i, QLOG_AGENT_COMMAND);
+		const struct qlog_event *host_cmd = NULL, *agent_cmd = NULL;
+		for (size_t j = start; j < i; j++) {
+			const struct qlog_event *e = &s->ev[j];
+			if (e->kind == QLOG_QMP_COMMAND && acts_on_guest(e))
+				host_cmd = e;
+			else if (e->kind == QLOG_AGENT_COMMAND && acts_on_guest(e))
+				agent_cmd = e;
+		}
 		const struct qlog_event *rs = NULL, *stop = NULL, *sig = NULL, *sig_shut = NULL,
 					*lv_stop = NULL, *quit = NULL;
 		for (size_t j = i + 1; j < end; j++) {
@@ -125,8 +140,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 				quit = e;
 			else if (e->kind == QLOG_LIBVIRT_STOP && !lv_stop)
 				lv_stop = e;
-			else if (is_trigger(e) && e != msg)
-				break;
+			else if (is_trigger(e) && e != msg && e != req)
+				break; /* the next incident */
 		}
 		consumed = (lv_stop ? diag_index(s, lv_stop) : msg ? diag_index(s, msg) : i) + 1;
 		if (req && diag_index(s, req) + 1 > consumed)
