@@ -420,4 +420,7 @@ fi
 echo
 # the arm64 virt board's dumpdtb against qemu-system-aarch64 (its own script)
 BUILD=$BUILD "$(dirname "$0")/bench-arm64.sh" || failed=1
+echo
+# the guest agent's round trip through COM2, kvmscope-vmm vs QEMU -M pc
+BUILD=$BUILD "$(dirname "$0")/bench-agent.sh" || failed=1
 exit $failed

@@ -4,7 +4,7 @@
  *   kvmscope-domain run [OPTIONS] -- VMM-ARGS...    the daemon (libvirtd's part)
  *   kvmscope-domain reboot|shutdown|destroy|status DIR   (virsh's part)
  *   kvmscope-domain console DIR TEXT                type a line on COM1 (-serial stdio)
- *   kvmscope-domain qga SOCKET [--sync] [--timeout S] [--lines N] REQUEST
+ *   kvmscope-domain qga SOCKET [--sync] [--timeout S] [--lines N | --repeat N] REQUEST
  *                                                   one agent request, raw reply
  */
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "domain.h"
@@ -26,7 +27,7 @@ static void usage(FILE *f)
 	fputs("usage: kvmscope-domain run [OPTIONS] -- VMM-ARGS...\n"
 	      "       kvmscope-domain reboot|shutdown|destroy|status DIR\n"
 	      "       kvmscope-domain console DIR TEXT\n"
-	      "       kvmscope-domain qga SOCKET [--sync] [--timeout S] [--lines N] REQUEST\n"
+	      "       kvmscope-domain qga SOCKET [--sync] [--timeout S] [--lines N | --repeat N] REQUEST\n"
 	      "\n"
 	      "run: start kvmscope-vmm as libvirt starts QEMU (adding -name, -qmp\n"
 	      "unix:DIR/qmp.sock,server,nowait, -no-shutdown, -msg timestamp=on), log to\n"
@@ -45,7 +46,9 @@ static void usage(FILE *f)
 	      "then the same command line again. shutdown: the same without the start.\n"
 	      "qga: sends REQUEST as it is (plus \\n), after a guest-sync-delimited handshake\n"
 	      "with --sync; prints N reply lines as they came (default 1); exit status 0\n"
-	      "with the replies, 2 when they did not come in time (default 5 s).\n", f);
+	      "with the replies, 2 when they did not come in time (default 5 s).\n"
+	      "--repeat N: N requests one after the other, the round trips' median,\n"
+	      "min and max on stderr (the first, which connects, is not counted).\n", f);
 }
 
 static int parse_seconds(const char *opt, const char *s, int *ms)
@@ -148,10 +151,59 @@ static int cmd_run(int argc, char **argv)
 	return domain_run(&cfg);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * The first request has gone out and its reply is due: reads it, then sends
+ * the request again and times each round trip, count - 1 times. Prints
+ * "N round trips: median U us, min U us, max U us" on stderr.
+ */
+static int round_trips(struct qga *q, const char *request, int count, int64_t deadline,
+		       char *reply, size_t size)
+{
+	int64_t *us = calloc((size_t)count, sizeof(*us));
+	int r = qga_reply(q, deadline, reply, size), n = 0;
+
+	if (!us) {
+		fprintf(stderr, "kvmscope-domain: out of memory\n");
+		return -1;
+	}
+	while (r > 0 && n < count - 1) {
+		int64_t t0 = now_us();
+
+		if (qga_send(q, request) < 0) {
+			r = -1;
+			break;
+		}
+		r = qga_reply(q, deadline, reply, size);
+		us[n++] = now_us() - t0;
+	}
+	if (r > 0) {
+		qsort(us, (size_t)n, sizeof(*us), cmp_i64);
+		fprintf(stderr, "%d round trips: median %lld us, min %lld us, max %lld us\n", n,
+			(long long)us[n / 2], (long long)us[0], (long long)us[n - 1]);
+	}
+	free(us);
+	return r;
+}
+
 static int cmd_qga(int argc, char **argv)
 {
 	const char *socket_path = NULL, *request = NULL;
-	int timeout_ms = 5000, lines = 1, i;
+	int timeout_ms = 5000, lines = 1, repeat = 1, i;
 	bool sync = false;
 	char err[256], *reply;
 	struct qga q;
@@ -167,6 +219,14 @@ static int cmd_qga(int argc, char **argv)
 			lines = (int)strtol(argv[++i], &end, 10);
 			if (*end || lines < 1 || lines > 1000) {
 				fprintf(stderr, "kvmscope-domain: --lines: bad count '%s'\n", argv[i]);
+				return 1;
+			}
+		} else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
+			char *end;
+
+			repeat = (int)strtol(argv[++i], &end, 10);
+			if (*end || repeat < 1 || repeat > 1000000) {
+				fprintf(stderr, "kvmscope-domain: --repeat: bad count '%s'\n", argv[i]);
 				return 1;
 			}
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
@@ -220,8 +280,14 @@ static int cmd_qga(int argc, char **argv)
 		free(reply);
 		return 1;
 	}
-	while (lines-- > 0 && (r = qga_reply(&q, deadline, reply, 65536)) > 0)
-		printf("%s\n", reply);	/* as it came, a 0xFF sentinel included */
+	if (repeat > 1) {
+		r = round_trips(&q, request, repeat, deadline, reply, 65536);
+		if (r > 0)
+			printf("%s\n", reply);
+	} else {
+		while (lines-- > 0 && (r = qga_reply(&q, deadline, reply, 65536)) > 0)
+			printf("%s\n", reply);	/* as it came, a 0xFF sentinel included */
+	}
 	if (r <= 0) {
 		fprintf(stderr, "kvmscope-domain: %s\n", r == 0 ? "no reply in time" : "agent socket closed");
 	}
