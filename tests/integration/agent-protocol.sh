@@ -74,6 +74,17 @@ expect_eq "syntax error" "$(q '{"execute":"guest-ping" "x"}')" \
 expect_eq "two requests in one write, two replies in order" \
 	"$(q --lines 2 '{"execute":"guest-sync","arguments":{"id":1}}{"execute":"guest-sync","arguments":{"id":2}}' | tr '\n' ' ')" \
 	'{"return": 1} {"return": 2} '
+long=$(printf 'a%.0s' $(seq 1500))
+expect_eq "a request over the guest's 1024-byte limit: an error, nothing else" \
+	"$(q "{\"execute\":\"guest-ping\",\"id\":\"$long\"}")" \
+	'{"error": {"class": "GenericError", "desc": "JSON token size limit exceeded"}}'
+expect_eq "and the next request is fine" "$(q '{"execute":"guest-ping"}')" '{"return": {}}'
+# 4 KiB of random bytes (no NUL, no DC3): whatever it answers, the 0xFF of
+# the next sync handshake resets the parser and the agent answers again
+garbage=$(head -c 4096 /dev/urandom | tr -d '\000\023')
+q --timeout 1 "$garbage" >/dev/null
+expect_eq "after 4 KiB of garbage: a --sync handshake and a ping still work" \
+	"$(q --sync '{"execute":"guest-ping"}')" '{"return": {}}'
 info=$(q '{"execute":"guest-info"}')
 for c in guest-sync-delimited guest-sync guest-ping guest-info; do
 	expect_grep "guest-info lists $c" <(echo "$info") "\{\"enabled\": true, \"name\": \"$c\", \"success-response\": true\}"
