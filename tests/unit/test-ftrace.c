@@ -8,7 +8,10 @@
  *
  * Also a driver for scripts (bench-ftrace.sh, ftrace-*.sh) until
  * `kvmscope record --ftrace` calls the same API:
- *   test-ftrace record CAPTURE [--functions F,G] -- COMMAND ARGS...   */
+ *   test-ftrace record CAPTURE [--functions F,G] [--binary VMM] -- COMMAND ARGS...
+ *   (--binary: the executable with the probes when COMMAND starts it, e.g.
+ *   `kvmscope record -- VMM`: the threads it forks are traced too)
+ *   test-ftrace compare BPF_CAPTURE FTRACE_CAPTURE   (exit 0: they agree) */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -49,8 +52,8 @@ static void collect_problem(void *ctx, const char *line)
 
 /* Runs ARGV held on a pipe until the collector is ready; returns its exit
  * status. STDERR_PATH receives its stderr (NULL: inherited). */
-static int record_run(const char *capture, const char *functions, char **argv,
-		      const char *stderr_path, struct ftrace_stats *stats)
+static int record_run(const char *capture, const char *functions, const char *binary,
+		      char **argv, const char *stderr_path, struct ftrace_stats *stats)
 {
 	int go[2];
 	if (pipe2(go, O_CLOEXEC))
@@ -83,8 +86,8 @@ static int record_run(const char *capture, const char *functions, char **argv,
 		return -1;
 	}
 	char exe[PATH_MAX];
-	if (!realpath(argv[0], exe))
-		snprintf(exe, sizeof(exe), "%s", argv[0]);
+	if (!realpath(binary ? binary : argv[0], exe))
+		snprintf(exe, sizeof(exe), "%s", binary ? binary : argv[0]);
 	struct ftrace_options o = { .pid = pid, .binary = exe, .functions = functions,
 				    .problem = collect_problem };
 	struct ftrace_collector *fc;
@@ -241,7 +244,7 @@ static void test_records_match_vmm_log(void **state)
 	char *argv[] = { vmm_path, "-kernel", guest, "-append", "count=2", "-serial", "null",
 			 "-trace", "enable=*", NULL };
 	problems[0] = '\0';
-	int status = record_run(capture, NULL, argv, log, &st);
+	int status = record_run(capture, NULL, NULL, argv, log, &st);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(tally_capture(capture, t), 0);
@@ -305,7 +308,7 @@ static void test_refused_functions_one_line(void **state)
 	snprintf(guest, sizeof(guest), "%s/guests/reboot.elf", build_dir);
 	char *argv[] = { vmm_path, "-kernel", guest, "-append", "count=1", "-serial", "null", NULL };
 	problems[0] = '\0';
-	int status = record_run(capture, "kvm_vcpu_ioctl,kvm_arch_vcpu_ioctl_run", argv, "/dev/null", &st);
+	int status = record_run(capture, "kvm_vcpu_ioctl,kvm_arch_vcpu_ioctl_run", NULL, argv, "/dev/null", &st);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(tally_capture(capture, t), 0);
 	if (st.functions_traced) {
@@ -355,15 +358,18 @@ static void test_uprobe_definition(void **state)
 
 static int record_main(int argc, char **argv)
 {
-	const char *functions = NULL;
+	const char *functions = NULL, *binary = NULL;
 	int i = 2;
 	if (argc < 5) {
-		fprintf(stderr, "usage: test-ftrace record CAPTURE [--functions F] -- COMMAND...\n");
+		fprintf(stderr, "usage: test-ftrace record CAPTURE [--functions F] [--binary VMM] -- COMMAND...\n");
 		return 2;
 	}
 	const char *capture = argv[i++];
-	if (!strcmp(argv[i], "--functions") && i + 1 < argc) {
-		functions = argv[i + 1];
+	while (i + 1 < argc && (!strcmp(argv[i], "--functions") || !strcmp(argv[i], "--binary"))) {
+		if (!strcmp(argv[i], "--functions"))
+			functions = argv[i + 1];
+		else
+			binary = argv[i + 1];
 		i += 2;
 	}
 	if (strcmp(argv[i], "--") || i + 1 >= argc) {
@@ -371,12 +377,152 @@ static int record_main(int argc, char **argv)
 		return 2;
 	}
 	struct ftrace_stats st;
-	int status = record_run(capture, functions, argv + i + 1, NULL, &st);
+	int status = record_run(capture, functions, binary, argv + i + 1, NULL, &st);
 	fprintf(stderr, "ftrace: %llu probes, %llu kernel events, %llu filtered, %llu lost, %llu unparsed\n",
 		(unsigned long long)st.probes, (unsigned long long)st.kernel_events,
 		(unsigned long long)st.filtered, (unsigned long long)st.lost,
 		(unsigned long long)st.unparsed);
 	return status < 0 ? 1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- compare: the BPF and the ftrace capture of one run ------------- */
+
+struct item {
+	uint64_t ts;
+	uint32_t tid;
+	uint16_t type;
+	uint16_t len;
+	uint32_t id; /* probe id, or event id */
+	char name[48];
+	unsigned char blob[512]; /* probe: args + strings; event: raw entry */
+};
+
+static struct item *load_items(const char *path, unsigned source, size_t *n)
+{
+	struct cap_reader *r = cap_open(path, err, sizeof(err));
+	const struct cap_record *rec;
+	static char names[8192][48];
+	size_t cap = 1024;
+	struct item *items = malloc(cap * sizeof(*items));
+
+	*n = 0;
+	if (!r || !items) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		free(items);
+		return NULL;
+	}
+	while (cap_next(r, &rec) == CAP_NEXT_OK) {
+		struct item it = { .ts = rec->ts_ns, .tid = rec->tid, .type = rec->type };
+		if (rec->type == CAP_REC_TP_FORMAT) {
+			struct cap_tp_format_view v;
+			if (!cap_decode_tp_format(rec, &v) && v.event_id < 8192)
+				snprintf(names[v.event_id], sizeof(names[0]), "%s:%s", v.system, v.name);
+			continue;
+		}
+		if (rec->source != source)
+			continue;
+		if (rec->type == CAP_REC_PROBE) {
+			struct cap_probe_view v;
+			if (cap_decode_probe(rec, &v))
+				continue;
+			it.id = v.probe_id;
+			snprintf(it.name, sizeof(it.name), "%s",
+				 v.probe_id < vmm_probe_count ? vmm_probe_table[v.probe_id].name : "?");
+			size_t used = 0;
+			for (unsigned a = 0; a < v.nargs && used + 8 <= sizeof(it.blob); a++) {
+				memcpy(it.blob + used, &v.args[a], 8);
+				used += 8;
+				if (v.strs[a]) {
+					size_t l = strlen(v.strs[a]) + 1;
+					if (used + l > sizeof(it.blob))
+						break;
+					memcpy(it.blob + used, v.strs[a], l);
+					used += l;
+				}
+			}
+			it.len = (uint16_t)used;
+		} else if (rec->type == CAP_REC_TP_EVENT) {
+			const uint8_t *data;
+			uint32_t len;
+			uint16_t id;
+			if (cap_decode_tp_event(rec, &data, &len, &id))
+				continue;
+			it.id = id;
+			snprintf(it.name, sizeof(it.name), "%s", id < 8192 ? names[id] : "?");
+			it.len = (uint16_t)(len > sizeof(it.blob) ? sizeof(it.blob) : len);
+			memcpy(it.blob, data, it.len);
+		} else {
+			continue;
+		}
+		if (*n == cap) {
+			cap *= 2;
+			struct item *ni = realloc(items, cap * sizeof(*items));
+			if (!ni)
+				break;
+			items = ni;
+		}
+		items[(*n)++] = it;
+	}
+	cap_close(r);
+	return items;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return 0;
+}
+
+/* Every PROBE and TP_EVENT of BPF_CAP's BPF source must appear, in each
+ * thread's order, with the same bytes in FTRACE_CAP's ftrace source. */
+static int compare_main(const char *bpf_cap, const char *ftrace_cap)
+{
+	size_t nb, nf;
+	struct item *b = load_items(bpf_cap, CAP_SRC_BPF, &nb);
+	struct item *f = load_items(ftrace_cap, CAP_SRC_FTRACE, &nf);
+	int bad = 0;
+	uint64_t max_dt = 0;
+	unsigned probes = 0, events = 0;
+
+	if (!b || !f)
+		return 2;
+	qsort(b, nb, sizeof(*b), item_cmp);
+	qsort(f, nf, sizeof(*f), item_cmp);
+	for (size_t i = 0; i < nb || i < nf; i++) {
+		if (i >= nb || i >= nf) {
+			const struct item *x = i < nb ? &b[i] : &f[i];
+			if (bad < 10)
+				printf("only in %s: tid %u %s\n", i < nb ? "bpf" : "ftrace", x->tid, x->name);
+			bad++;
+			continue;
+		}
+		if (b[i].tid != f[i].tid || b[i].type != f[i].type || b[i].id != f[i].id ||
+		    b[i].len != f[i].len || memcmp(b[i].blob, f[i].blob, b[i].len)) {
+			if (bad < 10)
+				printf("differ at %zu: bpf tid %u %s (%u bytes) / ftrace tid %u %s (%u bytes)\n",
+				       i, b[i].tid, b[i].name, b[i].len, f[i].tid, f[i].name, f[i].len);
+			bad++;
+			continue;
+		}
+		uint64_t dt = b[i].ts > f[i].ts ? b[i].ts - f[i].ts : f[i].ts - b[i].ts;
+		if (dt > max_dt)
+			max_dt = dt;
+		if (b[i].type == CAP_REC_PROBE)
+			probes++;
+		else
+			events++;
+	}
+	printf("bpf %zu records, ftrace %zu records: %u probe hits and %u kernel events identical, "
+	       "%d differ; largest timestamp gap %llu ns\n",
+	       nb, nf, probes, events, bad, (unsigned long long)max_dt);
+	free(b);
+	free(f);
+	/* both on CLOCK_MONOTONIC: the same event a few microseconds apart at most */
+	return bad || !probes || !events || max_dt > 10000000ull ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -394,6 +540,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "record"))
 		return record_main(argc, argv);
+	if (argc == 4 && !strcmp(argv[1], "compare"))
+		return compare_main(argv[2], argv[3]);
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uprobe_definition),

@@ -1,0 +1,60 @@
+#!/bin/bash
+# The ftrace collector (tools/ftrace.c) and the eBPF collector (kvmscope
+# record) recording the same VMM run agree on every VMM probe hit (arguments
+# and strings) and every kernel event (raw entry bytes), thread by thread,
+# with timestamps on the same clock; the ftrace capture reads back through
+# `kvmscope report`; the collector leaves no instance or uprobe behind; a
+# refused function tracer is one line. The ftrace side is driven through the
+# test driver (build/tests/unit/test-ftrace record), which calls the same
+# ftrace_collector_start/poll/stop API `kvmscope record --ftrace` uses.
+. "$(dirname "$0")/../lib.sh"
+DRIVER=$BUILD/tests/unit/test-ftrace
+KVMSCOPE=$BUILD/kvmscope
+if [ "$(id -u)" != 0 ]; then skip "ftrace: needs root"; exit 0; fi
+if ! have_kvm; then skip "ftrace: /dev/kvm not usable"; exit 0; fi
+if [ ! -x "$DRIVER" ]; then skip "ftrace: $DRIVER not built (make unit-tests)"; exit 0; fi
+if [ ! -d /sys/kernel/tracing/events ]; then mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; fi
+ulimit -l unlimited 2>/dev/null
+
+run="$VMM -kernel $GUESTS/reboot.elf -append count=2 -serial null"
+# the ftrace collector follows the BPF recorder's child (event-fork), so
+# both see exactly the same VMM process from its first instruction
+timeout -s INT 120 "$DRIVER" record "$T_TMP/ftrace.cap" --binary "$VMM" -- \
+	"$KVMSCOPE" record -q -o "$T_TMP/bpf.cap" -- $run >"$T_TMP/rec.out" 2>"$T_TMP/rec.err"
+expect_eq "both collectors recorded the run (exit status)" "$?" 0
+expect_grep "ftrace collector: probes and kernel events, none lost" "$T_TMP/rec.err" \
+	'^ftrace: [1-9][0-9]* probes, [1-9][0-9]* kernel events, [0-9]+ filtered, 0 lost, 0 unparsed$'
+
+"$DRIVER" compare "$T_TMP/bpf.cap" "$T_TMP/ftrace.cap" >"$T_TMP/cmp.out" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then
+	ok "ftrace and BPF agree record for record: $(cat "$T_TMP/cmp.out")"
+else
+	not_ok "ftrace and BPF captures differ"
+	head -20 "$T_TMP/cmp.out" | diag
+fi
+
+# the report reads the ftrace capture: the seed decision, probes with strings
+"$KVMSCOPE" report "$T_TMP/ftrace.cap" >"$T_TMP/report.txt" 2>"$T_TMP/report.err"
+expect_eq "kvmscope report reads the ftrace capture" "$?" 0
+expect_grep "report shows the run-state change with its strings" "$T_TMP/report.txt" \
+	'runstate_set .*prelaunch.*running'
+expect_grep "report shows kvm events decoded from the kernel's format" "$T_TMP/report.txt" 'kvm_userspace_exit'
+expect_grep "report pairs the KVM ioctls" "$T_TMP/report.txt" 'ioctl\([0-9]+, KVM_RUN'
+
+# nothing left behind
+left=$(ls /sys/kernel/tracing/instances/ 2>/dev/null | grep -c '^kvmscope-')
+expect_eq "no kvmscope tracefs instance left behind" "$left" 0
+expect_eq "no kvmscope uprobe event left behind" "$(grep -c kvmscope_ /sys/kernel/tracing/uprobe_events)" 0
+
+# function tracing: refused here (EPERM) -> one line, the rest recorded
+timeout -s INT 120 "$DRIVER" record "$T_TMP/fn.cap" --functions kvm_vcpu_ioctl,kvm_arch_vcpu_ioctl_run -- \
+	$run >"$T_TMP/fn.out" 2>"$T_TMP/fn.err"
+expect_eq "run with --functions succeeds" "$?" 0
+if grep -q 'functions.*refuse\|no function tracer' "$T_TMP/fn.err"; then
+	expect_eq "the refusal is exactly one line" "$(grep -c -- '--functions' "$T_TMP/fn.err")" 1
+	expect_grep "and everything else was recorded" "$T_TMP/fn.err" '^ftrace: [1-9][0-9]* probes, [1-9][0-9]* kernel events'
+else
+	"$KVMSCOPE" report "$T_TMP/fn.cap" >"$T_TMP/fn.txt" 2>&1
+	expect_grep "function_graph events recorded (host allows it)" "$T_TMP/fn.txt" 'funcgraph|function'
+fi
