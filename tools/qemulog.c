@@ -1316,9 +1316,63 @@ fail:
  * libvirt lines carry UTC. Such a line within a few lines of a trace line
  * fixes the zone: the difference rounded to a quarter hour (real zones are
  * multiples of it). */
+static bool ends_with_backslash(const char *t)
+{
+	size_t n = t ? strlen(t) : 0;
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	return n && t[n - 1] == '\\';
+}
+
+/* libvirt writes a command line one argument per line, each ending in " \":
+ * give the command-line event the options of the whole command */
+static void join_command_lines(struct qlog_stream *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct qlog_event *cmd = &s->ev[i];
+		if (cmd->kind != QLOG_COMMAND_LINE || !ends_with_backslash(cmd->text))
+			continue;
+		size_t len = strlen(cmd->text) + 1, j;
+		char *joined = malloc(len);
+		if (!joined)
+			return;
+		memcpy(joined, cmd->text, len);
+		for (j = i + 1; j < s->n && s->ev[j].file == cmd->file; j++) {
+			const char *t = skip_spaces(s->ev[j].text);
+			if (*t != '-' && *t != '\'')
+				break;
+			size_t tl = strlen(t);
+			char *grown = realloc(joined, len + tl + 1);
+			if (!grown)
+				break;
+			joined = grown;
+			joined[len - 1] = ' ';
+			memcpy(joined + len, t, tl + 1);
+			len += tl + 1;
+			if (!ends_with_backslash(t))
+				break;
+		}
+		/* drop the continuation backslashes, then read the options */
+		for (char *p = joined; *p; p++)
+			if (*p == '\\' && (p[1] == ' ' || p[1] == '\0'))
+				*p = ' ';
+		const char *prog = qlog_get(cmd, "program");
+		const char *start = prog ? strstr(joined, prog) : NULL;
+		option_value(cmd, "cpu", start ? start : joined, "-cpu");
+		option_value(cmd, "machine", start ? start : joined, "-machine");
+		option_value(cmd, "fault", start ? start : joined, "-fault");
+		unsigned long pol;
+		if (find_policy(joined, &pol))
+			qlog_setf(cmd, "sev_policy", "0x%lx", pol);
+		free(joined);
+	}
+}
+
 void qlog_stream_finish(struct qlog_stream *s)
 {
 	const int64_t quarter = 15LL * 60 * 1000000;
+
+	join_command_lines(s);
 
 	for (size_t i = 0; i < s->n && !s->local_offset_known; i++) {
 		const struct qlog_event *q = &s->ev[i];

@@ -174,11 +174,15 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			diag_where(sysev, t, w, sizeof(w));
 			finding_step(f, "the guest asked for a reset: KVM_EXIT_SYSTEM_EVENT (%s)", w);
 			finding_evidence(f, sysev);
-		} else {
-			finding_step(f, "a reset was requested with cause %s%s", reason ? reason : "?",
-				     reason && !strcmp(reason, "guest-reset") ?
+		} else if (reason) {
+			finding_step(f, "a reset was requested with cause %s%s", reason,
+				     !strcmp(reason, "guest-reset") ?
 					     " (the guest rebooted: ACPI reset, 0xCF9, keyboard "
 					     "controller, triple fault or PSCI)" : "");
+		} else {
+			finding_step(f, "qemu_system_reset_request() was called; its cause is not in "
+					"the input (without a QMP system_reset it is the guest's own "
+					"reboot: guest-reset)");
 		}
 		if (!host_cmd && !agent_cmd)
 			finding_step(f, "no QMP or guest-agent command before it in this run: the "

@@ -1,0 +1,374 @@
+/* Unit tests of the diagnosis rules (tools/rule-*.c) on the seed logs
+ * (tests/fixtures/seed-*.log, as the write-ups show them), on realistic
+ * variants, and on small logs written here: each finding, its facts and
+ * its evidence lines; a clean log passes every rule; JSON output. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "findings.h"
+#include "qemulog.h"
+
+#include "tap-skip.h"
+
+struct run {
+	struct qlog_stream s;
+	struct finding_list l;
+	struct diag_rule_result res[16];
+	size_t nres;
+};
+
+static struct run R;
+
+static void run_rules(void)
+{
+	size_t n;
+	const struct diag_rule *const *rules = diag_rules(&n);
+	qlog_stream_finish(&R.s);
+	for (size_t i = 0; i < n; i++) {
+		R.res[i].rule = rules[i];
+		R.res[i].findings = diag_run_rule(rules[i], &R.s, &R.l);
+	}
+	R.nres = n;
+}
+
+/* the fixtures named, as one stream */
+static void run_files(const char *first, ...)
+{
+	va_list ap;
+	char err[256], path[512];
+	memset(&R, 0, sizeof(R));
+	qlog_stream_init(&R.s);
+	va_start(ap, first);
+	for (const char *f = first; f; f = va_arg(ap, const char *)) {
+		snprintf(path, sizeof(path), "%s/%s", FIXTURES, f);
+		assert_int_equal(qlog_read_file(&R.s, path, err, sizeof(err)), 0);
+	}
+	va_end(ap);
+	run_rules();
+}
+
+static void run_text(const char *text)
+{
+	memset(&R, 0, sizeof(R));
+	qlog_stream_init(&R.s);
+	qlog_read_buffer(&R.s, "mem.log", text, strlen(text));
+	run_rules();
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	finding_list_free(&R.l);
+	qlog_stream_free(&R.s);
+	return 0;
+}
+
+static size_t count(const char *rule)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < R.l.n; i++)
+		n += !strcmp(R.l.f[i].rule, rule);
+	return n;
+}
+
+static const struct finding *find(const char *rule)
+{
+	for (size_t i = 0; i < R.l.n; i++)
+		if (!strcmp(R.l.f[i].rule, rule))
+			return &R.l.f[i];
+	fail_msg("no %s finding", rule);
+	return NULL;
+}
+
+static const char *fact_str(const struct finding *f, const char *key)
+{
+	json_t *v = json_object_get(f->facts, key);
+	return json_is_string(v) ? json_string_value(v) : json_is_null(v) ? "null" : "(absent)";
+}
+
+static double fact_num(const struct finding *f, const char *key)
+{
+	json_t *v = json_object_get(f->facts, key);
+	assert_true(json_is_number(v));
+	return json_number_value(v);
+}
+
+static bool has_evidence(const struct finding *f, unsigned line)
+{
+	for (size_t i = 0; i < f->nevidence; i++)
+		if (f->evidence[i]->line == line)
+			return true;
+	return false;
+}
+
+static bool chain_has(const struct finding *f, const char *text)
+{
+	for (size_t i = 0; i < f->nchain; i++)
+		if (strstr(f->chain[i], text))
+			return true;
+	return false;
+}
+
+static void seed000_confidential_reboot(void **state)
+{
+	(void)state;
+	run_files("seed-000-confidential-reboot.log", NULL);
+	assert_int_equal(count("cpus-not-resettable"), 1);
+	assert_int_equal(count("agent-escalation"), 1);
+	assert_int_equal(count("runstate-transition"), 1);
+	assert_int_equal(count("pmu-set-attr"), 0);
+	assert_int_equal(count("kvm-ioctl-error"), 0);
+
+	const struct finding *f = find("cpus-not-resettable");
+	assert_string_equal(fact_str(f, "reason"), "guest-reset");
+	assert_string_equal(fact_str(f, "policy"), "null"); /* not in the excerpt */
+	assert_true(has_evidence(f, 22));		    /* cpus are not resettable */
+	assert_true(has_evidence(f, 23));		    /* SHUTDOWN guest-reset */
+	assert_true(has_evidence(f, 36));		    /* shutting down, reason=shutdown */
+	assert_false(has_evidence(f, 11));		    /* the earlier, forced power-off */
+	assert_true(chain_has(f, "no QMP or guest-agent command"));
+	assert_non_null(f->explanation);
+
+	f = find("agent-escalation");
+	assert_int_equal((int)fact_num(f, "killer_pid"), 14261);
+	assert_string_equal(fact_str(f, "killer_command"), "/usr/sbin/libvirtd");
+	assert_int_equal((int)fact_num(f, "signal"), 15);
+	assert_true(fabs(fact_num(f, "agent_to_powerdown_s") - 10.014029) < 1e-6);
+	/* local trace time vs UTC stderr time: needs the inferred zone */
+	assert_true(R.s.local_offset_known);
+	assert_true(fabs(fact_num(f, "powerdown_to_signal_s") - 10.008061) < 1e-6);
+	json_t *steps = json_object_get(f->facts, "steps");
+	assert_int_equal(json_array_size(steps), 3);
+	assert_string_equal(json_string_value(json_array_get(steps, 2)), "host-signal");
+	for (unsigned line = 2; line <= 16; line++)
+		if (line == 2 || line == 6 || line == 9 || line == 11 || line == 12 || line == 16)
+			assert_true(has_evidence(f, line));
+
+	f = find("runstate-transition");
+	assert_string_equal(fact_str(f, "from"), "running");
+	assert_string_equal(fact_str(f, "to"), "shutdown");
+	assert_string_equal(fact_str(f, "cause"), "guest-reset");
+	assert_true(has_evidence(f, 25));
+}
+
+static void seed003_pmu_with_function_graph(void **state)
+{
+	(void)state;
+	run_files("seed-003-pmu-on.log", "seed-003-function-graph.log", NULL);
+	assert_int_equal(count("pmu-set-attr"), 1);
+	assert_int_equal(R.l.n, 1); /* preconfig -> prelaunch is not flagged */
+	const struct finding *f = find("pmu-set-attr");
+	assert_string_equal(fact_str(f, "attr"), "KVM_ARM_VCPU_PMU_V3_IRQ");
+	assert_string_equal(fact_str(f, "errno"), "EINVAL");
+	assert_string_equal(fact_str(f, "ioctl"), "KVM_SET_DEVICE_ATTR");
+	assert_true(fabs(fact_num(f, "kernel_duration_us") - 2.770) < 1e-9);
+	assert_string_equal(fact_str(f, "kernel_duration_source"), "ftrace function_graph");
+	json_t *causes = json_object_get(f->facts, "causes");
+	assert_int_equal(json_array_size(causes), 7);
+	assert_non_null(strstr(json_string_value(json_array_get(causes, 0)), "no in-kernel irqchip"));
+	assert_true(has_evidence(f, 10) && has_evidence(f, 11) && has_evidence(f, 12));
+	assert_false(json_is_true(json_object_get(f->facts, "injected")));
+}
+
+static void seed003_pmu_without_duration(void **state)
+{
+	(void)state;
+	run_files("seed-003-pmu-on.log", NULL);
+	const struct finding *f = find("pmu-set-attr");
+	assert_true(json_is_null(json_object_get(f->facts, "kernel_duration_us")));
+	assert_true(chain_has(f, "not in the log"));
+}
+
+static void seed003_pmu_off(void **state)
+{
+	(void)state;
+	run_files("seed-003-pmu-off.log", NULL);
+	assert_int_equal(count("pmu-set-attr"), 0);
+	const struct finding *f = find("kvm-ioctl-error");
+	assert_string_equal(fact_str(f, "function"), "kvm_set_irq");
+	assert_string_equal(fact_str(f, "errno"), "ENXIO");
+	assert_true(json_is_true(json_object_get(f->facts, "aborted")));
+}
+
+static void variant_upstream_sev_es(void **state)
+{
+	(void)state;
+	run_files("variant-upstream-sev-es-reboot.log", NULL);
+	const struct finding *f = find("cpus-not-resettable");
+	assert_string_equal(fact_str(f, "policy"), "0x7");
+	json_t *bits = json_object_get(f->facts, "policy_bits");
+	assert_int_equal(json_array_size(bits), 3);
+	assert_string_equal(json_string_value(json_array_get(bits, 2)), "ES");
+	assert_true(json_is_true(json_object_get(f->facts, "es_bit")));
+	assert_int_equal((int)fact_num(f, "killer_pid"), 1203);
+	assert_int_equal(count("agent-escalation"), 0);
+	assert_int_equal(count("runstate-transition"), 1);
+}
+
+static void variant_arm64_init_enodev(void **state)
+{
+	(void)state;
+	run_files("variant-arm64-pmu-init-enodev.log", NULL);
+	const struct finding *f = find("pmu-set-attr");
+	assert_string_equal(fact_str(f, "attr"), "KVM_ARM_VCPU_PMU_V3_INIT");
+	assert_string_equal(fact_str(f, "errno"), "ENODEV");
+	assert_string_equal(fact_str(f, "kernel"), "6.6.31-arm64-generic");
+	json_t *causes = json_object_get(f->facts, "causes");
+	bool default_pmu = false;
+	for (size_t i = 0; i < json_array_size(causes); i++)
+		default_pmu |= strstr(json_string_value(json_array_get(causes, i)),
+				      "no usable host PMU") != NULL;
+	assert_true(default_pmu);
+}
+
+static void newer_kernel_drops_old_cause(void **state)
+{
+	(void)state;
+	run_text("2025-11-03 02:41:17.066+0000: starting up libvirt version: 10.0.0, qemu version: "
+		 "8.2.2, kernel: 6.8.0-49-generic, hostname: a\n"
+		 "2025-11-03T02:41:17.312904Z qemu-system-aarch64: PMU: KVM_SET_DEVICE_ATTR: No such "
+		 "device\n"
+		 "2025-11-03T02:41:17.312968Z qemu-system-aarch64: failed to init PMU\n");
+	const struct finding *f = find("pmu-set-attr");
+	json_t *causes = json_object_get(f->facts, "causes");
+	for (size_t i = 0; i < json_array_size(causes); i++)
+		assert_null(strstr(json_string_value(json_array_get(causes, i)), "no usable host PMU"));
+	assert_true(json_array_size(causes) >= 2);
+}
+
+static void invalid_transition(void **state)
+{
+	(void)state;
+	run_files("variant-invalid-transition.log", NULL);
+	assert_int_equal(count("runstate-transition"), 1);
+	const struct finding *f = find("runstate-transition");
+	assert_true(json_is_false(json_object_get(f->facts, "allowed")));
+	assert_string_equal(fact_str(f, "from"), "paused");
+	assert_true(has_evidence(f, 5) && has_evidence(f, 6) && has_evidence(f, 7));
+}
+
+static void fault_injected_pmu_attr(void **state)
+{
+	(void)state;
+	run_text("77@[2026-11-22 05:00:00.000100] kvm_fault_inject KVM_SET_DEVICE_ATTR type "
+		 "0x4018aee1 errno 22 (EINVAL) hit 1\n"
+		 "77@[2026-11-22 05:00:00.000110] kvm_ioctl_exit vcpu cpu_index 0, type 0x4018aee1 "
+		 "(KVM_SET_DEVICE_ATTR), arg 0x7ffd, ret -1, errno 22 (EINVAL)\n"
+		 "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
+		 "kvmscope-vmm: failed to set irq for PMU\n");
+	assert_int_equal(count("pmu-set-attr"), 1);
+	assert_int_equal(count("kvm-ioctl-error"), 0);
+	const struct finding *f = find("pmu-set-attr");
+	assert_true(json_is_true(json_object_get(f->facts, "injected")));
+	assert_int_equal(json_array_size(json_object_get(f->facts, "causes")), 0);
+	assert_string_equal(fact_str(f, "attr"), "KVM_ARM_VCPU_PMU_V3_IRQ");
+	assert_true(has_evidence(f, 1) && has_evidence(f, 2) && has_evidence(f, 3));
+}
+
+static void x86_without_vpmu(void **state)
+{
+	(void)state;
+	run_text("kvmscope-vmm: -cpu host,pmu=on: the host KVM offers no vPMU (CPUID 0xA version "
+		 "0, KVM_CAP_PMU_CAPABILITY 0)\n");
+	const struct finding *f = find("pmu-set-attr");
+	assert_string_equal(fact_str(f, "arch"), "x86_64");
+}
+
+static void clean_poweroff_passes(void **state)
+{
+	(void)state;
+	run_text("9@[2026-11-22 05:00:00.000100] runstate_set current_run_state 6 (prelaunch) "
+		 "new_state 9 (running)\n"
+		 "{\"timestamp\": {\"seconds\": 1795323600, \"microseconds\": 500}, \"event\": "
+		 "\"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\n"
+		 "9@[2026-11-22 05:00:00.000600] runstate_set current_run_state 9 (running) "
+		 "new_state 11 (shutdown)\n"
+		 "9@[2026-11-22 05:00:00.000700] kvm_ioctl_exit vcpu cpu_index 0, type 0xae80 "
+		 "(KVM_RUN), arg (nil), ret -1, errno 4 (EINTR)\n");
+	assert_int_equal(R.l.n, 0);
+	for (size_t i = 0; i < R.nres; i++)
+		assert_int_equal(R.res[i].findings, 0);
+}
+
+static void agent_worked_is_no_finding(void **state)
+{
+	(void)state;
+	run_text("2026-11-22 04:38:42.493+0000: d: agent: sent {\"execute\":\"guest-shutdown\"}\n"
+		 "{\"timestamp\": {\"seconds\": 1795322323, \"microseconds\": 1}, \"event\": "
+		 "\"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\n"
+		 "2026-11-22 04:38:44.000+0000: shutting down, reason=shutdown\n");
+	assert_int_equal(count("agent-escalation"), 0);
+	/* ACPI worked after the agent did not: an escalation, without a kill */
+	teardown(NULL);
+	run_text("2026-11-22 04:38:42.493+0000: d: agent: sent {\"execute\":\"guest-shutdown\"}\n"
+		 "2026-11-22 04:38:52.493+0000: d: qmp: sent {\"execute\": \"system_powerdown\"}\n"
+		 "{\"timestamp\": {\"seconds\": 1795322335, \"microseconds\": 1}, \"event\": "
+		 "\"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\n");
+	const struct finding *f = find("agent-escalation");
+	assert_true(fabs(fact_num(f, "agent_to_powerdown_s") - 10.0) < 1e-9);
+	assert_string_equal(fact_str(f, "killer_command"), "(absent)");
+}
+
+static void rules_list_and_json(void **state)
+{
+	(void)state;
+	size_t n;
+	const struct diag_rule *const *rules = diag_rules(&n);
+	const char *names[] = { "cpus-not-resettable", "pmu-set-attr", "agent-escalation",
+				"runstate-transition", "kvm-ioctl-error" };
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(rules[i]->name, names[i]);
+		assert_ptr_equal(diag_rule_by_name(names[i]), rules[i]);
+		assert_non_null(rules[i]->summary);
+	}
+	assert_null(diag_rule_by_name("nope"));
+
+	run_files("seed-000-confidential-reboot.log", NULL);
+	json_t *j = diag_to_json(&R.s, &R.l, R.res, R.nres);
+	assert_int_equal(json_integer_value(json_object_get(j, "version")), 1);
+	json_t *rs = json_object_get(j, "rules");
+	assert_int_equal(json_array_size(rs), 5);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "status")),
+			    "fail");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 1), "status")),
+			    "pass");
+	json_t *f0 = json_array_get(json_object_get(j, "findings"), 0);
+	json_t *ev0 = json_array_get(json_object_get(f0, "evidence"), 0);
+	assert_true(json_integer_value(json_object_get(ev0, "line")) > 0);
+	assert_non_null(strstr(json_string_value(json_object_get(ev0, "file")),
+			       "seed-000-confidential-reboot.log"));
+	char *text = json_dumps(j, 0);
+	assert_non_null(text);
+	free(text);
+	json_decref(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(seed000_confidential_reboot, teardown),
+		cmocka_unit_test_teardown(seed003_pmu_with_function_graph, teardown),
+		cmocka_unit_test_teardown(seed003_pmu_without_duration, teardown),
+		cmocka_unit_test_teardown(seed003_pmu_off, teardown),
+		cmocka_unit_test_teardown(variant_upstream_sev_es, teardown),
+		cmocka_unit_test_teardown(variant_arm64_init_enodev, teardown),
+		cmocka_unit_test_teardown(newer_kernel_drops_old_cause, teardown),
+		cmocka_unit_test_teardown(invalid_transition, teardown),
+		cmocka_unit_test_teardown(fault_injected_pmu_attr, teardown),
+		cmocka_unit_test_teardown(x86_without_vpmu, teardown),
+		cmocka_unit_test_teardown(clean_poweroff_passes, teardown),
+		cmocka_unit_test_teardown(agent_worked_is_no_finding, teardown),
+		cmocka_unit_test_teardown(rules_list_and_json, teardown),
+	};
+	tap_skip_filter_start();
+	return tap_skip_filter_end(cmocka_run_group_tests(tests, NULL, NULL));
+}
