@@ -194,6 +194,51 @@ static char *slurp(const char *path, size_t *len)
 
 static volatile sig_atomic_t forward_pid;
 
+/* As subreaper we inherit every orphan of the command (a test suite's
+ * background VMMs): they are reaped at once, so a test polling one with
+ * kill -0 sees it gone, and their statuses are kept for the command's own
+ * pid in case its collector dies first. */
+#define REAPED_MAX 256
+static struct {
+	pid_t pid;
+	int status;
+} reaped[REAPED_MAX];
+static unsigned nreaped;
+
+static void remember(pid_t pid, int status)
+{
+	reaped[nreaped % REAPED_MAX].pid = pid;
+	reaped[nreaped % REAPED_MAX].status = status;
+	nreaped++;
+}
+
+static bool reaped_status(pid_t pid, int *status)
+{
+	for (unsigned i = 0; i < REAPED_MAX && i < nreaped; i++)
+		if (reaped[i].pid == pid) {
+			*status = reaped[i].status;
+			return true;
+		}
+	return false;
+}
+
+/* Waits for PID, reaping (and remembering) any orphan on the way. */
+static int wait_reaping(pid_t pid, int *status)
+{
+	for (;;) {
+		pid_t w = waitpid(-1, status, 0);
+		if (w == pid)
+			return 0;
+		if (w > 0) {
+			remember(w, *status);
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		return -1;
+	}
+}
+
 static void forward_signal(int sig)
 {
 	if (forward_pid > 0)
@@ -234,12 +279,8 @@ static int run(char *const argv[], const char *out_path, const char *err_path, u
 		*pid_out = pid;
 	forward_pid = pid;
 	int st;
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			st = -1;
-			break;
-		}
-	}
+	if (wait_reaping(pid, &st))
+		st = -1;
 	forward_pid = 0;
 	return st;
 }
@@ -329,7 +370,7 @@ static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, bool ftra
 		/* the collector died while the command ran: as subreaper we
 		 * inherited the command and reap it ourselves */
 		int cst;
-		if (waitpid((pid_t)target, &cst, 0) == (pid_t)target) {
+		if (reaped_status((pid_t)target, &cst) || wait_reaping((pid_t)target, &cst) == 0) {
 			ci->status = shell_status(cst);
 			ci->seconds = now_s() - t0;
 			say("the collector died (signal %d) while the command ran; its capture is partial",

@@ -26,6 +26,15 @@ ci_status nf --no-record --out "$T_TMP/nf" -- /nonexistent/test-suite
 expect_eq "a command that does not exist: 127, as from a shell" "$(rc nf)" 127
 expect_grep "... and its name in the message" "$T_TMP/nf.err" "/nonexistent/test-suite"
 
+# ci is the subreaper of the command's orphans: one that ends must be gone
+# (reaped), not a zombie that kill -0 still finds
+ci_status orphan --no-record --out "$T_TMP/orphan" -- bash -c '
+	bash -c "sleep 0.3 & echo \$! >$0/orphan.pid"
+	p=$(cat $0/orphan.pid)
+	for i in $(seq 100); do kill -0 $p 2>/dev/null || exit 0; sleep 0.1; done
+	exit 1' "$T_TMP"
+expect_eq "an orphan of the command is reaped when it ends" "$(rc orphan)" 0
+
 # ---- bad options are refused by name, status 2 ----
 ci_status badkeep --keep=sometimes -- true
 expect_eq "--keep=sometimes refused with status 2" "$(rc badkeep)" 2
