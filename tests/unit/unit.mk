@@ -54,6 +54,11 @@ $(UNIT_OUT)/test-qemulog $(UNIT_OUT)/test-diagnose: CPPFLAGS += -Itools \
 	-DFIXTURES='"$(CURDIR)/tests/fixtures"'
 $(UNIT_OUT)/test-qemulog $(UNIT_OUT)/test-diagnose: LDLIBS += -ljansson
 
+# the guest agent's JSON reader, compiled for the host (helper "agent"): the
+# test includes tests/guests/lib/json.c itself
+UNIT_OBJS_agent-json :=
+UNIT_NAMES += agent-json
+
 # $(1) = NAME
 define UNIT_TEST_RULE
 UNIT_TESTS += $(UNIT_OUT)/test-$(1)
