@@ -69,6 +69,19 @@ check "destroy: SIGTERM, SIGKILL after the kill timeout, reason=destroyed" \
 	in_order "$STORY" "sending SIGTERM to VMM pid $vmm_pid" "still there after 500 ms: SIGKILL" \
 	"VMM pid $vmm_pid ended: killed by signal 9" "shutting down, reason=destroyed$"
 
+# --- one daemon per directory; a signal to the daemon destroys the domain --
+domain_start ""
+"$DOMAIN" run --dir "$DOM" --name vm -- -S >"$T_TMP/second.out" 2>&1
+expect_eq "a second daemon on the same directory is refused" "$?" 1
+expect_grep "a second daemon: named" "$T_TMP/second.out" "a daemon already serves .*/control.sock"
+expect_eq "the first one still answers" "$("$DOMAIN" status "$DOM" | cut -d' ' -f1-2)" "ok running"
+kill -TERM "$DAEMON_PID"
+domain_end
+expect_eq "SIGTERM to the daemon: it ends, status 0" "$DAEMON_RC" 0
+check "SIGTERM to the daemon: the domain is destroyed" \
+	in_order "$STORY" "got signal 15: destroying the domain" "sending SIGTERM to VMM" \
+	"shutting down, reason=destroyed$"
+
 # --- a VMM that cannot start -----------------------------------------------
 mkdir -p "$DOM"
 timeout 30 "$DOMAIN" run --dir "$DOM" -- -bogus-option >"$STORY" 2>&1

@@ -643,6 +643,17 @@ int domain_run(const struct domain_config *cfg)
 		status = 1;
 		goto out;
 	}
+	{
+		/* a live daemon answers on the socket: leave it alone */
+		int other = unix_connect(d->control_path);
+
+		if (other >= 0) {
+			close(other);
+			fprintf(stderr, "kvmscope-domain: a daemon already serves %s\n", d->control_path);
+			status = 1;
+			goto out;
+		}
+	}
 	d->control_fd = unix_listen(d->control_path);
 	if (d->control_fd < 0) {
 		fprintf(stderr, "kvmscope-domain: cannot listen on %s: %s\n", d->control_path,
