@@ -461,6 +461,7 @@ static void agent_shutdown(struct domain *d)
 	struct qga q;
 	char sync[128];
 	long long id;
+	int r;
 	const char *req = "{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"powerdown\"}}";
 
 	if (!d->cfg->agent_socket) {
@@ -473,7 +474,17 @@ static void agent_shutdown(struct domain *d)
 		say("agent: %s", err);
 		return;
 	}
-	if (qga_sync_wait(&q, id, sync_deadline, err, sizeof(err)) == 0)
+	/* wait in slices, showing what the VMM says meanwhile */
+	for (;;) {
+		int64_t slice = now_ms() + 50;
+
+		r = qga_sync_wait(&q, id, slice < sync_deadline ? slice : sync_deadline, err,
+				  sizeof(err));
+		if (r != 1 || now_ms() >= sync_deadline)
+			break;
+		pump(d, now_ms(), false);
+	}
+	if (r == 0)
 		say("agent: in sync (guest-sync-delimited answered)");
 	else
 		say("agent: %s in %d ms; the agent looks unresponsive", err,

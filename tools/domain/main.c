@@ -262,7 +262,7 @@ static int cmd_qga(int argc, char **argv)
 			free(reply);
 			return 1;
 		}
-		if (qga_sync_wait(&q, id, deadline, err, sizeof(err)) < 0) {
+		if (qga_sync_wait(&q, id, deadline, err, sizeof(err)) != 0) {
 			fprintf(stderr, "kvmscope-domain: %s\n", err);
 			free(reply);
 			qga_close(&q);

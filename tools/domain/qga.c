@@ -15,6 +15,7 @@
 int qga_connect(struct qga *q, const char *path, int64_t deadline, char *err, size_t errlen)
 {
 	memset(&q->lb, 0, sizeof(q->lb));
+	q->after_sentinel = false;
 	for (;;) {
 		q->fd = unix_connect(path);
 		if (q->fd >= 0)
@@ -135,21 +136,24 @@ int qga_sync_wait(struct qga *q, long long id, int64_t deadline, char *err, size
 	int r;
 
 	for (;;) {
-		while (!skip_to_sentinel(&q->lb)) {
+		while (!q->after_sentinel && !skip_to_sentinel(&q->lb)) {
 			r = fill_until(q, deadline);
 			if (r <= 0)
 				goto fail;
 		}
+		q->after_sentinel = true;
 		r = qga_reply(q, deadline, line, sizeof(line));
 		if (r <= 0)
 			goto fail;
+		q->after_sentinel = false;
 		if (is_sync_reply(line, id))
 			return 0;
 	}
 fail:
-	if (r == 0)
+	if (r == 0) {
 		snprintf(err, errlen, "no reply to guest-sync-delimited");
-	else
-		snprintf(err, errlen, "agent socket closed");
+		return 1;
+	}
+	snprintf(err, errlen, "agent socket closed");
 	return -1;
 }

@@ -3,6 +3,7 @@
 #ifndef DOMAIN_QGA_H
 #define DOMAIN_QGA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,7 @@
 struct qga {
 	int fd;
 	struct linebuf lb;
+	bool after_sentinel;	/* the sync reply's 0xFF has been read */
 };
 
 /* Connects, retrying until the deadline while the socket is missing or the
@@ -32,8 +34,9 @@ int qga_connect_send(struct qga *q, const char *path, const char *request,
 void qga_sync_request(char *buf, size_t size, long long id);
 
 /* After the sync request went out: waits for the 0xFF sentinel and
- * {"return": id}; other replies are skipped. 0 in sync, -1 on timeout,
- * EOF or error (message in err). */
+ * {"return": id}; other replies are skipped. 0 in sync; 1 when the deadline
+ * came first (call again to go on waiting); -1 on EOF or error. A message
+ * in err unless 0. */
 int qga_sync_wait(struct qga *q, long long id, int64_t deadline, char *err, size_t errlen);
 
 /* libvirt's sync id: the wall clock in ms */
