@@ -1018,6 +1018,7 @@ int cmd_ci(int argc, char **argv)
 		have_diag = analyse(&ci, &o, "diagnosis.json", diag_json);
 		write_html(&ci, &o);
 	} else {
+		unlink(ci.capture); /* a collector's false start, not a capture of the command */
 		json_object_set_new(ci.artifacts, "kvmscope.capture", json_string(ci.why_not));
 	}
 	write_junit(&ci, &o, have_diag);
