@@ -244,7 +244,8 @@ static bool starts_run(const struct qlog_event *e)
 size_t diag_run_start(const struct qlog_stream *s, size_t i)
 {
 	for (size_t j = i < s->n ? i : s->n; j-- > 0;) {
-		if (starts_run(&s->ev[j]) || (j + 1 < s->n && s->ev[j].file != s->ev[j + 1].file))
+		if (starts_run(&s->ev[j]) ||
+		    (!s->merged && j + 1 < s->n && s->ev[j].file != s->ev[j + 1].file))
 			return j + 1;
 	}
 	return 0;
@@ -253,7 +254,7 @@ size_t diag_run_start(const struct qlog_stream *s, size_t i)
 size_t diag_run_end(const struct qlog_stream *s, size_t i)
 {
 	for (size_t j = i + 1; j < s->n; j++)
-		if (starts_run(&s->ev[j]) || s->ev[j].file != s->ev[i].file)
+		if (starts_run(&s->ev[j]) || (!s->merged && s->ev[j].file != s->ev[i].file))
 			return j;
 	return s->n;
 }

@@ -705,6 +705,23 @@ void qlog_interpret_trace(const char *name, const char *a, struct qlog_event *ev
 		trace_ioctl_exit(a, ev);
 	} else if (!strcmp(name, "kvm_fault_inject")) {
 		trace_fault(a, ev);
+	} else if (!strcmp(name, "arm_pmu_attr")) {
+		/* ours: "cpu_index %d, %s group %u attr %s ret %d errno %d" */
+		char op[32], attr[32];
+		int cpu, group, ret, err;
+		if (sscanf(a, "cpu_index %d, %31s group %d attr %31s ret %d errno %d", &cpu, op, &group,
+			   attr, &ret, &err) == 6) {
+			qlog_setf(ev, "cpu_index", "%d", cpu);
+			qlog_set(ev, "ioctl", op);
+			qlog_setf(ev, "attr_group", "%d", group);
+			qlog_setf(ev, "attr", "KVM_ARM_VCPU_PMU_V3_%s", attr);
+			qlog_setf(ev, "ret", "%d", ret);
+			if (ret < 0) {
+				ev->kind = QLOG_PMU_ATTR_ERROR;
+				qlog_setf(ev, "errno", "%d", err);
+				qlog_set(ev, "errname", errname(err));
+			}
+		}
 	} else if (!strcmp(name, "qapi_event")) {
 		/* ours: "event %s data %s" */
 		if (take_lit(&a, "event ")) {
@@ -874,6 +891,17 @@ static void interpret_message(const char *prog, size_t pl, const char *m, struct
 		qlog_set(ev, "step", "kvm_arm_pmu_init");
 	} else if (starts_with(m, "-cpu host,pmu=on: the host KVM offers no vPMU")) {
 		ev->kind = QLOG_NO_VPMU;
+	} else if (starts_with(m, "-cpu host,pmu-filter: KVM_SET_PMU_EVENT_FILTER") &&
+		   (q = strrchr(m, ':')) && q[1] == ' ') {
+		/* x86: "... KVM_SET_PMU_EVENT_FILTER (deny, 1 events): <strerror>" */
+		int e = qlog_errno_by_text(q + 2);
+		ev->kind = QLOG_PMU_ATTR_ERROR;
+		qlog_set(ev, "ioctl", "KVM_SET_PMU_EVENT_FILTER");
+		qlog_set(ev, "attr", "pmu-filter");
+		if (e) {
+			qlog_setf(ev, "errno", "%d", e);
+			qlog_set(ev, "errname", errname(e));
+		}
 	}
 }
 
@@ -1368,6 +1396,70 @@ static void join_command_lines(struct qlog_stream *s)
 	}
 }
 
+struct merge_key {
+	int64_t ts;
+	size_t idx;
+};
+
+static int by_merge_key(const void *a, const void *b)
+{
+	const struct merge_key *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* several inputs with UTC times: one order, as they happened */
+static void merge_by_time(struct qlog_stream *s)
+{
+	if (s->nfiles < 2 || s->n < 2)
+		return;
+	for (size_t f = 0; f < s->nfiles; f++) {
+		bool utc = false;
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->ev[i].file != s->files[f])
+				continue;
+			if (s->ev[i].clock == QLOG_CLOCK_LOCAL || s->ev[i].clock == QLOG_CLOCK_MONO)
+				return; /* not comparable */
+			utc |= s->ev[i].clock == QLOG_CLOCK_UTC;
+		}
+		if (!utc)
+			return;
+	}
+	struct merge_key *k = malloc(s->n * sizeof(*k));
+	struct qlog_event *sorted = malloc(s->n * sizeof(*sorted));
+	if (!k || !sorted) {
+		free(k);
+		free(sorted);
+		return;
+	}
+	/* an untimed line takes the time of the line before it in its file, or
+	 * of the first timed line when it comes first */
+	for (size_t f = 0; f < s->nfiles; f++) {
+		int64_t cur = 0;
+		bool have = false;
+		for (size_t i = 0; i < s->n; i++)
+			if (s->ev[i].file == s->files[f] && s->ev[i].clock == QLOG_CLOCK_UTC && !have) {
+				cur = s->ev[i].ts_us;
+				have = true;
+			}
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->ev[i].file != s->files[f])
+				continue;
+			if (s->ev[i].clock == QLOG_CLOCK_UTC)
+				cur = s->ev[i].ts_us;
+			k[i] = (struct merge_key){ cur, i };
+		}
+	}
+	qsort(k, s->n, sizeof(*k), by_merge_key);
+	for (size_t i = 0; i < s->n; i++)
+		sorted[i] = s->ev[k[i].idx];
+	memcpy(s->ev, sorted, s->n * sizeof(*sorted));
+	free(sorted);
+	free(k);
+	s->merged = true;
+}
+
 void qlog_stream_finish(struct qlog_stream *s)
 {
 	const int64_t quarter = 15LL * 60 * 1000000;
@@ -1397,14 +1489,15 @@ void qlog_stream_finish(struct qlog_stream *s)
 			break;
 		}
 	}
-	if (!s->local_offset_known)
-		return;
-	for (size_t i = 0; i < s->n; i++) {
-		if (s->ev[i].clock == QLOG_CLOCK_LOCAL) {
-			s->ev[i].ts_us -= (int64_t)s->local_offset_s * 1000000;
-			s->ev[i].clock = QLOG_CLOCK_UTC;
+	if (s->local_offset_known) {
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->ev[i].clock == QLOG_CLOCK_LOCAL) {
+				s->ev[i].ts_us -= (int64_t)s->local_offset_s * 1000000;
+				s->ev[i].clock = QLOG_CLOCK_UTC;
+			}
 		}
 	}
+	merge_by_time(s);
 }
 
 void qlog_format_time(const struct qlog_event *ev, char *buf, size_t len)

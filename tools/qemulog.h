@@ -102,6 +102,9 @@ struct qlog_stream {
 	 * seconds, inferred from QMP event timestamps next to them */
 	bool local_offset_known;
 	long local_offset_s;
+	/* several inputs that all carry UTC were merged into one time order
+	 * (a capture and the VMM's stderr of the same run, say) */
+	bool merged;
 };
 
 void qlog_stream_init(struct qlog_stream *s);
@@ -113,7 +116,9 @@ int qlog_read_file(struct qlog_stream *s, const char *path, char *err, size_t er
 /* Reads a buffer of LEN bytes (any bytes) as file NAME. */
 void qlog_read_buffer(struct qlog_stream *s, const char *name, const char *buf, size_t len);
 /* After all inputs: infers the local time zone of bracketed trace lines and
- * converts them to UTC. */
+ * converts them to UTC; when there are several inputs and each carries UTC
+ * times, merges them into one time order (lines without a time keep their
+ * place after the line before them). */
 void qlog_stream_finish(struct qlog_stream *s);
 
 /* Parses one line (without its newline) into EV, which the caller frees with

@@ -16,7 +16,8 @@ static bool benign(const char *ioctl, const char *errname)
 
 static bool is_attr_ioctl(const char *name)
 {
-	return name && (!strcmp(name, "KVM_SET_DEVICE_ATTR") || !strcmp(name, "KVM_HAS_DEVICE_ATTR"));
+	return name && (!strcmp(name, "KVM_SET_DEVICE_ATTR") || !strcmp(name, "KVM_HAS_DEVICE_ATTR") ||
+			!strcmp(name, "KVM_SET_PMU_EVENT_FILTER"));
 }
 
 /* QEMU's kvm_* helpers and the ioctl behind each */
@@ -53,6 +54,12 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			continue;
 		}
 		size_t start = diag_run_start(s, i), end = diag_run_end(s, i);
+		/* a failure that leads to a PMU verdict is pmu-set-attr's */
+		bool pmu = false;
+		for (size_t j = i + 1; j < end && j < i + 5; j++)
+			pmu |= s->ev[j].kind == QLOG_NO_VPMU || s->ev[j].kind == QLOG_PMU_ATTR_ERROR;
+		if (pmu)
+			continue;
 		const struct qlog_event *abrt = diag_find(s, i + 1, i + 6 < end ? i + 6 : end, QLOG_ABORT);
 		const struct qlog_event *fault = NULL, *sys = NULL;
 		for (size_t j = start; j < i; j++)

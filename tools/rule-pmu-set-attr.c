@@ -49,6 +49,17 @@ static const struct cause kernel_causes[] = {
 	{ "other", "ENXIO", 0, "unknown attribute" },
 };
 
+/* torvalds/linux arch/x86/kvm/pmu.c, kvm_vm_ioctl_set_pmu_event_filter (6.x) */
+static const struct cause x86_filter_causes[] = {
+	{ NULL, "EFAULT", 0, "the filter header or its events could not be copied in" },
+	{ NULL, "EINVAL", 0, "action is neither KVM_PMU_EVENT_ALLOW (0) nor KVM_PMU_EVENT_DENY (1)" },
+	{ NULL, "EINVAL", 0, "flags has bits other than KVM_PMU_EVENT_FLAG_MASKED_EVENTS" },
+	{ NULL, "EINVAL", 0, "with KVM_PMU_EVENT_FLAG_MASKED_EVENTS, an event sets reserved bits" },
+	{ NULL, "E2BIG", 0, "nevents is above KVM_PMU_EVENT_FILTER_MAX_EVENTS" },
+	{ NULL, "ENOMEM", 0, "the filter could not be allocated" },
+	{ NULL, "ENOTTY", 0, "the kernel has no PMU event filter (before 5.3, or no vPMU support)" },
+};
+
 /* what users found behind the same message (shared/anchors.md, C.10) */
 static const struct cause reported_causes[] = {
 	{ NULL, "EINVAL", 0, "machine type or GIC version: fixed by choosing the GIC version "
@@ -100,7 +111,13 @@ static const char *host_kernel(const struct qlog_stream *s, const struct qlog_ev
 
 static bool is_attr_ioctl(const char *name)
 {
-	return name && (!strcmp(name, "KVM_SET_DEVICE_ATTR") || !strcmp(name, "KVM_HAS_DEVICE_ATTR"));
+	return name && (!strcmp(name, "KVM_SET_DEVICE_ATTR") || !strcmp(name, "KVM_HAS_DEVICE_ATTR") ||
+			!strcmp(name, "KVM_SET_PMU_EVENT_FILTER"));
+}
+
+static bool is_x86_filter(const char *ioctl)
+{
+	return ioctl && !strcmp(ioctl, "KVM_SET_PMU_EVENT_FILTER");
 }
 
 /* the duration of the failing call: the ioctl syscall of the same thread
@@ -146,6 +163,32 @@ static void x86_no_vpmu(const struct qlog_stream *s, size_t i, struct finding_li
 	finding_title(f, "x86: -cpu host,pmu=on refused: the host KVM offers no vPMU");
 	finding_evidence(f, t);
 	finding_step(f, "the VMM asked for a guest PMU (-cpu host,pmu=on)");
+	/* the capability probe that failed on the way, and how long the kernel took */
+	for (size_t j = i >= 8 ? i - 8 : 0; j < i; j++) {
+		const struct qlog_event *e = &s->ev[j];
+		const char *io = qlog_get(e, "ioctl");
+		if (e->kind == QLOG_KVM_IOCTL_EXIT && io && !strcmp(io, "KVM_ENABLE_CAP") &&
+		    qlog_get_int(e, "ret", 0) < 0) {
+			char we[256];
+			double us;
+			const char *how;
+			diag_where(e, t, we, sizeof(we));
+			finding_step(f, "KVM_ENABLE_CAP(KVM_CAP_PMU_CAPABILITY) on the VM fd failed with %s (%s)",
+				     qlog_get(e, "errname") ? qlog_get(e, "errname") : "?", we);
+			finding_evidence(f, e);
+			const struct qlog_event *d = find_duration(s, j, e, &us, &how);
+			if (d) {
+				diag_where(d, t, we, sizeof(we));
+				finding_step(f, "kernel path took %.3f us (%s, %s)", us, how, we);
+				finding_evidence(f, d);
+				finding_fact(f, "kernel_duration_us", json_real(us));
+			}
+			finding_fact_str(f, "errno", qlog_get(e, "errname"));
+		} else if (e->kind == QLOG_MESSAGE && qlog_get(e, "message") &&
+			   strstr(qlog_get(e, "message"), "KVM_CAP_PMU_CAPABILITY")) {
+			finding_evidence(f, e);
+		}
+	}
 	finding_step(f, "KVM_GET_SUPPORTED_CPUID leaf 0xA (architectural PMU) is zero and "
 			"KVM_CAP_PMU_CAPABILITY offers nothing: %s (%s)",
 		     qlog_get(t, "message") ? qlog_get(t, "message") : "", w);
@@ -159,7 +202,8 @@ static void x86_no_vpmu(const struct qlog_stream *s, size_t i, struct finding_li
 			"host whose KVM reports CPUID 0xA.");
 	finding_fact_str(f, "arch", "x86_64");
 	finding_fact_str(f, "attr", NULL);
-	finding_fact_str(f, "errno", NULL);
+	if (!json_object_get(f->facts, "errno"))
+		finding_fact_str(f, "errno", NULL);
 }
 
 static void run(const struct qlog_stream *s, struct finding_list *out)
@@ -205,6 +249,9 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		const char *attr = qlog_get(t, "attr");
 		if (!attr && step)
 			attr = qlog_get(step, "attr");
+		if (!attr && msg)
+			attr = qlog_get(msg, "attr");
+		bool x86 = is_x86_filter(ioctl);
 		bool arm = (cmd && qlog_get(cmd, "machine") && strstr(qlog_get(cmd, "machine"), "virt")) ||
 			   step || (cmd && strstr(qlog_get(cmd, "program") ?: "", "aarch64")) ||
 			   (kernel && strstr(kernel, "aarch64"));
@@ -214,7 +261,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		const struct qlog_event *dur = find_duration(s, i, t, &us, &how);
 
 		struct finding *f = finding_new(out, "pmu-set-attr");
-		finding_title(f, "PMU attribute refused: %s %s -> %s%s%s", ioctl ? ioctl : "?",
+		finding_title(f, "%s refused: %s %s -> %s%s%s",
+			      x86 ? "PMU event filter" : "PMU attribute", ioctl ? ioctl : "?",
 			      attr ? attr : "(attribute not in the log)", errname ? errname : "?",
 			      fault ? " (injected by -fault)" : "", abrt ? ", QEMU aborted" : "");
 		finding_evidence(f, t);
@@ -231,13 +279,23 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 				     qlog_get(cmd, "cpu") && strstr(qlog_get(cmd, "cpu"), "pmu=off") ?
 					     "" : ": -cpu host has a PMU unless pmu=off");
 		}
-		finding_step(f, "per vCPU, after the vGIC exists, QEMU's virt board sets the PMU IRQ "
-				"(KVM_ARM_VCPU_PMU_V3_IRQ, INTID 23) and then initialises it "
-				"(KVM_ARM_VCPU_PMU_V3_INIT), each with KVM_HAS_DEVICE_ATTR then "
-				"KVM_SET_DEVICE_ATTR on the vCPU fd, group KVM_ARM_VCPU_PMU_V3_CTRL");
+		if (x86)
+			finding_step(f, "x86: the guest PMU's event filter is set on the VM fd before the "
+					"vCPUs run (KVM_SET_PMU_EVENT_FILTER {action, nevents, events[]}); "
+					"it is the x86 counterpart of arm64's PMU attributes");
+		else
+			finding_step(f, "per vCPU, after the vGIC exists, QEMU's virt board sets the PMU "
+					"IRQ (KVM_ARM_VCPU_PMU_V3_IRQ, INTID 23) and then initialises it "
+					"(KVM_ARM_VCPU_PMU_V3_INIT), each with KVM_HAS_DEVICE_ATTR then "
+					"KVM_SET_DEVICE_ATTR on the vCPU fd, group KVM_ARM_VCPU_PMU_V3_CTRL");
 		diag_where(t, t, w, sizeof(w));
 		finding_step(f, "%s failed with %s (errno %lld) (%s)", ioctl ? ioctl : "the attribute ioctl",
 			     errname ? errname : "?", err, w);
+		if (msg && msg != t) {
+			diag_where(msg, t, w, sizeof(w));
+			finding_step(f, "the VMM reported it: \"%s\" (%s)",
+				     qlog_get(msg, "message") ? qlog_get(msg, "message") : msg->text, w);
+		}
 		if (step) {
 			diag_where(step, t, w, sizeof(w));
 			finding_step(f, "the attribute: %s (\"%s\", %s)", attr,
@@ -252,7 +310,10 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 				     w);
 			finding_evidence(f, fault);
 		}
-		if (dur) {
+		if (fault) {
+			finding_step(f, "no kernel time: an injected failure never reaches the kernel");
+			finding_fact(f, "kernel_duration_us", json_null());
+		} else if (dur) {
 			diag_where(dur, t, w, sizeof(w));
 			finding_step(f, "kernel path took %.3f us (%s, %s%s)", us, how, w,
 				     dur->file != t->file ? "; a separate trace, not matched by time" :
@@ -262,14 +323,18 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			finding_fact_str(f, "kernel_duration_source", how);
 		} else {
 			finding_step(f, "how long the kernel path took is not in the log (record with "
-					"kvmscope record, or ftrace function_graph on "
-					"kvm_arm_pmu_v3_set_attr)");
+					"kvmscope record, or ftrace function_graph on %s)",
+				     x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr");
 			finding_fact(f, "kernel_duration_us", json_null());
 		}
-		if (kernel) {
+		if (kernel && !x86) {
 			diag_where(kwhere, t, w, sizeof(w));
 			finding_step(f, "host kernel %s (%s): %s rules of kvm_arm_pmu_v3_set_attr apply",
 				     kernel, w, kv && kv <= 606 ? "<= 6.6" : kv ? "6.7+" : "6.x");
+			finding_evidence(f, kwhere);
+		} else if (kernel) {
+			diag_where(kwhere, t, w, sizeof(w));
+			finding_step(f, "host kernel %s (%s)", kernel, w);
 			finding_evidence(f, kwhere);
 		}
 		if (abrt) {
@@ -283,7 +348,15 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		json_t *jc = json_array();
 		int k = 0;
 		causes[0] = '\0';
-		if (!fault) {
+		if (!fault && x86) {
+			for (size_t c = 0; c < sizeof(x86_filter_causes) / sizeof(x86_filter_causes[0]); c++) {
+				if (!cause_applies(&x86_filter_causes[c], NULL, errname, kv))
+					continue;
+				n += (size_t)snprintf(causes + n, n < sizeof(causes) ? sizeof(causes) - n : 0,
+						      "(%d) %s; ", ++k, x86_filter_causes[c].text);
+				json_array_append_new(jc, json_string(x86_filter_causes[c].text));
+			}
+		} else if (!fault) {
 			for (size_t c = 0; c < sizeof(kernel_causes) / sizeof(kernel_causes[0]); c++) {
 				if (!cause_applies(&kernel_causes[c], attr, errname, kv))
 					continue;
@@ -303,21 +376,23 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			causes[n - 2] = '\0';
 		if (fault)
 			finding_explain(f,
-					"KVM refused a vCPU PMU attribute with %s, but this failure "
+					"KVM refused a PMU setting with %s, but this failure "
 					"was injected by kvmscope-vmm's -fault rule: the VMM made the "
 					"ioctl fail before it reached the kernel, to show how the "
 					"failure looks and is diagnosed. On real hardware the same "
-					"message points at the kernel's kvm_arm_pmu_v3_set_attr checks "
+					"message points at the kernel's %s checks "
 					"(run without -fault to see them).",
-					errname ? errname : "an error");
+					errname ? errname : "an error",
+					x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr");
 		else if (k)
 			finding_explain(f,
-					"KVM refused a vCPU PMU attribute (%s) with %s. In "
-					"kvm_arm_pmu_v3_set_attr%s this errno means one of: %s.%s",
+					"KVM refused a PMU setting (%s) with %s. In %s%s this errno "
+					"means one of: %s.%s",
 					attr ? attr : "attribute unknown", errname ? errname : "?",
+					x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr",
 					kernel ? " on this kernel" : "", causes,
-					arm ? "" : " (These are the arm64 kernel's checks; the log "
-						   "does not say which architecture ran.)");
+					arm || x86 ? "" : " (These are the arm64 kernel's checks; the log "
+							  "does not say which architecture ran.)");
 		else
 			finding_explain(f,
 					"KVM refused a vCPU PMU attribute (%s) with %s; the kernel's "
@@ -326,6 +401,7 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 					"(kvm_arm_vcpu_arch_set_attr, the vCPU fd) or at a downstream "
 					"kernel patch.",
 					attr ? attr : "attribute unknown", errname ? errname : "?");
+		finding_fact_str(f, "arch", x86 ? "x86_64" : arm ? "arm64" : NULL);
 		finding_fact_str(f, "ioctl", ioctl);
 		finding_fact_str(f, "attr", attr);
 		finding_fact_str(f, "errno", errname);
