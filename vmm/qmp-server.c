@@ -203,7 +203,8 @@ static void client_send(struct client *c, const char *text)
 	size_t n = strlen(text);
 	if (c->dead)
 		return;
-	if (c->out_len - c->out_off + n > OUTPUT_MAX) {
+	/* one reply of any size is fine; a backlog past the bound is not */
+	if (c->out_len > c->out_off && c->out_len - c->out_off + n > OUTPUT_MAX) {
 		client_kill(c, "output queue overflow (client not reading)");
 		return;
 	}

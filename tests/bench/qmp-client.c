@@ -39,6 +39,7 @@ struct conn {
 	int fd;
 	char *buf;
 	size_t len, cap;
+	size_t scanned; /* bytes known to hold no newline */
 };
 
 static int timeout_ms = 10000;
@@ -80,6 +81,8 @@ static void send_all(struct conn *c, const char *p, size_t n)
 		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return; /* the peer is gone (quit): what it sent is still read */
 		if (w <= 0)
 			die("send");
 		p += w;
@@ -92,7 +95,9 @@ static char *read_line(struct conn *c, bool *timed_out)
 {
 	*timed_out = false;
 	for (;;) {
-		char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
+		char *nl = c->len > c->scanned ? memchr(c->buf + c->scanned, '\n', c->len - c->scanned)
+					       : NULL;
+		c->scanned = nl ? 0 : c->len;
 		if (nl) {
 			size_t n = (size_t)(nl - c->buf);
 			char *line = malloc(n + 1);
@@ -260,8 +265,9 @@ static int script(const char *path)
 		} else if (!strcmp(line, "!close")) {
 			return 0;
 		} else if (line[0]) {
-			send_all(&c, line, (size_t)n);
-			send_all(&c, "\n", 1);
+			line[n] = '\n'; /* one send: the peer may exit right after it */
+			send_all(&c, line, (size_t)n + 1);
+			line[n] = '\0';
 			wait_print(&c, NULL);
 		}
 	}
