@@ -182,7 +182,9 @@ void diag_where(const struct qlog_event *ev, const struct qlog_event *ref, char 
 	}
 	const char *base = ev->file ? strrchr(ev->file, '/') : NULL;
 	base = base ? base + 1 : ev->file ? ev->file : "?";
-	if (ev->source == QLOG_SRC_CAPTURE)
+	if (ev->source == QLOG_SRC_CAPTURE && ev->line == 0)
+		snprintf(buf, len, "%s meta", base);
+	else if (ev->source == QLOG_SRC_CAPTURE)
 		snprintf(buf, len, "%s record %u", base, ev->line);
 	else if (ref && ref->file == ev->file)
 		snprintf(buf, len, "line %u", ev->line);

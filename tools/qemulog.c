@@ -845,6 +845,8 @@ static void read_signal(const char *m, struct qlog_event *ev)
 	}
 }
 
+static bool find_policy(const char *p, unsigned long *policy);
+
 /* what an error_report MESSAGE from PROG means */
 static void interpret_message(const char *prog, size_t pl, const char *m, struct qlog_event *ev)
 {
@@ -889,6 +891,11 @@ static void interpret_message(const char *prog, size_t pl, const char *m, struct
 		ev->kind = QLOG_PMU_STEP_FAILED;
 		qlog_set(ev, "attr", "KVM_ARM_VCPU_PMU_V3_INIT");
 		qlog_set(ev, "step", "kvm_arm_pmu_init");
+	} else if (strstr(m, "sev-guest") && strstr(m, "policy")) {
+		/* kvmscope-vmm's "warning: sev-guest 'ID': policy 0x5 (NODBG|ES) ..." */
+		unsigned long pol;
+		if (find_policy(m, &pol))
+			qlog_setf(ev, "sev_policy", "0x%lx", pol);
 	} else if (starts_with(m, "-cpu host,pmu=on: the host KVM offers no vPMU")) {
 		ev->kind = QLOG_NO_VPMU;
 	} else if (starts_with(m, "-cpu host,pmu-filter: KVM_SET_PMU_EVENT_FILTER") &&
@@ -1047,9 +1054,10 @@ static bool find_policy(const char *p, unsigned long *policy)
 	if (*k == '"')
 		k++;
 	k = skip_spaces(k);
-	if (*k != '=' && *k != ':')
+	if (*k == '=' || *k == ':')
+		k = skip_spaces(k + 1);
+	else if (!isdigit((unsigned char)*k)) /* "policy 0x5" in kvmscope-vmm's warning */
 		return false;
-	k = skip_spaces(k + 1);
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(k, &end, 0);

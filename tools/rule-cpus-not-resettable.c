@@ -55,7 +55,7 @@ static const struct qlog_event *find_policy(const struct qlog_stream *s, size_t 
 	for (size_t j = 0; j < s->n; j++) {
 		const struct qlog_event *e = &s->ev[j];
 		const char *p = e->kind == QLOG_SEV_POLICY ? qlog_get(e, "policy") :
-				e->kind == QLOG_COMMAND_LINE ? qlog_get(e, "sev_policy") : NULL;
+							     qlog_get(e, "sev_policy");
 		if (!p)
 			continue;
 		if (!best || j < i) {

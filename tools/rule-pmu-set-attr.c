@@ -159,7 +159,7 @@ static void x86_no_vpmu(const struct qlog_stream *s, size_t i, struct finding_li
 	struct finding *f = finding_new(out, "pmu-set-attr");
 	char w[256];
 
-	diag_where(t, t, w, sizeof(w));
+	diag_where(t, NULL, w, sizeof(w));
 	finding_title(f, "x86: -cpu host,pmu=on refused: the host KVM offers no vPMU");
 	finding_evidence(f, t);
 	finding_step(f, "the VMM asked for a guest PMU (-cpu host,pmu=on)");
