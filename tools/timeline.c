@@ -1,6 +1,9 @@
 /* The merged timeline: load a capture, sort, pair syscalls, join spans.
  * See timeline.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +64,70 @@ static void add_probe_def(struct timeline *tl, const struct cap_record *rec)
 	tl->probes[v.probe_id].v = v;
 }
 
+/* libtraceevent trusts the format text it parses (a mangled one can crash
+ * it), and a capture is outside input. A format identical to this host's own
+ * tracefs file is trusted; any other is first parsed and printed over
+ * zeroed, all-ones and patterned entries in a child process. */
+static bool format_is_local(const struct cap_tp_format_view *f)
+{
+	char path[512];
+	if (strchr(f->system, '/') || strchr(f->name, '/') || strstr(f->system, "..") ||
+	    strstr(f->name, ".."))
+		return false;
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s/format", f->system, f->name);
+	FILE *file = fopen(path, "re");
+	if (!file)
+		return false;
+	size_t len = strlen(f->format);
+	char *buf = malloc(len + 2);
+	size_t n = buf ? fread(buf, 1, len + 1, file) : 0;
+	fclose(file);
+	bool same = buf && n == len && !memcmp(buf, f->format, len);
+	free(buf);
+	return same;
+}
+
+static bool format_is_safe(const struct cap_tp_format_view *f)
+{
+	if (format_is_local(f))
+		return true;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		struct tep_handle *tep = tep_alloc();
+		static uint8_t data[MAX_FIELD_END + 64];
+		if (!tep || tep_parse_event(tep, f->format, strlen(f->format), f->system))
+			_exit(1);
+		struct tep_event *ev = tep_find_event(tep, (int)f->event_id);
+		if (!ev)
+			_exit(1);
+		for (struct tep_format_field *fl = ev->format.fields; fl; fl = fl->next)
+			if (fl->offset < 0 || fl->size < 0 || fl->offset + fl->size > MAX_FIELD_END)
+				_exit(1);
+		int fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0)
+			dup2(fd, 1), dup2(fd, 2);
+		for (int pass = 0; pass < 3; pass++) {
+			for (size_t i = 0; i < sizeof(data); i++)
+				data[i] = pass == 0 ? 0 : pass == 1 ? 0xff : (uint8_t)(i * 37 + 11);
+			memcpy(data, &f->event_id, 2);
+			struct tep_record r = { .size = (int)sizeof(data), .data = data };
+			struct trace_seq s;
+			trace_seq_init(&s);
+			tep_print_event(tep, &s, &r, "%s", TEP_PRINT_INFO);
+			trace_seq_destroy(&s);
+		}
+		_exit(0);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static void add_format(struct timeline *tl, const struct cap_record *rec)
 {
 	struct cap_tp_format_view f;
@@ -70,6 +137,10 @@ static void add_format(struct timeline *tl, const struct cap_record *rec)
 	}
 	if (tep_find_event(tl->tep, (int)f.event_id))
 		return; /* the same event from the other collector */
+	if (!format_is_safe(&f)) {
+		tl->malformed++;
+		return;
+	}
 	if (tep_parse_event(tl->tep, f.format, strlen(f.format), f.system) != 0) {
 		tl->malformed++;
 		return;

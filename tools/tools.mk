@@ -50,3 +50,14 @@ $(GEN)/html-timeline.c: tools/html/timeline.html tools/tools.mk
 	  echo 'const char report_html_page[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@.tmp
 	$(Q)mv $@.tmp $@
+
+# --- fuzzing the capture reader (libFuzzer, clang): `make fuzz-capture` ----
+FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c tools/capture.c tools/timeline.c tools/report-text.c \
+		     tools/report-json.c tools/report-chrome.c vmm/kvm-names.c
+$(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture.h tools/timeline.h tools/report.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Itools -Ivmm \
+		-Iprobes $(TOOLS_CFLAGS) -o $@ $(FUZZ_CAPTURE_SRCS) $(TOOLS_LIBS)
+.PHONY: fuzz-capture
+fuzz-capture: $(BUILD)/fuzz-capture
