@@ -79,6 +79,8 @@ struct vmm_config {
 	bool debug_exit;		/* -device isa-debug-exit */
 	uint16_t debug_exit_iobase;
 	uint16_t debug_exit_iosize;
+	bool pvpanic;			/* -device pvpanic[,ioport=N] */
+	uint16_t pvpanic_ioport;
 	const char *loader_file;	/* -device loader,file=,addr= (flat image) */
 	uint64_t loader_addr;
 	enum pmu_setting pmu;

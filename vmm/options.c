@@ -462,6 +462,17 @@ static int opt_device(struct vmm_config *cfg, const char *opt, const char *arg, 
 {
 	if (!strncmp(arg, "isa-serial,", 11))
 		return opt_isa_serial(cfg, opt, arg, err, errlen);
+	if (!strcmp(arg, "pvpanic") || !strncmp(arg, "pvpanic,", 8)) {
+		uint64_t port = 0x505; /* QEMU's default */
+		cfg->pvpanic = true;
+		if (arg[7] && (strncmp(arg + 8, "ioport=", 7) || parse_u64(arg + 15, &port) < 0 ||
+			       port > 0xffff)) {
+			snprintf(err, errlen, "%s: pvpanic: bad property '%s'", opt, arg + 8);
+			return -1;
+		}
+		cfg->pvpanic_ioport = (uint16_t)port;
+		return 0;
+	}
 	if (!strncmp(arg, "isa-debug-exit", 14) && (!arg[14] || arg[14] == ',')) {
 		cfg->debug_exit = true;
 		return each_kv(cfg, opt, arg, kv_debugexit, err, errlen);
@@ -528,6 +539,7 @@ static void print_help(void)
 	       "          | stdio,id=ID | null,id=ID\n"
 	       "  -device isa-serial,chardev=ID   the next COM port on a -chardev\n"
 	       "  -device isa-debug-exit[,iobase=0xf4,iosize=4]\n"
+	       "  -device pvpanic[,ioport=0x505]   guest panic notifier (GUEST_PANICKED)\n"
 	       "Monitor:\n"
 	       "  -qmp unix:PATH,server[,nowait]   QMP socket (mode 0600), repeatable\n"
 	       "  -mon chardev=ID,mode=control     QMP on a -chardev socket\n"

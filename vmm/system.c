@@ -172,8 +172,15 @@ void qemu_system_guest_panicked(void)
 		return;
 	}
 	qapi_event_send_guest_panicked("poweroff");
+	/* QEMU makes both requests under the BQL, so its main loop sees them
+	 * together and handles the shutdown first. Without that lock, the
+	 * shutdown is requested first: a main loop woken in between then still
+	 * sees the shutdown before the stop. */
+	if (current_vcpu())
+		qemu_system_shutdown_request(SHUTDOWN_CAUSE_GUEST_PANIC);
 	vm_stop(RUN_STATE_GUEST_PANICKED);
-	qemu_system_shutdown_request(SHUTDOWN_CAUSE_GUEST_PANIC);
+	if (!current_vcpu())
+		qemu_system_shutdown_request(SHUTDOWN_CAUSE_GUEST_PANIC);
 }
 
 /* argv[0] of the sender, as QEMU's qemu_get_pid_name() reads it */

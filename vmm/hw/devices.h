@@ -9,6 +9,7 @@ extern const struct device i8042_device;     /* keyboard controller: reset via 0
 extern const struct device pm_device;	     /* ACPI PM block at 0x600 (PIIX4 layout) */
 extern const struct device cf9_device;	     /* reset control register 0xCF9 */
 extern const struct device debugexit_device; /* isa-debug-exit */
+extern const struct device pvpanic_device;   /* pvpanic (ISA, port 0x505) */
 
 /* Set PWRBTN_STS, as the power button of a board with an ACPI PM block. */
 void pm_press_power_button(void);

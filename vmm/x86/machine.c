@@ -14,6 +14,7 @@
 
 static const struct device *const board_devices[] = {
 	&serial_device, &i8042_device, &pm_device, &cf9_device, &debugexit_device,
+	&pvpanic_device,
 };
 #define NR_BOARD_DEVICES ((int)(sizeof(board_devices) / sizeof(board_devices[0])))
 
