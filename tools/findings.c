@@ -304,6 +304,10 @@ void diag_print_text(FILE *out, const struct qlog_stream *s, const struct findin
 		fprintf(out, "; trace lines in local time UTC%+03ld:%02ld (inferred from the UTC-stamped lines next to them)",
 			s->local_offset_s / 3600, labs(s->local_offset_s) / 60 % 60);
 	fprintf(out, "\n");
+	/* what a capture says about itself (collector notes, damage) */
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ev[i].source == QLOG_SRC_CAPTURE && s->ev[i].kind == QLOG_TEXT && s->ev[i].text)
+			fprintf(out, "  note: %s\n", s->ev[i].text);
 	for (size_t r = 0; r < nresults; r++)
 		fprintf(out, "  rule %-20s %s (%zu finding%s)\n", results[r].rule->name,
 			results[r].findings ? "FAIL" : "pass", results[r].findings,
@@ -368,6 +372,11 @@ json_t *diag_to_json(const struct qlog_stream *s, const struct finding_list *l,
 	json_object_set_new(root, "recognized", json_integer((json_int_t)s->lines_recognized));
 	if (s->local_offset_known)
 		json_object_set_new(root, "local_utc_offset_s", json_integer(s->local_offset_s));
+	json_t *notes = json_array();
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ev[i].source == QLOG_SRC_CAPTURE && s->ev[i].kind == QLOG_TEXT && s->ev[i].text)
+			json_array_append_new(notes, json_string(s->ev[i].text));
+	json_object_set_new(root, "notes", notes);
 	for (size_t r = 0; r < nresults; r++) {
 		json_t *o = json_object();
 		json_object_set_new(o, "name", json_string(results[r].rule->name));

@@ -129,6 +129,9 @@ int qlog_read_capture(struct qlog_stream *s, const char *path, char *err, size_t
 		add_text(s, path, 0, "capture damaged: %s%s", tl.corrupt, "");
 	else if (tl.truncated)
 		add_text(s, path, 0, "capture cut short: a partial last record was ignored%s%s", "", "");
+	else if (!tl.clean_end)
+		add_text(s, path, 0, "the collector did not finish cleanly (no end record): the "
+				     "capture may stop before the incident%s%s", "", "");
 	timeline_free(&tl);
 	return 0;
 }

@@ -355,6 +355,60 @@ static void stream_joins_libvirt_command(void **state)
 	qlog_stream_free(&s);
 }
 
+static void pmu_shapes_of_this_vmm(void **state)
+{
+	(void)state;
+	const struct qlog_event *e = parse("9@[2026-11-22 05:00:00.000120] arm_pmu_attr cpu_index 1, "
+					   "KVM_SET_DEVICE_ATTR group 0 attr IRQ ret -1 errno 22");
+	assert_int_equal(e->kind, QLOG_PMU_ATTR_ERROR);
+	assert_field(e, "attr", "KVM_ARM_VCPU_PMU_V3_IRQ");
+	assert_field(e, "errname", "EINVAL");
+	assert_field(e, "cpu_index", "1");
+	e = parse("9@[2026-11-22 05:00:00.000120] arm_pmu_attr cpu_index 0, KVM_HAS_DEVICE_ATTR "
+		  "group 0 attr INIT ret 0 errno 0");
+	assert_int_equal(e->kind, QLOG_TRACE); /* a call that worked */
+	e = parse("2026-11-22T04:49:28.996709Z kvmscope-vmm: -cpu host,pmu-filter: "
+		  "KVM_SET_PMU_EVENT_FILTER (deny, 1 events): Invalid argument");
+	assert_int_equal(e->kind, QLOG_PMU_ATTR_ERROR);
+	assert_field(e, "ioctl", "KVM_SET_PMU_EVENT_FILTER");
+	assert_field(e, "errname", "EINVAL");
+	e = parse("2026-11-22T04:50:05.537183Z kvmscope-vmm: warning: sev-guest 'sev0': policy 0x5 "
+		  "(NODBG|ES) drives run-state decisions only; guest memory is NOT encrypted");
+	assert_int_equal(e->kind, QLOG_MESSAGE);
+	assert_field(e, "sev_policy", "0x5");
+}
+
+static void stream_merges_utc_inputs(void **state)
+{
+	(void)state;
+	static const char a[] = "2026-11-22T04:47:09.000002Z kvmscope-vmm: b-second\n"
+				"untimed line after b-second\n"
+				"2026-11-22T04:47:09.000004Z kvmscope-vmm: b-fourth\n";
+	static const char b[] = "2026-11-22 04:47:09.000+0000: shutting down, reason=first\n"
+				"2026-11-22T04:47:09.000003Z kvmscope-vmm: a-third\n";
+	struct qlog_stream s;
+	qlog_stream_init(&s);
+	qlog_read_buffer(&s, "a.log", a, sizeof(a) - 1);
+	qlog_read_buffer(&s, "b.log", b, sizeof(b) - 1);
+	qlog_stream_finish(&s);
+	assert_true(s.merged);
+	assert_int_equal(s.n, 5);
+	assert_non_null(strstr(s.ev[0].text, "reason=first"));
+	assert_non_null(strstr(s.ev[1].text, "b-second"));
+	assert_non_null(strstr(s.ev[2].text, "untimed line after b-second"));
+	assert_non_null(strstr(s.ev[3].text, "a-third"));
+	assert_non_null(strstr(s.ev[4].text, "b-fourth"));
+	qlog_stream_free(&s);
+	/* a file without any time keeps the inputs apart */
+	qlog_stream_init(&s);
+	qlog_read_buffer(&s, "a.log", a, sizeof(a) - 1);
+	qlog_read_buffer(&s, "c.log", "no time here\n", 13);
+	qlog_stream_finish(&s);
+	assert_false(s.merged);
+	assert_string_equal(s.ev[3].text, "no time here");
+	qlog_stream_free(&s);
+}
+
 static void read_file_errors(void **state)
 {
 	(void)state;
@@ -389,6 +443,8 @@ int main(void)
 		cmocka_unit_test_teardown(bad_input_stays_text, teardown),
 		cmocka_unit_test(stream_infers_local_zone),
 		cmocka_unit_test(stream_joins_libvirt_command),
+		cmocka_unit_test_teardown(pmu_shapes_of_this_vmm, teardown),
+		cmocka_unit_test(stream_merges_utc_inputs),
 		cmocka_unit_test(read_file_errors),
 	};
 	tap_skip_filter_start();
