@@ -423,4 +423,7 @@ BUILD=$BUILD "$(dirname "$0")/bench-arm64.sh" || failed=1
 echo
 # the guest agent's round trip through COM2, kvmscope-vmm vs QEMU -M pc
 BUILD=$BUILD "$(dirname "$0")/bench-agent.sh" || failed=1
+echo
+# QMP round trip, flood and event latency, kvmscope-vmm vs QEMU -M pc
+BUILD=$BUILD "$(dirname "$0")/bench-qmp.sh" || failed=1
 exit $failed
