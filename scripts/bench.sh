@@ -424,6 +424,9 @@ echo
 # the guest agent's round trip through COM2, kvmscope-vmm vs QEMU -M pc
 BUILD=$BUILD "$(dirname "$0")/bench-agent.sh" || failed=1
 echo
+# kvmscope ci around a test subset and a VMM run, vs bare and bpftrace
+BUILD=$BUILD "$(dirname "$0")/bench-ci.sh" || failed=1
+echo
 # QMP round trip, flood and event latency, kvmscope-vmm vs QEMU -M pc
 BUILD=$BUILD "$(dirname "$0")/bench-qmp.sh" || failed=1
 exit $failed

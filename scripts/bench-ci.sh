@@ -1,0 +1,127 @@
+#!/bin/bash
+# scripts/bench-ci.sh - the overhead of `kvmscope ci` on what it wraps, side
+# by side with running the same thing bare and under trace-cmd (the peer that
+# records the same kernel events), in one run. Called by scripts/bench.sh.
+#
+#   1. a test subset: tests/run-tests.sh BUILD vmm-serial, bare vs under
+#      kvmscope ci (the suite's VMMs are children of the wrapped command)
+#   2. one VMM run with many probe hits and kvm events: reboot.elf
+#      count=N (cf9), bare / kvmscope record / kvmscope ci (record + report,
+#      diagnose, JUnit, trace.json, HTML) / bpftrace printing the same
+#      events (every vmm USDT probe, kvm:*, the VMM's syscall exits).
+#      (trace-cmd record -- CMD cannot run on this host: the function tracer
+#      is refused, and trace-cmd stops at "Can't enable ftrace".)
+#   3. the fixed cost: hello.elf (a few hundred events) bare / record / ci
+# Medians of BENCH_CI_RUNS runs (default 3; BENCH_QUICK=1: 1). Timings are
+# reported, never asserted; the status is non-zero only when a wrapped run
+# did not end with the status it has bare.
+set -u
+BUILD=${BUILD:-build}
+K=$BUILD/kvmscope
+VMM=$BUILD/kvmscope-vmm
+RUNS=${BENCH_CI_RUNS:-3}
+REBOOTS=${BENCH_CI_REBOOTS:-100}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then RUNS=1 REBOOTS=20; fi
+W=$(mktemp -d /tmp/kvmscope-bench-ci.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+failed=0
+
+for f in "$K" "$VMM" "$BUILD/guests/reboot.elf"; do
+	[ -e "$f" ] || { echo "bench-ci: $f is missing (run make bench)"; exit 1; }
+done
+if [ "$(id -u)" != 0 ] || ! [ -r /dev/kvm ]; then
+	echo "SKIP bench-ci: needs root (collectors) and /dev/kvm"
+	exit 0
+fi
+ulimit -l unlimited 2>/dev/null
+
+# timeit EXPECTED_STATUS CMD...: wall seconds on stdout; status mismatch -> failed
+timeit() {
+	local want=$1 t0 t1 rc
+	shift
+	t0=$(date +%s.%N)
+	"$@" >/dev/null 2>>"$W/bench.err" </dev/null
+	rc=$?
+	t1=$(date +%s.%N)
+	if [ "$rc" != "$want" ]; then
+		echo "bench-ci: '$*' exited $rc, expected $want" >>"$W/bench.err"
+		failed=1
+	fi
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b <= 0) print "n/a"; else printf "%.2fx", a / b }'; }
+# measure KEY EXPECTED CMD...: RUNS runs, median in M[KEY]
+declare -A M
+measure() {
+	local key=$1 want=$2 i
+	shift 2
+	for i in $(seq "$RUNS"); do timeit "$want" "$@"; done >"$W/$key.t"
+	M[$key]=$(median <"$W/$key.t")
+}
+
+echo "== kvmscope ci overhead ($RUNS runs each, medians) ================================"
+SUITE=${BENCH_CI_SUITE:-vmm-serial}
+printf '  %-58s' "[1] test subset: run-tests.sh $SUITE, bare" >&2
+measure suite.bare 0 tests/run-tests.sh "$BUILD" "$SUITE"
+echo " ${M[suite.bare]} s" >&2
+printf '  %-58s' "[1] the same under kvmscope ci" >&2
+measure suite.ci 0 "$K" ci --quiet --no-ftrace --out "$W/suite-art" --vmm "$PWD/$VMM" -- \
+	tests/run-tests.sh "$BUILD" "$SUITE"
+echo " ${M[suite.ci]} s" >&2
+followed=no
+"$K" record --help 2>&1 | grep -q -- --follow && followed=yes
+
+# cf9 is reboot.elf's default method: one word for -append, as bpftrace -c splits on spaces
+REBOOT=("$VMM" -kernel "$BUILD/guests/reboot.elf" -append "count=$REBOOTS" -serial null)
+printf '  %-58s' "[2] reboot.elf count=$REBOOTS, bare" >&2
+measure vmm.bare 0 "${REBOOT[@]}"
+echo " ${M[vmm.bare]} s" >&2
+printf '  %-58s' "[2] under kvmscope record" >&2
+measure vmm.record 0 "$K" record -q -o "$W/r.capture" -- "${REBOOT[@]}"
+echo " ${M[vmm.record]} s" >&2
+printf '  %-58s' "[2] under kvmscope ci (record + all artifacts)" >&2
+measure vmm.ci 0 "$K" ci --quiet --out "$W/vmm-art" -- "${REBOOT[@]}"
+echo " ${M[vmm.ci]} s" >&2
+cmd_s=$(jq -r .seconds "$W/vmm-art/ci.json" 2>/dev/null)
+records=$(jq -r .records "$W/vmm-art/ci.json" 2>/dev/null)
+cap_kb=$(( $(stat -c %s "$W/vmm-art/kvmscope.capture" 2>/dev/null || echo 0) / 1024 ))
+if command -v bpftrace >/dev/null; then
+	V=$(realpath "$VMM")
+	BT="usdt:$V:vmm:* { printf(\"%llu %d %s\\n\", nsecs, tid, probe); }
+tracepoint:kvm:* { printf(\"%llu %d %s\\n\", nsecs, tid, probe); }
+tracepoint:raw_syscalls:sys_exit /pid == cpid/ { printf(\"%llu %d exit %d\\n\", nsecs, tid, args->ret); }"
+	printf '  %-58s' "[2] under bpftrace (same probes and kvm events, printed)" >&2
+	measure vmm.bpftrace 0 bpftrace -o "$W/bt.out" -e "$BT" -c "${REBOOT[*]}"
+	echo " ${M[vmm.bpftrace]} s" >&2
+fi
+HELLO=("$VMM" -kernel "$BUILD/guests/hello.elf" -serial null)
+printf '  %-58s' "[3] hello.elf, bare" >&2
+measure hello.bare 0 "${HELLO[@]}"
+echo " ${M[hello.bare]} s" >&2
+printf '  %-58s' "[3] under kvmscope record" >&2
+measure hello.record 0 "$K" record -q -o "$W/h.capture" -- "${HELLO[@]}"
+echo " ${M[hello.record]} s" >&2
+printf '  %-58s' "[3] under kvmscope ci" >&2
+measure hello.ci 0 "$K" ci --quiet --out "$W/hello-art" -- "${HELLO[@]}"
+echo " ${M[hello.ci]} s" >&2
+
+echo "  test subset (tests/run-tests.sh $SUITE):"
+printf '    bare %s s | kvmscope ci %s s   ci/bare %s\n' "${M[suite.bare]}" "${M[suite.ci]}" \
+	"$(ratio "${M[suite.ci]}" "${M[suite.bare]}")"
+if [ $followed = no ]; then
+	echo "    (kvmscope record follows no children yet: the suite's VMMs ran unrecorded, so this"
+	echo "     is the cost of the wrapper, the collector start-up and the artifacts alone)"
+fi
+echo "  one VMM run, reboot.elf count=$REBOOTS ($records records, $cap_kb KiB capture):"
+printf '    bare %s s | kvmscope record %s s | kvmscope ci %s s (the command itself %.3f s) | bpftrace %s s\n' \
+	"${M[vmm.bare]}" "${M[vmm.record]}" "${M[vmm.ci]}" "${cmd_s:-0}" "${M[vmm.bpftrace]:-n/a}"
+printf '  fixed cost, hello.elf: bare %s s | kvmscope record %s s | kvmscope ci %s s\n' \
+	"${M[hello.bare]}" "${M[hello.record]}" "${M[hello.ci]}"
+fixed=$(awk -v a="${M[hello.ci]}" -v b="${M[hello.bare]}" 'BEGIN { printf "%.2f", a - b }')
+printf 'ci-overhead        suite ci/bare %s | vmm ci/bare %s, record/bare %s, bpftrace/bare %s, ci/bpftrace %s | fixed +%s s per run\n' \
+	"$(ratio "${M[suite.ci]}" "${M[suite.bare]}")" "$(ratio "${M[vmm.ci]}" "${M[vmm.bare]}")" \
+	"$(ratio "${M[vmm.record]}" "${M[vmm.bare]}")" "$(ratio "${M[vmm.bpftrace]:-}" "${M[vmm.bare]}")" \
+	"$(ratio "${M[vmm.ci]}" "${M[vmm.bpftrace]:-}")" "$fixed"
+[ $failed = 0 ] || { echo "bench-ci: some wrapped runs did not pass their status through:"; cat "$W/bench.err"; }
+exit $failed
