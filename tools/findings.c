@@ -42,10 +42,14 @@ const struct diag_rule *diag_rule_by_name(const char *name)
 	return NULL;
 }
 
+/* with several inputs, "line N" would not say which file */
+static bool several_inputs;
+
 size_t diag_run_rule(const struct diag_rule *rule, const struct qlog_stream *s,
 		     struct finding_list *out)
 {
 	size_t before = out->n;
+	several_inputs = s->nfiles > 1;
 	rule->run(s, out);
 	return out->n - before;
 }
@@ -186,7 +190,7 @@ void diag_where(const struct qlog_event *ev, const struct qlog_event *ref, char 
 		snprintf(buf, len, "%s meta", base);
 	else if (ev->source == QLOG_SRC_CAPTURE)
 		snprintf(buf, len, "%s record %u", base, ev->line);
-	else if (ref && ref->file == ev->file)
+	else if (ref && ref->file == ev->file && !several_inputs)
 		snprintf(buf, len, "line %u", ev->line);
 	else
 		snprintf(buf, len, "%s:%u", base, ev->line);

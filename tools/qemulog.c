@@ -742,6 +742,13 @@ void qlog_interpret_trace(const char *name, const char *a, struct qlog_event *ev
 			if (args)
 				qlog_set(ev, "arguments", args + 11);
 		}
+	} else if (!strcmp(name, "qmp_command_in")) {
+		/* ours: "mon %p cmd NAME id ID" */
+		const char *c = strstr(a, " cmd ");
+		if (c) {
+			ev->kind = QLOG_QMP_COMMAND;
+			set_setn(ev, "command", c + 5, strcspn(c + 5, " "));
+		}
 	} else if (starts_with(name, "qmp_enter_")) {
 		ev->kind = QLOG_QMP_COMMAND;
 		qlog_set(ev, "command", name + 10);
