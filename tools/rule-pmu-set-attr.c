@@ -303,6 +303,30 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		} else if (!attr) {
 			finding_step(f, "the attribute is not in the input (IRQ is set first, then INIT)");
 		}
+		/* which GIC the board mapped before the failure (memory-region trace lines) */
+		const struct qlog_event *gic = NULL;
+		const char *gic_kind = NULL;
+		for (size_t j = start; j < i && !x86; j++) {
+			const char *args = qlog_get(&s->ev[j], "args");
+			if (!args || s->ev[j].kind != QLOG_TRACE)
+				continue;
+			if (strstr(args, "gic_cpu") && !gic_kind) {
+				gic = &s->ev[j];
+				gic_kind = "GICv2 (gic_cpu)";
+			} else if (strstr(args, "gicv3_redist") || strstr(args, "gic_redist")) {
+				gic = &s->ev[j];
+				gic_kind = "GICv3 (redistributor)";
+			}
+		}
+		if (gic) {
+			diag_where(gic, t, w, sizeof(w));
+			finding_step(f, "before it the board mapped a %s (%s): the GIC version matters for "
+					"the first cause below; users fixed this failure with "
+					"gic-version=/the machine type",
+				     gic_kind, w);
+			finding_evidence(f, gic);
+			finding_fact_str(f, "gic", gic_kind);
+		}
 		if (fault) {
 			diag_where(fault, t, w, sizeof(w));
 			finding_step(f, "the errno was injected by kvmscope-vmm -fault (%s): the kernel "

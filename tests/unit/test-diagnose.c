@@ -176,6 +176,9 @@ static void seed003_pmu_with_function_graph(void **state)
 	assert_non_null(strstr(json_string_value(json_array_get(causes, 0)), "no in-kernel irqchip"));
 	assert_true(has_evidence(f, 10) && has_evidence(f, 11) && has_evidence(f, 12));
 	assert_false(json_is_true(json_object_get(f->facts, "injected")));
+	/* the seed's memory-region lines show the GIC the board chose */
+	assert_string_equal(fact_str(f, "gic"), "GICv2 (gic_cpu)");
+	assert_true(has_evidence(f, 8));
 }
 
 static void seed003_pmu_without_duration(void **state)
