@@ -31,6 +31,11 @@
 
 /* ---- hooks that parsing must not call ---- */
 void cpu_stop_current(void) { fail_msg("cpu_stop_current called while parsing"); }
+struct vcpu *current_vcpu(void)
+{
+	fail_msg("current_vcpu called while parsing");
+	return NULL;
+}
 void qemu_notify_event(void) { fail_msg("qemu_notify_event called while parsing"); }
 void pause_all_vcpus(void) { fail_msg("pause_all_vcpus called while parsing"); }
 void resume_all_vcpus(void) { fail_msg("resume_all_vcpus called while parsing"); }
