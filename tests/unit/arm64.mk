@@ -4,7 +4,8 @@
 # the arm64 build itself stays the VMM alone. cmocka from libcmocka-dev:arm64.
 
 ARM64_UNIT_OUT := $(BUILD)/tests/unit
-ARM64_UNIT_OBJS := vmm/arm64/pmu.o vmm/pmu-attrs.o vmm/kvm.o vmm/kvm-names.o vmm/numparse.o \
+ARM64_UNIT_OBJS := vmm/arm64/pmu.o vmm/arm64/machine.o vmm/arm64/gic.o vmm/arm64/boot.o \
+		   vmm/fdt-virt.o vmm/pmu-attrs.o vmm/kvm.o vmm/kvm-names.o vmm/numparse.o \
 		   vmm/trace.o vmm/error.o gen/vmm-probes.o gen/probe-table.o
 
 $(ARM64_UNIT_OUT)/test-arm64-pmu: tests/unit/test-arm64-pmu.c \
@@ -12,7 +13,7 @@ $(ARM64_UNIT_OUT)/test-arm64-pmu: tests/unit/test-arm64-pmu.c \
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
-		$(addprefix $(BUILD)/obj/,$(ARM64_UNIT_OBJS)) -lcmocka $(LDLIBS)
+		$(addprefix $(BUILD)/obj/,$(ARM64_UNIT_OBJS)) -lcmocka $(VMM_LDLIBS) $(LDLIBS)
 
 .PHONY: arm64-tests
 arm64-tests: $(ARM64_UNIT_OUT)/test-arm64-pmu

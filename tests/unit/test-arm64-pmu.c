@@ -5,7 +5,7 @@
  * The kernel side is a fake ioctl() defined here, which the door's calls
  * resolve to: it keeps per-vCPU PMU state and answers KVM_HAS/SET_DEVICE_ATTR
  * with the errno map of torvalds/linux arch/arm64/kvm/pmu-emul.c (spec §9.4).
- * Each case runs arm64_pmu_setup() in a child, because a failure ends in
+ * Each case runs arm64_pmu_setup() (or arch_set_irq()) in a child, because a failure ends in
  * abort() as in QEMU, and checks its stderr and how it ended: the seed's
  * "PMU: KVM_SET_DEVICE_ATTR: Invalid argument" / "failed to set irq for PMU"
  * from an injected EINVAL and from genuine causes. */
@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "arm64/arm64.h"
+#include "device.h"
 #include "kvm.h"
 #include "pmu-attrs.h"
 #include "trace.h"
@@ -34,6 +35,7 @@
 /* ---- the fake kernel ---- */
 
 #define VCPU_FD_BASE 100
+#define VM_FD 10
 #define NCPUS 2
 
 static struct {
@@ -95,6 +97,17 @@ int ioctl(int fd, unsigned long req, ...)
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
 	k.calls++;
+	if (fd == VM_FD && req == KVM_IRQ_LINE) {
+		/* kvm_vm_ioctl_irq_line: an SPI needs the in-kernel irqchip */
+		const struct kvm_irq_level *l = arg;
+		uint32_t type = l->irq >> KVM_ARM_IRQ_TYPE_SHIFT & KVM_ARM_IRQ_TYPE_MASK;
+		uint32_t num = l->irq & KVM_ARM_IRQ_NUM_MASK;
+		if (type != KVM_ARM_IRQ_TYPE_SPI)
+			return kfail(EINVAL);
+		if (!k.vgic_created)
+			return kfail(ENXIO);
+		return num < 32 ? kfail(EINVAL) : 0;
+	}
 	int cpu = fd - VCPU_FD_BASE;
 	if (cpu < 0 || cpu >= NCPUS || (req != KVM_HAS_DEVICE_ATTR && req != KVM_SET_DEVICE_ATTR))
 		return kfail(ENOTTY);
@@ -102,6 +115,15 @@ int ioctl(int fd, unsigned long req, ...)
 }
 
 /* ---- the board the set-up sees ---- */
+
+/* vmm/machine.c's, which vmm/arm64/boot.c needs at link time */
+void *guest_ptr(struct machine *mach, uint64_t gpa, uint64_t len)
+{
+	(void)mach;
+	(void)gpa;
+	(void)len;
+	return NULL;
+}
 
 static struct machine m;
 static struct arm64_machine a;
@@ -115,6 +137,7 @@ static int setup(void **state)
 	memset(&m, 0, sizeof(m));
 	memset(&a, 0, sizeof(a));
 	m.nr_vcpus = NCPUS;
+	m.vm = (struct kvm_fd){ VM_FD, KVM_FD_VM, -1 };
 	for (int i = 0; i < NCPUS; i++)
 		m.vcpus[i].fd = (struct kvm_fd){ VCPU_FD_BASE + i, KVM_FD_VCPU, i };
 	a.pmu = true;
@@ -126,7 +149,17 @@ static int setup(void **state)
 
 /* Runs arm64_pmu_setup() in a child; returns its stderr (static buffer),
  * *sig the signal that ended it (0 = exited) and *calls its ioctl count. */
-static const char *run_setup(int *sig, int *calls)
+static void pmu_setup(void)
+{
+	arm64_pmu_setup(&m);
+}
+
+static void raise_spi(void)
+{
+	arch_set_irq(&m, 1, 1); /* a board device's line 1: SPI 33 */
+}
+
+static const char *run_in_child(void (*fn)(void), int *sig, int *calls)
 {
 	static char buf[4096];
 	int fds[2], cfd[2], status;
@@ -140,7 +173,7 @@ static const char *run_setup(int *sig, int *calls)
 		close(cfd[0]);
 		dup2(fds[1], STDERR_FILENO);
 		signal(SIGABRT, SIG_DFL);
-		arm64_pmu_setup(&m);
+		fn();
 		char line[32];
 		int n = snprintf(line, sizeof(line), "%d %d", k.calls, k.inited[0] + k.inited[1]);
 		if (write(cfd[1], line, (size_t)n) < 0)
@@ -174,7 +207,7 @@ static void test_all_vcpus_get_irq_and_init(void **state)
 {
 	int sig, calls;
 	(void)state;
-	const char *err = run_setup(&sig, &calls);
+	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	assert_int_equal(sig, 0);
 	assert_string_equal(err, "");
 	assert_int_equal(calls, 8); /* HAS+SET for IRQ and INIT on two vCPUs */
@@ -187,7 +220,7 @@ static void test_seed_by_fault_injection(void **state)
 	(void)state;
 	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu", why,
 					 sizeof(why)), 0);
-	const char *err = run_setup(&sig, &calls);
+	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	assert_int_equal(sig, SIGABRT);
 	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
 				 "kvmscope-vmm: failed to set irq for PMU\n");
@@ -200,7 +233,7 @@ static void test_fault_on_second_vcpu_only(void **state)
 	(void)state;
 	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu,cpu=1",
 					 why, sizeof(why)), 0);
-	const char *err = run_setup(&sig, &calls);
+	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	assert_int_equal(sig, SIGABRT);
 	assert_non_null(strstr(err, "failed to set irq for PMU"));
 }
@@ -213,7 +246,7 @@ static void test_fault_on_init(void **state)
 	/* the second SET on vCPU 0 is INIT */
 	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=ENODEV,fd=vcpu,after=1",
 					 why, sizeof(why)), 0);
-	const char *err = run_setup(&sig, &calls);
+	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	assert_int_equal(sig, SIGABRT);
 	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: No such device\n"
 				 "kvmscope-vmm: failed to init PMU\n");
@@ -226,7 +259,7 @@ static void test_no_in_kernel_irqchip_is_the_seed(void **state)
 	int sig, calls;
 	(void)state;
 	k.vgic_created = k.vgic_inited = false; /* the VMM believes in a vGIC the kernel lacks */
-	const char *err = run_setup(&sig, &calls);
+	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	assert_int_equal(sig, SIGABRT);
 	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
 				 "kvmscope-vmm: failed to set irq for PMU\n");
@@ -237,7 +270,7 @@ static void test_vgic_not_initialised(void **state)
 	int sig, calls;
 	(void)state;
 	k.vgic_inited = false;
-	const char *err = run_setup(&sig, &calls);
+	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	assert_int_equal(sig, SIGABRT);
 	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: No such device\n"
 				 "kvmscope-vmm: failed to init PMU\n");
@@ -248,7 +281,7 @@ static void test_vcpu_without_pmu_feature(void **state)
 	int sig, calls;
 	(void)state;
 	k.has_pmu[1] = false; /* vCPU 1 initialised without KVM_ARM_VCPU_PMU_V3 */
-	const char *err = run_setup(&sig, &calls);
+	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	assert_int_equal(sig, SIGABRT);
 	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_HAS_DEVICE_ATTR: No such device or address\n"
 				 "kvmscope-vmm: failed to set irq for PMU\n");
@@ -259,7 +292,7 @@ static void test_pmu_off_makes_no_calls(void **state)
 	int sig, calls;
 	(void)state;
 	a.pmu = false;
-	const char *err = run_setup(&sig, &calls);
+	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	assert_int_equal(sig, 0);
 	assert_string_equal(err, "");
 	assert_int_equal(calls, 0);
@@ -271,10 +304,37 @@ static void test_without_vgic_only_init(void **state)
 	(void)state;
 	a.gic.fd = -1; /* no in-kernel irqchip: QEMU skips the IRQ */
 	k.vgic_created = k.vgic_inited = false;
-	const char *err = run_setup(&sig, &calls);
+	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	assert_int_equal(sig, 0);
 	assert_string_equal(err, "");
 	assert_int_equal(calls, 4);
+}
+
+/* the seed's pmu=off variant: QEMU's kvm_set_irq perror()s and aborts. The
+ * kernel answers ENXIO to an SPI when it has no in-kernel irqchip: the same
+ * cause as the PMU IRQ's EINVAL above. */
+static void test_irq_line_without_irqchip_is_the_pmu_off_seed(void **state)
+{
+	int sig, calls;
+	(void)state;
+	const char *err = run_in_child(raise_spi, &sig, &calls);
+	assert_int_equal(sig, 0);
+	assert_string_equal(err, "");
+	k.vgic_created = false;
+	err = run_in_child(raise_spi, &sig, &calls);
+	assert_int_equal(sig, SIGABRT);
+	assert_string_equal(err, "kvm_set_irq: No such device or address\n");
+}
+
+static void test_irq_line_fault_injection(void **state)
+{
+	char why[128];
+	int sig, calls;
+	(void)state;
+	assert_int_equal(kvm_fault_parse("ioctl=KVM_IRQ_LINE,errno=ENXIO", why, sizeof(why)), 0);
+	const char *err = run_in_child(raise_spi, &sig, &calls);
+	assert_int_equal(sig, SIGABRT);
+	assert_string_equal(err, "kvm_set_irq: No such device or address\n");
 }
 
 static void test_probe_log_line(void **state)
@@ -285,7 +345,7 @@ static void test_probe_log_line(void **state)
 	assert_true(trace_enable_pattern("arm_pmu_attr") > 0);
 	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu", why,
 					 sizeof(why)), 0);
-	const char *err = run_setup(&sig, &calls);
+	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	trace_enable_pattern("-arm_pmu_attr");
 	assert_non_null(strstr(err, "arm_pmu_attr cpu_index 0, KVM_HAS_DEVICE_ATTR group 0 attr IRQ ret 0 errno 0\n"));
 	assert_non_null(strstr(err, "arm_pmu_attr cpu_index 0, KVM_SET_DEVICE_ATTR group 0 attr IRQ ret -1 errno 22\n"));
@@ -304,6 +364,8 @@ int main(void)
 		F(test_vcpu_without_pmu_feature),
 		F(test_pmu_off_makes_no_calls),
 		F(test_without_vgic_only_init),
+		F(test_irq_line_without_irqchip_is_the_pmu_off_seed),
+		F(test_irq_line_fault_injection),
 		F(test_probe_log_line),
 	};
 	tap_skip_filter_start();
