@@ -4,7 +4,7 @@
 # the arm64 build itself stays the VMM alone. cmocka from libcmocka-dev:arm64.
 
 ARM64_UNIT_OUT := $(BUILD)/tests/unit
-ARM64_UNIT_OBJS := vmm/arm64/pmu.o vmm/arm64/machine.o vmm/arm64/gic.o vmm/arm64/boot.o \
+ARM64_UNIT_OBJS := vmm/arm64/pmu.o vmm/arm64/vcpu.o vmm/arm64/machine.o vmm/arm64/gic.o vmm/arm64/boot.o \
 		   vmm/fdt-virt.o vmm/pmu-attrs.o vmm/kvm.o vmm/kvm-names.o vmm/numparse.o \
 		   vmm/trace.o vmm/error.o gen/vmm-probes.o gen/probe-table.o
 

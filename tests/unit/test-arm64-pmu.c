@@ -43,6 +43,8 @@ static struct {
 	int irq[NCPUS];	      /* 0 = not set */
 	bool inited[NCPUS];
 	bool vgic_created, vgic_inited;
+	bool no_host_pmu;     /* 6.7+: VCPU_INIT with PMUv3 fails without a host PMU */
+	uint32_t features[NCPUS]; /* what KVM_ARM_VCPU_INIT was given */
 	int calls;
 } k;
 
@@ -109,7 +111,25 @@ int ioctl(int fd, unsigned long req, ...)
 		return num < 32 ? kfail(EINVAL) : 0;
 	}
 	int cpu = fd - VCPU_FD_BASE;
-	if (cpu < 0 || cpu >= NCPUS || (req != KVM_HAS_DEVICE_ATTR && req != KVM_SET_DEVICE_ATTR))
+	if (cpu < 0 || cpu >= NCPUS)
+		return kfail(ENOTTY);
+	if (req == KVM_ARM_VCPU_INIT) {
+		const struct kvm_vcpu_init *init = arg;
+		bool pmu = init->features[0] & (1u << KVM_ARM_VCPU_PMU_V3);
+		if (pmu && k.no_host_pmu)
+			return kfail(EINVAL);
+		k.features[cpu] = init->features[0];
+		k.has_pmu[cpu] = pmu;
+		return 0;
+	}
+	if (req == KVM_GET_ONE_REG) {
+		const struct kvm_one_reg *r = arg;
+		if (r->id != ARM64_SYS_REG(3, 0, 0, 0, 5))
+			return kfail(ENOENT);
+		*(uint64_t *)(uintptr_t)r->addr = 0x80000000ULL | (uint64_t)cpu; /* MPIDR, RES1 bit 31 */
+		return 0;
+	}
+	if (req != KVM_HAS_DEVICE_ATTR && req != KVM_SET_DEVICE_ATTR)
 		return kfail(ENOTTY);
 	return pmu_attr(cpu, req, arg);
 }
@@ -157,6 +177,13 @@ static void pmu_setup(void)
 static void raise_spi(void)
 {
 	arch_set_irq(&m, 1, 1); /* a board device's line 1: SPI 33 */
+}
+
+static void init_vcpu0(void)
+{
+	if (arch_vcpu_init(&m, &m.vcpus[0]) < 0)
+		_exit(1);
+	free(m.vcpus[0].arch);
 }
 
 static const char *run_in_child(void (*fn)(void), int *sig, int *calls)
@@ -337,6 +364,43 @@ static void test_irq_line_fault_injection(void **state)
 	assert_string_equal(err, "kvm_set_irq: No such device or address\n");
 }
 
+/* kvm_arch_init_vcpu: PSCI 0.2 and PMUv3 features, secondaries powered off */
+static void test_vcpu_init_features_and_mpidr(void **state)
+{
+	(void)state;
+	a.psci_0_2 = true;
+	for (int i = 0; i < NCPUS - 1; i++) /* the last vCPU would bring up the GIC */
+		assert_int_equal(arch_vcpu_init(&m, &m.vcpus[i]), 0);
+	assert_int_equal(k.features[0], (1u << KVM_ARM_VCPU_PSCI_0_2) | (1u << KVM_ARM_VCPU_PMU_V3));
+	assert_true(k.has_pmu[0]);
+	/* the device tree's cpu reg: MPIDR's affinity bits, RES1 bit 31 dropped */
+	assert_int_equal(a.fdt.mpidr[0], 0);
+	free(m.vcpus[0].arch);
+	a.pmu = false;
+	m.vcpus[0].arch = NULL;
+	assert_int_equal(arch_vcpu_init(&m, &m.vcpus[0]), 0);
+	assert_int_equal(k.features[0], 1u << KVM_ARM_VCPU_PSCI_0_2);
+	free(m.vcpus[0].arch);
+	m.vcpus[0].arch = NULL;
+}
+
+/* 6.7+ kernels with no usable host PMU refuse VCPU_INIT itself (spec §9.4) */
+static void test_vcpu_init_without_host_pmu(void **state)
+{
+	int sig, calls;
+	(void)state;
+	k.no_host_pmu = true;
+	const char *err = run_in_child(init_vcpu0, &sig, &calls);
+	assert_int_equal(sig, 0);
+	assert_string_equal(err, "kvmscope-vmm: kvm_init_vcpu: kvm_arch_init_vcpu failed (0): "
+				 "Invalid argument\n");
+	/* with pmu=off the feature is not asked for and the vCPU comes up */
+	a.pmu = false;
+	err = run_in_child(init_vcpu0, &sig, &calls);
+	assert_int_equal(sig, 0);
+	assert_string_equal(err, "");
+}
+
 static void test_probe_log_line(void **state)
 {
 	char why[128];
@@ -366,6 +430,8 @@ int main(void)
 		F(test_without_vgic_only_init),
 		F(test_irq_line_without_irqchip_is_the_pmu_off_seed),
 		F(test_irq_line_fault_injection),
+		F(test_vcpu_init_features_and_mpidr),
+		F(test_vcpu_init_without_host_pmu),
 		F(test_probe_log_line),
 	};
 	tap_skip_filter_start();
