@@ -73,7 +73,11 @@ vmm_bg() {
 	shift
 	"$VMM" "$@" </dev/null >"$T_TMP/$name.out" 2>"$T_TMP/$name.err" &
 	VMM_PID=$!
-	( sleep 60; kill -KILL "$VMM_PID" 2>/dev/null ) &
+	# the watchdog holds no test output open (run-tests.sh would wait for
+	# its sleep) and takes its sleep with it when vmm_wait ends it
+	( trap 'kill $s 2>/dev/null; exit 0' TERM
+	  sleep 60 & s=$!
+	  wait $s && kill -KILL "$VMM_PID" 2>/dev/null ) </dev/null >/dev/null 2>&1 &
 	WATCHDOG_PID=$!
 }
 vmm_wait() {
