@@ -46,7 +46,29 @@ static struct {
 	bool no_host_pmu;     /* 6.7+: VCPU_INIT with PMUv3 fails without a host PMU */
 	uint32_t features[NCPUS]; /* what KVM_ARM_VCPU_INIT was given */
 	int calls;
+	char log[2048];	      /* "fd:NAME[:group.attr] " per call, in order */
 } k;
+
+#define GIC_FD 50
+
+static void log_call(int fd, unsigned long req, void *arg)
+{
+	size_t n = strlen(k.log);
+	const char *name = req == KVM_ARM_VCPU_INIT	? "INIT"
+			   : req == KVM_GET_ONE_REG	? "GET_ONE_REG"
+			   : req == KVM_CREATE_DEVICE	? "CREATE_DEVICE"
+			   : req == KVM_HAS_DEVICE_ATTR ? "HAS"
+			   : req == KVM_SET_DEVICE_ATTR ? "SET"
+			   : req == KVM_IRQ_LINE	? "IRQ_LINE"
+							: "?";
+	if (req == KVM_HAS_DEVICE_ATTR || req == KVM_SET_DEVICE_ATTR) {
+		const struct kvm_device_attr *a = arg;
+		snprintf(k.log + n, sizeof(k.log) - n, "%d:%s:%u.%u ", fd, name, (unsigned)a->group,
+			 (unsigned)a->attr);
+	} else {
+		snprintf(k.log + n, sizeof(k.log) - n, "%d:%s ", fd, name);
+	}
+}
 
 static int kfail(int e)
 {
@@ -99,6 +121,25 @@ int ioctl(int fd, unsigned long req, ...)
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
 	k.calls++;
+	log_call(fd, req, arg);
+	if (fd == VM_FD && req == KVM_CREATE_DEVICE) {
+		struct kvm_create_device *d = arg;
+		if (d->type != KVM_DEV_TYPE_ARM_VGIC_V2 && d->type != KVM_DEV_TYPE_ARM_VGIC_V3)
+			return kfail(ENODEV);
+		if (d->flags & KVM_CREATE_DEVICE_TEST)
+			return 0;
+		if (k.vgic_created)
+			return kfail(EEXIST);
+		k.vgic_created = true;
+		d->fd = GIC_FD;
+		return 0;
+	}
+	if (fd == GIC_FD && req == KVM_SET_DEVICE_ATTR) {
+		const struct kvm_device_attr *at = arg;
+		if (at->group == KVM_DEV_ARM_VGIC_GRP_CTRL && at->attr == KVM_DEV_ARM_VGIC_CTRL_INIT)
+			k.vgic_inited = true;
+		return 0;
+	}
 	if (fd == VM_FD && req == KVM_IRQ_LINE) {
 		/* kvm_vm_ioctl_irq_line: an SPI needs the in-kernel irqchip */
 		const struct kvm_irq_level *l = arg;
@@ -158,8 +199,10 @@ static int setup(void **state)
 	memset(&a, 0, sizeof(a));
 	m.nr_vcpus = NCPUS;
 	m.vm = (struct kvm_fd){ VM_FD, KVM_FD_VM, -1 };
-	for (int i = 0; i < NCPUS; i++)
+	for (int i = 0; i < NCPUS; i++) {
+		m.vcpus[i].index = i;
 		m.vcpus[i].fd = (struct kvm_fd){ VCPU_FD_BASE + i, KVM_FD_VCPU, i };
+	}
 	a.pmu = true;
 	a.gic = (struct kvm_fd){ 50, KVM_FD_DEVICE, -1 }; /* an in-kernel vGIC */
 	m.arch = &a;
@@ -177,6 +220,16 @@ static void pmu_setup(void)
 static void raise_spi(void)
 {
 	arch_set_irq(&m, 1, 1); /* a board device's line 1: SPI 33 */
+}
+
+/* machine_create's vCPU loop: the last vCPU completes the board */
+static void init_all_vcpus(void)
+{
+	for (int i = 0; i < NCPUS; i++)
+		if (arch_vcpu_init(&m, &m.vcpus[i]) < 0)
+			_exit(1);
+	if (write(STDERR_FILENO, k.log, strlen(k.log)) < 0)
+		_exit(2);
 }
 
 static void init_vcpu0(void)
@@ -401,6 +454,58 @@ static void test_vcpu_init_without_host_pmu(void **state)
 	assert_string_equal(err, "");
 }
 
+/* the whole board after its vCPUs, in QEMU machvirt_init's order: every
+ * VCPU_INIT, then the vGIC created, sized, placed and initialised, then per
+ * vCPU the PMU IRQ (INTID 23) and INIT */
+static void test_board_order_as_qemu(void **state)
+{
+	int sig, calls;
+	(void)state;
+	k.vgic_created = k.vgic_inited = false;
+	a.gic = (struct kvm_fd){ -1, KVM_FD_DEVICE, -1 };
+	a.gic_version = 2;
+	const char *err = run_in_child(init_all_vcpus, &sig, &calls);
+	assert_int_equal(sig, 0);
+	assert_string_equal(err, "100:INIT 100:GET_ONE_REG 101:INIT 101:GET_ONE_REG "
+				 "10:CREATE_DEVICE 50:SET:3.0 50:SET:0.0 50:SET:0.1 50:SET:4.0 "
+				 "100:HAS:0.0 100:SET:0.0 100:HAS:0.1 100:SET:0.1 "
+				 "101:HAS:0.0 101:SET:0.0 101:HAS:0.1 101:SET:0.1 ");
+}
+
+/* -fault fd=vcpu picks the PMU's SET out of the GIC's, as the seed needs */
+static void test_board_seed_fault_on_vcpu_fd(void **state)
+{
+	char why[128];
+	int sig, calls;
+	(void)state;
+	k.vgic_created = k.vgic_inited = false;
+	a.gic = (struct kvm_fd){ -1, KVM_FD_DEVICE, -1 };
+	a.gic_version = 3;
+	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu", why,
+					 sizeof(why)), 0);
+	const char *err = run_in_child(init_all_vcpus, &sig, &calls);
+	assert_int_equal(sig, SIGABRT);
+	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
+				 "kvmscope-vmm: failed to set irq for PMU\n");
+}
+
+/* the same rule without fd= hits the vGIC's first attribute instead */
+static void test_board_fault_on_gic(void **state)
+{
+	char why[128];
+	int sig, calls;
+	(void)state;
+	k.vgic_created = k.vgic_inited = false;
+	a.gic = (struct kvm_fd){ -1, KVM_FD_DEVICE, -1 };
+	a.gic_version = 3;
+	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL", why, sizeof(why)),
+			 0);
+	const char *err = run_in_child(init_all_vcpus, &sig, &calls);
+	assert_int_equal(sig, 0); /* a clean start failure, status 1 */
+	assert_string_equal(err, "kvmscope-vmm: KVM_SET_DEVICE_ATTR failed: Group 3 attr "
+				 "0x0000000000000000: Invalid argument\n");
+}
+
 static void test_probe_log_line(void **state)
 {
 	char why[128];
@@ -432,6 +537,9 @@ int main(void)
 		F(test_irq_line_fault_injection),
 		F(test_vcpu_init_features_and_mpidr),
 		F(test_vcpu_init_without_host_pmu),
+		F(test_board_order_as_qemu),
+		F(test_board_seed_fault_on_vcpu_fd),
+		F(test_board_fault_on_gic),
 		F(test_probe_log_line),
 	};
 	tap_skip_filter_start();
