@@ -46,23 +46,25 @@ static void decode_policy(unsigned long policy, char *names, size_t len, json_t 
 		snprintf(names, len, "none");
 }
 
+static const char *policy_of(const struct qlog_event *e)
+{
+	return e->kind == QLOG_SEV_POLICY ? qlog_get(e, "policy") : qlog_get(e, "sev_policy");
+}
+
 /* the policy of the confidential guest: the last one given before index I,
- * else any in the input */
-static const struct qlog_event *find_policy(const struct qlog_stream *s, size_t i,
-					    unsigned long *policy)
+ * else the first in the input. POLICIES lists the indices of the events that
+ * carry one, in order (found once per run of the rule). */
+static const struct qlog_event *find_policy(const struct qlog_stream *s, const size_t *policies,
+					    size_t npolicies, size_t i, unsigned long *policy)
 {
 	const struct qlog_event *best = NULL;
-	for (size_t j = 0; j < s->n; j++) {
-		const struct qlog_event *e = &s->ev[j];
-		const char *p = e->kind == QLOG_SEV_POLICY ? qlog_get(e, "policy") :
-							     qlog_get(e, "sev_policy");
-		if (!p)
-			continue;
-		if (!best || j < i) {
-			best = e;
-			*policy = strtoul(p, NULL, 0);
-		}
+	for (size_t k = 0; k < npolicies; k++) {
+		if (best && policies[k] >= i)
+			break;
+		best = &s->ev[policies[k]];
 	}
+	if (best)
+		*policy = strtoul(policy_of(best), NULL, 0);
 	return best;
 }
 
@@ -86,6 +88,17 @@ static bool is_trigger(const struct qlog_event *e)
 static void run(const struct qlog_stream *s, struct finding_list *out)
 {
 	size_t consumed = 0; /* events up to here belong to an earlier finding */
+	size_t *policies = NULL, npolicies = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (!policy_of(&s->ev[i]))
+			continue;
+		size_t *p = realloc(policies, (npolicies + 1) * sizeof(*p));
+		if (!p)
+			break;
+		policies = p;
+		policies[npolicies++] = i;
+	}
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct qlog_event *t = &s->ev[i];
@@ -95,7 +108,7 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		char w[256], w2[256];
 		struct finding *f = finding_new(out, "cpus-not-resettable");
 		if (!f)
-			return;
+			break;
 
 		/* the pieces of this incident, within this VMM run */
 		const struct qlog_event *msg = diag_find(s, i, i + 4 < end ? i + 4 : end, QLOG_NOT_RESETTABLE);
@@ -148,7 +161,7 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			consumed = diag_index(s, req) + 1;
 
 		unsigned long policy = 0;
-		const struct qlog_event *pol = find_policy(s, i, &policy);
+		const struct qlog_event *pol = find_policy(s, policies, npolicies, i, &policy);
 		char bits[128] = "";
 		json_t *bit_arr = json_array();
 		if (pol)
@@ -293,6 +306,7 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		if (sig && qlog_get(sig, "pid"))
 			finding_fact_int(f, "killer_pid", qlog_get_int(sig, "pid", 0));
 	}
+	free(policies);
 }
 
 const struct diag_rule rule_cpus_not_resettable = {
