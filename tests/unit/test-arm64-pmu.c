@@ -1,6 +1,7 @@
-/* Unit tests of the arm64 board's PMU set-up (vmm/arm64/pmu.c) through the
- * real KVM door (vmm/kvm.c, with -fault rules), cross-built for arm64 and run
- * under qemu-aarch64-static, since arm64 KVM cannot run on this host.
+/* Unit tests of the arm64 board (vmm/arm64/: PMU set-up first, then vCPU
+ * init, vGIC, boot loading and reset) through the real KVM door (vmm/kvm.c,
+ * with -fault rules), cross-built for arm64 and run under
+ * qemu-aarch64-static, since arm64 KVM cannot run on this host.
  *
  * The kernel side is a fake ioctl() defined here, which the door's calls
  * resolve to: it keeps per-vCPU PMU state and answers KVM_HAS/SET_DEVICE_ATTR
@@ -23,6 +24,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <libfdt.h>
 
 #include "arm64/arm64.h"
 #include "device.h"
@@ -47,9 +50,16 @@ static struct {
 	uint32_t features[NCPUS]; /* what KVM_ARM_VCPU_INIT was given */
 	int calls;
 	char log[2048];	      /* "fd:NAME[:group.attr] " per call, in order */
+	uint64_t pc[NCPUS], pstate[NCPUS], x0[NCPUS]; /* KVM_SET_ONE_REG */
+	int nset[NCPUS];
 } k;
 
+#define CORE(field)                                                                        \
+	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                             \
+	 (offsetof(struct kvm_regs, field) / sizeof(uint32_t)))
+
 #define GIC_FD 50
+#define TEST_RAM (64ULL << 20) /* guest RAM of the boot tests */
 
 static void log_call(int fd, unsigned long req, void *arg)
 {
@@ -163,6 +173,18 @@ int ioctl(int fd, unsigned long req, ...)
 		k.has_pmu[cpu] = pmu;
 		return 0;
 	}
+	if (req == KVM_SET_ONE_REG) {
+		const struct kvm_one_reg *r = arg;
+		uint64_t v = *(const uint64_t *)(uintptr_t)r->addr;
+		if (r->id == CORE(regs.pc))
+			k.pc[cpu] = v;
+		else if (r->id == CORE(regs.pstate))
+			k.pstate[cpu] = v;
+		else if (r->id == CORE(regs.regs[0]))
+			k.x0[cpu] = v;
+		k.nset[cpu]++;
+		return 0;
+	}
 	if (req == KVM_GET_ONE_REG) {
 		const struct kvm_one_reg *r = arg;
 		if (r->id != ARM64_SYS_REG(3, 0, 0, 0, 5))
@@ -180,10 +202,10 @@ int ioctl(int fd, unsigned long req, ...)
 /* vmm/machine.c's, which vmm/arm64/boot.c needs at link time */
 void *guest_ptr(struct machine *mach, uint64_t gpa, uint64_t len)
 {
-	(void)mach;
-	(void)gpa;
-	(void)len;
-	return NULL;
+	const struct memory_bank *b = &mach->banks[0];
+	if (mach->nr_banks < 1 || gpa < b->gpa || len > b->size || gpa - b->gpa > b->size - len)
+		return NULL;
+	return b->host + (gpa - b->gpa);
 }
 
 static struct machine m;
@@ -237,6 +259,17 @@ static void init_vcpu0(void)
 	if (arch_vcpu_init(&m, &m.vcpus[0]) < 0)
 		_exit(1);
 	free(m.vcpus[0].arch);
+}
+
+static void boot_board(void);
+static void boot_board_and_load_big(void)
+{
+	boot_board();
+	m.initrd = NULL;
+	m.initrd_size = 0;
+	m.image_size = TEST_RAM;
+	if (arch_load_image(&m) < 0)
+		_exit(1);
 }
 
 static const char *run_in_child(void (*fn)(void), int *sig, int *calls)
@@ -506,6 +539,107 @@ static void test_board_fault_on_gic(void **state)
 				 "0x0000000000000000: Invalid argument\n");
 }
 
+/* ---- boot: Image, initrd and device tree in RAM; the boot vCPU's entry ---- */
+
+static uint8_t image[0x2000], initrd[100];
+static struct vmm_config cfg;
+
+static void boot_board(void)
+{
+	static uint8_t *ram;
+	if (!ram)
+		ram = calloc(1, TEST_RAM);
+	assert_non_null(ram);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.smp = NCPUS;
+	cfg.ram_size = TEST_RAM;
+	cfg.append = "console=ttyAMA0";
+	m.cfg = &cfg;
+	m.banks[0] = (struct memory_bank){ VIRT_RAM_BASE, TEST_RAM, ram };
+	m.nr_banks = 1;
+	m.ram_size = TEST_RAM;
+	m.image = image;
+	m.image_size = sizeof(image);
+	m.initrd = initrd;
+	m.initrd_size = sizeof(initrd);
+	virt_fdt_params_from_config(&cfg, &a.fdt);
+	a.gic_version = a.fdt.gic_version = 3;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void test_load_image_initrd_dtb(void **state)
+{
+	(void)state;
+	boot_board();
+	memset(image, 0, sizeof(image));
+	put_le(image + 8, 0x200000, 8);	      /* text_offset */
+	put_le(image + 16, sizeof(image), 8);  /* image_size */
+	put_le(image + 56, 0x644d5241, 4);     /* "ARM\x64" */
+	memset(initrd, 0x5a, sizeof(initrd));
+	assert_int_equal(arch_load_image(&m), 0);
+	assert_int_equal(a.entry, VIRT_RAM_BASE + 0x200000);
+	assert_memory_equal(guest_ptr(&m, a.entry, sizeof(image)), image, sizeof(image));
+	/* initrd at RAM + min(RAM/2, 128 MiB), the tree 2 MiB-aligned after it */
+	uint64_t initrd_at = VIRT_RAM_BASE + TEST_RAM / 2;
+	assert_memory_equal(guest_ptr(&m, initrd_at, sizeof(initrd)), initrd, sizeof(initrd));
+	assert_int_equal(a.dtb_addr, initrd_at + (2 << 20));
+	const void *fdt = guest_ptr(&m, a.dtb_addr, 64);
+	assert_int_equal(fdt_check_header(fdt), 0);
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	assert_true(chosen >= 0);
+	assert_string_equal(fdt_getprop(fdt, chosen, "bootargs", NULL), "console=ttyAMA0");
+	const fdt32_t *start = fdt_getprop(fdt, chosen, "linux,initrd-start", NULL);
+	const fdt32_t *end = fdt_getprop(fdt, chosen, "linux,initrd-end", NULL);
+	assert_non_null(start);
+	assert_non_null(end);
+	assert_int_equal(fdt32_to_cpu(start[1]), (uint32_t)initrd_at);
+	assert_int_equal(fdt32_to_cpu(end[1]), (uint32_t)initrd_at + sizeof(initrd));
+	int intc = fdt_path_offset(fdt, "/intc@8000000");
+	assert_string_equal(fdt_getprop(fdt, intc, "compatible", NULL), "arm,gic-v3");
+}
+
+static void test_load_flat_binary_and_too_big(void **state)
+{
+	int sig, calls;
+	(void)state;
+	boot_board();
+	memset(image, 0x11, sizeof(image)); /* no Image header */
+	m.initrd = NULL;
+	m.initrd_size = 0;
+	assert_int_equal(arch_load_image(&m), 0);
+	assert_int_equal(a.entry, VIRT_RAM_BASE + 0x80000);
+	/* RAM-sized: cannot fit above the load offset */
+	const char *err = run_in_child(boot_board_and_load_big, &sig, &calls);
+	assert_int_equal(sig, 0);
+	assert_non_null(strstr(err, "the kernel (67108864 bytes at 0x40080000) does not fit in guest RAM"));
+}
+
+/* a reset: every vCPU re-initialised, the boot vCPU at the kernel with x0 =
+ * device tree and EL1h, interrupts masked; secondaries wait for PSCI */
+static void test_reset_entry_state(void **state)
+{
+	(void)state;
+	for (int i = 0; i < NCPUS - 1; i++)
+		assert_int_equal(arch_vcpu_init(&m, &m.vcpus[i]), 0);
+	m.vcpus[1].arch = calloc(1, sizeof(struct arm64_vcpu));
+	a.entry = 0x40200000;
+	a.dtb_addr = 0x42200000;
+	assert_int_equal(arch_vcpu_reset(&m, &m.vcpus[0]), 0);
+	assert_int_equal(arch_vcpu_reset(&m, &m.vcpus[1]), 0);
+	assert_int_equal(k.pc[0], 0x40200000);
+	assert_int_equal(k.x0[0], 0x42200000);
+	assert_int_equal(k.pstate[0], 0x3c5);
+	assert_int_equal(k.nset[1], 0);
+	free(m.vcpus[0].arch);
+	free(m.vcpus[1].arch);
+	m.vcpus[0].arch = m.vcpus[1].arch = NULL;
+}
+
 static void test_probe_log_line(void **state)
 {
 	char why[128];
@@ -540,6 +674,9 @@ int main(void)
 		F(test_board_order_as_qemu),
 		F(test_board_seed_fault_on_vcpu_fd),
 		F(test_board_fault_on_gic),
+		F(test_load_image_initrd_dtb),
+		F(test_load_flat_binary_and_too_big),
+		F(test_reset_entry_state),
 		F(test_probe_log_line),
 	};
 	tap_skip_filter_start();
