@@ -162,6 +162,15 @@ static void attach_client(struct chardev *c, int fd)
 		main_loop_add_fd(fd, input_ready, input_wanted, c);
 }
 
+/* One peer at a time, as QEMU's socket chardev: while one is attached the
+ * listening socket is not polled, so the next peer waits in the backlog and
+ * is accepted once the first goes away (it is not refused). */
+static bool accept_wanted(void *opaque)
+{
+	struct chardev *c = opaque;
+	return c->in_fd < 0;
+}
+
 static void accept_ready(int fd, void *opaque)
 {
 	struct chardev *c = opaque;
@@ -170,7 +179,7 @@ static void accept_ready(int fd, void *opaque)
 	if (client < 0)
 		return;
 	if (c->in_fd >= 0) {
-		close(client); /* one peer at a time, as QEMU's socket chardev */
+		close(client);
 		return;
 	}
 	attach_client(c, client);
@@ -227,7 +236,7 @@ struct chardev *chardev_open(const struct chardev_config *cfg, char *err, size_t
 				c->in_fd = c->out_fd = client;
 			}
 		}
-		main_loop_add_fd(c->listen_fd, accept_ready, NULL, c);
+		main_loop_add_fd(c->listen_fd, accept_ready, accept_wanted, c);
 		break;
 	case CHARDEV_UNIX_CLIENT:
 		c->in_fd = c->out_fd = unix_socket(cfg->path, false, err, errlen);

@@ -19,6 +19,23 @@ expect_eq "echo guest powered off after reading 'q'" "$?" 0
 got=$(grep -o "^guest: got '.'" "$T_TMP/echo.sock" | sed "s/guest: got '\(.\)'/\1/" | tr -d '\n')
 expect_eq "every byte sent reached the guest, in order (FIFO backpressure)" "$got" "${msg%q}"
 
+# a second peer connecting while the first is attached waits in the backlog
+# (QEMU's socket chardev), then is served once the first goes away
+sock2=$T_TMP/com1b.sock
+timeout 60 "$VMM" -kernel "$GUESTS/hello.elf" -append "echo=1" -serial "unix:$sock2,server,nowait" \
+	</dev/null >"$T_TMP/two.out" 2>"$T_TMP/two.err" &
+pid=$!
+for _ in $(seq 50); do [ -S "$sock2" ] && break; sleep 0.1; done
+( printf 'ab'; sleep 2 ) | timeout 30 socat -t 1 - "UNIX-CONNECT:$sock2" >"$T_TMP/first.sock" 2>/dev/null &
+first=$!
+sleep 0.5
+( printf 'cdq'; sleep 5 ) | timeout 30 socat -t 5 - "UNIX-CONNECT:$sock2" >"$T_TMP/second.sock" 2>/dev/null
+wait $first
+wait $pid
+expect_eq "second peer served after the first left: guest read its 'q'" "$?" 0
+got=$(cat "$T_TMP/first.sock" "$T_TMP/second.sock" | grep -o "^guest: got '.'" | sed "s/guest: got '\(.\)'/\1/" | tr -d '\n')
+expect_eq "both peers' bytes reached the guest, in order" "$got" "abcd"
+
 vmm file -kernel "$GUESTS/hello.elf" -serial "file:$T_TMP/com1.txt"
 expect_grep "file: backend receives COM1 output" "$T_TMP/com1.txt" '^guest: hello from kvmscope guest$'
 expect_eq "file: backend: nothing on stdout" "$(wc -c <"$T_TMP/file.out")" 0
