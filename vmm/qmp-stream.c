@@ -85,6 +85,10 @@ static bool reserve(struct json_stream *s, size_t more)
 	size_t cap = s->cap ? s->cap : 256;
 	while (cap < s->len + more)
 		cap *= 2;
+	/* no doubling past what a message may hold */
+	size_t most = JSON_MAX_TOKEN_SIZE + 2 * STRAY_QUOTE_MAX;
+	if (cap > most && s->len + more <= most)
+		cap = most;
 	char *nb = realloc(s->buf, cap);
 	if (!nb)
 		return false;

@@ -218,16 +218,28 @@ static void send_big(struct conn *c, size_t n)
 	send_all(c, tail, sizeof(tail) - 1);
 }
 
+static struct conn script_conn;
+static char *script_line;
+
+static void script_done(void)
+{
+	free(script_line);
+	free(script_conn.buf);
+	if (script_conn.fd > 0)
+		close(script_conn.fd);
+}
+
 static int script(const char *path)
 {
-	struct conn c;
-	char *line = NULL;
+	struct conn *c = &script_conn; /* freed at exit, on every path */
+	char **lp = &script_line, *line;
 	size_t cap = 0;
 	ssize_t n;
 	bool to;
 
-	conn_open(&c, path);
-	char *greeting = read_line(&c, &to);
+	conn_open(c, path);
+	atexit(script_done);
+	char *greeting = read_line(c, &to);
 	if (!greeting) {
 		printf("# no greeting\n");
 		return 2;
@@ -235,26 +247,27 @@ static int script(const char *path)
 	puts(greeting);
 	free(greeting);
 	fflush(stdout);
-	while ((n = getline(&line, &cap, stdin)) > 0) {
+	while ((n = getline(lp, &cap, stdin)) > 0) {
+		line = *lp;
 		if (line[n - 1] == '\n')
 			line[--n] = '\0';
 		if (!strncmp(line, "!send ", 6)) {
 			char *raw = malloc(strlen(line));
 			size_t k = unescape(line + 6, raw);
-			send_all(&c, raw, k);
+			send_all(c, raw, k);
 			free(raw);
 		} else if (!strcmp(line, "!reply")) {
-			wait_print(&c, NULL);
+			wait_print(c, NULL);
 		} else if (!strncmp(line, "!event ", 7)) {
-			wait_print(&c, line + 7);
+			wait_print(c, line + 7);
 		} else if (!strncmp(line, "!big ", 5)) {
-			send_big(&c, parse_size(line + 5));
+			send_big(c, parse_size(line + 5));
 		} else if (!strncmp(line, "!sleep ", 7)) {
 			usleep((useconds_t)atoi(line + 7) * 1000);
 		} else if (!strcmp(line, "!halfclose")) {
-			shutdown(c.fd, SHUT_WR);
+			shutdown(c->fd, SHUT_WR);
 			char *l;
-			while ((l = read_line(&c, &to))) {
+			while ((l = read_line(c, &to))) {
 				puts(l);
 				free(l);
 			}
@@ -266,12 +279,11 @@ static int script(const char *path)
 			return 0;
 		} else if (line[0]) {
 			line[n] = '\n'; /* one send: the peer may exit right after it */
-			send_all(&c, line, (size_t)n + 1);
+			send_all(c, line, (size_t)n + 1);
 			line[n] = '\0';
-			wait_print(&c, NULL);
+			wait_print(c, NULL);
 		}
 	}
-	free(line);
 	return 0;
 }
 

@@ -157,7 +157,8 @@ expect_eq "then the rest of it, as QEMU's lexer restarts mid-string" "$(line lim
 expect_eq "the connection stays up after the limit errors" "$(line limits 8)" \
 	'{"return": {"status": "running", "singlestep": false, "running": true}}'
 vmrss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
-check "memory stays bounded after a 65 MiB line (VmRSS ${vmrss} kB < 200 MiB)" test "$vmrss" -lt 204800
+# the streamer holds at most QEMU's 64 MiB limit (ASan's quarantine adds to it)
+check "memory stays bounded after a 65 MiB line (VmRSS ${vmrss} kB < 320 MiB)" test "$vmrss" -lt 327680
 
 # --- many clients; events reach exactly the negotiated ones
 many=""
@@ -211,9 +212,9 @@ expect_eq "44000 commands from one client while another never reads: all answere
 	"$(grep -c '^{"return": {}}' "$T_TMP/flood.out")" 44001
 grep -q '^{"return": {}}' "$T_TMP/flood.out" || tail -3 "$T_TMP/flood.out" | diag
 wait $stuck
-got=$(wc -c <"$T_TMP/stuck.out")
-check "the client that never read was dropped (got $got bytes before EOF, not 5 MiB + events)" \
-	test "$got" -lt $((5 * 1024 * 1024))
+got=$(grep -c '"event": "STOP"' "$T_TMP/stuck.out")
+check "the client that never read was dropped (EOF after $got of 22000 STOP events)" \
+	test "$got" -lt 22000
 qmp after <<'EOF'
 {"execute": "qmp_capabilities"}
 {"execute": "query-status"}
