@@ -45,11 +45,23 @@ const struct diag_rule *diag_rule_by_name(const char *name)
 /* with several inputs, "line N" would not say which file */
 static bool several_inputs;
 
+/* run boundaries of the stream the rules look at, found once (rules ask for
+ * them per event; scanning each time would be quadratic on long logs) */
+static struct {
+	const struct qlog_stream *s;
+	unsigned long id; /* qlog_stream_finish's */
+	size_t n;
+	size_t *start, *end;
+} runs;
+
+static void index_runs(const struct qlog_stream *s);
+
 size_t diag_run_rule(const struct diag_rule *rule, const struct qlog_stream *s,
 		     struct finding_list *out)
 {
 	size_t before = out->n;
 	several_inputs = s->nfiles > 1;
+	index_runs(s);
 	rule->run(s, out);
 	return out->n - before;
 }
@@ -247,7 +259,64 @@ static bool starts_run(const struct qlog_event *e)
 	return e->kind == QLOG_LIBVIRT_START || e->kind == QLOG_COMMAND_LINE;
 }
 
+/* one pass each way: the same answers as run_start_slow/run_end_slow */
+static void index_runs(const struct qlog_stream *s)
+{
+	if (runs.s == s && runs.id == s->id && runs.n == s->n)
+		return;
+	free(runs.start);
+	free(runs.end);
+	runs.s = NULL;
+	runs.start = malloc((s->n + 1) * sizeof(size_t));
+	runs.end = malloc((s->n + 1) * sizeof(size_t));
+	if (!runs.start || !runs.end) {
+		free(runs.start);
+		free(runs.end);
+		runs.start = runs.end = NULL;
+		return;
+	}
+	size_t last = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		runs.start[i] = last;
+		if (starts_run(&s->ev[i]) ||
+		    (!s->merged && i + 1 < s->n && s->ev[i].file != s->ev[i + 1].file))
+			last = i + 1;
+	}
+	size_t next = s->n;
+	for (size_t i = s->n; i-- > 0;) {
+		runs.end[i] = next;
+		if (starts_run(&s->ev[i]) || (!s->merged && i > 0 && s->ev[i].file != s->ev[i - 1].file))
+			next = i;
+	}
+	runs.s = s;
+	runs.id = s->id;
+	runs.n = s->n;
+}
+
+static size_t run_start_slow(const struct qlog_stream *s, size_t i);
+static size_t run_end_slow(const struct qlog_stream *s, size_t i);
+
+size_t diag_lookback(const struct qlog_stream *s, size_t i)
+{
+	size_t start = diag_run_start(s, i);
+	return i > start + DIAG_LOOKBACK ? i - DIAG_LOOKBACK : start;
+}
+
 size_t diag_run_start(const struct qlog_stream *s, size_t i)
+{
+	if (runs.s == s && runs.id == s->id && runs.n == s->n && i < s->n)
+		return runs.start[i];
+	return run_start_slow(s, i);
+}
+
+size_t diag_run_end(const struct qlog_stream *s, size_t i)
+{
+	if (runs.s == s && runs.id == s->id && runs.n == s->n && i < s->n)
+		return runs.end[i];
+	return run_end_slow(s, i);
+}
+
+static size_t run_start_slow(const struct qlog_stream *s, size_t i)
 {
 	for (size_t j = i < s->n ? i : s->n; j-- > 0;) {
 		if (starts_run(&s->ev[j]) ||
@@ -257,7 +326,7 @@ size_t diag_run_start(const struct qlog_stream *s, size_t i)
 	return 0;
 }
 
-size_t diag_run_end(const struct qlog_stream *s, size_t i)
+static size_t run_end_slow(const struct qlog_stream *s, size_t i)
 {
 	for (size_t j = i + 1; j < s->n; j++)
 		if (starts_run(&s->ev[j]) || (!s->merged && s->ev[j].file != s->ev[i].file))

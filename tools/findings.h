@@ -81,6 +81,10 @@ const struct qlog_event *diag_find_qmp_event(const struct qlog_stream *s, size_t
 size_t diag_run_start(const struct qlog_stream *s, size_t i);
 /* the end of that run: the next "starting up" or command line after I (or n) */
 size_t diag_run_end(const struct qlog_stream *s, size_t i);
+/* where a rule looking back from I stops: the run's start, at most
+ * DIAG_LOOKBACK events back (keeps every rule linear on long logs) */
+#define DIAG_LOOKBACK 4096
+size_t diag_lookback(const struct qlog_stream *s, size_t i);
 
 /* ---- output ---- */
 

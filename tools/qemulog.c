@@ -1478,6 +1478,9 @@ static void merge_by_time(struct qlog_stream *s)
 void qlog_stream_finish(struct qlog_stream *s)
 {
 	const int64_t quarter = 15LL * 60 * 1000000;
+	static unsigned long next_id;
+
+	s->id = ++next_id;
 
 	join_command_lines(s);
 

@@ -105,6 +105,8 @@ struct qlog_stream {
 	/* several inputs that all carry UTC were merged into one time order
 	 * (a capture and the VMM's stderr of the same run, say) */
 	bool merged;
+	/* set by qlog_stream_finish: tells one finished stream from another */
+	unsigned long id;
 };
 
 void qlog_stream_init(struct qlog_stream *s);

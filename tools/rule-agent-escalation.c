@@ -50,7 +50,7 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 					*pd_request = NULL, *sig = NULL, *sig_shut = NULL,
 					*quit = NULL, *lv_stop = NULL, *down = NULL;
 		size_t j;
-		for (j = i + 1; j < end; j++) {
+		for (j = i + 1; j < end && j < i + DIAG_LOOKBACK; j++) {
 			const struct qlog_event *e = &s->ev[j];
 			const char *ev = qlog_get(e, "event");
 			if (e->kind == QLOG_LIBVIRT_START || e->kind == QLOG_COMMAND_LINE)
@@ -61,6 +61,12 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 				down = e;
 				break;
 			}
+			/* the same kind of line asking for a powerdown again: a new ladder
+			 * (one request is often seen twice: the control plane's line and
+			 * the VMM's trace) */
+			if (e->kind == QLOG_QMP_COMMAND && is_cmd(e, "system_powerdown") && powerdown &&
+			    !sig && e->source == powerdown->source && e->file == powerdown->file)
+				break;
 			if (e->kind == QLOG_QMP_COMMAND && is_cmd(e, "system_powerdown") && !powerdown)
 				powerdown = e;
 			else if (e->kind == QLOG_POWERDOWN_REQUEST && !pd_request)

@@ -104,7 +104,7 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		const struct qlog_event *t = &s->ev[i];
 		if (i < consumed || !is_trigger(t))
 			continue;
-		size_t start = diag_run_start(s, i), end = diag_run_end(s, i);
+		size_t start = diag_lookback(s, i), end = diag_run_end(s, i);
 		char w[256], w2[256];
 		struct finding *f = finding_new(out, "cpus-not-resettable");
 		if (!f)

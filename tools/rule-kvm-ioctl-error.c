@@ -53,7 +53,7 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		} else if (!(fn && !strncmp(fn, "kvm_", 4))) {
 			continue;
 		}
-		size_t start = diag_run_start(s, i), end = diag_run_end(s, i);
+		size_t start = diag_lookback(s, i), end = diag_run_end(s, i);
 		/* a failure that leads to a PMU verdict is pmu-set-attr's */
 		bool pmu = false;
 		for (size_t j = i + 1; j < end && j < i + 5; j++)
@@ -62,7 +62,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			continue;
 		const struct qlog_event *abrt = diag_find(s, i + 1, i + 6 < end ? i + 6 : end, QLOG_ABORT);
 		const struct qlog_event *fault = NULL, *sys = NULL;
-		for (size_t j = start; j < i; j++)
+		/* the fault probe fires right before the failing call's exit probe */
+		for (size_t j = i > start + 16 ? i - 16 : start; j < i; j++)
 			if (s->ev[j].kind == QLOG_KVM_FAULT_INJECT && ioctl &&
 			    !strcmp(qlog_get(&s->ev[j], "ioctl") ?: "", ioctl))
 				fault = &s->ev[j];

@@ -222,7 +222,7 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 				  qlog_get_int(t, "ret", 0) < 0;
 		if (t->kind != QLOG_PMU_ATTR_ERROR && !ioctl_fail)
 			continue;
-		size_t end = diag_run_end(s, i), start = diag_run_start(s, i);
+		size_t end = diag_run_end(s, i), start = diag_lookback(s, i);
 
 		/* the same failure as QEMU's message right after the trace line */
 		const struct qlog_event *msg = t->kind == QLOG_PMU_ATTR_ERROR ? t :
@@ -233,11 +233,13 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		const struct qlog_event *abrt = diag_find(s, i + 1, i + 8 < end ? i + 8 : end, QLOG_ABORT);
 		const struct qlog_event *fault = NULL;
 		const char *ioctl = qlog_get(t, "ioctl");
-		for (size_t j = start; j < i; j++)
+		/* the fault probe fires right before the failing call's exit probe */
+		for (size_t j = i > start + 16 ? i - 16 : start; j < i; j++)
 			if (s->ev[j].kind == QLOG_KVM_FAULT_INJECT && ioctl &&
 			    !strcmp(qlog_get(&s->ev[j], "ioctl") ?: "", ioctl))
 				fault = &s->ev[j];
-		const struct qlog_event *cmd = diag_find_last(s, 0, i, QLOG_COMMAND_LINE);
+		const struct qlog_event *cmd = start ? diag_find_last(s, start - 1, i, QLOG_COMMAND_LINE) :
+					       diag_find_last(s, 0, i, QLOG_COMMAND_LINE);
 		const struct qlog_event *kwhere;
 		const char *kernel = host_kernel(s, &kwhere);
 		int kv = kernel_version(kernel);
