@@ -262,3 +262,23 @@ wait $listener
 vmm_wait mon
 expect_grep "-chardev socket + -mon chardev=ID,mode=control serves QMP" "$T_TMP/mon.raw" '"reason": "host-qmp-quit"'
 expect_grep "an event reaches a client of the other -qmp socket" "$T_TMP/two.raw" '"event": "STOP"'
+
+# --- -chardev for the COM ports: -serial chardev:ID, -device isa-serial
+vmm c2 -kernel "$GUESTS/hello.elf" -append com2=1 -serial null \
+	-chardev "file,id=f2,path=$T_TMP/c2.txt" -serial chardev:f2
+expect_grep "-serial chardev:ID puts COM2 on a -chardev" "$T_TMP/c2.txt" 'hello from kvmscope guest on COM2'
+vmm isa -kernel "$GUESTS/hello.elf" -append com2=1 -device isa-serial,chardev=c1 \
+	-chardev "file,id=c1,path=$T_TMP/isa1.txt" -device isa-serial,chardev=c2 \
+	-chardev "file,id=c2,path=$T_TMP/isa2.txt"
+expect_grep "-device isa-serial,chardev=ID: COM1 then COM2, -chardev given after" \
+	"$T_TMP/isa2.txt" 'hello from kvmscope guest on COM2'
+vmm badref -kernel "$GUESTS/hello.elf" -serial chardev:nope
+expect_eq "unknown chardev id: named in the error, exit 1" "$(rc badref):$(err badref)" \
+	"1:kvmscope-vmm: -serial: chardev 'nope' not found"
+vmm twice -kernel "$GUESTS/hello.elf" -chardev "null,id=n" -serial chardev:n -mon chardev=n,mode=control
+expect_eq "a chardev used twice is refused" "$(rc twice):$(err twice)" \
+	"1:kvmscope-vmm: -mon: chardev 'n' is already in use"
+vmm hmp -kernel "$GUESTS/hello.elf" -chardev "socket,id=m,path=$T_TMP/h.sock,server=on,wait=off" -mon chardev=m
+expect_eq "-mon without mode=control (the human monitor) is refused" "$(rc hmp)" 1
+vmm tcp -kernel "$GUESTS/hello.elf" -qmp tcp:127.0.0.1:4444,server,nowait
+expect_grep "-qmp tcp: is refused with a clear error" "$T_TMP/tcp.err" "not a valid char driver"
