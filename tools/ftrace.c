@@ -303,7 +303,7 @@ static void enable_probes(struct ftrace_collector *fc)
 		info->probe_id = (uint32_t)id;
 		info->nargs = d->nargs;
 		for (unsigned a = 0; a < d->nargs; a++) {
-			char field[8];
+			char field[16];
 			snprintf(field, sizeof(field), "a%u", a);
 			info->args[a] = tep_find_field(info->event, field);
 			if (d->arg_types[a] == PROBE_ARG_STR) {
