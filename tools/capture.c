@@ -498,6 +498,11 @@ uint64_t cap_records_read(const struct cap_reader *r)
 	return r->records;
 }
 
+uint64_t cap_file_size(const struct cap_reader *r)
+{
+	return r->len;
+}
+
 bool cap_truncated(const struct cap_reader *r, uint64_t *partial)
 {
 	size_t left = r->len - r->pos;

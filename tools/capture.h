@@ -207,6 +207,8 @@ enum cap_next_result cap_next(struct cap_reader *r, const struct cap_record **re
 void cap_rewind(struct cap_reader *r);
 const char *cap_error(const struct cap_reader *r);
 uint64_t cap_records_read(const struct cap_reader *r);
+/* Bytes in the file (to size arrays before reading). */
+uint64_t cap_file_size(const struct cap_reader *r);
 /* True when the file ends inside a record; *partial = its bytes. */
 bool cap_truncated(const struct cap_reader *r, uint64_t *partial);
 /* True once an END record was read. */

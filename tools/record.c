@@ -626,6 +626,49 @@ static void run_loop(struct recorder *r)
 	account_lost(r, totals);
 }
 
+/* Detaching costs an RCU grace period per uprobe and tracepoint (~100 ms
+ * each here, seconds for all): with the capture closed and the summary out,
+ * a child does it, so record returns as soon as the traced VMM has gone. */
+static void detach_all(struct recorder *r)
+{
+	int p[2] = { -1, -1 };
+
+	fflush(NULL);
+	if (r->nlinks > 4 && !getenv("KVMSCOPE_RECORD_SYNC_DETACH") && pipe2(p, O_CLOEXEC) == 0) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			char c;
+			int fd = open("/dev/null", O_RDWR);
+			close(p[1]);
+			if (fd >= 0) {
+				dup2(fd, 0);
+				dup2(fd, 1);
+				dup2(fd, 2);
+			}
+			setsid();
+			/* hold the last references: wait until the parent dropped its own */
+			while (read(p[0], &c, 1) < 0 && errno == EINTR)
+				;
+			for (unsigned i = 0; i < r->nlinks; i++)
+				bpf_link__destroy(r->links[i]);
+			_exit(0);
+		}
+		close(p[0]);
+		if (pid < 0) {
+			close(p[1]);
+			p[1] = -1;
+		}
+	}
+	/* with a child holding them, these closes are quick */
+	for (unsigned i = 0; i < r->nlinks; i++)
+		bpf_link__destroy(r->links[i]);
+	r->nlinks = 0;
+	record_bpf__destroy(r->skel);
+	r->skel = NULL;
+	if (p[1] >= 0)
+		close(p[1]);
+}
+
 /* libbpf's own messages only on request: failures are named by us */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -764,14 +807,12 @@ out:
 		ret = 1;
 	}
 	ring_buffer__free(r.rb);
-	for (unsigned i = 0; i < r.nlinks; i++)
-		bpf_link__destroy(r.links[i]);
-	record_bpf__destroy(r.skel);
 	if (ret == 0 && !o.quiet)
 		fprintf(stderr, "kvmscope record: %llu records (%llu probe hits, %llu kernel events), "
 			"%llu lost%s -> %s\n", (unsigned long long)records,
 			(unsigned long long)r.probes, (unsigned long long)r.kernel_events,
 			(unsigned long long)lost, r.write_errors ? ", WRITE ERRORS" : "", o.output);
+	detach_all(&r);
 	if (ret == 0 && stop_signal && !r.child)
 		return 0;
 	return ret;

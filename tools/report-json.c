@@ -9,22 +9,49 @@
 
 void report_json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+	const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
+	putc_unlocked('"', out);
+	for (;; p++) {
+		/* plain bytes are written in runs; the rest escaped one by one */
+		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+			continue;
+		if (p > run)
+			fwrite_unlocked(run, 1, (size_t)(p - run), out);
+		if (!*p)
+			break;
 		switch (*p) {
 		case '"': fputs("\\\"", out); break;
 		case '\\': fputs("\\\\", out); break;
 		case '\n': fputs("\\n", out); break;
 		case '\t': fputs("\\t", out); break;
 		case '\r': fputs("\\r", out); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
+		default: fprintf(out, "\\u%04x", *p);
 		}
+		run = p + 1;
 	}
-	fputc('"', out);
+	putc_unlocked('"', out);
+}
+
+/* printf is the cost of JSON lines: integers by hand */
+static void put_i64(FILE *out, int64_t v)
+{
+	char b[24];
+	int n = 0;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		b[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		putc_unlocked('-', out);
+	while (n)
+		putc_unlocked(b[--n], out);
+}
+
+static void put_key_int(FILE *out, const char *key, int64_t v)
+{
+	fputs(key, out);
+	put_i64(out, v);
 }
 
 static void probe_args(const struct timeline *tl, const struct tl_event *e, FILE *out)
@@ -45,11 +72,11 @@ static void probe_args(const struct timeline *tl, const struct tl_event *e, FILE
 			if (pv.strs[i])
 				report_json_string(out, pv.strs[i]);
 			else if (type == 0) /* int */
-				fprintf(out, "%d", (int32_t)pv.args[i]);
+				put_i64(out, (int32_t)pv.args[i]);
 			else if (type == 2) /* bool */
 				fputs(pv.args[i] & 0xff ? "true" : "false", out);
 			else if (type == 1 || type == 3)
-				fprintf(out, "%" PRIu32, (uint32_t)pv.args[i]);
+				put_i64(out, (uint32_t)pv.args[i]);
 			else if (type == 5)
 				fprintf(out, "%" PRId64, (int64_t)pv.args[i]);
 			else if (type == 7)
@@ -70,10 +97,19 @@ int report_json(const struct timeline *tl, FILE *out, const struct report_opts *
 		const struct tl_event *e = &tl->ev[i];
 		if (e->kind == TL_NOTE)
 			continue;
-		fprintf(out, "{\"i\":%zu,\"ts_ns\":%" PRIu64 ",\"t\":%.9f,\"pid\":%u,\"tid\":%u,\"cpu\":%d,"
-			"\"source\":\"%s\",\"depth\":%u,\"parent\":%d", i, e->ts,
-			timeline_rel_s(tl, e->ts), e->pid, e->tid, (int)e->cpu,
-			cap_source_name(e->rec->source), e->depth, e->parent);
+		uint64_t start = cap_header(tl->reader)->start_mono_ns;
+		uint64_t rel = e->ts > start ? e->ts - start : 0;
+		put_key_int(out, "{\"i\":", (int64_t)i);
+		put_key_int(out, ",\"ts_ns\":", (int64_t)e->ts);
+		put_key_int(out, ",\"t\":", (int64_t)(rel / 1000000000ull));
+		fprintf(out, ".%09llu", (unsigned long long)(rel % 1000000000ull));
+		put_key_int(out, ",\"pid\":", e->pid);
+		put_key_int(out, ",\"tid\":", e->tid);
+		put_key_int(out, ",\"cpu\":", (int32_t)e->cpu);
+		fputs(",\"source\":\"", out);
+		fputs(cap_source_name(e->rec->source), out);
+		put_key_int(out, "\",\"depth\":", e->depth);
+		put_key_int(out, ",\"parent\":", e->parent);
 		switch (e->kind) {
 		case TL_PROBE: {
 			const char *name = timeline_probe_name(tl, e->id);

@@ -12,14 +12,32 @@
 #define YELLOW "\033[33m"
 #define RESET "\033[0m"
 
+/* Integer formatting: printf's floating point was a third of the run time. */
+static void put_uint(FILE *out, uint64_t v, int width, char pad)
+{
+	char b[24];
+	int n = 0;
+	do {
+		b[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width--)
+		putc_unlocked(pad, out);
+	while (n)
+		putc_unlocked(b[--n], out);
+}
+
 static void print_time(const struct timeline *tl, FILE *out, uint64_t ts,
 		       const struct report_opts *o)
 {
+	const struct cap_file_header *h = cap_header(tl->reader);
 	if (!o->absolute) {
-		fprintf(out, "%12.6f", timeline_rel_s(tl, ts));
+		uint64_t rel = ts >= h->start_mono_ns ? ts - h->start_mono_ns : 0;
+		put_uint(out, rel / 1000000000ull, 5, ' ');
+		putc_unlocked('.', out);
+		put_uint(out, rel % 1000000000ull / 1000, 6, '0');
 		return;
 	}
-	const struct cap_file_header *h = cap_header(tl->reader);
 	uint64_t real = h->start_real_ns + (ts - h->start_mono_ns);
 	time_t sec = (time_t)(real / 1000000000ull);
 	struct tm tm;
@@ -54,7 +72,10 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 		if (e->kind == TL_NOTE)
 			continue;
 		print_time(tl, out, e->ts, o);
-		fprintf(out, " %6u %*s", e->tid, e->depth * 2, "");
+		putc_unlocked(' ', out);
+		put_uint(out, e->tid, 6, ' ');
+		for (unsigned d = 0; d <= e->depth * 2u; d++)
+			putc_unlocked(' ', out);
 		switch (e->kind) {
 		case TL_PROBE: {
 			const char *name = timeline_probe_name(tl, e->id);
@@ -68,9 +89,11 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 				color = BOLD;
 			if (o->color && color)
 				fputs(color, out);
-			if (name)
-				fprintf(out, "%s %s", name, line);
-			else
+			if (name) {
+				fputs(name, out);
+				putc_unlocked(' ', out);
+				fputs(line, out);
+			} else
 				fprintf(out, "probe#%u %s", e->id, line);
 			/* entry probes carry the raw request: name it */
 			uint64_t type;
@@ -103,7 +126,10 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 		case TL_KERNEL: {
 			struct tep_event *ev = timeline_kernel_event(tl, e);
 			timeline_format_kernel(tl, e, line, sizeof(line));
-			fprintf(out, "%s: %s\n", ev ? ev->name : "?", line);
+			fputs(ev ? ev->name : "?", out);
+			fputs(": ", out);
+			fputs(line, out);
+			putc_unlocked('\n', out);
 			break;
 		}
 		case TL_LOST: {

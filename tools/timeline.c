@@ -21,6 +21,48 @@
 
 static uint8_t *decode_buf;
 
+/* Most payloads repeat (every KVM_RUN: the same probe arguments, the same
+ * kvm_fpu/kvm_pio entries), so their text is kept by payload bytes. */
+#define CACHE_SLOTS 4096
+struct tl_text_slot {
+	const uint8_t *payload;	/* inside the mapped capture */
+	uint32_t len;
+	uint32_t kind;
+	char *text;
+};
+struct tl_text_cache {
+	struct tl_text_slot slot[CACHE_SLOTS];
+};
+
+static struct tl_text_slot *cache_slot(const struct timeline *tl, const struct cap_record *rec,
+				       uint32_t kind, bool *hit)
+{
+	const uint8_t *p = (const uint8_t *)(rec + 1);
+	uint32_t len = rec->size - (uint32_t)sizeof(*rec);
+	uint64_t h = 1469598103934665603ull ^ kind;
+	*hit = false;
+	if (!tl->cache)
+		return NULL;
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	struct tl_text_slot *s = &tl->cache->slot[h % CACHE_SLOTS];
+	*hit = s->text && s->kind == kind && s->len == len && !memcmp(s->payload, p, len);
+	if (!*hit) {
+		free(s->text);
+		s->text = NULL;
+		s->payload = p;
+		s->len = len;
+		s->kind = kind;
+	}
+	return s;
+}
+
+static void cache_store(struct tl_text_slot *s, const char *text)
+{
+	if (s)
+		s->text = strdup(text);
+}
+
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)
@@ -325,6 +367,12 @@ int timeline_load(struct timeline *tl, const char *path, char *err, size_t errle
 	tl->reader = cap_open(path, err, errlen);
 	if (!tl->reader)
 		return -1;
+	tl->cache = calloc(1, sizeof(*tl->cache));
+	/* records are 64 bytes or more: one allocation for the events */
+	cap = cap_file_size(tl->reader) / 64 + 16;
+	tl->ev = malloc(cap * sizeof(*tl->ev));
+	if (!tl->ev)
+		cap = 0;
 	tl->tep = tep_alloc();
 	if (!tl->tep) {
 		snprintf(err, errlen, "out of memory");
@@ -446,6 +494,10 @@ oom:
 
 void timeline_free(struct timeline *tl)
 {
+	if (tl->cache)
+		for (size_t i = 0; i < CACHE_SLOTS; i++)
+			free(tl->cache->slot[i].text);
+	free(tl->cache);
 	free(tl->ev);
 	free(tl->probes);
 	free(tl->threads);
@@ -529,8 +581,24 @@ static size_t format_one(char *out, size_t len, const char *spec, size_t speclen
 	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
 }
 
+static void format_probe(const struct timeline *tl, const struct tl_event *e, char *buf,
+			 size_t len);
+
 void timeline_format_probe(const struct timeline *tl, const struct tl_event *e, char *buf,
 			   size_t len)
+{
+	bool hit;
+	struct tl_text_slot *s = len ? cache_slot(tl, e->rec, 1000000 + e->id, &hit) : NULL;
+	if (s && hit) {
+		snprintf(buf, len, "%s", s->text);
+		return;
+	}
+	format_probe(tl, e, buf, len);
+	cache_store(s, buf);
+}
+
+static void format_probe(const struct timeline *tl, const struct tl_event *e, char *buf,
+			 size_t len)
 {
 	const struct cap_probe_def_view *d = timeline_probe_def(tl, e->id);
 	struct cap_probe_view pv;
@@ -605,8 +673,24 @@ void timeline_format_probe(const struct timeline *tl, const struct tl_event *e, 
 	buf[o < len ? o : len - 1] = 0;
 }
 
+static void format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
+			  size_t len);
+
 void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
 			    size_t len)
+{
+	bool hit;
+	struct tl_text_slot *s = len ? cache_slot(tl, e->rec, e->id, &hit) : NULL;
+	if (s && hit) {
+		snprintf(buf, len, "%s", s->text);
+		return;
+	}
+	format_kernel(tl, e, buf, len);
+	cache_store(s, buf);
+}
+
+static void format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
+			  size_t len)
 {
 	const uint8_t *data;
 	uint32_t dlen;
@@ -623,18 +707,37 @@ void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e,
 	memcpy(decode_buf, data, dlen);
 	struct tep_record r = { .ts = e->ts, .size = (int)dlen, .data = decode_buf,
 				.cpu = (int)e->cpu };
-	struct trace_seq s;
-	trace_seq_init(&s);
+	static struct trace_seq s;
+	static bool seq_ready;
+	if (!seq_ready) {
+		trace_seq_init(&s);
+		seq_ready = true;
+	}
+	trace_seq_reset(&s);
 	tep_print_event(tl->tep, &s, &r, "%s", TEP_PRINT_INFO);
 	trace_seq_terminate(&s);
 	snprintf(buf, len, "%s", s.buffer ? s.buffer : "");
-	trace_seq_destroy(&s);
 	memset(decode_buf, 0, dlen);
+}
+
+/* kvm_ioctl_name() searches a table; the same few requests repeat. */
+static const char *ioctl_name_cached(uint64_t cmd)
+{
+	static uint64_t keys[64];
+	static const char *names[64];
+	static bool used[64];
+	unsigned h = (unsigned)((cmd * 0x9E3779B97F4A7C15ull) >> 58);
+	if (!used[h] || keys[h] != cmd) {
+		keys[h] = cmd;
+		names[h] = kvm_ioctl_name(cmd);
+		used[h] = true;
+	}
+	return names[h];
 }
 
 void timeline_format_ioctl(const struct tl_event *e, char *buf, size_t len)
 {
-	const char *name = kvm_ioctl_name(e->cmd);
+	const char *name = ioctl_name_cached(e->cmd);
 	char cmd[32];
 	if (!name) {
 		snprintf(cmd, sizeof(cmd), "0x%llx", (unsigned long long)e->cmd);

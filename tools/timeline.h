@@ -72,6 +72,7 @@ struct timeline {
 	char corrupt[200];		/* set if the reader stopped on a corrupt record */
 	const char **notes;
 	size_t nnotes;
+	struct tl_text_cache *cache;	/* formatted texts of repeated payloads */
 };
 
 /* Reads and merges CAPTURE. Returns 0, or -1 with a message in err. A
