@@ -71,8 +71,14 @@ static void conn_open(struct conn *c, const char *path)
 	memset(c, 0, sizeof(*c));
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof(a)) < 0)
-		die(path);
+	if (c->fd < 0)
+		die("socket");
+	/* the file appears at bind(), before listen(): retry a moment */
+	for (int tries = 0; connect(c->fd, (struct sockaddr *)&a, sizeof(a)) < 0; tries++) {
+		if ((errno != ECONNREFUSED && errno != ENOENT) || tries == 500)
+			die(path);
+		usleep(10000);
+	}
 }
 
 static void send_all(struct conn *c, const char *p, size_t n)
