@@ -429,4 +429,7 @@ BUILD=$BUILD "$(dirname "$0")/bench-ci.sh" || failed=1
 echo
 # QMP round trip, flood and event latency, kvmscope-vmm vs QEMU -M pc
 BUILD=$BUILD "$(dirname "$0")/bench-qmp.sh" || failed=1
+echo
+# the eBPF collector: per-event cost vs bpftrace count(), lost records, report rate
+BUILD=$BUILD "$(dirname "$0")/bench-record.sh" || failed=1
 exit $failed
