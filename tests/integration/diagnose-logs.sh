@@ -79,6 +79,38 @@ expect_eq "invalid transition: paused -> shutdown not allowed" \
 	"$(jqv v3 '.findings[] | "\(.rule) \(.facts.from)>\(.facts.to) \(.facts.allowed)"')" \
 	"runstate-transition paused>shutdown false"
 
+# ---- captures kept as fixtures (kvmscope record, eBPF) with the VMM's stderr ----
+dg c1 --format json "$FIX/capture-sev-reboot.capture" "$FIX/capture-sev-reboot.stderr"
+expect_eq "capture + stderr: cpus-not-resettable, policy 0x5, evidence from both inputs" \
+	"$(jqv c1 '.findings[] | select(.rule == "cpus-not-resettable") | "\(.facts.policy) \([.evidence[].source] | unique | join(","))"')" \
+	"0x5 capture,stderr"
+expect_eq "capture + stderr: the reset request record is evidence" \
+	"$(jqv c1 '[.findings[] | select(.rule == "cpus-not-resettable") | .evidence[] | select(.text | startswith("qemu_system_reset_request reason=7 (guest-reset) resettable=0"))] | length')" \
+	1
+dg c2 --format json "$FIX/capture-x86-pmu-on.capture" "$FIX/capture-x86-pmu-on.stderr"
+expect_eq "capture + stderr: x86 pmu=on, KVM_ENABLE_CAP EINVAL with its syscall time" \
+	"$(jqv c2 '.findings[] | "\(.rule) \(.facts.arch) \(.facts.errno) \(.facts.kernel_duration_us | type)"')" \
+	"pmu-set-attr x86_64 EINVAL number"
+dg c3 --format json "$FIX/capture-x86-pmu-on.capture"
+expect_eq "the capture alone: the failed ioctl, its time, no vPMU verdict without the message" \
+	"$(jqv c3 '.findings[] | "\(.rule) \(.facts.ioctl) \(.facts.errno) \(.facts.kernel_duration_us | type)"')" \
+	"kvm-ioctl-error KVM_ENABLE_CAP EINVAL number"
+bad=0
+size=$(stat -c %s "$FIX/capture-sev-reboot.capture")
+for cut in $(seq 0 4999 "$size"); do
+	head -c "$cut" "$FIX/capture-sev-reboot.capture" >"$T_TMP/cut.capture"
+	"$KVMSCOPE" diagnose --format json "$T_TMP/cut.capture" >"$T_TMP/cut.json" 2>"$T_TMP/cut.err"
+	r=$?
+	if [ $r -gt 2 ] || { [ $r -lt 2 ] && ! jq -e .version "$T_TMP/cut.json" >/dev/null 2>&1; }; then
+		bad=$((bad + 1))
+		echo "capture cut at $cut: status $r" | diag
+	fi
+done
+expect_eq "the capture cut every 4999 bytes: a diagnosis or a clear error each time" "$bad" 0
+head -c 64 "$FIX/capture-sev-reboot.capture" >"$T_TMP/header.capture"
+dg hdr "$T_TMP/header.capture"
+expect_eq "a capture with only its header: no finding" "$(rc hdr)" 0
+
 # ---- options ----
 dg rule --rule pmu-set-attr "$FIX/seed-000-confidential-reboot.log"
 expect_eq "--rule runs only that rule (and finds nothing: status 0)" \
