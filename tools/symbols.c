@@ -290,7 +290,9 @@ static int lookup_uncached(struct symbolizer *s, uint64_t ip, struct symbol_info
 
 	Dwarf_Addr low = 0, bias = 0;
 	const char *mname = dwfl_module_info(mod, NULL, &low, NULL, NULL, NULL, NULL, NULL);
-	copy_str(out->module, sizeof(out->module), mname);
+	/* live reports name modules by path, added ELFs by file name: keep the name */
+	const char *slash = mname ? strrchr(mname, '/') : NULL;
+	copy_str(out->module, sizeof(out->module), slash ? slash + 1 : mname);
 	if (dwfl_module_getelf(mod, &bias))
 		out->module_offset = ip - bias;
 	else
