@@ -27,6 +27,7 @@
 #include "record-events.h"
 #include "record.h"
 #include "record.skel.h"
+#include "symbols.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 
@@ -67,7 +68,41 @@ struct recorder {
 	unsigned nlinks;
 	uint32_t tids[256];	/* threads seen: named in the capture */
 	unsigned ntids;
+	struct symbolizer *sym;	/* the traced process, for --stack */
+	uint64_t sym_seen[4096];	/* ips already symbolized (open addressing) */
+	bool sym_failed;
 };
+
+/* A SYMBOL record for each new ip of a stack, while the process is alive to
+ * ask (MAPS keeps the mappings for later symbolization too). */
+static void symbolize_stack(struct recorder *r, uint32_t pid, const uint64_t *ips, uint32_t n)
+{
+	if (!r->sym && !r->sym_failed) {
+		char err[256];
+		r->sym = symbolizer_new_pid((pid_t)pid, err, sizeof(err));
+		if (!r->sym) {
+			r->sym_failed = true;
+			cap_write_note(r->w, "stacks not symbolized: %s", err);
+		}
+	}
+	if (!r->sym)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t ip = ips[i];
+		size_t slot = (size_t)((ip * 0x9E3779B97F4A7C15ull) >> 52) % 4096, probes = 0;
+		while (r->sym_seen[slot] && r->sym_seen[slot] != ip && probes++ < 4096)
+			slot = (slot + 1) % 4096;
+		if (!ip || r->sym_seen[slot] == ip || probes >= 4096)
+			continue;
+		r->sym_seen[slot] = ip;
+		struct symbol_info info;
+		char text[1024];
+		if (symbolizer_lookup(r->sym, ip, &info) == 0) {
+			symbol_info_format(&info, ip, text, sizeof(text));
+			cap_write_symbol(r->w, pid, ip, text);
+		}
+	}
+}
 
 /* meta thread:TID = its comm ("CPU 0/KVM"), while it is alive to ask */
 static void name_thread(struct recorder *r, uint32_t pid, uint32_t tid)
@@ -526,6 +561,7 @@ static int on_event(void *ctx, void *data, size_t size)
 			r->maps_written = cap_write_maps(r->w, c->pid) == 0;
 		}
 		rc = cap_append2(r->w, &h, &hdr, sizeof(hdr), e->ips, n * sizeof(uint64_t));
+		symbolize_stack(r, c->pid, (const uint64_t *)e->ips, n);
 		break;
 	}
 	}
@@ -807,6 +843,8 @@ out:
 		ret = 1;
 	}
 	ring_buffer__free(r.rb);
+	if (r.sym)
+		symbolizer_free(r.sym);
 	if (ret == 0 && !o.quiet)
 		fprintf(stderr, "kvmscope record: %llu records (%llu probe hits, %llu kernel events), "
 			"%llu lost%s -> %s\n", (unsigned long long)records,

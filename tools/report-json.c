@@ -125,8 +125,16 @@ int report_json(const struct timeline *tl, FILE *out, const struct report_opts *
 				fputs(",\"error\":true", out);
 			if (e->stack) {
 				fputs(",\"stack\":[", out);
-				for (uint32_t f = 0; f < e->stack->nframes; f++)
-					fprintf(out, "%s\"0x%" PRIx64 "\"", f ? "," : "", e->stack->ips[f]);
+				for (uint32_t f = 0; f < e->stack->nframes; f++) {
+					const char *sym = timeline_symbol(tl, e->stack->ips[f]);
+					fprintf(out, "%s{\"ip\":\"0x%" PRIx64 "\"", f ? "," : "",
+						e->stack->ips[f]);
+					if (sym) {
+						fputs(",\"symbol\":", out);
+						report_json_string(out, sym);
+					}
+					fputc('}', out);
+				}
 				fputc(']', out);
 			}
 			break;

@@ -106,8 +106,10 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 			fputc('\n', out);
 			if (e->stack) {
 				for (uint32_t f = 0; f < e->stack->nframes; f++) {
-					fprintf(out, "%*s#%-2u 0x%llx\n", 21 + e->depth * 2, "", f,
-						(unsigned long long)e->stack->ips[f]);
+					const char *sym = timeline_symbol(tl, e->stack->ips[f]);
+					fprintf(out, "%*s#%-2u 0x%llx%s%s\n", 21 + e->depth * 2, "", f,
+						(unsigned long long)e->stack->ips[f], sym ? " " : "",
+						sym ? sym : "");
 				}
 			}
 			break;

@@ -86,6 +86,25 @@ static int cmp_event(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static int cmp_symbol(const void *a, const void *b)
+{
+	const struct tl_symbol *x = a, *y = b;
+	return x->ip < y->ip ? -1 : x->ip > y->ip;
+}
+
+const char *timeline_symbol(const struct timeline *tl, uint64_t ip)
+{
+	size_t lo = 0, hi = tl->nsymbols;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (tl->symbols[mid].ip < ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < tl->nsymbols && tl->symbols[lo].ip == ip ? tl->symbols[lo].text : NULL;
+}
+
 static void add_probe_def(struct timeline *tl, const struct cap_record *rec)
 {
 	struct cap_probe_def_view v;
@@ -354,7 +373,7 @@ static int add_event(struct timeline *tl, size_t *cap, const struct cap_record *
 
 int timeline_load(struct timeline *tl, const char *path, char *err, size_t errlen)
 {
-	size_t cap = 0, thread_cap = 0, notes_cap = 0;
+	size_t cap = 0, thread_cap = 0, notes_cap = 0, symbols_cap = 0;
 	const struct cap_record *rec;
 	enum cap_next_result res;
 
@@ -465,6 +484,18 @@ int timeline_load(struct timeline *tl, const char *path, char *err, size_t errle
 			if (add_event(tl, &cap, rec, TL_LOST))
 				goto oom;
 			break;
+		case CAP_REC_SYMBOL: {
+			uint64_t ip;
+			if (cap_decode_symbol(rec, &ip, &text)) {
+				tl->malformed++;
+				break;
+			}
+			if (grow((void **)&tl->symbols, &symbols_cap, tl->nsymbols + 1,
+				 sizeof(*tl->symbols)))
+				goto oom;
+			tl->symbols[tl->nsymbols++] = (struct tl_symbol){ .ip = ip, .text = text };
+			break;
+		}
 		case CAP_REC_NOTE:
 			if (cap_decode_text(rec, &text)) {
 				tl->malformed++;
@@ -483,6 +514,8 @@ int timeline_load(struct timeline *tl, const char *path, char *err, size_t errle
 	tl->clean_end = cap_saw_end(tl->reader);
 
 	qsort(tl->ev, tl->n, sizeof(*tl->ev), cmp_event);
+	if (tl->nsymbols)
+		qsort(tl->symbols, tl->nsymbols, sizeof(*tl->symbols), cmp_symbol);
 	join(tl);
 	return 0;
 oom:
@@ -502,6 +535,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->probes);
 	free(tl->threads);
 	free(tl->notes);
+	free(tl->symbols);
 	if (tl->tep)
 		tep_free(tl->tep);
 	cap_close(tl->reader);

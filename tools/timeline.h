@@ -73,6 +73,13 @@ struct timeline {
 	const char **notes;
 	size_t nnotes;
 	struct tl_text_cache *cache;	/* formatted texts of repeated payloads */
+	struct tl_symbol *symbols;	/* SYMBOL records, sorted by ip */
+	size_t nsymbols;
+};
+
+struct tl_symbol {
+	uint64_t ip;
+	const char *text;
 };
 
 /* Reads and merges CAPTURE. Returns 0, or -1 with a message in err. A
@@ -98,6 +105,9 @@ void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e,
 			    size_t len);
 /* "ioctl(12, KVM_RUN, 0x0) = 0" or "... = -1 EINVAL" */
 void timeline_format_ioctl(const struct tl_event *e, char *buf, size_t len);
+
+/* "func (file:line)" of a stack address symbolized at record time, or NULL. */
+const char *timeline_symbol(const struct timeline *tl, uint64_t ip);
 
 /* Seconds since the capture's start. */
 double timeline_rel_s(const struct timeline *tl, uint64_t ts);

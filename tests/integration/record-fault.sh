@@ -54,3 +54,16 @@ case "$real" in
 *"KVM_RUN, 0x0) = -1 EINTR | KVM_RUN ret -1 errno 4 EINTR | sys errno 4") ok "syscall exit and exit probe joined in one span: KVM_RUN = -1 EINTR on both sides" ;;
 *) not_ok "syscall exit and exit probe joined in one span: KVM_RUN = -1 EINTR on both sides"; echo "got: '$real'" | diag ;;
 esac
+
+# --- user stacks at chosen probes, symbolized (libdw) while the VMM runs
+timeout -s KILL 120 "$KVMSCOPE" record -q -s runstate_set -s kvm_fault_inject -o "$T_TMP/stack.cap" -- \
+	"$VMM" -kernel "$GUESTS/reboot.elf" -append "count=0" -serial null \
+	-fault ioctl=KVM_CHECK_EXTENSION,errno=ENOTTY,after=1,count=1 >/dev/null 2>&1
+"$KVMSCOPE" report --color=never "$T_TMP/stack.cap" >"$T_TMP/stack.txt" 2>/dev/null
+expect_grep "a stack beneath runstate_set, its frame symbolized to function (file:line)" "$T_TMP/stack.txt" \
+	'^ +#0 +0x[0-9a-f]+ trace_runstate_set_fire \(.*vmm-probes\.c:[0-9]+\)$'
+expect_grep "and beneath the fault probe" "$T_TMP/stack.txt" \
+	'^ +#0 +0x[0-9a-f]+ trace_kvm_fault_inject_fire \(.*vmm-probes\.c:[0-9]+\)$'
+expect_eq "no stack on probes not asked for" \
+	"$("$KVMSCOPE" report --format json "$T_TMP/stack.cap" 2>/dev/null | jq -r 'select(.stack) | .name' | sort -u | tr '\n' ' ')" \
+	"kvm_fault_inject runstate_set "
