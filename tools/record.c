@@ -477,8 +477,9 @@ static bool wants_stack(const struct record_opts *o, const char *probe)
 
 static unsigned attach_probes(struct recorder *r, const char *binary)
 {
-	unsigned attached = 0;
+	unsigned attached = 0, nabsent = 0;
 	int conf_fd = bpf_map__fd(r->skel->maps.probe_conf);
+	char absent[2048] = "";
 
 	for (unsigned i = 0; i < vmm_probe_count && i < REC_MAX_PROBES; i++) {
 		const struct probe_desc *d = &vmm_probe_table[i];
@@ -499,13 +500,23 @@ static unsigned attach_probes(struct recorder *r, const char *binary)
 		struct bpf_link *l = bpf_program__attach_usdt(r->skel->progs.vmm_probe, r->pid, binary,
 							      PROBE_PROVIDER, d->name, &uo);
 		if (!l) {
-			problem(r, "probe %s:%s not attached in %s: %s", PROBE_PROVIDER, d->name, binary,
-				strerror(errno));
+			if (errno == ENOENT) { /* not in this binary: one line for all of them */
+				size_t used = strlen(absent);
+				snprintf(absent + used, sizeof(absent) - used, "%s%s", used ? ", " : "",
+					 d->name);
+				nabsent++;
+			} else {
+				problem(r, "probe %s:%s not attached in %s: %s", PROBE_PROVIDER, d->name,
+					binary, strerror(errno));
+			}
 			continue;
 		}
 		keep_link(r, l);
 		attached++;
 	}
+	if (nabsent && attached)
+		problem(r, "%u of %u VMM probes are not in %s (another build of the VMM?): %s", nabsent,
+			vmm_probe_count, binary, absent);
 	if (vmm_probe_count > REC_MAX_PROBES)
 		problem(r, "only the first %d of %u probes are recorded", REC_MAX_PROBES,
 			vmm_probe_count);
@@ -806,7 +817,8 @@ int cmd_record(int argc, char **argv)
 	}
 	unsigned attached = attach_probes(&r, binary);
 	if (!attached)
-		problem(&r, "no VMM probe attached in %s (not a kvmscope-vmm?)", binary);
+		problem(&r, "no VMM probe (USDT provider " PROBE_PROVIDER ") attached in %s: not a "
+			"kvmscope-vmm? recording its kernel events only", binary);
 	attach_kernel_events(&r);
 	cap_flush(r.w);
 
