@@ -3,7 +3,9 @@
  * kernel's format files, conversion into capture records. */
 #include "ftrace.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -354,6 +356,52 @@ static void setup_functions(struct ftrace_collector *fc)
 
 /* ---- start ----------------------------------------------------------- */
 
+static bool collector_dead(const char *pidtext)
+{
+	char *end;
+	long pid = strtol(pidtext, &end, 10);
+	return end != pidtext && (*end == '\0' || *end == '/') && pid > 0 &&
+	       kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* What a collector killed before ftrace_collector_stop left behind: its
+ * instance (kvmscope-PID) and its uprobe group (kvmscope_PID), PID being
+ * the collector's own. Removed once that process is gone. */
+static void remove_stale(void)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/instances", tracefs_tracing_dir());
+	DIR *d = opendir(path);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "kvmscope-", 9) || !collector_dead(de->d_name + 9))
+			continue;
+		struct tracefs_instance *inst = tracefs_instance_create(de->d_name);
+		if (inst) {
+			tracefs_event_disable(inst, NULL, NULL);
+			tracefs_instance_destroy(inst);
+			tracefs_instance_free(inst);
+		}
+	}
+	if (d)
+		closedir(d);
+	char *defs = tracefs_instance_file_read(NULL, "uprobe_events", NULL);
+	for (char *line = defs, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		char *group = strstr(line, ":kvmscope_");
+		char *blank = strchr(line, ' ');
+		if (!group || !blank || group > blank || !collector_dead(group + 10))
+			continue;
+		*blank = '\0';
+		char del[256];
+		snprintf(del, sizeof(del), "-%s", group);
+		tracefs_instance_file_append(NULL, "uprobe_events", del);
+	}
+	free(defs);
+}
+
 static int write_setting(struct ftrace_collector *fc, const char *file, const char *value,
 			 char *err, size_t errlen)
 {
@@ -370,7 +418,6 @@ static int write_setting(struct ftrace_collector *fc, const char *file, const ch
 int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 			   const struct ftrace_options *opts, char *err, size_t errlen)
 {
-	const char *dir = NULL;
 	char why[256];
 
 	*out = NULL;
@@ -378,7 +425,7 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 		seterr(err, errlen, "ftrace collector: no target process");
 		return -1;
 	}
-	if (tracefs_tracing_dir_is_mounted(true, &dir) < 0 || !tracefs_tracing_dir()) {
+	if (tracefs_tracing_dir_is_mounted(true, NULL) < 0 || !tracefs_tracing_dir()) {
 		seterr(err, errlen, "tracefs is not mounted and cannot be mounted (%s)", strerror(errno));
 		return -1;
 	}
@@ -391,9 +438,11 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 	fc->w = w;
 	snprintf(fc->inst_name, sizeof(fc->inst_name), "%s",
 		 opts->instance ? opts->instance : "");
+	/* named after this process, so a leftover is known stale once it is gone */
 	if (!opts->instance)
-		snprintf(fc->inst_name, sizeof(fc->inst_name), "kvmscope-%d", (int)opts->pid);
-	snprintf(fc->group, sizeof(fc->group), "kvmscope_%d", (int)opts->pid);
+		snprintf(fc->inst_name, sizeof(fc->inst_name), "kvmscope-%d", (int)getpid());
+	snprintf(fc->group, sizeof(fc->group), "kvmscope_%d", (int)getpid());
+	remove_stale();
 	fc->by_id = calloc(MAX_EVENT_ID, sizeof(*fc->by_id));
 	if (!fc->by_id) {
 		seterr(err, errlen, "out of memory");
@@ -715,6 +764,8 @@ static int release(struct ftrace_collector *fc, uint64_t limit)
 	size_t i, keep = 0;
 	int written = 0;
 
+	if (!fc->npend)
+		return 0;
 	qsort(fc->pend, fc->npend, sizeof(*fc->pend), pending_cmp);
 	for (i = 0; i < fc->npend && fc->pend[i].ts < limit; i++) {
 		const struct pending *p = &fc->pend[i];

@@ -22,6 +22,9 @@
  * written as LOST records (CAP_LOST_FTRACE). What the host refuses (function
  * tracer EPERM, an absent event, a probe that cannot be expressed) is one
  * line through the problem callback and one NOTE record; the rest goes on.
+ * The instance and the uprobe group are named after the collector's pid
+ * (kvmscope-PID, kvmscope_PID); a later start removes those of collectors
+ * that died without ftrace_collector_stop.
  *
  * Use (tools/record.c, `kvmscope record --ftrace`):
  *   struct ftrace_collector *fc;
@@ -47,7 +50,7 @@ struct ftrace_options {
 	bool no_kvm;               /* no kvm events (events, if given, still apply) */
 	bool no_syscalls;          /* no raw_syscalls KVM ioctl records */
 	const char *functions;     /* "f1,f2": function_graph of these (NULL: none) */
-	const char *instance;      /* tracefs instance name (NULL: kvmscope-PID) */
+	const char *instance;      /* tracefs instance name (NULL: kvmscope-<our pid>) */
 	unsigned buffer_kb;        /* per-CPU ring buffer size (0: 4096 KiB) */
 	bool probe_defs_written;   /* the caller (BPF collector) already wrote PROBE_DEFs */
 	/* one line per thing the host refused; also written as a NOTE */
