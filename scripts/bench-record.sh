@@ -40,7 +40,7 @@ VMM=("$VMM_BIN" -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128
 P="usdt:$VMM_BIN:vmm"
 # the probes this guest fires per exit; bpftrace counts exactly these
 HOT="kvm_vcpu_ioctl kvm_ioctl_exit kvm_run_exit vcpu_unhandled_io"
-BT="$(for p in $HOT; do printf '%s:%s,' "$P" "$p"; done | sed 's/,$//') { @[probe] = count(); }"
+BT="$(for p in $HOT; do printf '%s:%s,' "$P" "$p"; done | sed 's/,$//') { @ = count(); }"
 
 set -- @none "${VMM[@]}" \
 	@record-probes "$KVMSCOPE" record -q --no-kvm --no-syscalls -o "$TMP/probes.cap" -- "${VMM[@]}" \

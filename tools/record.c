@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "record.h"
 #include "record.skel.h"
 #include "symbols.h"
+#include "usdt-notes.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 
@@ -523,6 +525,65 @@ static unsigned attach_probes(struct recorder *r, const char *binary)
 	return attached;
 }
 
+/* The kernel sets each probe's semaphore when it attaches (and when the
+ * binary is mapped): read them back from the traced process, so a probe
+ * that cannot fire is named rather than silently missing. */
+static void check_semaphores(struct recorder *r, const char *binary)
+{
+	struct usdt_notes notes;
+	char err[256], line[4096], path[64];
+	unsigned checked = 0, zero = 0;
+	char zeros[1024] = "";
+
+	if (usdt_notes_read(binary, &notes, err, sizeof(err)))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/maps", r->pid);
+	FILE *maps = fopen(path, "re");
+	if (!maps) {
+		usdt_notes_free(&notes);
+		return;
+	}
+	struct { uint64_t start, end, off; } seg[32];
+	unsigned nseg = 0;
+	while (fgets(line, sizeof(line), maps) && nseg < 32) {
+		unsigned long long start, end, off;
+		char file[PATH_MAX];
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %4095s", &start, &end, &off, file) == 4 &&
+		    !strcmp(file, binary))
+			seg[nseg++] = (typeof(seg[0])){ start, end, off };
+	}
+	fclose(maps);
+	for (size_t i = 0; i < notes.count; i++) {
+		const struct usdt_probe *p = &notes.probes[i];
+		if (strcmp(p->provider, PROBE_PROVIDER) || !p->semaphore || !p->semaphore_offset_ok)
+			continue;
+		for (unsigned k = 0; k < nseg; k++) {
+			if (p->semaphore_offset < seg[k].off ||
+			    p->semaphore_offset >= seg[k].off + (seg[k].end - seg[k].start))
+				continue;
+			uint16_t sem = 0;
+			struct iovec local = { &sem, sizeof(sem) };
+			struct iovec remote = { (void *)(uintptr_t)(seg[k].start + p->semaphore_offset -
+								   seg[k].off), sizeof(sem) };
+			if (process_vm_readv(r->pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(sem))
+				break;
+			checked++;
+			if (!sem) {
+				size_t used = strlen(zeros);
+				snprintf(zeros + used, sizeof(zeros) - used, "%s%s", used ? ", " : "", p->name);
+				zero++;
+			}
+			break;
+		}
+	}
+	usdt_notes_free(&notes);
+	snprintf(line, sizeof(line), "%u/%u", checked - zero, checked);
+	cap_write_meta(r->w, "semaphores_set", line);
+	if (zero)
+		problem(r, "%u probe semaphores still 0 after attaching (these probes cannot fire): %s",
+			zero, zeros);
+}
+
 /* ---- ring buffer -> capture ---------------------------------------- */
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -632,8 +693,9 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void run_loop(struct recorder *r)
+static void run_loop(struct recorder *r, const char *binary)
 {
+	bool sems_checked = false;
 	uint64_t totals[REC_CNT_MAX];
 	uint64_t forwarded_at = 0, last_lost = now_ns(), started = now_ns();
 	bool renamed = false;
@@ -651,6 +713,11 @@ static void run_loop(struct recorder *r)
 		}
 		if (!target_alive(r))
 			break;
+		/* once the command has exec'd (its first probe fired), or at once with --pid */
+		if (!sems_checked && (!r->child || r->probes)) {
+			check_semaphores(r, binary);
+			sems_checked = true;
+		}
 		if (!renamed && now_ns() - started > 500000000ull) {
 			/* vCPU threads name themselves after their first events */
 			for (unsigned i = 0; i < r->ntids; i++)
@@ -828,7 +895,7 @@ int cmd_record(int argc, char **argv)
 		close(go_fd);
 		go_fd = -1;
 	}
-	run_loop(&r);
+	run_loop(&r, binary);
 
 	if (r.child) {
 		if (!r.child_exited) {

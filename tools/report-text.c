@@ -57,6 +57,9 @@ static void print_header(const struct timeline *tl, FILE *out)
 		fprintf(out, ", kernel %s", tl->kernel_release);
 	if (tl->exit_status)
 		fprintf(out, ", %s", tl->exit_status);
+	const char *sems = timeline_meta(tl, "semaphores_set");
+	if (sems)
+		fprintf(out, ", probe semaphores set %s", sems);
 	fprintf(out, "\n");
 }
 

@@ -92,6 +92,14 @@ static int cmp_symbol(const void *a, const void *b)
 	return x->ip < y->ip ? -1 : x->ip > y->ip;
 }
 
+const char *timeline_meta(const struct timeline *tl, const char *key)
+{
+	for (size_t i = tl->nmeta; i >= 2; i -= 2)
+		if (!strcmp(tl->meta[i - 2], key))
+			return tl->meta[i - 1];
+	return NULL;
+}
+
 const char *timeline_symbol(const struct timeline *tl, uint64_t ip)
 {
 	size_t lo = 0, hi = tl->nsymbols;
@@ -218,12 +226,17 @@ static void add_format(struct timeline *tl, const struct cap_record *rec)
 		tl->sys_exit_id = (int)f.event_id;
 }
 
-static void add_meta(struct timeline *tl, const struct cap_record *rec, size_t *thread_cap)
+static void add_meta(struct timeline *tl, const struct cap_record *rec, size_t *thread_cap,
+		     size_t *meta_cap)
 {
 	const char *k, *v;
 	if (cap_decode_meta(rec, &k, &v)) {
 		tl->malformed++;
 		return;
+	}
+	if (grow((void **)&tl->meta, meta_cap, tl->nmeta + 2, sizeof(*tl->meta)) == 0) {
+		tl->meta[tl->nmeta++] = k;
+		tl->meta[tl->nmeta++] = v;
 	}
 	if (!strcmp(k, "command"))
 		tl->command = v;
@@ -278,6 +291,13 @@ static struct thread_state *thread_of(struct thread_state **ts, size_t *n, size_
 	return &(*ts)[(*n)++];
 }
 
+/* __NR_ioctl of the machine that wrote the capture */
+static uint64_t nr_ioctl(const struct timeline *tl)
+{
+	const char *m = timeline_meta(tl, "machine");
+	return m && !strcmp(m, "aarch64") ? 29 : 16;
+}
+
 static uint64_t field_u64(const struct tep_event *ev, const char *name, const uint8_t *data,
 			  uint32_t len, bool *ok)
 {
@@ -316,8 +336,9 @@ static void join(struct timeline *tl)
 				s->has_exit = 1;
 				s->is_error = e->ret < 0;
 				t->open_ioctl = -1;
+				continue; /* folded into its enter */
 			}
-			continue; /* folded into its enter */
+			e->kind = TL_KERNEL; /* the exit of another syscall: shown as it is */
 		}
 		e->parent = t->open_probe;
 		e->depth = (uint8_t)((t->open_probe >= 0) + (t->open_ioctl >= 0 && e->kind != TL_IOCTL));
@@ -373,7 +394,7 @@ static int add_event(struct timeline *tl, size_t *cap, const struct cap_record *
 
 int timeline_load(struct timeline *tl, const char *path, char *err, size_t errlen)
 {
-	size_t cap = 0, thread_cap = 0, notes_cap = 0, symbols_cap = 0;
+	size_t cap = 0, thread_cap = 0, notes_cap = 0, symbols_cap = 0, meta_cap = 0;
 	const struct cap_record *rec;
 	enum cap_next_result res;
 
@@ -414,7 +435,7 @@ int timeline_load(struct timeline *tl, const char *path, char *err, size_t errle
 
 		switch (rec->type) {
 		case CAP_REC_META:
-			add_meta(tl, rec, &thread_cap);
+			add_meta(tl, rec, &thread_cap, &meta_cap);
 			break;
 		case CAP_REC_PROBE_DEF:
 			add_probe_def(tl, rec);
@@ -468,6 +489,9 @@ int timeline_load(struct timeline *tl, const char *path, char *err, size_t errle
 					memcpy(&e->cmd, data + f->offset + 8, 8);
 					memcpy(&e->arg, data + f->offset + 16, 8);
 				}
+				/* an ftrace capture may hold every syscall: only ioctls pair */
+				if (field_u64(ev, "id", data, len, &ok) != nr_ioctl(tl) || !ok)
+					e->kind = TL_KERNEL;
 			} else {
 				/* a sys_exit: join() folds it into its sys_enter */
 				e->ret = (int64_t)field_u64(ev, "ret", data, len, &ok);
@@ -536,6 +560,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->threads);
 	free(tl->notes);
 	free(tl->symbols);
+	free(tl->meta);
 	if (tl->tep)
 		tep_free(tl->tep);
 	cap_close(tl->reader);

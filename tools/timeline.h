@@ -75,6 +75,8 @@ struct timeline {
 	struct tl_text_cache *cache;	/* formatted texts of repeated payloads */
 	struct tl_symbol *symbols;	/* SYMBOL records, sorted by ip */
 	size_t nsymbols;
+	const char **meta;		/* every META record: key, value, key, value... */
+	size_t nmeta;
 };
 
 struct tl_symbol {
@@ -105,6 +107,9 @@ void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e,
 			    size_t len);
 /* "ioctl(12, KVM_RUN, 0x0) = 0" or "... = -1 EINVAL" */
 void timeline_format_ioctl(const struct tl_event *e, char *buf, size_t len);
+
+/* The last META value of KEY, or NULL. */
+const char *timeline_meta(const struct timeline *tl, const char *key);
 
 /* "func (file:line)" of a stack address symbolized at record time, or NULL. */
 const char *timeline_symbol(const struct timeline *tl, uint64_t ip);

@@ -82,3 +82,6 @@ expect_eq "chrome trace names a track per thread (main + vCPU)" \
 	"CPU 0/KVM,kvmscope-vmm"
 expect_eq "chrome slices nest: each ioctl syscall lies inside its VMM ioctl slice" \
 	"$(jq '[.traceEvents[] | select(.ph=="X")] | length > 10' "$T_TMP/rep.chrome")" true
+# the semaphores read back from the VMM after attaching: every one set
+n=$(grep -c '^[a-z_0-9]*(' "$ROOT/probes/vmm.probes")
+expect_grep "all $n probe semaphores read back as set" "$T_TMP/rep.txt" "^# capture: .*, probe semaphores set $n/$n\$"
