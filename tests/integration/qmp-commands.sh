@@ -282,3 +282,6 @@ vmm hmp -kernel "$GUESTS/hello.elf" -chardev "socket,id=m,path=$T_TMP/h.sock,ser
 expect_eq "-mon without mode=control (the human monitor) is refused" "$(rc hmp)" 1
 vmm tcp -kernel "$GUESTS/hello.elf" -qmp tcp:127.0.0.1:4444,server,nowait
 expect_grep "-qmp tcp: is refused with a clear error" "$T_TMP/tcp.err" "not a valid char driver"
+vmm nodir -kernel "$GUESTS/hello.elf" -qmp "unix:$T_TMP/no/such/dir.sock,server,nowait"
+expect_eq "a QMP socket that cannot be bound: the path and the reason, exit 1" "$(rc nodir):$(err nodir)" \
+	"1:kvmscope-vmm: -qmp: Failed to bind socket $T_TMP/no/such/dir.sock: No such file or directory"
