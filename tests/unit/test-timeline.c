@@ -1,0 +1,222 @@
+/* The merge and join of tools/timeline.c on a capture written here: a VMM
+ * ioctl entry probe, the kernel's sys_enter/sys_exit, a kvm event and the
+ * exit probe become one span; an injected fault has no syscall; another
+ * syscall's enter/exit does not pair as an ioctl; records out of order are
+ * sorted; kernel events are printed through their format (libtraceevent). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "timeline.h"
+
+#define SYS_ENTER_ID 900
+#define SYS_EXIT_ID 901
+#define PIO_ID 902
+
+static const char sys_enter_fmt[] =
+	"name: sys_enter\nID: 900\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:long id;\toffset:8;\tsize:8;\tsigned:1;\n"
+	"\tfield:unsigned long args[6];\toffset:16;\tsize:48;\tsigned:0;\n\n"
+	"print fmt: \"NR %ld (%lx, %lx, %lx, %lx, %lx, %lx)\", REC->id, REC->args[0], REC->args[1], "
+	"REC->args[2], REC->args[3], REC->args[4], REC->args[5]\n";
+static const char sys_exit_fmt[] =
+	"name: sys_exit\nID: 901\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:long id;\toffset:8;\tsize:8;\tsigned:1;\n"
+	"\tfield:long ret;\toffset:16;\tsize:8;\tsigned:1;\n\n"
+	"print fmt: \"NR %ld = %ld\", REC->id, REC->ret\n";
+static const char pio_fmt[] =
+	"name: kvm_pio\nID: 902\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:unsigned int rw;\toffset:8;\tsize:4;\tsigned:0;\n"
+	"\tfield:unsigned int port;\toffset:12;\tsize:4;\tsigned:0;\n\n"
+	"print fmt: \"pio_%s at 0x%x\", REC->rw ? \"write\" : \"read\", REC->port\n";
+
+static char path[64];
+#define TID 77
+#define KVM_RUN_CMD 0xae80ull
+
+static void write_probe_defs(struct cap_writer *w)
+{
+	static const char *const entry_names[] = { "cpu_index", "type", "arg" };
+	static const uint8_t entry_types[] = { 0, 0, 7 };
+	static const char *const exit_names[] = { "name", "ret", "err", "fd_kind", "cpu_index",
+						   "type", "arg", "errname" };
+	static const uint8_t exit_types[] = { 6, 0, 0, 6, 0, 0, 7, 6 };
+	static const char *const fault_names[] = { "name", "type", "err", "errname", "hit" };
+	static const uint8_t fault_types[] = { 6, 0, 0, 6, 0 };
+	static const char *const rs_names[] = { "current_state", "current_state_str", "new_state",
+						"new_state_str" };
+	static const uint8_t rs_types[] = { 0, 6, 0, 6 };
+	cap_write_probe_def(w, 0, "vmm", "kvm_vcpu_ioctl", "cpu_index %d, type 0x%x, arg %p", 3,
+			    entry_names, entry_types);
+	cap_write_probe_def(w, 1, "vmm", "kvm_ioctl_exit",
+			    "%4$s cpu_index %5$d, type 0x%6$x (%1$s), arg %7$p, ret %2$d, errno %3$d (%8$s)",
+			    8, exit_names, exit_types);
+	cap_write_probe_def(w, 2, "vmm", "kvm_fault_inject", "%s type 0x%x errno %d (%s) hit %d", 5,
+			    fault_names, fault_types);
+	cap_write_probe_def(w, 3, "vmm", "runstate_set", "current_run_state %d (%s) new_state %d (%s)",
+			    4, rs_names, rs_types);
+}
+
+static void probe(struct cap_writer *w, uint64_t ts, uint32_t id, unsigned n, const uint64_t *args,
+		  uint16_t mask, const char *const *strs)
+{
+	assert_int_equal(cap_write_probe(w, CAP_SRC_BPF, ts, TID, TID, 0, id, n, args, mask, strs), 0);
+}
+
+static void sys(struct cap_writer *w, uint64_t ts, bool enter, long nr, uint64_t a0, uint64_t a1,
+		long ret)
+{
+	uint8_t raw[64] = { 0 };
+	uint16_t type = enter ? SYS_ENTER_ID : SYS_EXIT_ID;
+	int32_t pid = TID;
+	memcpy(raw, &type, 2);
+	memcpy(raw + 4, &pid, 4);
+	memcpy(raw + 8, &nr, 8);
+	if (enter) {
+		memcpy(raw + 16, &a0, 8);
+		memcpy(raw + 24, &a1, 8);
+	} else {
+		memcpy(raw + 16, &ret, 8);
+	}
+	assert_int_equal(cap_write_tp_event(w, CAP_SRC_FTRACE, ts, TID, TID, 0, raw, enter ? 64 : 24), 0);
+}
+
+static void write_capture(void)
+{
+	char err[256];
+	snprintf(path, sizeof(path), "/tmp/test-timeline.XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	struct cap_writer_info info = { .target_pid = TID, .command = "vmm" };
+	struct cap_writer *w = cap_writer_open(path, &info, err, sizeof(err));
+	assert_non_null(w);
+	write_probe_defs(w);
+	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_ENTER_ID, "raw_syscalls", "sys_enter", sys_enter_fmt);
+	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_EXIT_ID, "raw_syscalls", "sys_exit", sys_exit_fmt);
+	cap_write_tp_format(w, CAP_SRC_FTRACE, PIO_ID, "kvm", "kvm_pio", pio_fmt);
+
+	uint64_t entry[3] = { 0, KVM_RUN_CMD, 0 };
+	uint64_t rs[4] = { 6, 0, 9, 0 };
+	const char *rs_strs[4] = { NULL, "prelaunch", NULL, "running" };
+	probe(w, 1000, 3, 4, rs, 0xa, rs_strs);
+	/* a KVM_RUN span, its kvm event written before the syscall enter: sorted by time */
+	probe(w, 2000, 0, 3, entry, 0, NULL);
+	uint8_t pio[16] = { 0 };
+	uint16_t pio_type = PIO_ID;
+	uint32_t rw = 1, port = 0x3f8;
+	memcpy(pio, &pio_type, 2);
+	memcpy(pio + 8, &rw, 4);
+	memcpy(pio + 12, &port, 4);
+	cap_write_tp_event(w, CAP_SRC_BPF, 2200, TID, TID, 0, pio, sizeof(pio));
+	sys(w, 2100, true, 16, 6, KVM_RUN_CMD, 0);
+	sys(w, 2300, false, 16, 0, 0, -4);
+	uint64_t exit1[8] = { 0, (uint64_t)-1, 4, 0, 0, KVM_RUN_CMD, 0, 0 };
+	const char *exit1_strs[8] = { "KVM_RUN", NULL, NULL, "vcpu", NULL, NULL, NULL, "EINTR" };
+	probe(w, 2400, 1, 8, exit1, 0x89, exit1_strs);
+	/* another syscall (write) between spans: not an ioctl */
+	sys(w, 2500, true, 1, 1, 0, 0);
+	sys(w, 2600, false, 1, 0, 0, 5);
+	/* an injected fault: entry, fault probe, exit; no syscall */
+	probe(w, 3000, 0, 3, entry, 0, NULL);
+	uint64_t fault[5] = { 0, KVM_RUN_CMD, 22, 0, 1 };
+	const char *fault_strs[5] = { "KVM_RUN", NULL, NULL, "EINVAL", NULL };
+	probe(w, 3100, 2, 5, fault, 0x9, fault_strs);
+	uint64_t exit2[8] = { 0, (uint64_t)-1, 22, 0, 0, KVM_RUN_CMD, 0, 0 };
+	const char *exit2_strs[8] = { "KVM_RUN", NULL, NULL, "vcpu", NULL, NULL, NULL, "EINVAL" };
+	probe(w, 3200, 1, 8, exit2, 0x89, exit2_strs);
+	assert_int_equal(cap_writer_close(w, true), 0);
+}
+
+static void joined(void **state)
+{
+	(void)state;
+	struct timeline tl;
+	char err[256], line[512];
+
+	write_capture();
+	assert_int_equal(timeline_load(&tl, path, err, sizeof(err)), 0);
+	unlink(path);
+	assert_true(tl.clean_end);
+	assert_int_equal(tl.malformed, 0);
+
+	/* runstate, entry, ioctl, pio, exit, write enter, write exit, entry, fault, exit */
+	assert_int_equal(tl.n, 10);
+	const struct tl_event *e = tl.ev;
+	assert_string_equal(timeline_probe_name(&tl, e[0].id), "runstate_set");
+	timeline_format_probe(&tl, &e[0], line, sizeof(line));
+	assert_string_equal(line, "current_run_state 6 (prelaunch) new_state 9 (running)");
+
+	assert_int_equal(e[1].kind, TL_PROBE);
+	assert_int_equal(e[1].link, 4);
+	assert_int_equal(e[1].end_ts, 2400);
+	assert_int_equal(e[2].kind, TL_IOCTL);
+	assert_int_equal(e[2].parent, 1);
+	assert_int_equal(e[2].depth, 1);
+	assert_true(e[2].has_exit);
+	assert_int_equal(e[2].ret, -4);
+	assert_int_equal(e[2].end_ts, 2300);
+	timeline_format_ioctl(&e[2], line, sizeof(line));
+	assert_string_equal(line, "ioctl(6, KVM_RUN, 0x0) = -1 EINTR");
+	assert_int_equal(e[3].kind, TL_KERNEL);
+	assert_int_equal(e[3].parent, 1);
+	assert_int_equal(e[3].depth, 2);
+	timeline_format_kernel(&tl, &e[3], line, sizeof(line));
+	assert_string_equal(line, "pio_write at 0x3f8");
+	/* the same payload again comes from the text cache, unchanged */
+	timeline_format_kernel(&tl, &e[3], line, sizeof(line));
+	assert_string_equal(line, "pio_write at 0x3f8");
+	assert_int_equal(e[4].link, 1);
+	assert_true(e[4].is_error);
+	timeline_format_probe(&tl, &e[4], line, sizeof(line));
+	assert_string_equal(line, "vcpu cpu_index 0, type 0xae80 (KVM_RUN), arg 0x0, ret -1, errno 4 (EINTR)");
+
+	/* write(2): neither paired as an ioctl nor inside a span */
+	assert_int_equal(e[5].kind, TL_KERNEL);
+	assert_int_equal(e[5].parent, -1);
+	assert_int_equal(e[6].kind, TL_KERNEL);
+
+	/* the injected fault: beneath its entry, no syscall in the span */
+	assert_int_equal(e[8].parent, 7);
+	assert_string_equal(timeline_probe_name(&tl, e[8].id), "kvm_fault_inject");
+	assert_int_equal(e[7].link, 9);
+	assert_true(e[9].is_error);
+	for (size_t i = 0; i < tl.n; i++)
+		assert_false(tl.ev[i].kind == TL_IOCTL && tl.ev[i].parent == 7);
+
+	uint64_t v;
+	const char *s;
+	assert_int_equal(timeline_probe_arg(&tl, &e[9], "err", &v, &s), 0);
+	assert_int_equal(v, 22);
+	assert_int_equal(timeline_probe_arg(&tl, &e[9], "errname", &v, &s), 0);
+	assert_string_equal(s, "EINVAL");
+	assert_int_equal(timeline_probe_arg(&tl, &e[9], "nope", &v, &s), -1);
+	assert_string_equal(timeline_meta(&tl, "command"), "vmm");
+	timeline_free(&tl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(joined),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
