@@ -184,9 +184,11 @@ static bool check_arguments(const struct qmp_command *cmd, json_t *args, struct 
 
 static void trace_command_in(struct qmp_session *s, const char *name, json_t *id)
 {
-	if (!trace_qmp_command_in_enabled())
+	if (!trace_qmp_command_in_enabled() && !trace_monitor_qmp_cmd_in_band_enabled())
 		return;
 	char *id_text = id ? json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+	/* QEMU's point first: the id as JSON, "" without one */
+	trace_monitor_qmp_cmd_in_band(id_text ? id_text : "");
 	trace_qmp_command_in(name, id_text ? id_text : "", s->mon);
 	free(id_text);
 }
