@@ -272,6 +272,9 @@ static int resolve_binary(const struct record_opts *o, pid_t pid, char *out, siz
 		if (n < 0)
 			return -errno;
 		out[n] = 0;
+		/* rebuilt since it started: the running inode is only reachable here */
+		if (n > 10 && !strcmp(out + n - 10, " (deleted)"))
+			snprintf(out, len, "%s", link);
 		return 0;
 	}
 	const char *cmd = o->command[0];
