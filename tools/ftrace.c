@@ -5,6 +5,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +71,7 @@ struct ftrace_collector {
 	struct ev_info **by_id; /* [MAX_EVENT_ID] */
 	int ncpus;
 	struct tracefs_cpu **cpus;
+	int *raw_fds; /* RAW_DIR/cpuN, -1 when not kept */
 	struct kbuffer *kbuf;
 	void *page;
 	int page_size;
@@ -541,6 +545,18 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 				fc->page_size = sz;
 		}
 	}
+	if (opts->raw_dir) {
+		fc->raw_fds = calloc((size_t)fc->ncpus, sizeof(int));
+		for (int c = 0; fc->raw_fds && c < fc->ncpus; c++) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/cpu%d", opts->raw_dir, c);
+			fc->raw_fds[c] = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			if (fc->raw_fds[c] < 0) {
+				seterr(err, errlen, "%s: %s", path, strerror(errno));
+				goto fail;
+			}
+		}
+	}
 	if (fc->page_size <= 0 || !(fc->page = malloc((size_t)fc->page_size))) {
 		seterr(err, errlen, "cannot open the per-CPU buffers of instance %s", fc->inst_name);
 		goto fail;
@@ -741,6 +757,13 @@ static int drain_cpu(struct ftrace_collector *fc, int cpu, bool flush)
 		if (r <= 0)
 			break;
 		pages++;
+		if (fc->raw_fds && fc->raw_fds[cpu] >= 0 &&
+		    write(fc->raw_fds[cpu], fc->page, (size_t)r) != r) {
+			problem(fc, "raw buffer copy of cpu%d: %s: no trace.dat", cpu, strerror(errno));
+			close(fc->raw_fds[cpu]);
+			fc->raw_fds[cpu] = -1;
+			fc->o.raw_dir = NULL;
+		}
 		if (kbuffer_load_subbuffer(fc->kbuf, fc->page) < 0) {
 			fc->st.unparsed++;
 			continue;
@@ -850,6 +873,69 @@ int ftrace_collector_poll(struct ftrace_collector *fc, int timeout_ms)
 	return written;
 }
 
+/* runs ARGV (trace-cmd), its output appended to LOG; its exit status or -1 */
+static int run_quiet(char *const argv[], const char *log)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status = -1;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) == 0 &&
+	    waitpid(pid, &status, 0) == pid)
+		status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	posix_spawn_file_actions_destroy(&fa);
+	return status;
+}
+
+/* RAW_DIR/trace.dat from the kept sub-buffers: `trace-cmd restore -c`
+ * writes the system's headers and event formats (ours included, so it must
+ * run before the uprobe events go), `restore -i` appends the CPU data. */
+static void export_trace_dat(struct ftrace_collector *fc)
+{
+	const char *dir = fc->o.raw_dir;
+	char head[PATH_MAX], out[PATH_MAX], log[PATH_MAX];
+	char **argv = calloc((size_t)fc->ncpus + 8, sizeof(char *));
+
+	if (!argv)
+		return;
+	snprintf(head, sizeof(head), "%s/head.dat", dir);
+	snprintf(out, sizeof(out), "%s/trace.dat", dir);
+	snprintf(log, sizeof(log), "%s/trace-cmd.log", dir);
+	char *create[] = { "trace-cmd", "restore", "-c", "-o", head, NULL };
+	int rc = run_quiet(create, log);
+	if (rc != 0) {
+		problem(fc, "trace.dat: `trace-cmd restore -c` %s (see %s): raw buffers kept in %s/cpu*",
+			rc < 0 ? "could not run" : "failed", log, dir);
+		free(argv);
+		return;
+	}
+	int n = 0;
+	argv[n++] = "trace-cmd";
+	argv[n++] = "restore";
+	argv[n++] = "-i";
+	argv[n++] = head;
+	argv[n++] = "-o";
+	argv[n++] = out;
+	for (int c = 0; c < fc->ncpus; c++)
+		if (asprintf(&argv[n], "%s/cpu%d", dir, c) > 0)
+			n++;
+	argv[n] = NULL;
+	if ((rc = run_quiet(argv, log)) == 0) {
+		fc->st.trace_dat = true;
+		cap_write_meta(fc->w, "ftrace_trace_dat", out);
+	} else {
+		problem(fc, "trace.dat: `trace-cmd restore -i` failed (status %d, see %s): raw buffers "
+			"kept in %s/cpu*", rc, log, dir);
+	}
+	for (int i = 6; i < n; i++)
+		free(argv[i]);
+	free(argv);
+	unlink(head);
+}
+
 int ftrace_collector_stop(struct ftrace_collector *fc, struct ftrace_stats *stats)
 {
 	if (!fc)
@@ -871,6 +957,15 @@ int ftrace_collector_stop(struct ftrace_collector *fc, struct ftrace_stats *stat
 		tracefs_event_disable(fc->inst, NULL, NULL);
 		if (fc->st.functions_traced)
 			tracefs_instance_file_write(fc->inst, "current_tracer", "nop");
+	}
+	if (fc->raw_fds) {
+		bool all = fc->o.raw_dir != NULL;
+		for (int c = 0; c < fc->ncpus; c++)
+			if (fc->raw_fds[c] > 0)
+				close(fc->raw_fds[c]);
+		if (all && fc->page)
+			export_trace_dat(fc);
+		free(fc->raw_fds);
 	}
 	remove_uprobes(fc);
 	if (fc->inst) {

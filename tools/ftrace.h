@@ -53,6 +53,10 @@ struct ftrace_options {
 	const char *instance;      /* tracefs instance name (NULL: kvmscope-<our pid>) */
 	unsigned buffer_kb;        /* per-CPU ring buffer size (0: 4096 KiB) */
 	bool probe_defs_written;   /* the caller (BPF collector) already wrote PROBE_DEFs */
+	/* also keep every raw sub-buffer in RAW_DIR/cpuN and, at stop, turn them
+	 * into RAW_DIR/trace.dat for `trace-cmd report` (with `trace-cmd restore`,
+	 * while the uprobe events still exist). NULL: no trace.dat. */
+	const char *raw_dir;
 	/* one line per thing the host refused; also written as a NOTE */
 	void (*problem)(void *ctx, const char *line);
 	void *problem_ctx;
@@ -67,6 +71,7 @@ struct ftrace_stats {
 	unsigned probes_defined; /* uprobe events created */
 	unsigned events_enabled; /* tracepoints enabled */
 	bool functions_traced;  /* function(_graph) tracing was accepted */
+	bool trace_dat;         /* RAW_DIR/trace.dat was written */
 };
 
 /* Creates the instance, defines and enables everything, turns tracing on.

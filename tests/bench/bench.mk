@@ -65,7 +65,7 @@ $(BENCH_GDIR)/%.elf: $(BENCH_GDIR)/%.32.o
 .PHONY: bench bench-progs
 bench-progs: $(BENCH_PROGS) $(BENCH_GUESTS)
 
-bench: all bench-progs $(QMP_CLIENT)
+bench: all bench-progs $(QMP_CLIENT) $(UNIT_OUT)/test-ftrace
 	$(Q)BUILD=$(BUILD) BENCH_EXITS=$(BENCH_EXITS) scripts/bench.sh
 
 -include $(BENCH_PROGS:%=%.d)

@@ -8,7 +8,8 @@
  *
  * Also a driver for scripts (bench-ftrace.sh, ftrace-*.sh) until
  * `kvmscope record --ftrace` calls the same API:
- *   test-ftrace record CAPTURE [--functions F,G] [--binary VMM] -- COMMAND ARGS...
+ *   test-ftrace record CAPTURE [--functions F,G] [--binary VMM] [--raw DIR] -- COMMAND ARGS...
+ *   (--raw: also DIR/trace.dat for trace-cmd report)
  *   (--binary: the executable with the probes when COMMAND starts it, e.g.
  *   `kvmscope record -- VMM`: the threads it forks are traced too)
  *   test-ftrace compare BPF_CAPTURE FTRACE_CAPTURE   (exit 0: they agree) */
@@ -71,6 +72,8 @@ static void collect_problem(void *ctx, const char *line)
 
 /* Runs ARGV held on a pipe until the collector is ready; returns its exit
  * status. STDERR_PATH receives its stderr (NULL: inherited). */
+static const char *raw_dir; /* record --raw DIR: keep sub-buffers, make DIR/trace.dat */
+
 static int record_run(const char *capture, const char *functions, const char *binary,
 		      char **argv, const char *stderr_path, struct ftrace_stats *stats)
 {
@@ -108,7 +111,7 @@ static int record_run(const char *capture, const char *functions, const char *bi
 	if (!realpath(binary ? binary : argv[0], exe))
 		snprintf(exe, sizeof(exe), "%s", binary ? binary : argv[0]);
 	struct ftrace_options o = { .pid = pid, .binary = exe, .functions = functions,
-				    .problem = collect_problem };
+				    .raw_dir = raw_dir, .problem = collect_problem };
 	struct ftrace_collector *fc;
 	if (ftrace_collector_start(&fc, w, &o, err, sizeof(err))) {
 		fprintf(stderr, "ftrace collector: %s\n", err);
@@ -392,13 +395,16 @@ static int record_main(int argc, char **argv)
 	const char *functions = NULL, *binary = NULL;
 	int i = 2;
 	if (argc < 5) {
-		fprintf(stderr, "usage: test-ftrace record CAPTURE [--functions F] [--binary VMM] -- COMMAND...\n");
+		fprintf(stderr, "usage: test-ftrace record CAPTURE [--functions F] [--binary VMM] [--raw DIR] -- COMMAND...\n");
 		return 2;
 	}
 	const char *capture = argv[i++];
-	while (i + 1 < argc && (!strcmp(argv[i], "--functions") || !strcmp(argv[i], "--binary"))) {
+	while (i + 1 < argc && (!strcmp(argv[i], "--functions") || !strcmp(argv[i], "--binary") ||
+				!strcmp(argv[i], "--raw"))) {
 		if (!strcmp(argv[i], "--functions"))
 			functions = argv[i + 1];
+		else if (!strcmp(argv[i], "--raw"))
+			raw_dir = argv[i + 1];
 		else
 			binary = argv[i + 1];
 		i += 2;
@@ -418,8 +424,9 @@ static int record_main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 		     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	fprintf(stderr, "ftrace-bench: events %llu cpu_s %.6f run_s %.6f\n",
-		(unsigned long long)(st.probes + st.kernel_events + st.filtered), cpu, run_seconds);
+	fprintf(stderr, "ftrace-bench: events %llu cpu_s %.6f run_s %.6f trace_dat %d\n",
+		(unsigned long long)(st.probes + st.kernel_events + st.filtered), cpu, run_seconds,
+		st.trace_dat);
 	return status < 0 ? 1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
