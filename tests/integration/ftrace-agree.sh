@@ -58,3 +58,24 @@ else
 	"$KVMSCOPE" report "$T_TMP/fn.cap" >"$T_TMP/fn.txt" 2>&1
 	expect_grep "function_graph events recorded (host allows it)" "$T_TMP/fn.txt" 'funcgraph|function'
 fi
+
+# trace.dat export: trace-cmd report reads the same events the capture holds
+if command -v trace-cmd >/dev/null; then
+	mkdir -p "$T_TMP/raw"
+	timeout -s INT 120 "$DRIVER" record "$T_TMP/raw/t.cap" --raw "$T_TMP/raw" -- $run \
+		>/dev/null 2>"$T_TMP/raw.err"
+	if grep -q 'trace_dat 1$' "$T_TMP/raw.err"; then
+		ok "trace.dat written next to the capture"
+		trace-cmd report -i "$T_TMP/raw/trace.dat" >"$T_TMP/raw/report.txt" 2>/dev/null
+		events=$(sed -n 's/^ftrace-bench: events \([0-9]*\) .*/\1/p' "$T_TMP/raw.err")
+		expect_eq "trace-cmd report shows every event the collector read" \
+			"$(grep -c '\[[0-9]*\]' "$T_TMP/raw/report.txt")" "$events"
+		expect_grep "trace-cmd report decodes the VMM probes (uprobe events, with strings)" \
+			"$T_TMP/raw/report.txt" 'runstate_set: .* s1="prelaunch"'
+	else
+		not_ok "trace.dat written next to the capture"
+		diag <"$T_TMP/raw.err"
+	fi
+else
+	skip "trace.dat: trace-cmd not installed"
+fi
