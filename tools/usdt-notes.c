@@ -119,6 +119,7 @@ static bool parse_arm64_mem(const char *s, struct usdt_arg *a)
 
 	a->kind = USDT_ARG_MEM;
 	a->scale = 1;
+	a->arm64 = true;
 	if (!parse_reg(p, &p, a->reg))
 		return false;
 	if (*p == ',') {
@@ -127,8 +128,17 @@ static bool parse_arm64_mem(const char *s, struct usdt_arg *a)
 			p++;
 		if (*p == '#')
 			p++;
-		if (!parse_int(p, &p, &a->value))
+		if (*p == ':') {
+			/* a relocation operator and symbol: #:lo12:.LANCHOR0 */
+			size_t n = strcspn(p, "]");
+			if (n == 0 || n >= sizeof(a->symbol))
+				return false;
+			memcpy(a->symbol, p, n);
+			a->symbol[n] = '\0';
+			p += n;
+		} else if (!parse_int(p, &p, &a->value)) {
 			return false;
+		}
 	}
 	return p[0] == ']' && p[1] == '\0';
 }
@@ -143,9 +153,11 @@ static bool parse_operand(const char *s, struct usdt_arg *a)
 		return parse_arm64_mem(s, a);
 	if (*s == '$' || *s == '#' || *s == '-' || isdigit((unsigned char)*s)) {
 		a->kind = USDT_ARG_CONST;
+		a->arm64 = *s != '$';
 		return parse_int(s + (*s == '$' || *s == '#'), &end, &a->value) && !*end;
 	}
 	a->kind = USDT_ARG_REG;
+	a->arm64 = *s != '%';
 	return parse_reg(s, &end, a->reg) && !*end;
 }
 
@@ -210,6 +222,19 @@ void usdt_arg_format(const struct usdt_arg *a, char *buf, size_t len)
 {
 	int size = a->is_signed ? -(int)a->size : (int)a->size;
 
+	if (a->arm64) {
+		if (a->kind == USDT_ARG_CONST)
+			snprintf(buf, len, "%d@%" PRId64, size, a->value);
+		else if (a->kind == USDT_ARG_REG)
+			snprintf(buf, len, "%d@%s", size, a->reg);
+		else if (a->symbol[0])
+			snprintf(buf, len, "%d@[%s, #%s]", size, a->reg, a->symbol);
+		else if (a->value)
+			snprintf(buf, len, "%d@[%s, %" PRId64 "]", size, a->reg, a->value);
+		else
+			snprintf(buf, len, "%d@[%s]", size, a->reg);
+		return;
+	}
 	switch (a->kind) {
 	case USDT_ARG_CONST:
 		snprintf(buf, len, "%d@$%" PRId64, size, a->value);

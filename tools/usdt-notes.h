@@ -35,7 +35,9 @@ struct usdt_arg {
 	char reg[USDT_REG_NAME];   /* REG, MEM: the register as written ("eax", "rbp"); MEM may have none */
 	char index[USDT_REG_NAME]; /* MEM: index register, "" when none */
 	unsigned scale;            /* MEM: scale of the index (1, 2, 4, 8) */
-	char symbol[64];           /* MEM: a symbolic displacement ("foo" in foo+8(%rip)), "" if none */
+	char symbol[64];           /* MEM: a symbolic displacement ("foo" in foo+8(%rip),
+				    * ":lo12:.LANCHOR0" in [x0, #:lo12:.LANCHOR0]), "" if none */
+	bool arm64;                /* written in arm64 syntax ("x0", "[sp, 16]", "#5") */
 };
 
 struct usdt_probe {

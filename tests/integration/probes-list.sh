@@ -40,11 +40,12 @@ check_binary() { # LABEL PATH
 		diff "$PROBES_TMP/re.txt" "$PROBES_TMP/ks.txt" | head -20 | diag
 	fi
 
-	# file offsets: the byte at each probe's offset is a nop (0x90 on x86)
-	local bad=0 n=0 off sem_off
+	# file offsets: each probe's offset holds a nop (x86 0x90, arm64 d503201f)
+	local bad=0 n=0 off sem_off nop=90 nlen=1
+	if readelf -h "$path" | grep -q 'AArch64'; then nop=1f2003d5 nlen=4; fi
 	while read -r off sem_off; do
 		n=$((n + 1))
-		[ "$(xxd -s "$off" -l 1 -p "$path")" = 90 ] || { bad=$((bad + 1)); echo "no nop at $off" | diag; }
+		[ "$(xxd -s "$off" -l $nlen -p "$path")" = $nop ] || { bad=$((bad + 1)); echo "no nop at $off" | diag; }
 	done < <("$KVMSCOPE" probes "$path" | awk 'NR > 1 { print $4, $6 }')
 	if [ "$n" -gt 0 ] && [ "$bad" -eq 0 ]; then ok "$label: each probe's file offset holds the nop of its site"; else not_ok "$label: file offsets ($bad of $n wrong)"; fi
 
@@ -90,6 +91,26 @@ for f in /usr/bin/python3 /usr/lib/x86_64-linux-gnu/libstdc++.so.6 /lib/x86_64-l
 	sysbin=$f
 done
 [ -n "$sysbin" ] || skip "no system binary with stapsdt notes found"
+
+# an arm64 binary (cross-compiled here): register, memory and relocated operands
+if command -v aarch64-linux-gnu-gcc >/dev/null; then
+	printf '%s\n' '#include <sys/sdt.h>' 'static volatile long g;' \
+		'int main(int c, char **v) { long x = c * 3; DTRACE_PROBE3(demo, hit, c, v[0], x);' \
+		'g = x; DTRACE_PROBE1(demo, two, g); return 0; }' >"$PROBES_TMP/a64.c"
+	if aarch64-linux-gnu-gcc -O2 -o "$PROBES_TMP/sdt-a64" "$PROBES_TMP/a64.c" 2>"$PROBES_TMP/a64.err"; then
+		check_binary "arm64 sdt binary" "$PROBES_TMP/sdt-a64"
+		if "$KVMSCOPE" probes "$PROBES_TMP/sdt-a64" | grep -q '  # '; then
+			not_ok "arm64 argument specs all understood"
+			"$KVMSCOPE" probes "$PROBES_TMP/sdt-a64" | diag
+		else
+			ok "arm64 argument specs all understood ($("$KVMSCOPE" probes "$PROBES_TMP/sdt-a64" | awk 'NR > 1 { $1 = $2 = $3 = $4 = $5 = $6 = ""; print }' | tr -s ' ' | tr '\n' ';'))"
+		fi
+	else
+		skip "arm64 cross compiler could not build an sdt program"
+	fi
+else
+	skip "no aarch64-linux-gnu-gcc for an arm64 binary"
+fi
 
 # JSON: the same probes, numbers as integers
 if command -v jq >/dev/null; then

@@ -78,6 +78,22 @@ static void test_args_arm64(void **state)
 	assert_string_equal(a[3].reg, "w3");
 	assert_int_equal(a[4].kind, USDT_ARG_CONST);
 	assert_int_equal(a[4].value, 12);
+
+	/* what aarch64-linux-gnu-gcc 12 emits for a global: a relocation operator */
+	assert_int_equal(usdt_args_parse("-8@[x0, #:lo12:.LANCHOR0] 8@[x1]", a, USDT_MAX_ARGS, err,
+					 sizeof(err)), 2);
+	assert_int_equal(a[0].kind, USDT_ARG_MEM);
+	assert_string_equal(a[0].reg, "x0");
+	assert_string_equal(a[0].symbol, ":lo12:.LANCHOR0");
+	char buf[64];
+	assert_int_equal(usdt_arg_to_fetcharg(&a[0], EM_AARCH64, false, buf, sizeof(buf), err,
+					      sizeof(err)), -1);
+	assert_non_null(strstr(err, ".LANCHOR0"));
+	/* listed in their own syntax */
+	usdt_arg_format(&a[0], buf, sizeof(buf));
+	assert_string_equal(buf, "-8@[x0, #:lo12:.LANCHOR0]");
+	usdt_arg_format(&a[1], buf, sizeof(buf));
+	assert_string_equal(buf, "8@[x1]");
 }
 
 static void test_args_bad(void **state)
@@ -109,7 +125,8 @@ static void test_args_bad(void **state)
 static void test_format_roundtrip(void **state)
 {
 	static const char *specs[] = { "-4@%eax", "8@-16(%rbp)", "4@$5", "8@foo+8(%rip)",
-				       "4@(%rax,%rbx,4)", "-4@112(%rsp)" };
+				       "4@(%rax,%rbx,4)", "-4@112(%rsp)", "-4@x0", "8@[sp, 16]",
+				       "8@[x29]", "4@12", "-8@[x0, #:lo12:.LANCHOR0]" };
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
