@@ -20,11 +20,11 @@ void report_json_string(FILE *out, const char *s)
 		if (!*p)
 			break;
 		switch (*p) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\t': fputs("\\t", out); break;
-		case '\r': fputs("\\r", out); break;
+		case '"': fputs_unlocked("\\\"", out); break;
+		case '\\': fputs_unlocked("\\\\", out); break;
+		case '\n': fputs_unlocked("\\n", out); break;
+		case '\t': fputs_unlocked("\\t", out); break;
+		case '\r': fputs_unlocked("\\r", out); break;
 		default: fprintf(out, "\\u%04x", *p);
 		}
 		run = p + 1;
@@ -50,7 +50,7 @@ static void put_i64(FILE *out, int64_t v)
 
 static void put_key_int(FILE *out, const char *key, int64_t v)
 {
-	fputs(key, out);
+	fputs_unlocked(key, out);
 	put_i64(out, v);
 }
 
@@ -59,22 +59,22 @@ static void probe_args(const struct timeline *tl, const struct tl_event *e, FILE
 	const struct cap_probe_def_view *d = timeline_probe_def(tl, e->id);
 	struct cap_probe_view pv;
 
-	fputs(",\"args\":{", out);
+	fputs_unlocked(",\"args\":{", out);
 	if (cap_decode_probe(e->rec, &pv) == 0) {
 		for (unsigned i = 0; i < pv.nargs; i++) {
 			if (i)
-				fputc(',', out);
+				putc_unlocked(',', out);
 			char fallback[16];
 			snprintf(fallback, sizeof(fallback), "arg%u", i);
 			report_json_string(out, d && i < d->nargs ? d->arg_names[i] : fallback);
-			fputc(':', out);
+			putc_unlocked(':', out);
 			uint8_t type = d && i < d->nargs ? d->arg_types[i] : 4;
 			if (pv.strs[i])
 				report_json_string(out, pv.strs[i]);
 			else if (type == 0) /* int */
 				put_i64(out, (int32_t)pv.args[i]);
 			else if (type == 2) /* bool */
-				fputs(pv.args[i] & 0xff ? "true" : "false", out);
+				fputs_unlocked(pv.args[i] & 0xff ? "true" : "false", out);
 			else if (type == 1 || type == 3)
 				put_i64(out, (uint32_t)pv.args[i]);
 			else if (type == 5)
@@ -85,7 +85,7 @@ static void probe_args(const struct timeline *tl, const struct tl_event *e, FILE
 				fprintf(out, "%" PRIu64, pv.args[i]);
 		}
 	}
-	fputc('}', out);
+	putc_unlocked('}', out);
 }
 
 int report_json(const struct timeline *tl, FILE *out, const struct report_opts *o)
@@ -102,40 +102,45 @@ int report_json(const struct timeline *tl, FILE *out, const struct report_opts *
 		put_key_int(out, "{\"i\":", (int64_t)i);
 		put_key_int(out, ",\"ts_ns\":", (int64_t)e->ts);
 		put_key_int(out, ",\"t\":", (int64_t)(rel / 1000000000ull));
-		fprintf(out, ".%09llu", (unsigned long long)(rel % 1000000000ull));
+		char frac[11];
+		uint64_t ns = rel % 1000000000ull;
+		frac[0] = '.';
+		for (int k = 9; k >= 1; k--, ns /= 10)
+			frac[k] = (char)('0' + ns % 10);
+		fwrite_unlocked(frac, 1, 10, out);
 		put_key_int(out, ",\"pid\":", e->pid);
 		put_key_int(out, ",\"tid\":", e->tid);
 		put_key_int(out, ",\"cpu\":", (int32_t)e->cpu);
-		fputs(",\"source\":\"", out);
-		fputs(cap_source_name(e->rec->source), out);
+		fputs_unlocked(",\"source\":\"", out);
+		fputs_unlocked(cap_source_name(e->rec->source), out);
 		put_key_int(out, "\",\"depth\":", e->depth);
 		put_key_int(out, ",\"parent\":", e->parent);
 		switch (e->kind) {
 		case TL_PROBE: {
 			const char *name = timeline_probe_name(tl, e->id);
-			fputs(",\"kind\":\"probe\",\"name\":", out);
+			fputs_unlocked(",\"kind\":\"probe\",\"name\":", out);
 			report_json_string(out, name ? name : "?");
 			probe_args(tl, e, out);
 			timeline_format_probe(tl, e, line, sizeof(line));
-			fputs(",\"text\":", out);
+			fputs_unlocked(",\"text\":", out);
 			report_json_string(out, line);
 			if (e->link >= 0)
 				fprintf(out, ",\"link\":%d", e->link);
 			if (e->is_error)
-				fputs(",\"error\":true", out);
+				fputs_unlocked(",\"error\":true", out);
 			if (e->stack) {
-				fputs(",\"stack\":[", out);
+				fputs_unlocked(",\"stack\":[", out);
 				for (uint32_t f = 0; f < e->stack->nframes; f++) {
 					const char *sym = timeline_symbol(tl, e->stack->ips[f]);
 					fprintf(out, "%s{\"ip\":\"0x%" PRIx64 "\"", f ? "," : "",
 						e->stack->ips[f]);
 					if (sym) {
-						fputs(",\"symbol\":", out);
+						fputs_unlocked(",\"symbol\":", out);
 						report_json_string(out, sym);
 					}
-					fputc('}', out);
+					putc_unlocked('}', out);
 				}
-				fputc(']', out);
+				putc_unlocked(']', out);
 			}
 			break;
 		}
@@ -143,7 +148,7 @@ int report_json(const struct timeline *tl, FILE *out, const struct report_opts *
 			timeline_format_ioctl(e, line, sizeof(line));
 			fprintf(out, ",\"kind\":\"ioctl\",\"fd\":%" PRId64 ",\"cmd\":%" PRIu64, (int64_t)e->fd,
 				e->cmd);
-			fputs(",\"text\":", out);
+			fputs_unlocked(",\"text\":", out);
 			report_json_string(out, line);
 			if (e->has_exit) {
 				fprintf(out, ",\"ret\":%" PRId64 ",\"dur_ns\":%" PRIu64, e->ret,
@@ -155,11 +160,11 @@ int report_json(const struct timeline *tl, FILE *out, const struct report_opts *
 		case TL_KERNEL: {
 			struct tep_event *ev = timeline_kernel_event(tl, e);
 			timeline_format_kernel(tl, e, line, sizeof(line));
-			fputs(",\"kind\":\"kernel\",\"system\":", out);
+			fputs_unlocked(",\"kind\":\"kernel\",\"system\":", out);
 			report_json_string(out, ev ? ev->system : "?");
-			fputs(",\"name\":", out);
+			fputs_unlocked(",\"name\":", out);
 			report_json_string(out, ev ? ev->name : "?");
-			fputs(",\"text\":", out);
+			fputs_unlocked(",\"text\":", out);
 			report_json_string(out, line);
 			break;
 		}
@@ -171,7 +176,7 @@ int report_json(const struct timeline *tl, FILE *out, const struct report_opts *
 			break;
 		}
 		}
-		fputs("}\n", out);
+		fputs_unlocked("}\n", out);
 	}
 	return 0;
 }

@@ -91,11 +91,11 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 					  !strcmp(name, "qapi_event")))
 				color = BOLD;
 			if (o->color && color)
-				fputs(color, out);
+				fputs_unlocked(color, out);
 			if (name) {
-				fputs(name, out);
+				fputs_unlocked(name, out);
 				putc_unlocked(' ', out);
-				fputs(line, out);
+				fputs_unlocked(line, out);
 			} else
 				fprintf(out, "probe#%u %s", e->id, line);
 			/* entry probes carry the raw request: name it */
@@ -105,8 +105,8 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 			    timeline_probe_arg(tl, &tl->ev[e->link], "name", &type, &s) == 0 && s)
 				fprintf(out, " [%s]", s);
 			if (o->color && color)
-				fputs(RESET, out);
-			fputc('\n', out);
+				fputs_unlocked(RESET, out);
+			putc_unlocked('\n', out);
 			if (e->stack) {
 				for (uint32_t f = 0; f < e->stack->nframes; f++) {
 					const char *sym = timeline_symbol(tl, e->stack->ips[f]);
@@ -120,20 +120,20 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 		case TL_IOCTL:
 			timeline_format_ioctl(e, line, sizeof(line));
 			if (o->color && e->is_error)
-				fputs(BOLD RED, out);
+				fputs_unlocked(BOLD RED, out);
 			fprintf(out, "%s", line);
 			if (e->has_exit)
 				fprintf(out, " <%.3f us>", (double)(e->end_ts - e->ts) / 1000.0);
 			if (o->color && e->is_error)
-				fputs(RESET, out);
-			fputc('\n', out);
+				fputs_unlocked(RESET, out);
+			putc_unlocked('\n', out);
 			break;
 		case TL_KERNEL: {
 			struct tep_event *ev = timeline_kernel_event(tl, e);
 			timeline_format_kernel(tl, e, line, sizeof(line));
-			fputs(ev ? ev->name : "?", out);
-			fputs(": ", out);
-			fputs(line, out);
+			fputs_unlocked(ev ? ev->name : "?", out);
+			fputs_unlocked(": ", out);
+			fputs_unlocked(line, out);
 			putc_unlocked('\n', out);
 			break;
 		}
@@ -141,15 +141,15 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 			const struct cap_lost *l;
 			if (cap_decode_lost(e->rec, &l) == 0) {
 				if (o->color)
-					fputs(BOLD RED, out);
+					fputs_unlocked(BOLD RED, out);
 				fprintf(out, "*** %llu records lost (%s)", (unsigned long long)l->count,
 					l->kind == CAP_LOST_RINGBUF ? "ring buffer full" :
 					l->kind == CAP_LOST_STRING ? "string arguments unreadable" :
 					l->kind == CAP_LOST_STACK ? "stacks unreadable" : "ftrace overrun");
 				if (o->color)
-					fputs(RESET, out);
+					fputs_unlocked(RESET, out);
 			}
-			fputc('\n', out);
+			putc_unlocked('\n', out);
 			break;
 		}
 		}
