@@ -79,3 +79,18 @@ if command -v trace-cmd >/dev/null; then
 else
 	skip "trace.dat: trace-cmd not installed"
 fi
+
+# `kvmscope record --ftrace` with the BPF collector: one capture, both sources agree
+if "$KVMSCOPE" record --help 2>&1 | grep -q -- '--ftrace'; then
+	timeout -s INT 120 "$KVMSCOPE" record -q --ftrace -o "$T_TMP/both.cap" -- $run \
+		>"$T_TMP/both.out" 2>"$T_TMP/both.err"
+	expect_eq "kvmscope record --ftrace (with BPF) records the run" "$?" 0
+	if "$DRIVER" compare "$T_TMP/both.cap" "$T_TMP/both.cap" >"$T_TMP/both-cmp.out" 2>&1; then
+		ok "record --ftrace: both sources of one capture agree: $(cat "$T_TMP/both-cmp.out")"
+	else
+		not_ok "record --ftrace: the BPF and ftrace sources of one capture differ"
+		head -20 "$T_TMP/both-cmp.out" | diag
+	fi
+else
+	skip "kvmscope record has no --ftrace yet (tools/record.c calls tools/ftrace.h)"
+fi
