@@ -216,7 +216,7 @@ static void setup_kernel_events(struct ftrace_collector *fc)
 				add_event(fc, "raw_syscalls", name, exit ? EV_SYS_EXIT : EV_SYS_ENTER);
 		}
 	}
-	if (!o->no_kvm && !o->events) {
+	if (!o->no_kvm) {
 		if (!tep_find_event_by_name(fc->tep, "kvm", "kvm_exit"))
 			problem(fc, "no kvm events on this host (kvm module not loaded?)");
 		else

@@ -45,9 +45,9 @@ struct ftrace_collector;
 struct ftrace_options {
 	pid_t pid;                 /* the target process (required) */
 	const char *binary;        /* its executable, for USDT uprobes (NULL: no probes) */
-	const char *const *events; /* "SYS:NAME" kernel events; NULL: kvm defaults */
+	const char *const *events; /* extra "SYS:NAME" kernel events (as record -e) */
 	unsigned nevents;
-	bool no_kvm;               /* no kvm events (events, if given, still apply) */
+	bool no_kvm;               /* not the default kvm events (record --no-kvm) */
 	bool no_syscalls;          /* no raw_syscalls KVM ioctl records */
 	const char *functions;     /* "f1,f2": function_graph of these (NULL: none) */
 	const char *instance;      /* tracefs instance name (NULL: kvmscope-<our pid>) */
