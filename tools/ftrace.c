@@ -510,7 +510,11 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 			continue;
 		snprintf(sysbuf[i], sizeof(sysbuf[i]), "%.*s", (int)(colon - opts->events[i]),
 			 opts->events[i]);
-		systems[ns++] = sysbuf[i];
+		bool seen = false;
+		for (unsigned k = 0; k < ns; k++)
+			seen |= !strcmp(systems[k], sysbuf[i]);
+		if (!seen)
+			systems[ns++] = sysbuf[i];
 	}
 	systems[ns] = NULL;
 	fc->tep = tracefs_local_events_system(NULL, systems);
