@@ -73,6 +73,8 @@ static void collect_problem(void *ctx, const char *line)
 /* Runs ARGV held on a pipe until the collector is ready; returns its exit
  * status. STDERR_PATH receives its stderr (NULL: inherited). */
 static const char *raw_dir; /* record --raw DIR: keep sub-buffers, make DIR/trace.dat */
+static const char *extra_events[16]; /* record --event SYS:NAME */
+static unsigned n_extra;
 
 static int record_run(const char *capture, const char *functions, const char *binary,
 		      char **argv, const char *stderr_path, struct ftrace_stats *stats)
@@ -111,7 +113,8 @@ static int record_run(const char *capture, const char *functions, const char *bi
 	if (!realpath(binary ? binary : argv[0], exe))
 		snprintf(exe, sizeof(exe), "%s", binary ? binary : argv[0]);
 	struct ftrace_options o = { .pid = pid, .binary = exe, .functions = functions,
-				    .raw_dir = raw_dir, .problem = collect_problem };
+				    .raw_dir = raw_dir, .events = n_extra ? extra_events : NULL,
+				    .nevents = n_extra, .problem = collect_problem };
 	struct ftrace_collector *fc;
 	if (ftrace_collector_start(&fc, w, &o, err, sizeof(err))) {
 		fprintf(stderr, "ftrace collector: %s\n", err);
@@ -395,13 +398,15 @@ static int record_main(int argc, char **argv)
 	const char *functions = NULL, *binary = NULL;
 	int i = 2;
 	if (argc < 5) {
-		fprintf(stderr, "usage: test-ftrace record CAPTURE [--functions F] [--binary VMM] [--raw DIR] -- COMMAND...\n");
+		fprintf(stderr, "usage: test-ftrace record CAPTURE [--functions F] [--binary VMM] [--raw DIR] [--event SYS:NAME] -- COMMAND...\n");
 		return 2;
 	}
 	const char *capture = argv[i++];
 	while (i + 1 < argc && (!strcmp(argv[i], "--functions") || !strcmp(argv[i], "--binary") ||
-				!strcmp(argv[i], "--raw"))) {
-		if (!strcmp(argv[i], "--functions"))
+				!strcmp(argv[i], "--raw") || !strcmp(argv[i], "--event"))) {
+		if (!strcmp(argv[i], "--event") && n_extra < 16)
+			extra_events[n_extra++] = argv[i + 1];
+		else if (!strcmp(argv[i], "--functions"))
 			functions = argv[i + 1];
 		else if (!strcmp(argv[i], "--raw"))
 			raw_dir = argv[i + 1];
