@@ -51,6 +51,7 @@ for run in $(seq "$RUNS"); do
 	sum=$(grep '^ftrace: ' "$TMP/rec.err")
 	if [ -z "$line" ] || [ ! -s "$TMP/trace.dat" ]; then
 		echo "  run $run FAILED:"; sed 's/^/    /' "$TMP/rec.err" | tail -5
+		[ -f "$TMP/trace-cmd.log" ] && sed 's/^/    trace-cmd: /' "$TMP/trace-cmd.log" | tail -5
 		failed=1
 		continue
 	fi
