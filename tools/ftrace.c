@@ -909,10 +909,10 @@ static void export_trace_dat(struct ftrace_collector *fc)
 	snprintf(out, sizeof(out), "%s/trace.dat", dir);
 	snprintf(log, sizeof(log), "%s/trace-cmd.log", dir);
 	char *create[] = { "trace-cmd", "restore", "-c", "-o", head, NULL };
-	/* it reads every event format of the system: one that another tool
-	 * removes meanwhile fails it, so it gets a few tries */
+	/* it reads /proc/kallsyms twice (size, then text): a BPF program or
+	 * module loaded in between fails it, so it gets a few tries */
 	int rc = -1;
-	for (int attempt = 0; attempt < 3 && rc != 0; attempt++)
+	for (int attempt = 0; attempt < 5 && rc != 0; attempt++)
 		rc = run_quiet(create, log);
 	if (rc != 0) {
 		problem(fc, "trace.dat: `trace-cmd restore -c` %s (see %s): raw buffers kept in %s/cpu*",
