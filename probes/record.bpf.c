@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kvmscope record: one generic USDT program for every VMM probe (the probe
  * id is the BPF cookie), one generic tracepoint program that copies the raw
- * trace entry (the bytes ftrace would store; cookie = tracefs event id), and the raw_syscalls pair
- * filtered to KVM ioctls (type 0xAE) of the target process. Everything goes
- * into one ring buffer; a record that does not fit is counted, never blocks. */
+ * trace entry (the bytes ftrace would store; cookie = tracefs event id), and
+ * the raw_syscalls pair filtered to the target's KVM ioctls. The filter is
+ * the request's type (_IOC_TYPE == KVMIO, 0xAE, which only KVM uses) rather
+ * than a list of fds, so vCPU and device fds opened later are covered too.
+ * Everything goes into one ring buffer; a record that does not fit is
+ * counted, never waited for. No CO-RE: no kernel struct is read, so no BTF
+ * or vmlinux.h is needed. */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
