@@ -30,6 +30,7 @@
 #include "record.skel.h"
 #include "symbols.h"
 #include "usdt-notes.h"
+#include "ftrace.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 
@@ -51,6 +52,8 @@ struct record_opts {
 	const char *stack_probes[64];
 	unsigned n_stack;
 	bool no_kvm, no_syscalls, quiet;
+	bool ftrace;		/* also the ftrace collector, into the same capture */
+	const char *functions;	/* function_graph of these kernel functions (ftrace) */
 };
 
 struct recorder {
@@ -70,6 +73,7 @@ struct recorder {
 	unsigned nlinks;
 	uint32_t tids[256];	/* threads seen: named in the capture */
 	unsigned ntids;
+	struct ftrace_collector *fc;	/* --ftrace */
 	struct symbolizer *sym;	/* the traced process, for --stack */
 	uint64_t sym_seen[4096];	/* ips already symbolized (open addressing) */
 	bool sym_failed;
@@ -178,6 +182,9 @@ static void usage(FILE *out)
 		"      --no-kvm          no default kvm tracepoints\n"
 		"      --no-syscalls     no raw_syscalls ioctl records\n"
 		"  -s, --stack PROBE     take the user stack at PROBE ('all' for every probe)\n"
+		"      --ftrace          also record the same events through ftrace (tools/ftrace.c)\n"
+		"                        into the capture: report shows one source (--source)\n"
+		"      --functions LIST  ftrace function_graph of these kernel functions (implies --ftrace)\n"
 		"  -q, --quiet           no summary line\n"
 		"\nDefault kvm events:");
 	for (size_t i = 0; i < sizeof(default_kvm_events) / sizeof(default_kvm_events[0]); i++)
@@ -195,6 +202,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "no-kvm", no_argument, NULL, 'K' },
 		{ "no-syscalls", no_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "ftrace", no_argument, NULL, 'F' },
+		{ "functions", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -241,6 +250,13 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'F':
+			o->ftrace = true;
+			break;
+		case 'G':
+			o->ftrace = true;
+			o->functions = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -709,6 +725,11 @@ static void run_loop(struct recorder *r, const char *binary)
 			problem(r, "ring buffer: %s", strerror(-n));
 			break;
 		}
+		if (r->fc && ftrace_collector_poll(r->fc, 0) < 0) {
+			problem(r, "ftrace: reading the trace buffers failed: ftrace collector stopped");
+			ftrace_collector_stop(r->fc, NULL);
+			r->fc = NULL;
+		}
 		cap_flush(r->w);
 		if (now_ns() - last_lost > 1000000000ull) {
 			account_lost(r, totals);
@@ -741,6 +762,14 @@ static void run_loop(struct recorder *r, const char *binary)
 	}
 	ring_buffer__consume(r->rb);
 	account_lost(r, totals);
+}
+
+/* the ftrace collector's refusals: printed and noted like ours */
+static void ftrace_problem(void *ctx, const char *line)
+{
+	struct recorder *r = ctx;
+	fprintf(stderr, "kvmscope record: ftrace: %s\n", line);
+	r->problems++;
 }
 
 /* Detaching costs an RCU grace period per uprobe and tracepoint (~100 ms
@@ -890,6 +919,17 @@ int cmd_record(int argc, char **argv)
 		problem(&r, "no VMM probe (USDT provider " PROBE_PROVIDER ") attached in %s: not a "
 			"kvmscope-vmm? recording its kernel events only", binary);
 	attach_kernel_events(&r);
+	if (o.ftrace) {
+		struct ftrace_options fo = {
+			.pid = r.pid, .binary = binary, .events = o.extra_events,
+			.nevents = o.n_extra, .no_kvm = o.no_kvm, .no_syscalls = o.no_syscalls,
+			.functions = o.functions, .probe_defs_written = true,
+			.problem = ftrace_problem, .problem_ctx = &r,
+		};
+		char ferr[256];
+		if (ftrace_collector_start(&r.fc, r.w, &fo, ferr, sizeof(ferr)))
+			problem(&r, "ftrace: %s: recording through BPF only", ferr);
+	}
 	cap_flush(r.w);
 
 	if (go_fd >= 0) {
@@ -914,6 +954,15 @@ int cmd_record(int argc, char **argv)
 	}
 	ret = 0;
 out:
+	if (r.fc) {
+		struct ftrace_stats fs = { 0 };
+		ftrace_collector_stop(r.fc, &fs);
+		r.fc = NULL;
+		if (!o.quiet)
+			fprintf(stderr, "kvmscope record: ftrace: %llu probes, %llu kernel events, "
+				"%llu lost\n", (unsigned long long)fs.probes,
+				(unsigned long long)fs.kernel_events, (unsigned long long)fs.lost);
+	}
 	if (go_fd >= 0)
 		close(go_fd); /* the child sees EOF and exits 127 */
 	if (r.child && !r.child_exited)

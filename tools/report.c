@@ -22,7 +22,9 @@ static void usage(FILE *out)
 		"  --format json    one JSON object per line\n"
 		"  --format chrome  Chrome trace-event JSON (Perfetto: ui.perfetto.dev), a track per thread\n"
 		"  --format html    one self-contained HTML page: swimlanes, zoom, findings\n"
-		"  --absolute       wall-clock times instead of seconds since the start\n");
+		"  --absolute       wall-clock times instead of seconds since the start\n"
+		"  --source S       bpf, ftrace or all: a capture recorded by both collectors\n"
+		"                   (record --ftrace) holds each event twice; default: bpf\n");
 }
 
 /* The capture's own health, one line each, on stderr. */
@@ -56,11 +58,13 @@ int cmd_report(int argc, char **argv)
 		{ "colour", optional_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "absolute", no_argument, NULL, 'a' },
+		{ "source", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *format = "text", *color = "auto", *output = NULL;
 	struct report_opts o = { 0 };
+	int source = TL_SOURCE_AUTO;
 	int c;
 
 	optind = 1;
@@ -77,6 +81,19 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'a':
 			o.absolute = true;
+			break;
+		case 's':
+			if (!strcmp(optarg, "bpf"))
+				source = CAP_SRC_BPF;
+			else if (!strcmp(optarg, "ftrace"))
+				source = CAP_SRC_FTRACE;
+			else if (!strcmp(optarg, "all"))
+				source = TL_SOURCE_ALL;
+			else {
+				fprintf(stderr, "kvmscope report: --source: '%s' is not bpf, ftrace or all\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -120,7 +137,7 @@ int cmd_report(int argc, char **argv)
 
 	struct timeline tl;
 	char err[512];
-	if (timeline_load(&tl, argv[optind], err, sizeof(err))) {
+	if (timeline_load_source(&tl, argv[optind], source, err, sizeof(err))) {
 		fprintf(stderr, "kvmscope report: %s\n", err);
 		return 1;
 	}

@@ -402,6 +402,42 @@ static int add_event(struct timeline *tl, size_t *cap, const struct cap_record *
 
 int timeline_load(struct timeline *tl, const char *path, char *err, size_t errlen)
 {
+	return timeline_load_source(tl, path, TL_SOURCE_AUTO, err, errlen);
+}
+
+/* Keeps one collector's copy of the events (records of the collector
+ * itself - lost counts, notes - are kept whatever their source). */
+static void choose_source(struct timeline *tl, int source)
+{
+	for (size_t i = 0; i < tl->n; i++) {
+		unsigned src = tl->ev[i].rec->source;
+		tl->events_bpf += src == CAP_SRC_BPF;
+		tl->events_ftrace += src == CAP_SRC_FTRACE;
+	}
+	if (source == TL_SOURCE_ALL)
+		return;
+	if (source == TL_SOURCE_AUTO) {
+		if (!tl->events_bpf || !tl->events_ftrace)
+			return;
+		source = CAP_SRC_BPF;
+	}
+	size_t out = 0;
+	for (size_t i = 0; i < tl->n; i++) {
+		const struct tl_event *e = &tl->ev[i];
+		bool keep = e->kind == TL_LOST || e->kind == TL_NOTE ||
+			    (e->rec->source != CAP_SRC_BPF && e->rec->source != CAP_SRC_FTRACE) ||
+			    e->rec->source == (unsigned)source;
+		if (keep)
+			tl->ev[out++] = *e;
+		else
+			tl->dropped_source++;
+	}
+	tl->n = out;
+}
+
+int timeline_load_source(struct timeline *tl, const char *path, int source, char *err,
+			 size_t errlen)
+{
 	size_t cap = 0, thread_cap = 0, notes_cap = 0, symbols_cap = 0, meta_cap = 0;
 	const struct cap_record *rec;
 	enum cap_next_result res;
@@ -545,6 +581,7 @@ int timeline_load(struct timeline *tl, const char *path, char *err, size_t errle
 	tl->truncated = cap_truncated(tl->reader, &tl->partial_bytes);
 	tl->clean_end = cap_saw_end(tl->reader);
 
+	choose_source(tl, source);
 	qsort(tl->ev, tl->n, sizeof(*tl->ev), cmp_event);
 	if (tl->nsymbols)
 		qsort(tl->symbols, tl->nsymbols, sizeof(*tl->symbols), cmp_symbol);

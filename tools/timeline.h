@@ -77,6 +77,8 @@ struct timeline {
 	size_t nsymbols;
 	const char **meta;		/* every META record: key, value, key, value... */
 	size_t nmeta;
+	uint64_t events_bpf, events_ftrace;	/* per source, before the choice */
+	uint64_t dropped_source;	/* events of the source not shown */
 };
 
 struct tl_symbol {
@@ -85,8 +87,18 @@ struct tl_symbol {
 };
 
 /* Reads and merges CAPTURE. Returns 0, or -1 with a message in err. A
- * truncated or partly corrupt capture loads what it has (see the fields). */
+ * truncated or partly corrupt capture loads what it has (see the fields).
+ * A capture recorded by both collectors at once (record --ftrace) holds each
+ * event twice: the BPF copy is kept (see timeline_load_source). */
 int timeline_load(struct timeline *tl, const char *path, char *err, size_t errlen);
+
+enum tl_source_choice {
+	TL_SOURCE_AUTO = -1,	/* BPF if the capture has BPF events, else ftrace */
+	TL_SOURCE_ALL = -2,	/* both copies */
+	/* or CAP_SRC_BPF / CAP_SRC_FTRACE: that collector's events only */
+};
+int timeline_load_source(struct timeline *tl, const char *path, int source, char *err,
+			 size_t errlen);
 void timeline_free(struct timeline *tl);
 
 /* Names. NULL if unknown. */

@@ -85,3 +85,21 @@ expect_eq "chrome slices nest: each ioctl syscall lies inside its VMM ioctl slic
 # the semaphores read back from the VMM after attaching: every one set
 n=$(grep -c '^[a-z_0-9]*(' "$ROOT/probes/vmm.probes")
 expect_grep "all $n probe semaphores read back as set" "$T_TMP/rep.txt" "^# capture: .*, probe semaphores set $n/$n\$"
+
+# --- record --ftrace: both collectors into one capture; report shows one copy
+timeout -s KILL 120 "$KVMSCOPE" record --ftrace -o "$T_TMP/both.cap" -- "$VMM" -kernel "$GUESTS/reboot.elf" \
+	-append "count=1" -serial null >/dev/null 2>"$T_TMP/both.err"
+expect_eq "record --ftrace exits 0" "$?" 0
+expect_grep "the ftrace side reports its own counts" "$T_TMP/both.err" '^kvmscope record: ftrace: [1-9][0-9]* probes, [1-9][0-9]* kernel events, 0 lost$'
+for src in bpf ftrace; do
+	"$KVMSCOPE" report --source $src --format json "$T_TMP/both.cap" >"$T_TMP/both-$src.json" 2>/dev/null
+	expect_eq "--source $src: only that collector's events, the same run states" \
+		"$(jq -r 'select(.kind=="probe" or .kind=="ioctl" or .kind=="kernel") | .source' "$T_TMP/both-$src.json" | sort -u) $(jq -r 'select(.name=="runstate_set") | "\(.args.current_state_str)>\(.args.new_state_str)"' "$T_TMP/both-$src.json" | tr '\n' ' ')" \
+		"$src prelaunch>running running>shutdown "
+done
+"$KVMSCOPE" report --format json "$T_TMP/both.cap" >"$T_TMP/both-default.json" 2>/dev/null
+expect_eq "default: the BPF copy, each event once" "$(cat "$T_TMP/both-default.json" | md5sum)" "$(md5sum <"$T_TMP/both-bpf.json")"
+n_bpf=$(jq -r 'select(.kind=="probe") | .source' "$T_TMP/both-bpf.json" | grep -c .)
+expect_eq "--source all: both copies, as many probes from each" \
+	"$("$KVMSCOPE" report --source all --format json "$T_TMP/both.cap" 2>/dev/null | jq -r 'select(.kind=="probe") | .source' | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')" \
+	"bpf=$n_bpf ftrace=$n_bpf "
