@@ -7,6 +7,8 @@ UNIT_TESTS :=
 TEST_PROGS :=
 -include tests/fuzz/fuzz.mk
 
-.PHONY: test
-test: all $(UNIT_TESTS) $(TEST_PROGS)
+.PHONY: test test-programs
+# everything `make test` runs, built (.ci/run then runs tests/run-tests.sh itself)
+test-programs: all $(UNIT_TESTS) $(TEST_PROGS)
+test: test-programs
 	$(Q)tests/run-tests.sh $(BUILD) $(T)
