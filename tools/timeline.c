@@ -866,12 +866,13 @@ double timeline_rel_s(const struct timeline *tl, uint64_t ts)
 }
 
 /* libtraceevent 1.7 leaks a few bytes per parsed format (a strdup inside
- * tep_parse_event, freed by no tep_free): not ours to fix, so LeakSanitizer
- * builds (make asan) are told to ignore that library. */
+ * tep_parse_event, freed by no tep_free), and libtracefs keeps the tracing
+ * directory it found in a strdup'ed static (record --ftrace): not ours to
+ * fix, so LeakSanitizer builds (make asan) are told to ignore those two. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
-	return "leak:libtraceevent.so\n";
+	return "leak:libtraceevent.so\nleak:libtracefs.so\n";
 }
 
 const char *__lsan_default_options(void);
