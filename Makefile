@@ -17,10 +17,12 @@ endif
 CC ?= cc
 HOSTCC ?= cc
 SAN_FLAGS ?=
+# frame pointers: `kvmscope record -s PROBE` walks the VMM's user stacks by them
 # optimisation: a variable of its own, so `make asan` cannot drop the flags below
 OPTFLAGS ?= -O2 -g
 CFLAGS += $(OPTFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-	  -Wno-format-nonliteral -fno-strict-aliasing $(SAN_FLAGS)
+	  -Wno-format-nonliteral -fno-strict-aliasing $(SAN_FLAGS) \
+	  -fno-omit-frame-pointer
 CPPFLAGS += -Ivmm -Iprobes -I$(GEN) -MMD -MP
 LDFLAGS += $(SAN_FLAGS)
 LDLIBS += -lpthread -ljansson

@@ -69,7 +69,6 @@ static void *vcpu_thread(void *opaque)
 	sigset_t set;
 
 	this_vcpu = v;
-	v->tid = gettid();
 	snprintf(name, sizeof(name), "CPU %d/KVM", v->index);
 	pthread_setname_np(pthread_self(), name);
 	sigemptyset(&set);
@@ -77,6 +76,9 @@ static void *vcpu_thread(void *opaque)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	pthread_mutex_lock(&cpus_lock);
+	/* "created": vcpus_start() waits for this, as QEMU waits for cpu->created */
+	__atomic_store_n(&v->tid, gettid(), __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&cpus_parked);
 	for (;;) {
 		while (!v->quit && (v->stop || v->stopped)) {
 			if (v->stop) {
@@ -129,6 +131,13 @@ int vcpus_start(struct machine *m)
 		v->thread_started = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* every vCPU thread exists (and has its thread id, for query-cpus-fast
+	 * and the collectors) before the machine is reported started */
+	pthread_mutex_lock(&cpus_lock);
+	for (int i = 0; i < m->nr_vcpus; i++)
+		while (!__atomic_load_n(&m->vcpus[i].tid, __ATOMIC_ACQUIRE))
+			pthread_cond_wait(&cpus_parked, &cpus_lock);
+	pthread_mutex_unlock(&cpus_lock);
 	return 0;
 }
 

@@ -82,11 +82,7 @@ static json_t *query_cpus_fast(struct qmp_session *s, json_t *args, struct qmp_e
 	for (int i = 0; current_machine && i < current_machine->nr_vcpus; i++) {
 		const struct vcpu *v = &current_machine->vcpus[i];
 		char path[64];
-		/* vcpus_start() does not wait for its threads (QEMU waits for
-		 * cpu->created): a query right after start may come first */
-		for (int tries = 0; !__atomic_load_n(&v->tid, __ATOMIC_ACQUIRE) && tries < 1000;
-		     tries++)
-			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+		/* vcpus_start() returns once every thread has its id */
 		snprintf(path, sizeof(path), "/machine/unattached/device[%d]", i);
 		/* one core and one thread per socket, as QEMU's -smp N */
 		json_array_append_new(
