@@ -79,24 +79,10 @@ const char *qlog_source_name(enum qlog_source s)
 	return (unsigned)s < QLOG_SRC__MAX ? source_names[s] : "?";
 }
 
-/* ShutdownCause names by the VMM's enum (vmm/system.h), which is QEMU's order. */
-static const char *const cause_names[SHUTDOWN_CAUSE__MAX] = {
-	[SHUTDOWN_CAUSE_NONE] = "none",
-	[SHUTDOWN_CAUSE_HOST_ERROR] = "host-error",
-	[SHUTDOWN_CAUSE_HOST_QMP_QUIT] = "host-qmp-quit",
-	[SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET] = "host-qmp-system-reset",
-	[SHUTDOWN_CAUSE_HOST_SIGNAL] = "host-signal",
-	[SHUTDOWN_CAUSE_HOST_UI] = "host-ui",
-	[SHUTDOWN_CAUSE_GUEST_SHUTDOWN] = "guest-shutdown",
-	[SHUTDOWN_CAUSE_GUEST_RESET] = "guest-reset",
-	[SHUTDOWN_CAUSE_GUEST_PANIC] = "guest-panic",
-	[SHUTDOWN_CAUSE_SUBSYSTEM_RESET] = "subsystem-reset",
-	[SHUTDOWN_CAUSE_SNAPSHOT_LOAD] = "snapshot-load",
-};
-
 const char *qlog_shutdown_cause_name(long idx)
 {
-	return idx >= 0 && idx < SHUTDOWN_CAUSE__MAX ? cause_names[idx] : "?";
+	return idx >= 0 && idx < SHUTDOWN_CAUSE__MAX ? shutdown_cause_name((enum shutdown_cause)idx)
+						      : "?";
 }
 
 int qlog_errno_by_text(const char *text)

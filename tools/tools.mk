@@ -6,7 +6,7 @@ TOOLS_SRCS := $(wildcard tools/*.c)
 TOOLS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOLS_SRCS)) $(BUILD)/obj/gen/probe-table.o \
 	      $(BUILD)/obj/vmm/kvm-names.o
 # diagnose checks transitions against the VMM's own run-state table (and what runstate.o needs)
-TOOLS_OBJS += $(addprefix $(BUILD)/obj/,vmm/runstate.o vmm/error.o vmm/trace.o gen/vmm-probes.o)
+TOOLS_OBJS += $(addprefix $(BUILD)/obj/,vmm/runstate.o vmm/qapi-names.o vmm/error.o vmm/trace.o gen/vmm-probes.o)
 # the HTML timeline page, built in (rule at the end)
 TOOLS_OBJS += $(BUILD)/obj/gen/html-timeline.o
 TOOLS_LIBS := $(shell pkg-config --libs libbpf libelf libdw jansson libtracefs libtraceevent 2>/dev/null)

@@ -20,34 +20,6 @@
 struct machine *current_machine;
 struct run_actions run_actions;
 
-static int lookup(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; i < n; i++)
-		if (!strcmp(names[i], s))
-			return i;
-	return -1;
-}
-int reboot_action_by_name(const char *s)
-{
-	static const char *const n[] = { "reset", "shutdown" };
-	return lookup(n, 2, s);
-}
-int shutdown_action_by_name(const char *s)
-{
-	static const char *const n[] = { "poweroff", "pause" };
-	return lookup(n, 2, s);
-}
-int panic_action_by_name(const char *s)
-{
-	static const char *const n[] = { "pause", "shutdown", "exit-failure", "none" };
-	return lookup(n, 4, s);
-}
-int watchdog_action_by_name(const char *s)
-{
-	static const char *const n[] = { "reset", "shutdown", "poweroff", "pause",
-					 "debug", "none", "inject-nmi" };
-	return lookup(n, 7, s);
-}
 void vm_stop(enum run_state state)
 {
 	if (runstate_is_running())

@@ -13,10 +13,10 @@ UNIT_PROBES := gen/vmm-probes.o gen/probe-table.o
 
 # objects (relative to $(BUILD)/obj/) of each test
 UNIT_OBJS_runstate := vmm/runstate.o vmm/error.o vmm/trace.o $(UNIT_PROBES)
-UNIT_OBJS_requests := vmm/system.o vmm/runstate.o vmm/events.o vmm/trace.o vmm/error.o \
+UNIT_OBJS_requests := vmm/system.o vmm/qapi-names.o vmm/runstate.o vmm/events.o vmm/trace.o vmm/error.o \
 		      $(UNIT_PROBES)
 UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidential.o vmm/kvm.o vmm/numparse.o \
-		     vmm/kvm-names.o vmm/system.o vmm/events.o vmm/runstate.o vmm/trace.o \
+		     vmm/kvm-names.o vmm/system.o vmm/qapi-names.o vmm/events.o vmm/runstate.o vmm/trace.o \
 		     vmm/error.o $(UNIT_PROBES)
 UNIT_OBJS_kvm-names := vmm/kvm.o vmm/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
@@ -28,15 +28,15 @@ $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: LDLIBS += $(shell pkg-config --libs libtraceevent 2>/dev/null)
 # USDT note reader (helper "probes"): libelf, the probe table to compare with
-UNIT_OBJS_usdt-notes := tools/usdt-notes.o gen/probe-table.o
+UNIT_OBJS_usdt-notes := tools/usdt-notes.o tools/errtext.o gen/probe-table.o
 UNIT_NAMES += usdt-notes
 $(UNIT_OUT)/test-usdt-notes: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-usdt-notes: LDLIBS += -lelf
-UNIT_OBJS_symbols := tools/symbols.o tools/usdt-notes.o
+UNIT_OBJS_symbols := tools/symbols.o tools/usdt-notes.o tools/errtext.o
 UNIT_NAMES += symbols
 $(UNIT_OUT)/test-symbols: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-symbols: LDLIBS += -ldw -lelf
-UNIT_OBJS_ftrace := tools/ftrace.o tools/ftrace-uprobe.o tools/usdt-notes.o tools/capture.o \
+UNIT_OBJS_ftrace := tools/ftrace.o tools/ftrace-uprobe.o tools/usdt-notes.o tools/errtext.o tools/capture.o \
 		    gen/probe-table.o
 UNIT_NAMES += ftrace
 $(UNIT_OUT)/test-ftrace: CPPFLAGS += -Itools $(shell pkg-config --cflags libtracefs libtraceevent)
@@ -49,7 +49,7 @@ UNIT_NAMES += pmu-attrs arm64-fdt pmu-filter
 $(UNIT_OUT)/test-arm64-fdt: LDLIBS += -l:libfdt.so.1
 # log reader and diagnosis rules (helper "diagnose"); the fixtures by absolute path
 DIAG_UNIT_OBJS := tools/qemulog.o tools/findings.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
-		  vmm/runstate.o vmm/error.o vmm/trace.o $(UNIT_PROBES)
+		  vmm/runstate.o vmm/qapi-names.o vmm/error.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_qemulog := $(DIAG_UNIT_OBJS)
 UNIT_OBJS_diagnose := $(DIAG_UNIT_OBJS)
 UNIT_NAMES += qemulog diagnose
