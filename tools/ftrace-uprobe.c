@@ -7,19 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errtext.h"
 #include "ftrace.h"
 #include "usdt-notes.h"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int ftrace_uprobe_definition(const struct usdt_probe *p, unsigned machine, const char *group,
 			     const char *path, uint16_t str_mask, char *buf, size_t len, char *err,

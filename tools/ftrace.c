@@ -1,6 +1,7 @@
 /* The ftrace collector (see ftrace.h): instance setup, per-CPU raw buffer
  * reading with libtracefs/kbuffer, decoding with libtraceevent from the
  * kernel's format files, conversion into capture records. */
+#include "errtext.h"
 #include "ftrace.h"
 
 #include <dirent.h>
@@ -105,16 +106,6 @@ static void problem(struct ftrace_collector *fc, const char *fmt, ...)
 	cap_write_note(fc->w, "ftrace: %s", line);
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t mono_now(void)
 {

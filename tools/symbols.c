@@ -1,4 +1,5 @@
 /* User-space symbolization with libdwfl (see symbols.h). */
+#include "errtext.h"
 #include "symbols.h"
 
 #include <dwarf.h>
@@ -58,16 +59,6 @@ static const Dwfl_Callbacks offline_callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void copy_str(char *dst, size_t len, const char *src)
 {

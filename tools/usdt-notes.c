@@ -2,6 +2,7 @@
  * SystemTap's: owner "stapsdt", type 3, a descriptor of three addresses
  * (pc, .stapsdt.base, semaphore; 4 or 8 bytes each by ELF class) followed by
  * three NUL-terminated strings: provider, name, argument specs. */
+#include "errtext.h"
 #include "usdt-notes.h"
 
 #include <ctype.h>
@@ -20,16 +21,6 @@
 #define STAPSDT_OWNER "stapsdt"
 #define STAPSDT_TYPE 3
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- argument specs -------------------------------------------------- */
 

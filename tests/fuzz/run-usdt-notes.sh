@@ -11,7 +11,7 @@ mkdir -p "$OUT/corpus"
 cd "$ROOT"
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Itools \
-	-o "$OUT/fuzz-usdt-notes" tests/fuzz/fuzz-usdt-notes.c tools/usdt-notes.c -lelf
+	-o "$OUT/fuzz-usdt-notes" tests/fuzz/fuzz-usdt-notes.c tools/usdt-notes.c tools/errtext.c -lelf
 cc -O1 -Itests/fuzz -o "$OUT/gen-usdt-seeds" tests/fuzz/gen-usdt-seeds.c
 "$OUT/gen-usdt-seeds" "$OUT/corpus"
 # a real, small ELF with stapsdt notes (compiled here, no semaphores needed)

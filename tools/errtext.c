@@ -1,0 +1,15 @@
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "errtext.h"
+
+void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
