@@ -96,7 +96,7 @@ static void sys(struct cap_writer *w, uint64_t ts, bool enter, long nr, uint64_t
 	} else {
 		memcpy(raw + 16, &ret, 8);
 	}
-	assert_int_equal(cap_write_tp_event(w, CAP_SRC_FTRACE, ts, TID, TID, 0, raw, enter ? 64 : 24), 0);
+	assert_int_equal(cap_write_tp_event(w, CAP_SRC_BPF, ts, TID, TID, 0, raw, enter ? 64 : 24), 0);
 }
 
 static void write_capture(void)
