@@ -7,8 +7,22 @@ UNIT_TESTS :=
 TEST_PROGS :=
 -include tests/fuzz/fuzz.mk
 
+# CI_ARTIFACTS=DIR runs the tests under `kvmscope ci`, which leaves the
+# capture, report, diagnosis, junit.xml and timeline of the run in DIR and
+# passes the tests' status through (.ci/run sets it). When kvmscope ci is not
+# usable the tests run plainly.
+CI_ARTIFACTS ?=
+CI_WRAP = $(if $(CI_ARTIFACTS),$(KVMSCOPE) ci --quiet --keep=always --max-size 256 \
+	--out $(CI_ARTIFACTS) --vmm $(abspath $(VMM)) --)
+
 .PHONY: test test-programs
-# everything `make test` runs, built (.ci/run then runs tests/run-tests.sh itself)
+# everything `make test` runs, built
 test-programs: all $(UNIT_TESTS) $(TEST_PROGS)
 test: test-programs
-	$(Q)tests/run-tests.sh $(BUILD) $(T)
+	$(Q)if [ -n "$(CI_ARTIFACTS)" ]; then rm -rf $(CI_ARTIFACTS); fi
+	$(Q)if [ -n "$(CI_ARTIFACTS)" ] && ! $(KVMSCOPE) ci --help >/dev/null 2>&1; then \
+		echo "make test: kvmscope ci is not usable here: running the tests without it"; \
+		tests/run-tests.sh $(BUILD) $(T); \
+	else \
+		$(CI_WRAP) tests/run-tests.sh $(BUILD) $(T); \
+	fi
