@@ -20,6 +20,10 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 target_tgid = 0;
+/* --follow: record the processes in `followed` (the command and everything
+ * it starts) instead of target_tgid alone */
+const volatile bool follow = false;
+const volatile __u32 fork_child_pid_off = 20;	/* from sched_process_fork's format */
 const volatile __u32 nr_ioctl = 16;	/* __NR_ioctl on x86-64; set by the loader */
 
 struct {
@@ -57,6 +61,25 @@ struct {
 	__type(value, __u8);
 } in_ioctl SEC(".maps");
 
+/* --follow: tgids (and, harmlessly, thread ids: a new thread's tgid is
+ * already here) of the command and its descendants. Seeded by the loader
+ * with the command's pid, grown on fork, shrunk on exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} followed SEC(".maps");
+
+static __always_inline bool wanted(__u64 pid_tgid)
+{
+	__u32 tgid = pid_tgid >> 32;
+
+	if (!follow)
+		return tgid == target_tgid;
+	return bpf_map_lookup_elem(&followed, &tgid) != NULL;
+}
+
 static __always_inline void count(__u32 which)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &which);
@@ -83,6 +106,8 @@ int vmm_probe(struct pt_regs *ctx)
 	struct rec_stack_event *s = NULL;
 	int nargs, slot = 0;
 
+	if (!wanted(pid_tgid)) /* --follow attaches to every process of the binary */
+		return 0;
 	count(REC_CNT_PROBE_HITS);
 	if (!conf)
 		return 0;
@@ -183,7 +208,7 @@ int kernel_event(void *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 id, *len;
 
-	if ((pid_tgid >> 32) != target_tgid)
+	if (!wanted(pid_tgid))
 		return 0;
 	id = (__u32)bpf_get_attach_cookie(ctx); /* the tracefs event id */
 	len = bpf_map_lookup_elem(&tp_len, &id);
@@ -211,7 +236,7 @@ int sys_enter(struct sys_enter_entry *ctx)
 	__u32 tid = (__u32)pid_tgid;
 	__u8 one = 1;
 
-	if ((pid_tgid >> 32) != target_tgid || ctx->id != nr_ioctl)
+	if (ctx->id != nr_ioctl || !wanted(pid_tgid))
 		return 0;
 	if (((ctx->args[1] >> 8) & 0xff) != 0xAE) /* _IOC_TYPE(cmd) == KVMIO */
 		return 0;
@@ -225,8 +250,38 @@ int sys_exit(struct sys_exit_entry *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 
-	if ((pid_tgid >> 32) != target_tgid || !bpf_map_lookup_elem(&in_ioctl, &tid))
+	if (!bpf_map_lookup_elem(&in_ioctl, &tid) || !wanted(pid_tgid))
 		return 0;
 	bpf_map_delete_elem(&in_ioctl, &tid);
 	return emit_tp(ctx, sizeof(*ctx), pid_tgid);
+}
+
+/* --follow: sched_process_fork runs in the parent before the child can run,
+ * so a child is followed from its first instruction. The child's pid is read
+ * at the offset its format names (the comms before it are __data_loc now). */
+SEC("tracepoint/sched/sched_process_fork")
+int follow_fork(void *ctx)
+{
+	__u32 parent = bpf_get_current_pid_tgid() >> 32;
+	__s32 child = 0;
+	__u8 one = 1;
+
+	if (!bpf_map_lookup_elem(&followed, &parent))
+		return 0;
+	if (bpf_probe_read_kernel(&child, sizeof(child), (char *)ctx + (fork_child_pid_off & 0xff)) ||
+	    child <= 0)
+		return 0;
+	__u32 key = (__u32)child;
+	bpf_map_update_elem(&followed, &key, &one, BPF_ANY);
+	return 0;
+}
+
+/* a thread's or a process's end: its id may be reused by an unrelated one */
+SEC("tracepoint/sched/sched_process_exit")
+int follow_exit(void *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&followed, &tid);
+	return 0;
 }

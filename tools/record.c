@@ -54,6 +54,8 @@ struct record_opts {
 	bool no_kvm, no_syscalls, quiet;
 	bool ftrace;		/* also the ftrace collector, into the same capture */
 	const char *functions;	/* function_graph of these kernel functions (ftrace) */
+	bool follow;		/* also every process the command starts (BPF map of tgids) */
+	const char *binary;	/* --binary: the VMM whose probes to attach */
 };
 
 struct recorder {
@@ -72,6 +74,7 @@ struct recorder {
 	struct bpf_link *links[256];
 	unsigned nlinks;
 	uint32_t tids[256];	/* threads seen: named in the capture */
+	uint32_t tid_pids[256];	/* their processes (several with --follow) */
 	unsigned ntids;
 	struct ftrace_collector *fc;	/* --ftrace */
 	struct symbolizer *sym;	/* the traced process, for --stack */
@@ -131,8 +134,10 @@ static void saw_thread(struct recorder *r, uint32_t pid, uint32_t tid)
 	for (unsigned i = 0; i < r->ntids; i++)
 		if (r->tids[i] == tid)
 			return;
-	if (r->ntids < sizeof(r->tids) / sizeof(r->tids[0]))
+	if (r->ntids < sizeof(r->tids) / sizeof(r->tids[0])) {
+		r->tid_pids[r->ntids] = pid;
 		r->tids[r->ntids++] = tid;
+	}
 	name_thread(r, pid, tid);
 }
 
@@ -185,6 +190,10 @@ static void usage(FILE *out)
 		"      --ftrace          also record the same events through ftrace (tools/ftrace.c)\n"
 		"                        into the capture: report shows one source (--source)\n"
 		"      --functions LIST  ftrace function_graph of these kernel functions (implies --ftrace)\n"
+		"      --follow          also record every process the command starts (a test suite's\n"
+		"                        VMMs): their probes, kvm events and KVM ioctls\n"
+		"      --binary PATH     the VMM whose probes to attach (default: the command, or with\n"
+		"                        --follow and a command without probes, kvmscope-vmm beside kvmscope)\n"
 		"  -q, --quiet           no summary line\n"
 		"\nDefault kvm events:");
 	for (size_t i = 0; i < sizeof(default_kvm_events) / sizeof(default_kvm_events[0]); i++)
@@ -204,6 +213,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ftrace", no_argument, NULL, 'F' },
 		{ "functions", required_argument, NULL, 'G' },
+		{ "follow", no_argument, NULL, 'W' },
+		{ "binary", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -258,6 +269,12 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			o->ftrace = true;
 			o->functions = optarg;
 			break;
+		case 'W':
+			o->follow = true;
+			break;
+		case 'B':
+			o->binary = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -277,6 +294,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 }
 
 /* ---- the traced program --------------------------------------------- */
+
+static char *read_file(const char *path);
 
 /* The executable behind the probes: argv[0] found on PATH, or /proc/PID/exe. */
 static int resolve_binary(const struct record_opts *o, pid_t pid, char *out, size_t len)
@@ -311,6 +330,68 @@ static int resolve_binary(const struct record_opts *o, pid_t pid, char *out, siz
 		path += dl + (path[dl] == ':');
 	}
 	return -ENOENT;
+}
+
+/* Whether PATH carries VMM probes (USDT provider "vmm"); why not in ERR. */
+static bool has_vmm_probes(const char *path, char *err, size_t errlen)
+{
+	struct usdt_notes notes;
+	bool found = false;
+
+	if (usdt_notes_read(path, &notes, err, errlen))
+		return false;
+	for (size_t i = 0; i < notes.count && !found; i++)
+		found = !strcmp(notes.probes[i].provider, PROBE_PROVIDER);
+	usdt_notes_free(&notes);
+	if (!found)
+		snprintf(err, errlen, "no USDT provider \"" PROBE_PROVIDER "\" in it");
+	return found;
+}
+
+/* The binary whose probes are attached (BINARY holds the command's on entry):
+ * --binary; else the command's own; with --follow and a command without VMM
+ * probes (a test script), the kvmscope-vmm beside this kvmscope if there. */
+static int choose_probe_binary(const struct record_opts *o, char *binary, size_t len)
+{
+	char path[PATH_MAX], err[256];
+
+	if (o->binary) {
+		if (!realpath(o->binary, path)) {
+			fprintf(stderr, "kvmscope record: --binary %s: %s\n", o->binary, strerror(errno));
+			return -1;
+		}
+		if (!has_vmm_probes(path, err, sizeof(err))) {
+			fprintf(stderr, "kvmscope record: --binary %s: not a VMM with probes: %s\n",
+				o->binary, err);
+			return -1;
+		}
+		snprintf(binary, len, "%s", path);
+		return 0;
+	}
+	if (!o->follow || has_vmm_probes(binary, err, sizeof(err)))
+		return 0;
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0)
+		return 0;
+	path[n] = 0;
+	char *slash = strrchr(path, '/');
+	if (!slash || (size_t)(slash - path) + sizeof("/kvmscope-vmm") > sizeof(path))
+		return 0;
+	strcpy(slash, "/kvmscope-vmm");
+	if (has_vmm_probes(path, err, sizeof(err)))
+		snprintf(binary, len, "%s", path);
+	return 0;
+}
+
+/* sched_process_fork's child_pid offset, from its format (-1: unknown) */
+static int fork_child_pid_offset(void)
+{
+	char *format = read_file(TRACEFS "/events/sched/sched_process_fork/format");
+	const char *f = format ? strstr(format, " child_pid;") : NULL;
+	const char *off = f ? strstr(f, "offset:") : NULL;
+	int v = off ? atoi(off + 7) : -1;
+	free(format);
+	return v >= 8 && v < 256 ? v : -1;
 }
 
 /* fork the command, stopped (on a pipe) until every probe is attached */
@@ -518,7 +599,9 @@ static unsigned attach_probes(struct recorder *r, const char *binary)
 			continue;
 		}
 		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = i);
-		struct bpf_link *l = bpf_program__attach_usdt(r->skel->progs.vmm_probe, r->pid, binary,
+		/* --follow: every process of the binary, the BPF side keeps the followed ones */
+		struct bpf_link *l = bpf_program__attach_usdt(r->skel->progs.vmm_probe,
+							      r->opts->follow ? -1 : r->pid, binary,
 							      PROBE_PROVIDER, d->name, &uo);
 		if (!l) {
 			if (errno == ENOENT) { /* not in this binary: one line for all of them */
@@ -738,14 +821,14 @@ static void run_loop(struct recorder *r, const char *binary)
 		if (!target_alive(r))
 			break;
 		/* once the command has exec'd (its first probe fired), or at once with --pid */
-		if (!sems_checked && (!r->child || r->probes)) {
+		if (!sems_checked && !r->opts->follow && (!r->child || r->probes)) {
 			check_semaphores(r, binary);
 			sems_checked = true;
 		}
 		if (!renamed && now_ns() - started > 500000000ull) {
 			/* vCPU threads name themselves after their first events */
 			for (unsigned i = 0; i < r->ntids; i++)
-				name_thread(r, (uint32_t)r->pid, r->tids[i]);
+				name_thread(r, r->tid_pids[i], r->tids[i]);
 			renamed = true;
 		}
 		if (stop_signal) {
@@ -813,6 +896,35 @@ static void detach_all(struct recorder *r)
 	r->skel = NULL;
 	if (p[1] >= 0)
 		close(p[1]);
+}
+
+/* --follow: the command's pid seeds the map; fork and exit keep it current */
+static int start_following(struct recorder *r)
+{
+	uint32_t key = (uint32_t)r->pid;
+	uint8_t one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.followed), &key, &one, BPF_ANY)) {
+		fprintf(stderr, "kvmscope record: --follow: cannot seed the map: %s\n", strerror(errno));
+		return -1;
+	}
+	struct bpf_link *f = bpf_program__attach_tracepoint(r->skel->progs.follow_fork, "sched",
+							     "sched_process_fork");
+	if (!f) {
+		fprintf(stderr, "kvmscope record: --follow: sched:sched_process_fork: cannot attach: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	keep_link(r, f);
+	struct bpf_link *e = bpf_program__attach_tracepoint(r->skel->progs.follow_exit, "sched",
+							     "sched_process_exit");
+	if (!e)
+		problem(r, "--follow: sched:sched_process_exit: cannot attach (%s): ended processes "
+			"stay followed", strerror(errno));
+	else
+		keep_link(r, e);
+	cap_write_meta(r->w, "follow", "the command and every process it starts");
+	return 0;
 }
 
 /* libbpf's own messages only on request: failures are named by us */
@@ -891,6 +1003,8 @@ int cmd_record(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (choose_probe_binary(&o, binary, sizeof(binary)))
+		goto out;
 	cap_write_meta(r.w, "binary", binary);
 
 	r.skel = record_bpf__open();
@@ -900,6 +1014,17 @@ int cmd_record(int argc, char **argv)
 	}
 	r.skel->rodata->target_tgid = (uint32_t)r.pid;
 	r.skel->rodata->nr_ioctl = SYS_ioctl;
+	int child_off = -1;
+	if (o.follow) {
+		child_off = tracefs_ready(&r) ? -1 : fork_child_pid_offset();
+		if (child_off < 0)
+			problem(&r, "--follow: sched:sched_process_fork has no child_pid field here: "
+				"recording the command's own process only");
+		else {
+			r.skel->rodata->follow = true;
+			r.skel->rodata->fork_child_pid_off = (uint32_t)child_off;
+		}
+	}
 	/* programs are attached by hand, each to many points */
 	int lerr = record_bpf__load(r.skel);
 	if (lerr) {
@@ -914,12 +1039,21 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "kvmscope record: cannot open the ring buffer: %s\n", strerror(errno));
 		goto out;
 	}
-	unsigned attached = attach_probes(&r, binary);
-	if (!attached)
+	if (child_off >= 0 && start_following(&r))
+		goto out;
+	char why[256];
+	unsigned attached = 0;
+	if (o.follow && !has_vmm_probes(binary, why, sizeof(why)))
+		problem(&r, "--follow: %s has no VMM probes (%s) and no --binary was given: recording "
+			"the kernel events of the command and its children only", binary, why);
+	else if (!(attached = attach_probes(&r, binary)))
 		problem(&r, "no VMM probe (USDT provider " PROBE_PROVIDER ") attached in %s: not a "
 			"kvmscope-vmm? recording its kernel events only", binary);
 	attach_kernel_events(&r);
-	if (o.ftrace) {
+	if (o.ftrace && o.follow) {
+		/* its records carry the command's pid only (set_event_pid) */
+		problem(&r, "--ftrace is not combined with --follow: recording through BPF only");
+	} else if (o.ftrace) {
 		struct ftrace_options fo = {
 			.pid = r.pid, .binary = binary, .events = o.extra_events,
 			.nevents = o.n_extra, .no_kvm = o.no_kvm, .no_syscalls = o.no_syscalls,
