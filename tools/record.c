@@ -69,7 +69,8 @@ struct recorder {
 	bool child_exited;
 	uint64_t probes, kernel_events, write_errors;
 	uint64_t last_counters[REC_CNT_MAX];
-	bool maps_written;
+	uint32_t maps_pids[64];	/* processes whose MAPS are written (several with --follow) */
+	unsigned nmaps;
 	unsigned problems;
 	struct bpf_link *links[256];
 	unsigned nlinks;
@@ -77,36 +78,50 @@ struct recorder {
 	uint32_t tid_pids[256];	/* their processes (several with --follow) */
 	unsigned ntids;
 	struct ftrace_collector *fc;	/* --ftrace */
-	struct symbolizer *sym;	/* the traced process, for --stack */
+	struct {		/* --stack: one symbolizer per process (several with --follow) */
+		uint32_t pid;
+		struct symbolizer *sym;	/* NULL: it failed (said once) */
+	} syms[16];
+	unsigned nsyms;
 	uint64_t sym_seen[4096];	/* ips already symbolized (open addressing) */
-	bool sym_failed;
+	uint32_t sym_seen_pid[4096];	/* ... and their process */
 };
 
 /* A SYMBOL record for each new ip of a stack, while the process is alive to
  * ask (MAPS keeps the mappings for later symbolization too). */
 static void symbolize_stack(struct recorder *r, uint32_t pid, const uint64_t *ips, uint32_t n)
 {
-	if (!r->sym && !r->sym_failed) {
+	struct symbolizer *sym = NULL;
+	unsigned k;
+
+	for (k = 0; k < r->nsyms && r->syms[k].pid != pid; k++)
+		;
+	if (k == r->nsyms) {
+		if (k == sizeof(r->syms) / sizeof(r->syms[0]))
+			return; /* raw ips: the MAPS record keeps the mappings */
 		char err[256];
-		r->sym = symbolizer_new_pid((pid_t)pid, err, sizeof(err));
-		if (!r->sym) {
-			r->sym_failed = true;
-			cap_write_note(r->w, "stacks not symbolized: %s", err);
-		}
+		r->syms[k].pid = pid;
+		r->syms[k].sym = symbolizer_new_pid((pid_t)pid, err, sizeof(err));
+		r->nsyms++;
+		if (!r->syms[k].sym)
+			cap_write_note(r->w, "stacks of pid %u not symbolized: %s", pid, err);
 	}
-	if (!r->sym)
+	sym = r->syms[k].sym;
+	if (!sym)
 		return;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t ip = ips[i];
-		size_t slot = (size_t)((ip * 0x9E3779B97F4A7C15ull) >> 52) % 4096, probes = 0;
-		while (r->sym_seen[slot] && r->sym_seen[slot] != ip && probes++ < 4096)
+		size_t slot = (size_t)(((ip ^ pid) * 0x9E3779B97F4A7C15ull) >> 52) % 4096, probes = 0;
+		while (r->sym_seen[slot] && (r->sym_seen[slot] != ip || r->sym_seen_pid[slot] != pid) &&
+		       probes++ < 4096)
 			slot = (slot + 1) % 4096;
-		if (!ip || r->sym_seen[slot] == ip || probes >= 4096)
+		if (!ip || (r->sym_seen[slot] == ip && r->sym_seen_pid[slot] == pid) || probes >= 4096)
 			continue;
 		r->sym_seen[slot] = ip;
+		r->sym_seen_pid[slot] = pid;
 		struct symbol_info info;
 		char text[1024];
-		if (symbolizer_lookup(r->sym, ip, &info) == 0) {
+		if (symbolizer_lookup(sym, ip, &info) == 0) {
 			symbol_info_format(&info, ip, text, sizeof(text));
 			cap_write_symbol(r->w, pid, ip, text);
 		}
@@ -730,10 +745,13 @@ static int on_event(void *ctx, void *data, size_t size)
 		struct cap_stack hdr = { .nframes = n };
 		struct cap_record h = { .type = CAP_REC_STACK, .source = CAP_SRC_BPF,
 					.ts_ns = c->ts_ns, .pid = c->pid, .tid = c->tid, .cpu = c->cpu };
-		if (!r->maps_written) {
-			/* the mappings the stacks' addresses refer to */
-			r->maps_written = cap_write_maps(r->w, c->pid) == 0;
-		}
+		bool have_maps = false;
+		for (unsigned i = 0; i < r->nmaps && !have_maps; i++)
+			have_maps = r->maps_pids[i] == c->pid;
+		/* the mappings the stacks' addresses refer to, once per process */
+		if (!have_maps && r->nmaps < sizeof(r->maps_pids) / sizeof(r->maps_pids[0]) &&
+		    cap_write_maps(r->w, c->pid) == 0)
+			r->maps_pids[r->nmaps++] = c->pid;
 		rc = cap_append2(r->w, &h, &hdr, sizeof(hdr), e->ips, n * sizeof(uint64_t));
 		symbolize_stack(r, c->pid, (const uint64_t *)e->ips, n);
 		break;
@@ -1108,8 +1126,9 @@ out:
 		ret = 1;
 	}
 	ring_buffer__free(r.rb);
-	if (r.sym)
-		symbolizer_free(r.sym);
+	for (unsigned k = 0; k < r.nsyms; k++)
+		if (r.syms[k].sym)
+			symbolizer_free(r.syms[k].sym);
 	if (ret == 0 && !o.quiet)
 		fprintf(stderr, "kvmscope record: %llu records (%llu probe hits, %llu kernel events), "
 			"%llu lost%s -> %s\n", (unsigned long long)records,

@@ -83,6 +83,16 @@ expect_eq "... one line about the probes, naming the command's binary" \
 expect_grep "... its kernel events still recorded" \
 	<("$KVMSCOPE" report --format json "$T_TMP/alone.cap" 2>/dev/null) '"kind":"ioctl".*KVM_CREATE_VM'
 
+# --stack with --follow: each child's stacks symbolized against its own process
+timeout -s KILL 60 "$KVMSCOPE" record -q --follow --binary "$VMM" -s runstate_set -o "$T_TMP/stk.cap" -- bash -c \
+	"'$VMM' -kernel '$GUESTS/hello.elf' -serial null & echo \$! >'$S/spid1'; wait
+	'$VMM' -kernel '$GUESTS/hello.elf' -serial null & echo \$! >'$S/spid2'; wait" >/dev/null 2>"$T_TMP/stk.err"
+expect_eq "--follow --stack: exit 0" "$?" 0
+sp1=$(cat "$S/spid1") sp2=$(cat "$S/spid2")
+expect_eq "... every runstate_set stack of both children symbolized (two per child)" \
+	"$("$KVMSCOPE" report --format json "$T_TMP/stk.cap" 2>/dev/null | jq -r 'select(.name=="runstate_set") | "\(.pid) \(.stack[0].symbol // "raw")"' | sed 's/ (.*//' | sort | uniq -c | awk '{printf "%s:%s:%s ", $1, $2, $3}')" \
+	"$(printf '%s\n' "$sp1" "$sp2" | sort | awk '{printf "2:%s:trace_runstate_set_fire ", $1}')"
+
 # --ftrace with --follow: said once, BPF only
 timeout -s KILL 60 "$KVMSCOPE" record --follow --ftrace --binary "$VMM" -o "$T_TMP/ft.cap" -- bash -c \
 	"'$VMM' -kernel '$GUESTS/hello.elf' -serial null; true" >/dev/null 2>"$T_TMP/ft.err"
