@@ -36,13 +36,24 @@ expect_eq "every other KVM_CHECK_EXTENSION did reach the kernel" \
 expect_grep "text: the fault beneath its ioctl" "$T_TMP/rep.txt" \
 	'^ +[0-9.]+ +[0-9]+   kvm_fault_inject KVM_CHECK_EXTENSION type 0xae03 errno 25 \(ENOTTY\) hit 1$'
 
-# A real failure: the vCPU's last KVM_RUN is interrupted (EINTR) when the VM
-# stops - when the stop finds the vCPU inside KVM_RUN, which is most runs, so
-# up to 5 runs are recorded. Probe and kernel agree on the errno, in one span.
+# A real failure: the vCPU's KVM_RUN is interrupted (EINTR) when SIGTERM's
+# shutdown kicks it. The guest spins in guest mode (wait=ignore), so the kick
+# nearly always finds the vCPU inside KVM_RUN; a kick that lands while it
+# handles one of the guest's rare port reads makes no EINTR, so up to 5 runs.
+# Probe and kernel agree on the errno, in one span.
 real=
 for attempt in 1 2 3 4 5; do
-	timeout -s KILL 120 "$KVMSCOPE" record -q -o "$T_TMP/real.cap" -- "$VMM" -kernel "$GUESTS/reboot.elf" \
-		-append "count=1" -serial null >/dev/null 2>&1
+	rm -f "$T_TMP/real-com1.txt"
+	timeout -s KILL 120 "$KVMSCOPE" record -q -o "$T_TMP/real.cap" -- "$VMM" -kernel "$GUESTS/hello.elf" \
+		-append "wait=ignore" -serial "file:$T_TMP/real-com1.txt" >/dev/null 2>&1 &
+	rec=$!
+	for _ in $(seq 300); do
+		grep -q '^guest: ignoring power button' "$T_TMP/real-com1.txt" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 0.2
+	pkill -TERM -P "$rec" -f "$T_TMP/real-com1.txt"
+	wait "$rec"
 	"$KVMSCOPE" report --format json "$T_TMP/real.cap" >"$T_TMP/real.json" 2>/dev/null
 	real=$(jq -s -r '. as $ev | [ $ev[] | select(.kind=="ioctl" and .ret != null and .ret < 0) ] | first // empty
 		| . as $s | ($ev[] | select(.name=="kvm_ioctl_exit" and .link==$s.parent))
