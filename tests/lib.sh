@@ -26,6 +26,17 @@ check() {
 # need_kvm: returns 1 (and the caller should skip) when /dev/kvm is unusable
 have_kvm() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 
+# require_recorder: ends the test (SKIP with the reason, status 0) unless
+# kvmscope record can run here and its reports be read: root for BPF, a
+# usable /dev/kvm, jq. Lifts the locked-memory limit, which kernels before
+# 5.11 charge BPF maps to.
+require_recorder() {
+	if [ "$(id -u)" != 0 ]; then skip "record: needs root (BPF)"; exit 0; fi
+	if ! have_kvm; then skip "record: /dev/kvm not usable"; exit 0; fi
+	if ! command -v jq >/dev/null; then skip "record: jq not installed"; exit 0; fi
+	ulimit -l unlimited 2>/dev/null
+}
+
 # vmm NAME ARGS...: runs the VMM with a 60 s limit; stdout -> $T_TMP/NAME.out,
 # stderr -> $T_TMP/NAME.err, exit status -> $T_TMP/NAME.rc
 vmm() {

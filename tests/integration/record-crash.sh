@@ -7,10 +7,7 @@
 # error, never a crash.
 . "$(dirname "$0")/../lib.sh"
 KVMSCOPE=$BUILD/kvmscope
-if [ "$(id -u)" != 0 ]; then skip "record: needs root (BPF)"; exit 0; fi
-if ! have_kvm; then skip "record: /dev/kvm not usable"; exit 0; fi
-if ! command -v jq >/dev/null; then skip "record: jq not installed"; exit 0; fi
-ulimit -l unlimited 2>/dev/null
+require_recorder
 
 # wait_size FILE BYTES: until FILE is at least BYTES long (20 s at most)
 wait_size() {

@@ -5,10 +5,7 @@
 # A real failure is joined with the kernel's syscall exit and the same errno.
 . "$(dirname "$0")/../lib.sh"
 KVMSCOPE=$BUILD/kvmscope
-if [ "$(id -u)" != 0 ]; then skip "record: needs root (BPF)"; exit 0; fi
-if ! have_kvm; then skip "record: /dev/kvm not usable"; exit 0; fi
-if ! command -v jq >/dev/null; then skip "record: jq not installed"; exit 0; fi
-ulimit -l unlimited 2>/dev/null
+require_recorder
 
 cap=$T_TMP/fault.cap
 timeout -s KILL 120 "$KVMSCOPE" record -o "$cap" -- "$VMM" -kernel "$GUESTS/reboot.elf" \
