@@ -26,6 +26,7 @@
 #include "capture.h"
 #include "probe-table.h"
 #include "record-events.h"
+#include "thread-process.h"
 #include "usdt-notes.h"
 
 /* the kvm events the BPF collector records by default (tools/record.c) */
@@ -83,6 +84,7 @@ struct ftrace_collector {
 	uint64_t seq;
 	char **uprobes; /* "GROUP/NAME" to remove */
 	unsigned nuprobes;
+	struct thread_process *threads; /* tid -> process: entries carry the tid only */
 	int ioctl_tids[4096]; /* open addressing: threads inside a KVM ioctl (0 empty, -1 deleted) */
 	uint64_t last_lost;
 	struct ftrace_stats st;
@@ -459,6 +461,17 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 	    write_setting(fc, "buffer_size_kb", kb, err, errlen) ||
 	    write_setting(fc, "options/event-fork", "1", err, errlen))
 		goto fail;
+	/* saved_tgids then knows threads that ended before they were read */
+	if (tracefs_instance_file_write(fc->inst, "options/record-tgid", "1") < 0)
+		problem(fc, "options/record-tgid refused (%s): a thread that ends before it is "
+			"read keeps an unknown process", tracefs_why(fc->inst, why, sizeof(why)));
+	char *saved = tracefs_get_tracing_file("saved_tgids");
+	fc->threads = thread_process_new(saved);
+	tracefs_put_tracing_file(saved);
+	if (!fc->threads) {
+		seterr(err, errlen, "out of memory");
+		goto fail;
+	}
 	tracefs_event_disable(fc->inst, NULL, NULL);
 	char pid[32];
 	snprintf(pid, sizeof(pid), "%d", (int)opts->pid);
@@ -652,7 +665,15 @@ static int convert(struct ftrace_collector *fc, uint64_t ts, uint32_t cpu, const
 		fc->st.unparsed++;
 		return 0;
 	}
-	uint32_t pid = (uint32_t)fc->o.pid; /* set_event_pid: only the target's threads */
+	/* set_event_pid with event-fork: the target's threads and the processes
+	 * it starts; without follow only its own threads are kept */
+	uint32_t pid = thread_process_of(fc->threads, (uint32_t)tid);
+	if (!pid) /* gone before it was read, and never saved: its main thread's id at best */
+		pid = fc->o.follow ? (uint32_t)tid : (uint32_t)fc->o.pid;
+	if (!fc->o.follow && pid != (uint32_t)fc->o.pid) {
+		fc->st.filtered++;
+		return 0;
+	}
 	switch (info->kind) {
 	case EV_SYS_ENTER: {
 		/* long id at 8, unsigned long args[6] at 16: KVM ioctls only */
@@ -976,6 +997,7 @@ int ftrace_collector_stop(struct ftrace_collector *fc, struct ftrace_stats *stat
 	for (int i = 0; fc->by_id && i < MAX_EVENT_ID; i++)
 		free(fc->by_id[i]);
 	free(fc->by_id);
+	thread_process_free(fc->threads);
 	if (fc->tep)
 		tep_free(fc->tep);
 	if (fc->kbuf)

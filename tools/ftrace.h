@@ -3,7 +3,9 @@
  * CLOCK_MONOTONIC like the BPF collector's.
  *
  * What it records, for one target process (set_event_pid + event-fork, so
- * the VMM's threads created later are included):
+ * the VMM's threads created later are included) or, with follow, for it and
+ * every process it starts (each record carries its thread's own process,
+ * tools/thread-process.h):
  *   - kvm tracepoints and any SYS:NAME event: TP_FORMAT (the kernel's format
  *     text) once, then TP_EVENT records holding the raw entry exactly as the
  *     BPF collector stores it (common_flags and preempt_count zeroed, cut at
@@ -44,6 +46,8 @@ struct ftrace_collector;
 
 struct ftrace_options {
 	pid_t pid;                 /* the target process (required) */
+	bool follow;               /* also every process it starts (event-fork); else
+				      entries of other processes are dropped */
 	const char *binary;        /* its executable, for USDT uprobes (NULL: no probes) */
 	const char *const *events; /* extra "SYS:NAME" kernel events (as record -e) */
 	unsigned nevents;

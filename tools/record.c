@@ -1061,19 +1061,18 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	char why[256];
 	unsigned attached = 0;
-	if (o.follow && !has_vmm_probes(binary, why, sizeof(why)))
+	bool probeless = o.follow && !has_vmm_probes(binary, why, sizeof(why));
+	if (probeless)
 		problem(&r, "--follow: %s has no VMM probes (%s) and no --binary was given: recording "
 			"the kernel events of the command and its children only", binary, why);
 	else if (!(attached = attach_probes(&r, binary)))
 		problem(&r, "no VMM probe (USDT provider " PROBE_PROVIDER ") attached in %s: not a "
 			"kvmscope-vmm? recording its kernel events only", binary);
 	attach_kernel_events(&r);
-	if (o.ftrace && o.follow) {
-		/* its records carry the command's pid only (set_event_pid) */
-		problem(&r, "--ftrace is not combined with --follow: recording through BPF only");
-	} else if (o.ftrace) {
+	if (o.ftrace) {
 		struct ftrace_options fo = {
-			.pid = r.pid, .binary = binary, .events = o.extra_events,
+			.pid = r.pid, .follow = o.follow, .binary = probeless ? NULL : binary,
+			.events = o.extra_events,
 			.nevents = o.n_extra, .no_kvm = o.no_kvm, .no_syscalls = o.no_syscalls,
 			.functions = o.functions, .probe_defs_written = true,
 			.problem = ftrace_problem, .problem_ctx = &r,

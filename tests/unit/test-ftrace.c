@@ -112,7 +112,8 @@ static int record_run(const char *capture, const char *functions, const char *bi
 	char exe[PATH_MAX];
 	if (!realpath(binary ? binary : argv[0], exe))
 		snprintf(exe, sizeof(exe), "%s", binary ? binary : argv[0]);
-	struct ftrace_options o = { .pid = pid, .binary = exe, .functions = functions,
+	/* follow: the command may be a collector whose child is the VMM */
+	struct ftrace_options o = { .pid = pid, .follow = true, .binary = exe, .functions = functions,
 				    .raw_dir = raw_dir, .events = n_extra ? extra_events : NULL,
 				    .nevents = n_extra, .problem = collect_problem };
 	struct ftrace_collector *fc;
@@ -439,7 +440,7 @@ static int record_main(int argc, char **argv)
 
 struct item {
 	uint64_t ts;
-	uint32_t tid;
+	uint32_t pid, tid; /* pid: each collector's own idea of the thread's process */
 	uint16_t type;
 	uint16_t len;
 	uint32_t id; /* probe id, or event id */
@@ -458,7 +459,7 @@ static bool same_but_unread(const struct item *b, const struct item *f, unsigned
 	unsigned n = 0;
 
 	if (b->type != CAP_REC_PROBE || f->type != CAP_REC_PROBE || b->id != f->id ||
-	    b->tid != f->tid || b->nargs != f->nargs ||
+	    b->pid != f->pid || b->tid != f->tid || b->nargs != f->nargs ||
 	    memcmp(b->args, f->args, b->nargs * sizeof(b->args[0])))
 		return false;
 	for (unsigned a = 0; a < b->nargs; a++) {
@@ -487,7 +488,8 @@ static struct item *load_items(const char *path, unsigned source, size_t *n)
 		return NULL;
 	}
 	while (cap_next(r, &rec) == CAP_NEXT_OK) {
-		struct item it = { .ts = rec->ts_ns, .tid = rec->tid, .type = rec->type };
+		struct item it = { .ts = rec->ts_ns, .pid = rec->pid, .tid = rec->tid,
+				   .type = rec->type };
 		if (rec->type == CAP_REC_TP_FORMAT) {
 			struct cap_tp_format_view v;
 			if (!cap_decode_tp_format(rec, &v) && v.event_id < 8192)
@@ -581,12 +583,14 @@ static int compare_main(const char *bpf_cap, const char *ftrace_cap)
 			bad++;
 			continue;
 		}
-		if ((b[i].tid != f[i].tid || b[i].type != f[i].type || b[i].id != f[i].id ||
+		if ((b[i].pid != f[i].pid || b[i].tid != f[i].tid || b[i].type != f[i].type ||
+		     b[i].id != f[i].id ||
 		     b[i].len != f[i].len || memcmp(b[i].blob, f[i].blob, b[i].len)) &&
 		    !same_but_unread(&b[i], &f[i], &unread)) {
 			if (bad < 10)
-				printf("differ at %zu: bpf tid %u %s (%u bytes) / ftrace tid %u %s (%u bytes)\n",
-				       i, b[i].tid, b[i].name, b[i].len, f[i].tid, f[i].name, f[i].len);
+				printf("differ at %zu: bpf pid %u tid %u %s (%u bytes) / ftrace pid %u tid %u %s "
+				       "(%u bytes)\n", i, b[i].pid, b[i].tid, b[i].name, b[i].len, f[i].pid,
+				       f[i].tid, f[i].name, f[i].len);
 			bad++;
 			continue;
 		}
