@@ -3,9 +3,8 @@
 # treats it differently, and every run-state event (SHUTDOWN, POWERDOWN,
 # RESET, STOP, RESUME; GUEST_PANICKED in qmp-panic.sh), as whole transcripts.
 . "$(dirname "$0")/../lib.sh"
-QMPC=$BUILD/tests/qmp-client
-if ! have_kvm; then skip "qmp: /dev/kvm not usable"; exit 0; fi
-if [ ! -x "$QMPC" ]; then skip "qmp: $QMPC not built (make test builds it)"; exit 0; fi
+. "$(dirname "$0")/qmp-lib.bash"
+need_qmp qmp
 
 # vmm_bg, with a watchdog that keeps no descriptor of the test's output
 vmm_bg_quiet() {
@@ -17,32 +16,20 @@ vmm_bg_quiet() {
 	WATCHDOG_PID=$!
 }
 
-GREETING='{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "kvmscope-vmm 0.1.0"}, "capabilities": []}}'
-
 # start NAME ARGS...: the VMM in the background with a QMP socket NAME.sock
 start() {
 	local name=$1
 	shift
 	rm -f "$T_TMP/$name.sock"
 	vmm_bg_quiet "$name" -qmp "unix:$T_TMP/$name.sock,server,nowait" "$@"
-	for _ in $(seq 100); do [ -S "$T_TMP/$name.sock" ] && return 0; sleep 0.05; done
-	return 1
+	wait_socket "$T_TMP/$name.sock"
 }
 # qmp NAME: runs the script on stdin against NAME.sock; transcript without
 # timestamps (and thread ids) in NAME.qmp
 qmp() {
 	"$QMPC" "$T_TMP/$1.sock" >"$T_TMP/$1.raw"
-	sed -e 's/{"timestamp": {"seconds": [0-9]*, "microseconds": [0-9]*}, /{/' \
+	sed -e "$QMP_UNTIME" \
 		-e 's/"thread-id": [0-9]\{3,\}/"thread-id": TID/g' "$T_TMP/$1.raw" >"$T_TMP/$1.qmp"
-}
-# transcript NAME DESCRIPTION: compares NAME.qmp with stdin
-transcript() {
-	if diff -u - "$T_TMP/$1.qmp" >"$T_TMP/$1.diff"; then
-		ok "$2"
-	else
-		not_ok "$2"
-		diag <"$T_TMP/$1.diff"
-	fi
 }
 
 # --- prelaunch (-S), paused, running, reset while paused, powerdown ignored
@@ -252,7 +239,7 @@ rm -f "$T_TMP/mon.sock" "$T_TMP/two.sock"
 vmm_bg_quiet mon -kernel "$GUESTS/hello.elf" -append wait=ignore -serial null \
 	-chardev "socket,id=m0,path=$T_TMP/mon.sock,server=on,wait=off" -mon chardev=m0,mode=control \
 	-qmp "unix:$T_TMP/two.sock,server=on,wait=off"
-for _ in $(seq 100); do [ -S "$T_TMP/two.sock" ] && break; sleep 0.05; done
+wait_socket "$T_TMP/two.sock"
 printf '{"execute": "qmp_capabilities"}\n!event STOP\n' | "$QMPC" "$T_TMP/two.sock" >"$T_TMP/two.raw" &
 listener=$!
 for _ in $(seq 100); do grep -q return "$T_TMP/two.raw" 2>/dev/null && break; sleep 0.05; done

@@ -3,15 +3,13 @@
 # vCPU thread; the event and the deferred stop reach the client in QEMU
 # 7.2's order for each panic action (spec 3.6).
 . "$(dirname "$0")/../lib.sh"
-QMPC=$BUILD/tests/qmp-client
-if ! have_kvm; then skip "qmp-panic: /dev/kvm not usable"; exit 0; fi
-if [ ! -x "$QMPC" ]; then skip "qmp-panic: $QMPC not built (make test builds it)"; exit 0; fi
+. "$(dirname "$0")/qmp-lib.bash"
+need_qmp qmp-panic
 
 # real mode at 0x10000: a delay (8 x 65535 loops, so that the reply to cont
 # is out first), then mov dx, 0x505; mov al, 1; out dx, al; cli; hlt; jmp $-3
 printf '\xbb\x08\x00\xb9\xff\xff\xe2\xfe\x4b\x75\xf8\xba\x05\x05\xb0\x01\xee\xfa\xf4\xeb\xfd' \
 	>"$T_TMP/panic.bin"
-GREETING='{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "kvmscope-vmm 0.1.0"}, "capabilities": []}}'
 
 # panic NAME ACTIONS: boots the panicking guest with -action ACTIONS and runs
 # the QMP script on stdin; transcript without timestamps in NAME.qmp
@@ -22,19 +20,10 @@ panic() {
 		>"$T_TMP/$name.out" 2>"$T_TMP/$name.err" &
 	local pid=$!
 	( sleep 60; kill -KILL "$pid" ) >/dev/null 2>&1 &
-	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-	"$QMPC" "$sock" | sed 's/{"timestamp": {"seconds": [0-9]*, "microseconds": [0-9]*}, /{/' \
-		>"$T_TMP/$name.qmp"
+	wait_socket "$sock"
+	"$QMPC" "$sock" | sed "$QMP_UNTIME" >"$T_TMP/$name.qmp"
 	wait "$pid"
 	echo $? >"$T_TMP/$name.rc"
-}
-transcript() {
-	if diff -u - "$T_TMP/$1.qmp" >"$T_TMP/$1.diff"; then
-		ok "$2"
-	else
-		not_ok "$2"
-		diag <"$T_TMP/$1.diff"
-	fi
 }
 
 panic pause panic=pause <<'QMP'

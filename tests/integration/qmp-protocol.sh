@@ -4,16 +4,15 @@
 # clients that vanish mid-message or never read -- none of it disturbs the
 # guest or the other clients.
 . "$(dirname "$0")/../lib.sh"
-QMPC=$BUILD/tests/qmp-client
-if ! have_kvm; then skip "qmp: /dev/kvm not usable"; exit 0; fi
-if [ ! -x "$QMPC" ]; then skip "qmp: $QMPC not built (make test builds it)"; exit 0; fi
+. "$(dirname "$0")/qmp-lib.bash"
+need_qmp qmp
 
 sock=$T_TMP/p.sock
 "$VMM" -kernel "$GUESTS/hello.elf" -append wait=ignore -serial null -qmp "unix:$sock,server,nowait" \
 	</dev/null >"$T_TMP/p.out" 2>"$T_TMP/p.err" &
 pid=$!
 ( sleep 120; kill -KILL "$pid" ) >/dev/null 2>&1 &
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+wait_socket "$sock"
 
 # qmp NAME: script on stdin -> NAME.out (raw lines)
 qmp() { "$QMPC" "$sock" >"$T_TMP/$1.out"; }

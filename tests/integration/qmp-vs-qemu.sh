@@ -5,10 +5,9 @@
 # after removing what differs on purpose: timestamps, thread ids, the
 # greeting and query-version (QEMU offers "oob" and reports its own version).
 . "$(dirname "$0")/../lib.sh"
-QMPC=$BUILD/tests/qmp-client
+. "$(dirname "$0")/qmp-lib.bash"
 QEMU=${QEMU:-qemu-system-x86_64}
-if ! have_kvm; then skip "qmp-vs-qemu: /dev/kvm not usable"; exit 0; fi
-if [ ! -x "$QMPC" ]; then skip "qmp-vs-qemu: $QMPC not built (make test builds it)"; exit 0; fi
+need_qmp qmp-vs-qemu
 if ! command -v "$QEMU" >/dev/null; then skip "qmp-vs-qemu: $QEMU not installed"; exit 0; fi
 
 cat >"$T_TMP/script" <<'QMP'
@@ -85,11 +84,11 @@ run() {
 	"$@" -qmp "unix:$sock,server,nowait" </dev/null >"$T_TMP/$name.out" 2>"$T_TMP/$name.err" &
 	local pid=$!
 	( sleep 60; kill -KILL "$pid" ) >/dev/null 2>&1 &
-	for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
+	wait_socket "$sock" 200
 	"$QMPC" "$sock" <"$T_TMP/script" >"$T_TMP/$name.raw"
 	wait "$pid"
 	echo $? >"$T_TMP/$name.rc"
-	sed -e 's/{"timestamp": {"seconds": [0-9]*, "microseconds": [0-9]*}, /{/' \
+	sed -e "$QMP_UNTIME" \
 		-e 's/"thread-id": [0-9]\{3,\}/"thread-id": TID/' \
 		-e 's/^{"QMP": .*/GREETING/' \
 		-e 's/^{"return": {"qemu": .*/VERSION/' "$T_TMP/$name.raw" >"$T_TMP/$name.qmp"
