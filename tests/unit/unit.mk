@@ -41,6 +41,10 @@ UNIT_OBJS_ftrace := tools/ftrace.o tools/ftrace-uprobe.o tools/thread-process.o 
 UNIT_NAMES += ftrace
 $(UNIT_OUT)/test-ftrace: CPPFLAGS += -Itools $(shell pkg-config --cflags libtracefs libtraceevent)
 $(UNIT_OUT)/test-ftrace: LDLIBS += $(shell pkg-config --libs libtracefs libtraceevent) -lelf
+UNIT_OBJS_thread-process := tools/thread-process.o
+UNIT_NAMES += thread-process
+$(UNIT_OUT)/test-thread-process: CPPFLAGS += -Itools
+$(UNIT_OUT)/test-thread-process: LDLIBS += -lpthread
 # arm64 PMU attribute plan and virt device tree (helper "arm64"), x86 pmu-filter
 UNIT_OBJS_pmu-attrs := vmm/pmu-attrs.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_arm64-fdt := vmm/fdt-virt.o vmm/error.o
