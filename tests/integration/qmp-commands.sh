@@ -6,22 +6,12 @@
 . "$(dirname "$0")/qmp-lib.bash"
 need_qmp qmp
 
-# vmm_bg, with a watchdog that keeps no descriptor of the test's output
-vmm_bg_quiet() {
-	local name=$1
-	shift
-	"$VMM" "$@" </dev/null >"$T_TMP/$name.out" 2>"$T_TMP/$name.err" &
-	VMM_PID=$!
-	( sleep 60; kill -KILL "$VMM_PID" ) >/dev/null 2>&1 &
-	WATCHDOG_PID=$!
-}
-
 # start NAME ARGS...: the VMM in the background with a QMP socket NAME.sock
 start() {
 	local name=$1
 	shift
 	rm -f "$T_TMP/$name.sock"
-	vmm_bg_quiet "$name" -qmp "unix:$T_TMP/$name.sock,server,nowait" "$@"
+	vmm_bg "$name" -qmp "unix:$T_TMP/$name.sock,server,nowait" "$@"
 	wait_socket "$T_TMP/$name.sock"
 }
 # qmp NAME: runs the script on stdin against NAME.sock; transcript without
@@ -236,7 +226,7 @@ EOF
 
 # --- -chardev socket + -mon mode=control, and two -qmp sockets at once
 rm -f "$T_TMP/mon.sock" "$T_TMP/two.sock"
-vmm_bg_quiet mon -kernel "$GUESTS/hello.elf" -append wait=ignore -serial null \
+vmm_bg mon -kernel "$GUESTS/hello.elf" -append wait=ignore -serial null \
 	-chardev "socket,id=m0,path=$T_TMP/mon.sock,server=on,wait=off" -mon chardev=m0,mode=control \
 	-qmp "unix:$T_TMP/two.sock,server=on,wait=off"
 wait_socket "$T_TMP/two.sock"
