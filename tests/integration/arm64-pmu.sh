@@ -5,22 +5,14 @@
 # with pmu-emul.c's errno map answers the attribute ioctls; arm64 KVM cannot
 # run here). See tests/unit/test-arm64-pmu.c; its TAP lines are relayed.
 . "$(dirname "$0")/../lib.sh"
-CROSS=aarch64-linux-gnu-gcc
-for tool in $CROSS qemu-aarch64-static; do
-	if ! command -v $tool >/dev/null; then
-		skip "arm64 PMU: $tool not installed (scripts/install-deps.sh)"
-		echo "1..$T_N"
-		exit 0
-	fi
-done
+. "$(dirname "$0")/arm64-lib.bash"
+need_tools "arm64 PMU" $CROSS qemu-aarch64-static
 if [ ! -e /usr/lib/aarch64-linux-gnu/libcmocka.so ]; then
 	skip "arm64 PMU: libcmocka-dev:arm64 not installed (scripts/install-deps.sh)"
 	echo "1..$T_N"
 	exit 0
 fi
-ARM_BUILD=${ARM64_BUILD:-$(dirname "$BUILD")/$(basename "$BUILD" | sed 's/-x86pmu$//')-arm64}
-make -C "$ROOT" -j2 ARCH=aarch64 CC=$CROSS BUILD="$(realpath -m --relative-to="$ROOT" "$ARM_BUILD")" \
-	arm64-tests >"$T_TMP/make.log" 2>&1
+arm64_make arm64-tests
 expect_eq "cross build of the arm64 unit test (make ARCH=aarch64 arm64-tests)" "$?" 0
 T=$ARM_BUILD/tests/unit/test-arm64-pmu
 CMOCKA_MESSAGE_OUTPUT=TAP timeout -s KILL 120 qemu-aarch64-static "$T" >"$T_TMP/tap" 2>&1

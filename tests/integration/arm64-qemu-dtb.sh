@@ -7,17 +7,9 @@
 # pl011, fw-cfg, cpu-map, v2m, phandle numbers, the CPU model's compatible,
 # chosen's seeds) is outside this board.
 . "$(dirname "$0")/../lib.sh"
-CROSS=aarch64-linux-gnu-gcc
-for tool in $CROSS qemu-aarch64-static qemu-system-aarch64 fdtget; do
-	if ! command -v $tool >/dev/null; then
-		skip "arm64 vs QEMU: $tool not installed (scripts/install-deps.sh)"
-		echo "1..$T_N"
-		exit 0
-	fi
-done
-ARM_BUILD=${ARM64_BUILD:-$(dirname "$BUILD")/$(basename "$BUILD" | sed 's/-x86pmu$//')-arm64}
-make -C "$ROOT" -j2 ARCH=aarch64 CC=$CROSS BUILD="$(realpath -m --relative-to="$ROOT" "$ARM_BUILD")" \
-	>"$T_TMP/make.log" 2>&1
+. "$(dirname "$0")/arm64-lib.bash"
+need_tools "arm64 vs QEMU" $CROSS qemu-aarch64-static qemu-system-aarch64 fdtget
+arm64_make
 expect_eq "cross build" "$?" 0
 
 # same NAME SMP MEM GIC PMU: both dump, then compare node by node

@@ -4,21 +4,11 @@
 # builds the device tree from the options and exits before opening KVM, as
 # QEMU does; dtc reads the blob back. arm64 KVM itself cannot run here.
 . "$(dirname "$0")/../lib.sh"
-CROSS=aarch64-linux-gnu-gcc
-for tool in $CROSS qemu-aarch64-static dtc; do
-	if ! command -v $tool >/dev/null; then
-		skip "arm64: $tool not installed (scripts/install-deps.sh)"
-		echo "1..$T_N"
-		exit 0
-	fi
-done
-ARM_BUILD=${ARM64_BUILD:-$(dirname "$BUILD")/$(basename "$BUILD" | sed 's/-x86pmu$//')-arm64}
+. "$(dirname "$0")/arm64-lib.bash"
+need_tools arm64 $CROSS qemu-aarch64-static dtc
 ARM_VMM=$ARM_BUILD/kvmscope-vmm
 
-# make's dependency files name objects by the BUILD it was given: pass the
-# same (relative) spelling as a manual `make BUILD=build-arm64`
-make -C "$ROOT" -j2 ARCH=aarch64 CC=$CROSS BUILD="$(realpath -m --relative-to="$ROOT" "$ARM_BUILD")" \
-	>"$T_TMP/make.log" 2>&1
+arm64_make
 expect_eq "cross build (make ARCH=aarch64 CC=$CROSS) succeeds" "$?" 0
 tail -5 "$T_TMP/make.log" | diag
 expect_grep "the binary is an aarch64 ELF" <(file "$ARM_VMM") 'ELF 64-bit LSB .*ARM aarch64'
