@@ -685,20 +685,30 @@ static size_t format_one(char *out, size_t len, const char *spec, size_t speclen
 	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
 }
 
+typedef void format_fn(const struct timeline *tl, const struct tl_event *e, char *buf, size_t len);
+
+/* the text of E from the cache, or made by FORMAT and kept; KIND keeps probe
+ * and kernel event ids apart */
+static void format_cached(const struct timeline *tl, const struct tl_event *e, uint32_t kind,
+			  format_fn *format, char *buf, size_t len)
+{
+	bool hit;
+	struct tl_text_slot *s = len ? cache_slot(tl, e->rec, kind, &hit) : NULL;
+	if (s && hit) {
+		snprintf(buf, len, "%s", s->text);
+		return;
+	}
+	format(tl, e, buf, len);
+	cache_store(s, buf);
+}
+
 static void format_probe(const struct timeline *tl, const struct tl_event *e, char *buf,
 			 size_t len);
 
 void timeline_format_probe(const struct timeline *tl, const struct tl_event *e, char *buf,
 			   size_t len)
 {
-	bool hit;
-	struct tl_text_slot *s = len ? cache_slot(tl, e->rec, 1000000 + e->id, &hit) : NULL;
-	if (s && hit) {
-		snprintf(buf, len, "%s", s->text);
-		return;
-	}
-	format_probe(tl, e, buf, len);
-	cache_store(s, buf);
+	format_cached(tl, e, 1000000 + e->id, format_probe, buf, len);
 }
 
 static void format_probe(const struct timeline *tl, const struct tl_event *e, char *buf,
@@ -783,14 +793,7 @@ static void format_kernel(const struct timeline *tl, const struct tl_event *e, c
 void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
 			    size_t len)
 {
-	bool hit;
-	struct tl_text_slot *s = len ? cache_slot(tl, e->rec, e->id, &hit) : NULL;
-	if (s && hit) {
-		snprintf(buf, len, "%s", s->text);
-		return;
-	}
-	format_kernel(tl, e, buf, len);
-	cache_store(s, buf);
+	format_cached(tl, e, e->id, format_kernel, buf, len);
 }
 
 static void format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
