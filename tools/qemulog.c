@@ -801,7 +801,8 @@ static bool read_trace(const char *p, struct qlog_event *ev)
 	} else {
 		long sec, usec;
 		const char *f;
-		if (!take_long(&q, &sec) || sec < 0 || *q != '.')
+		/* bounded as QMP timestamps are: the microseconds must fit */
+		if (!take_long(&q, &sec) || sec < 0 || sec >= (1L << 40) || *q != '.')
 			return false;
 		f = ++q;
 		if (!take_long(&q, &usec) || usec < 0 || q - f != 6 || *q != ':')

@@ -26,6 +26,8 @@ clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 expect_eq "the fuzz target builds (clang, libFuzzer, ASan+UBSan)" "$?" 0
 mkdir -p "$T_TMP/corpus" "$T_TMP/art"
 cp tests/fixtures/*.log "$T_TMP/corpus/"
+# inputs that once crashed it: run first, every time
+cp tests/fuzz/corpus-qemulog/* "$T_TMP/corpus/"
 # a capture-less seed with the VMM's own line shapes
 printf '%s\n' '9@[2026-11-22 05:00:00.000100] kvm_fault_inject KVM_SET_DEVICE_ATTR type 0x4018aee1 errno 22 (EINVAL) hit 1' \
 	'9@[2026-11-22 05:00:00.000110] kvm_ioctl_exit vcpu cpu_index 0, type 0x4018aee1 (KVM_SET_DEVICE_ATTR), arg 0x7ffd, ret -1, errno 22 (EINVAL)' \
