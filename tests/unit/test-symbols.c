@@ -3,7 +3,6 @@
  * through the stapsdt notes, must symbolize to its generated fire function
  * in gen/vmm-probes.c, in all three modes (file offset, ELF + load bias,
  * saved /proc/PID/maps text); and this very process, live and afterwards. */
-#include <libgen.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -21,8 +20,8 @@
 #include "usdt-notes.h"
 
 #include "tap-skip.h"
+#include "vmm-binary.h"
 
-static char vmm_path[PATH_MAX];
 static char err[512];
 
 static bool ends_with(const char *s, const char *suffix)
@@ -56,9 +55,7 @@ static void test_file_offset_mode(void **state)
 	struct usdt_notes n;
 	(void)state;
 
-	if (access(vmm_path, R_OK))
-		skip();
-	assert_int_equal(usdt_notes_read(vmm_path, &n, err, sizeof(err)), 0);
+	vmm_notes_read(&n);
 	assert_true(n.count > 0);
 	struct symbolizer *s = symbolizer_new(err, sizeof(err));
 	assert_non_null(s);
@@ -86,9 +83,7 @@ static void test_bias_and_maps_modes(void **state)
 	const uint64_t bias = 0x555500000000ull;
 	(void)state;
 
-	if (access(vmm_path, R_OK))
-		skip();
-	assert_int_equal(usdt_notes_read(vmm_path, &n, err, sizeof(err)), 0);
+	vmm_notes_read(&n);
 	const struct usdt_probe *p = usdt_notes_find(&n, "vmm", "runstate_set");
 	assert_non_null(p);
 
@@ -185,14 +180,7 @@ static void test_live_and_afterwards(void **state)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	char self[PATH_MAX];
-	snprintf(self, sizeof(self), "%s", argv[0]);
-	snprintf(vmm_path, sizeof(vmm_path), "%s/../../kvmscope-vmm", dirname(self));
-	char *real = realpath(vmm_path, NULL);
-	if (real) {
-		snprintf(vmm_path, sizeof(vmm_path), "%s", real);
-		free(real);
-	}
+	vmm_path_init(argv[0]);
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_offset_mode),

@@ -3,8 +3,6 @@
  * (addresses shifted, file offsets unchanged), bad images, and the real
  * kvmscope-vmm next to this test's build dir checked against probes/vmm.probes. */
 #include <elf.h>
-#include <libgen.h>
-#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,8 +19,8 @@
 #include "../fuzz/usdt-elf-image.h"
 
 #include "tap-skip.h"
+#include "vmm-binary.h"
 
-static char vmm_path[PATH_MAX];
 static char err[512];
 
 static void test_args_x86(void **state)
@@ -274,9 +272,7 @@ static void test_vmm(void **state)
 	struct usdt_notes n;
 	(void)state;
 
-	if (access(vmm_path, R_OK))
-		skip();
-	assert_int_equal(usdt_notes_read(vmm_path, &n, err, sizeof(err)), 0);
+	vmm_notes_read(&n);
 	/* exactly one note per probe of probes/vmm.probes, each semaphore-gated,
 	 * argument counts as declared */
 	assert_int_equal(n.count, vmm_probe_count);
@@ -303,10 +299,7 @@ static void test_vmm(void **state)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	char self[PATH_MAX];
-	snprintf(self, sizeof(self), "%s", argv[0]);
-	/* BUILD/tests/unit/test-usdt-notes -> BUILD/kvmscope-vmm */
-	snprintf(vmm_path, sizeof(vmm_path), "%s/../../kvmscope-vmm", dirname(self));
+	vmm_path_init(argv[0]);
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_args_x86),
