@@ -35,20 +35,46 @@ static int teardown(void **state)
 
 #define assert_field(e, key, value) assert_string_equal(qlog_get((e), (key)) ?: "(none)", (value))
 
+/* expect_line(LINE, KIND, "key", "value", ..., NULL): LINE is read as KIND
+ * with those fields (a NULL value: the field is absent). Returns the event
+ * for any further checks. One call per line keeps the cases below a list,
+ * and a failure names its line. */
+static const struct qlog_event *expect_line(const char *line, enum qlog_kind kind, ...)
+	__attribute__((sentinel));
+static const struct qlog_event *expect_line(const char *line, enum qlog_kind kind, ...)
+{
+	const struct qlog_event *e = parse(line);
+	char why[512] = "";
+	const char *key;
+	va_list ap;
+
+	if (e->kind != kind)
+		fail_msg("'%s': kind %d, want %d", line, e->kind, kind);
+	va_start(ap, kind);
+	while (!why[0] && (key = va_arg(ap, const char *))) {
+		const char *want = va_arg(ap, const char *), *got = qlog_get(e, key);
+		if (want ? !got || strcmp(got, want) : got != NULL)
+			snprintf(why, sizeof(why), "'%s': %s is %s, want %s", line, key,
+				 got ?: "(none)", want ?: "(none)");
+	}
+	va_end(ap);
+	if (why[0])
+		fail_msg("%s", why);
+	return e;
+}
+
 static void bracketed_trace_line(void **state)
 {
 	(void)state;
 	const struct qlog_event *e =
-		parse("124213@[2025-09-22 17:39:29.644800] runstate_set current_run_state 9 "
-		      "(running) new_state 11 (shutdown)");
+		expect_line("124213@[2025-09-22 17:39:29.644800] runstate_set current_run_state 9 "
+			    "(running) new_state 11 (shutdown)",
+			    QLOG_RUNSTATE, "from", "running", "to", "shutdown", "to_index", "11",
+			    NULL);
 	assert_int_equal(e->source, QLOG_SRC_TRACE);
-	assert_int_equal(e->kind, QLOG_RUNSTATE);
 	assert_int_equal(e->tid, 124213);
 	assert_int_equal(e->clock, QLOG_CLOCK_LOCAL);
 	assert_string_equal(e->name, "runstate_set");
-	assert_field(e, "from", "running");
-	assert_field(e, "to", "shutdown");
-	assert_field(e, "to_index", "11");
 	char ts[64];
 	qlog_format_time(e, ts, sizeof(ts));
 	assert_string_equal(ts, "2025-09-22T17:39:29.644800 (local)");
@@ -58,9 +84,9 @@ static void upstream_trace_line(void **state)
 {
 	(void)state;
 	const struct qlog_event *e =
-		parse("4182@1760422467.902209:runstate_set current_run_state 9 (running) new_state "
-		      "11 (shutdown)");
-	assert_int_equal(e->kind, QLOG_RUNSTATE);
+		expect_line("4182@1760422467.902209:runstate_set current_run_state 9 (running) "
+			    "new_state 11 (shutdown)",
+			    QLOG_RUNSTATE, NULL);
 	assert_int_equal(e->clock, QLOG_CLOCK_UTC);
 	assert_int_equal(e->ts_us, 1760422467902209LL);
 	/* six microsecond digits are required */
@@ -70,10 +96,10 @@ static void upstream_trace_line(void **state)
 static void iso_trace_line(void **state)
 {
 	(void)state;
-	const struct qlog_event *e = parse("2025-09-22T09:39:29.644800Z vm_state_notify running 0 "
-					   "reason 11 (shutdown)");
-	assert_int_equal(e->kind, QLOG_VM_STATE_NOTIFY);
-	assert_field(e, "reason_name", "shutdown");
+	const struct qlog_event *e =
+		expect_line("2025-09-22T09:39:29.644800Z vm_state_notify running 0 reason 11 "
+			    "(shutdown)",
+			    QLOG_VM_STATE_NOTIFY, "reason_name", "shutdown", NULL);
 	assert_int_equal(e->clock, QLOG_CLOCK_UTC);
 }
 
@@ -81,14 +107,12 @@ static void glued_trace_name(void **state)
 {
 	(void)state;
 	/* seed 003: a downstream printed no space after the name */
-	const struct qlog_event *e = parse("1397470@[2025-12-13 11:26:26.712406] "
-					   "runstate_setcurrent_run_state 16 (preconfig) new_state 6 "
-					   "(prelaunch)");
-	assert_int_equal(e->kind, QLOG_RUNSTATE);
-	assert_field(e, "from", "preconfig");
-	assert_field(e, "from_index", "16");
-	e = parse("1397470@[2025-12-13 11:26:26.720249] memory_region_add_subregion_commonname is "
-		  "system, subregion name is virt.flash0");
+	expect_line("1397470@[2025-12-13 11:26:26.712406] runstate_setcurrent_run_state 16 "
+		    "(preconfig) new_state 6 (prelaunch)",
+		    QLOG_RUNSTATE, "from", "preconfig", "from_index", "16", NULL);
+	const struct qlog_event *e = parse("1397470@[2025-12-13 11:26:26.720249] "
+					   "memory_region_add_subregion_commonname is system, "
+					   "subregion name is virt.flash0");
 	assert_string_equal(e->name, "memory_region_add_subregion_common");
 	assert_field(e, "args", "name is system, subregion name is virt.flash0");
 }
@@ -96,78 +120,59 @@ static void glued_trace_name(void **state)
 static void downstream_main_loop_and_commands(void **state)
 {
 	(void)state;
-	const struct qlog_event *e = parse("118548@[2025-09-22 17:37:42.867864] "
-					   "main_loop_should_exit_quit guest system shutdown "
-					   "reason:4,(vmm shutdown) vmm will exit too");
-	assert_int_equal(e->kind, QLOG_MAIN_LOOP_EXIT);
-	assert_field(e, "reason_name", "host-signal");
-	assert_field(e, "action", "quit");
-	e = parse("118548@[2025-09-22 17:37:32.859708] qmp_dispatch qmp_cmd_name: "
-		  "system_powerdown, arguments: {}");
-	assert_int_equal(e->kind, QLOG_QMP_COMMAND);
-	assert_field(e, "command", "system_powerdown");
-	e = parse("118548@[2025-09-22 17:37:22.845679] virtio_console_qga_chr_read qga cmd: "
-		  "{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"powerdown\"}}");
-	assert_int_equal(e->kind, QLOG_AGENT_COMMAND);
-	assert_field(e, "command", "guest-shutdown");
-	assert_field(e, "mode", "powerdown");
-	e = parse("14659@[2026-11-22 04:38:44.493513] handle_qmp_command mon 0x5647cde02cc0 req: "
-		  "{\"execute\":\"system_powerdown\"}");
-	assert_int_equal(e->kind, QLOG_QMP_COMMAND);
-	assert_field(e, "command", "system_powerdown");
+	expect_line("118548@[2025-09-22 17:37:42.867864] main_loop_should_exit_quit guest system "
+		    "shutdown reason:4,(vmm shutdown) vmm will exit too",
+		    QLOG_MAIN_LOOP_EXIT, "reason_name", "host-signal", "action", "quit", NULL);
+	expect_line("118548@[2025-09-22 17:37:32.859708] qmp_dispatch qmp_cmd_name: "
+		    "system_powerdown, arguments: {}",
+		    QLOG_QMP_COMMAND, "command", "system_powerdown", NULL);
+	expect_line("118548@[2025-09-22 17:37:22.845679] virtio_console_qga_chr_read qga cmd: "
+		    "{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"powerdown\"}}",
+		    QLOG_AGENT_COMMAND, "command", "guest-shutdown", "mode", "powerdown", NULL);
+	expect_line("14659@[2026-11-22 04:38:44.493513] handle_qmp_command mon 0x5647cde02cc0 req: "
+		    "{\"execute\":\"system_powerdown\"}",
+		    QLOG_QMP_COMMAND, "command", "system_powerdown", NULL);
 }
 
 static void vmm_probe_lines(void **state)
 {
 	(void)state;
-	const struct qlog_event *e =
-		parse("15018@[2026-11-22 04:38:46.736382] qemu_system_reset_request reason=7 "
-		      "(guest-reset) resettable=0 action=shutdown (cpus not resettable)");
-	assert_int_equal(e->kind, QLOG_RESET_REQUEST);
-	assert_field(e, "reason_name", "guest-reset");
-	assert_field(e, "resettable", "false");
-	assert_field(e, "action", "shutdown (cpus not resettable)");
-	e = parse("12345@[2026-11-22 03:15:44.501951] kvm_ioctl_exit vcpu cpu_index 0, type "
-		  "0x4008ae90 (KVM_SET_CPUID2), arg 0x55d0aa, ret -1, errno 22 (EINVAL)");
-	assert_int_equal(e->kind, QLOG_KVM_IOCTL_EXIT);
-	assert_field(e, "ioctl", "KVM_SET_CPUID2");
-	assert_field(e, "fd_kind", "vcpu");
-	assert_field(e, "ret", "-1");
-	assert_field(e, "errname", "EINVAL");
-	assert_field(e, "type", "0x4008ae90");
-	e = parse("12345@[2026-11-22 03:15:44.501900] kvm_fault_inject KVM_SET_DEVICE_ATTR type "
-		  "0x4018aee1 errno 22 (EINVAL) hit 1");
-	assert_int_equal(e->kind, QLOG_KVM_FAULT_INJECT);
-	assert_field(e, "ioctl", "KVM_SET_DEVICE_ATTR");
-	assert_field(e, "errno", "22");
-	e = parse("9@[2026-11-22 03:15:44.501951] qapi_event event SHUTDOWN data {\"guest\": true, "
-		  "\"reason\": \"guest-reset\"}");
-	assert_int_equal(e->kind, QLOG_QMP_EVENT);
-	assert_field(e, "event", "SHUTDOWN");
-	assert_field(e, "reason", "guest-reset");
-	assert_field(e, "guest", "true");
-	e = parse("9@[2026-11-22 03:15:44.501951] qemu_system_killed signal 15 pid 1234");
-	assert_int_equal(e->kind, QLOG_SIGNAL);
-	assert_field(e, "pid", "1234");
+	expect_line("15018@[2026-11-22 04:38:46.736382] qemu_system_reset_request reason=7 "
+		    "(guest-reset) resettable=0 action=shutdown (cpus not resettable)",
+		    QLOG_RESET_REQUEST, "reason_name", "guest-reset", "resettable", "false",
+		    "action", "shutdown (cpus not resettable)", NULL);
+	expect_line("12345@[2026-11-22 03:15:44.501951] kvm_ioctl_exit vcpu cpu_index 0, type "
+		    "0x4008ae90 (KVM_SET_CPUID2), arg 0x55d0aa, ret -1, errno 22 (EINVAL)",
+		    QLOG_KVM_IOCTL_EXIT, "ioctl", "KVM_SET_CPUID2", "fd_kind", "vcpu", "ret", "-1",
+		    "errname", "EINVAL", "type", "0x4008ae90", NULL);
+	expect_line("12345@[2026-11-22 03:15:44.501900] kvm_fault_inject KVM_SET_DEVICE_ATTR type "
+		    "0x4018aee1 errno 22 (EINVAL) hit 1",
+		    QLOG_KVM_FAULT_INJECT, "ioctl", "KVM_SET_DEVICE_ATTR", "errno", "22", NULL);
+	expect_line("9@[2026-11-22 03:15:44.501951] qapi_event event SHUTDOWN data "
+		    "{\"guest\": true, \"reason\": \"guest-reset\"}",
+		    QLOG_QMP_EVENT, "event", "SHUTDOWN", "reason", "guest-reset", "guest", "true",
+		    NULL);
+	expect_line("9@[2026-11-22 03:15:44.501951] qemu_system_killed signal 15 pid 1234",
+		    QLOG_SIGNAL, "pid", "1234", NULL);
 }
 
 static void qmp_lines(void **state)
 {
 	(void)state;
-	const struct qlog_event *e = parse("{\"timestamp\": {\"seconds\": 1758533969, "
-					   "\"microseconds\": 644745}, \"event\": \"SHUTDOWN\", "
-					   "\"data\": {\"guest\": true, \"reason\": \"guest-reset\"}}");
+	const struct qlog_event *e =
+		expect_line("{\"timestamp\": {\"seconds\": 1758533969, \"microseconds\": 644745}, "
+			    "\"event\": \"SHUTDOWN\", "
+			    "\"data\": {\"guest\": true, \"reason\": \"guest-reset\"}}",
+			    QLOG_QMP_EVENT, "reason", "guest-reset", NULL);
 	assert_int_equal(e->source, QLOG_SRC_QMP);
-	assert_int_equal(e->kind, QLOG_QMP_EVENT);
 	assert_int_equal(e->ts_us, 1758533969644745LL);
-	assert_field(e, "reason", "guest-reset");
-	e = parse("{\"execute\": \"system_reset\", \"id\": 3}");
-	assert_int_equal(e->kind, QLOG_QMP_COMMAND);
-	assert_field(e, "command", "system_reset");
+	expect_line("{\"execute\": \"system_reset\", \"id\": 3}", QLOG_QMP_COMMAND, "command",
+		    "system_reset", NULL);
 	assert_int_equal(parse("{\"return\": {}}")->kind, QLOG_QMP_REPLY);
 	/* -1 timestamps: no time */
-	e = parse("{\"timestamp\": {\"seconds\": -1, \"microseconds\": -1}, \"event\": \"STOP\"}");
-	assert_int_equal(e->kind, QLOG_QMP_EVENT);
+	e = expect_line("{\"timestamp\": {\"seconds\": -1, \"microseconds\": -1}, "
+			"\"event\": \"STOP\"}",
+			QLOG_QMP_EVENT, NULL);
 	assert_int_equal(e->clock, QLOG_CLOCK_NONE);
 	/* truncated JSON is text */
 	assert_int_equal(parse("{\"timestamp\": {\"seconds\": 17585339")->kind, QLOG_TEXT);
@@ -176,45 +181,34 @@ static void qmp_lines(void **state)
 static void stderr_lines(void **state)
 {
 	(void)state;
-	const struct qlog_event *e = parse("2025-09-22T09:39:29.644657Z qemu-system-x86_64: cpus "
-					   "are not resettable, terminating");
-	assert_int_equal(e->kind, QLOG_NOT_RESETTABLE);
+	const struct qlog_event *e =
+		expect_line("2025-09-22T09:39:29.644657Z qemu-system-x86_64: cpus are not "
+			    "resettable, terminating",
+			    QLOG_NOT_RESETTABLE, "program", "qemu-system-x86_64", NULL);
 	assert_int_equal(e->ts_us, 1758533969644657LL);
-	assert_field(e, "program", "qemu-system-x86_64");
-	e = parse("2025-09-22T09:37:42.867769Z qemu-system-x86_64: terminating on signal 15 from "
-		  "pid 14261 (/usr/sbin/libvirtd)");
-	assert_int_equal(e->kind, QLOG_SIGNAL);
-	assert_field(e, "signal", "15");
-	assert_field(e, "pid", "14261");
-	assert_field(e, "sender", "/usr/sbin/libvirtd");
-	e = parse("kvmscope-vmm: terminating on signal 2");
-	assert_int_equal(e->kind, QLOG_SIGNAL);
-	assert_null(qlog_get(e, "pid"));
-	e = parse("qemu-kvm: invalid runstate transition: 'paused' -> 'shutdown'");
-	assert_int_equal(e->kind, QLOG_INVALID_TRANSITION);
-	assert_field(e, "from", "paused");
-	assert_field(e, "to", "shutdown");
-	e = parse("qemu-kvm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument");
-	assert_int_equal(e->kind, QLOG_PMU_ATTR_ERROR);
-	assert_field(e, "ioctl", "KVM_SET_DEVICE_ATTR");
-	assert_field(e, "errname", "EINVAL");
+	expect_line("2025-09-22T09:37:42.867769Z qemu-system-x86_64: terminating on signal 15 from "
+		    "pid 14261 (/usr/sbin/libvirtd)",
+		    QLOG_SIGNAL, "signal", "15", "pid", "14261", "sender", "/usr/sbin/libvirtd",
+		    NULL);
+	expect_line("kvmscope-vmm: terminating on signal 2", QLOG_SIGNAL, "pid", NULL, NULL);
+	expect_line("qemu-kvm: invalid runstate transition: 'paused' -> 'shutdown'",
+		    QLOG_INVALID_TRANSITION, "from", "paused", "to", "shutdown", NULL);
+	expect_line("qemu-kvm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument", QLOG_PMU_ATTR_ERROR,
+		    "ioctl", "KVM_SET_DEVICE_ATTR", "errname", "EINVAL", NULL);
 	e = parse("qemu-kvm: PMU: KVM_HAS_DEVICE_ATTR: No such device or address");
 	assert_field(e, "ioctl", "KVM_HAS_DEVICE_ATTR");
 	assert_field(e, "errname", "ENXIO");
-	e = parse("qemu-kvm: failed to set irq for PMU");
-	assert_int_equal(e->kind, QLOG_PMU_STEP_FAILED);
-	assert_field(e, "attr", "KVM_ARM_VCPU_PMU_V3_IRQ");
+	expect_line("qemu-kvm: failed to set irq for PMU", QLOG_PMU_STEP_FAILED, "attr",
+		    "KVM_ARM_VCPU_PMU_V3_IRQ", NULL);
 	assert_field(parse("qemu-system-aarch64: failed to init PMU"), "attr",
 		     "KVM_ARM_VCPU_PMU_V3_INIT");
-	e = parse("kvm_set_irq: No such device or address");
-	assert_int_equal(e->kind, QLOG_PERROR);
-	assert_field(e, "function", "kvm_set_irq");
-	assert_field(e, "errno", "6");
+	expect_line("kvm_set_irq: No such device or address", QLOG_PERROR, "function",
+		    "kvm_set_irq", "errno", "6", NULL);
 	assert_int_equal(parse("Aborted")->kind, QLOG_ABORT);
 	assert_int_equal(parse("Aborted (core dumped)")->kind, QLOG_ABORT);
-	e = parse("kvmscope-vmm: -cpu host,pmu=on: the host KVM offers no vPMU (CPUID 0xA version "
-		  "0, KVM_CAP_PMU_CAPABILITY 0)");
-	assert_int_equal(e->kind, QLOG_NO_VPMU);
+	expect_line("kvmscope-vmm: -cpu host,pmu=on: the host KVM offers no vPMU "
+		    "(CPUID 0xA version 0, KVM_CAP_PMU_CAPABILITY 0)",
+		    QLOG_NO_VPMU, NULL);
 	assert_int_equal(parse("qemu-kvm: warning: something else")->kind, QLOG_MESSAGE);
 }
 
@@ -222,45 +216,40 @@ static void libvirt_lines(void **state)
 {
 	(void)state;
 	const struct qlog_event *e =
-		parse("2025-09-22 09:37:44.175+0000: starting up libvirt version: 8.5.0, package: "
-		      "26.ef8fbbe.24.03LTS (Unknown, 2025-06-30), qemu version: 6.2.0qemu-6.2.0.121, "
-		      "kernel: 6.6.0-jdcloud7.sp1.131d3847b.x86_64, hostname: 11-244-8-3.jdstack.local");
-	assert_int_equal(e->kind, QLOG_LIBVIRT_START);
-	assert_field(e, "kernel", "6.6.0-jdcloud7.sp1.131d3847b.x86_64");
-	assert_field(e, "qemu", "6.2.0qemu-6.2.0.121");
-	assert_field(e, "hostname", "11-244-8-3.jdstack.local");
+		expect_line("2025-09-22 09:37:44.175+0000: starting up libvirt version: 8.5.0, "
+			    "package: 26.ef8fbbe.24.03LTS (Unknown, 2025-06-30), "
+			    "qemu version: 6.2.0qemu-6.2.0.121, "
+			    "kernel: 6.6.0-jdcloud7.sp1.131d3847b.x86_64, "
+			    "hostname: 11-244-8-3.jdstack.local",
+			    QLOG_LIBVIRT_START, "kernel", "6.6.0-jdcloud7.sp1.131d3847b.x86_64",
+			    "qemu", "6.2.0qemu-6.2.0.121", "hostname", "11-244-8-3.jdstack.local",
+			    NULL);
 	assert_int_equal(e->ts_us, 1758533864175000LL);
-	e = parse("2025-09-22 09:37:43.068+0000: shutting down, reason=destroyed");
-	assert_int_equal(e->kind, QLOG_LIBVIRT_STOP);
-	assert_field(e, "reason", "destroyed");
-	e = parse("2026-11-22 04:38:42.493+0000: kvmscope-domain: agent: sent "
-		  "{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"powerdown\"}}");
-	assert_int_equal(e->kind, QLOG_AGENT_COMMAND);
-	e = parse("2026-11-22 04:38:44.493+0000: kvmscope-domain: qmp: sent {\"execute\": "
-		  "\"system_powerdown\"}");
-	assert_int_equal(e->kind, QLOG_QMP_COMMAND);
+	expect_line("2025-09-22 09:37:43.068+0000: shutting down, reason=destroyed",
+		    QLOG_LIBVIRT_STOP, "reason", "destroyed", NULL);
+	expect_line("2026-11-22 04:38:42.493+0000: kvmscope-domain: agent: sent "
+		    "{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"powerdown\"}}",
+		    QLOG_AGENT_COMMAND, NULL);
+	expect_line("2026-11-22 04:38:44.493+0000: kvmscope-domain: qmp: sent {\"execute\": "
+		    "\"system_powerdown\"}",
+		    QLOG_QMP_COMMAND, NULL);
 }
 
 static void command_lines_and_policy(void **state)
 {
 	(void)state;
-	const struct qlog_event *e = parse("[root@43-66-4-72 11:26:26 qemu]# qemu-kvm -cpu "
-					   "host,pmu=off -smp 2 -m 1G  -machine virt 2>&1|tail -10");
+	const struct qlog_event *e =
+		expect_line("[root@43-66-4-72 11:26:26 qemu]# qemu-kvm -cpu host,pmu=off "
+			    "-smp 2 -m 1G  -machine virt 2>&1|tail -10",
+			    QLOG_COMMAND_LINE, "cpu", "host,pmu=off", "machine", "virt", NULL);
 	assert_int_equal(e->source, QLOG_SRC_SHELL);
-	assert_int_equal(e->kind, QLOG_COMMAND_LINE);
-	assert_field(e, "cpu", "host,pmu=off");
-	assert_field(e, "machine", "virt");
-	e = parse("/usr/bin/kvmscope-vmm -object sev-guest,id=lsec0,cbitpos=51,"
-		  "reduced-phys-bits=1,policy=0x5 -machine pc,confidential-guest-support=lsec0");
-	assert_int_equal(e->kind, QLOG_COMMAND_LINE);
-	assert_field(e, "sev_policy", "0x5");
-	e = parse("-object {\"qom-type\":\"sev-guest\",\"id\":\"lsec0\",\"cbitpos\":51,"
-		  "\"reduced-phys-bits\":1,\"policy\":5}");
-	assert_int_equal(e->kind, QLOG_SEV_POLICY);
-	assert_field(e, "policy", "0x5");
-	e = parse("    <policy>0x0045</policy>");
-	assert_int_equal(e->kind, QLOG_SEV_POLICY);
-	assert_field(e, "policy", "0x45");
+	expect_line("/usr/bin/kvmscope-vmm -object sev-guest,id=lsec0,cbitpos=51,"
+		    "reduced-phys-bits=1,policy=0x5 -machine pc,confidential-guest-support=lsec0",
+		    QLOG_COMMAND_LINE, "sev_policy", "0x5", NULL);
+	expect_line("-object {\"qom-type\":\"sev-guest\",\"id\":\"lsec0\",\"cbitpos\":51,"
+		    "\"reduced-phys-bits\":1,\"policy\":5}",
+		    QLOG_SEV_POLICY, "policy", "0x5", NULL);
+	expect_line("    <policy>0x0045</policy>", QLOG_SEV_POLICY, "policy", "0x45", NULL);
 	/* a program name followed by ':' is a message, not a command */
 	assert_int_equal(parse("qemu-kvm: failed to init PMU")->kind, QLOG_PMU_STEP_FAILED);
 }
@@ -268,15 +257,11 @@ static void command_lines_and_policy(void **state)
 static void function_graph_lines(void **state)
 {
 	(void)state;
-	const struct qlog_event *e = parse(" 230)   2.770 us    |  kvm_arm_pmu_v3_set_attr();");
-	assert_int_equal(e->kind, QLOG_FUNCTION_GRAPH);
-	assert_field(e, "function", "kvm_arm_pmu_v3_set_attr");
-	assert_field(e, "duration_ns", "2770");
-	assert_field(e, "cpu", "230");
-	e = parse("   1) + 12.345 us   |  } /* kvm_vcpu_ioctl */");
-	assert_int_equal(e->kind, QLOG_FUNCTION_GRAPH);
-	assert_field(e, "function", "kvm_vcpu_ioctl");
-	assert_field(e, "duration_ns", "12345");
+	expect_line(" 230)   2.770 us    |  kvm_arm_pmu_v3_set_attr();", QLOG_FUNCTION_GRAPH,
+		    "function", "kvm_arm_pmu_v3_set_attr", "duration_ns", "2770", "cpu", "230",
+		    NULL);
+	expect_line("   1) + 12.345 us   |  } /* kvm_vcpu_ioctl */", QLOG_FUNCTION_GRAPH,
+		    "function", "kvm_vcpu_ioctl", "duration_ns", "12345", NULL);
 	assert_int_equal(parse(" 230) qemu-kv-712267 => qemu-kv-712819")->kind, QLOG_TEXT);
 	assert_int_equal(parse("# tracer: function_graph")->kind, QLOG_TEXT);
 }
@@ -358,24 +343,22 @@ static void stream_joins_libvirt_command(void **state)
 static void pmu_shapes_of_this_vmm(void **state)
 {
 	(void)state;
-	const struct qlog_event *e = parse("9@[2026-11-22 05:00:00.000120] arm_pmu_attr cpu_index 1, "
-					   "KVM_SET_DEVICE_ATTR group 0 attr IRQ ret -1 errno 22");
-	assert_int_equal(e->kind, QLOG_PMU_ATTR_ERROR);
-	assert_field(e, "attr", "KVM_ARM_VCPU_PMU_V3_IRQ");
-	assert_field(e, "errname", "EINVAL");
-	assert_field(e, "cpu_index", "1");
-	e = parse("9@[2026-11-22 05:00:00.000120] arm_pmu_attr cpu_index 0, KVM_HAS_DEVICE_ATTR "
-		  "group 0 attr INIT ret 0 errno 0");
-	assert_int_equal(e->kind, QLOG_TRACE); /* a call that worked */
-	e = parse("2026-11-22T04:49:28.996709Z kvmscope-vmm: -cpu host,pmu-filter: "
-		  "KVM_SET_PMU_EVENT_FILTER (deny, 1 events): Invalid argument");
-	assert_int_equal(e->kind, QLOG_PMU_ATTR_ERROR);
-	assert_field(e, "ioctl", "KVM_SET_PMU_EVENT_FILTER");
-	assert_field(e, "errname", "EINVAL");
-	e = parse("2026-11-22T04:50:05.537183Z kvmscope-vmm: warning: sev-guest 'sev0': policy 0x5 "
-		  "(NODBG|ES) drives run-state decisions only; guest memory is NOT encrypted");
-	assert_int_equal(e->kind, QLOG_MESSAGE);
-	assert_field(e, "sev_policy", "0x5");
+	expect_line("9@[2026-11-22 05:00:00.000120] arm_pmu_attr cpu_index 1, KVM_SET_DEVICE_ATTR "
+		    "group 0 attr IRQ ret -1 errno 22",
+		    QLOG_PMU_ATTR_ERROR, "attr", "KVM_ARM_VCPU_PMU_V3_IRQ", "errname", "EINVAL",
+		    "cpu_index", "1", NULL);
+	/* a call that worked */
+	expect_line("9@[2026-11-22 05:00:00.000120] arm_pmu_attr cpu_index 0, KVM_HAS_DEVICE_ATTR "
+		    "group 0 attr INIT ret 0 errno 0",
+		    QLOG_TRACE, NULL);
+	expect_line("2026-11-22T04:49:28.996709Z kvmscope-vmm: -cpu host,pmu-filter: "
+		    "KVM_SET_PMU_EVENT_FILTER (deny, 1 events): Invalid argument",
+		    QLOG_PMU_ATTR_ERROR, "ioctl", "KVM_SET_PMU_EVENT_FILTER", "errname", "EINVAL",
+		    NULL);
+	expect_line("2026-11-22T04:50:05.537183Z kvmscope-vmm: warning: sev-guest 'sev0': "
+		    "policy 0x5 (NODBG|ES) drives run-state decisions only; "
+		    "guest memory is NOT encrypted",
+		    QLOG_MESSAGE, "sev_policy", "0x5", NULL);
 }
 
 static void stream_merges_utc_inputs(void **state)
