@@ -316,36 +316,46 @@ static const char *run_in_child(void (*fn)(void), int *sig, int *calls)
 	return buf;
 }
 
+/* runs FN in a child, checks how it ended (SIG, 0 = exited) and its whole
+ * stderr; returns its ioctl count */
+static int expect_child(void (*fn)(void), int sig, const char *err)
+{
+	int got_sig, calls;
+	const char *got = run_in_child(fn, &got_sig, &calls);
+	assert_int_equal(got_sig, sig);
+	assert_string_equal(got, err);
+	return calls;
+}
+
+/* a -fault RULE, as the VMM's option adds it, for the runs that follow */
+static void add_fault(const char *rule)
+{
+	char why[128];
+	if (kvm_fault_parse(rule, why, sizeof(why)))
+		fail_msg("-fault %s: %s", rule, why);
+}
+
 static void test_all_vcpus_get_irq_and_init(void **state)
 {
-	int sig, calls;
 	(void)state;
-	const char *err = run_in_child(pmu_setup, &sig, &calls);
-	assert_int_equal(sig, 0);
-	assert_string_equal(err, "");
-	assert_int_equal(calls, 8); /* HAS+SET for IRQ and INIT on two vCPUs */
+	/* HAS+SET for IRQ and INIT on two vCPUs */
+	assert_int_equal(expect_child(pmu_setup, 0, ""), 8);
 }
 
 static void test_seed_by_fault_injection(void **state)
 {
-	char why[128];
-	int sig, calls;
 	(void)state;
-	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu", why,
-					 sizeof(why)), 0);
-	const char *err = run_in_child(pmu_setup, &sig, &calls);
-	assert_int_equal(sig, SIGABRT);
-	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
-				 "kvmscope-vmm: failed to set irq for PMU\n");
+	add_fault("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu");
+	expect_child(pmu_setup, SIGABRT,
+		     "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
+		     "kvmscope-vmm: failed to set irq for PMU\n");
 }
 
 static void test_fault_on_second_vcpu_only(void **state)
 {
-	char why[128];
 	int sig, calls;
 	(void)state;
-	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu,cpu=1",
-					 why, sizeof(why)), 0);
+	add_fault("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu,cpu=1");
 	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	assert_int_equal(sig, SIGABRT);
 	assert_non_null(strstr(err, "failed to set irq for PMU"));
@@ -353,74 +363,54 @@ static void test_fault_on_second_vcpu_only(void **state)
 
 static void test_fault_on_init(void **state)
 {
-	char why[128];
-	int sig, calls;
 	(void)state;
 	/* the second SET on vCPU 0 is INIT */
-	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=ENODEV,fd=vcpu,after=1",
-					 why, sizeof(why)), 0);
-	const char *err = run_in_child(pmu_setup, &sig, &calls);
-	assert_int_equal(sig, SIGABRT);
-	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: No such device\n"
-				 "kvmscope-vmm: failed to init PMU\n");
+	add_fault("ioctl=KVM_SET_DEVICE_ATTR,errno=ENODEV,fd=vcpu,after=1");
+	expect_child(pmu_setup, SIGABRT, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: No such device\n"
+					 "kvmscope-vmm: failed to init PMU\n");
 }
 
 /* genuine causes, answered by the fake kernel as pmu-emul.c does */
 
 static void test_no_in_kernel_irqchip_is_the_seed(void **state)
 {
-	int sig, calls;
 	(void)state;
 	k.vgic_created = k.vgic_inited = false; /* the VMM believes in a vGIC the kernel lacks */
-	const char *err = run_in_child(pmu_setup, &sig, &calls);
-	assert_int_equal(sig, SIGABRT);
-	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
-				 "kvmscope-vmm: failed to set irq for PMU\n");
+	expect_child(pmu_setup, SIGABRT,
+		     "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
+		     "kvmscope-vmm: failed to set irq for PMU\n");
 }
 
 static void test_vgic_not_initialised(void **state)
 {
-	int sig, calls;
 	(void)state;
 	k.vgic_inited = false;
-	const char *err = run_in_child(pmu_setup, &sig, &calls);
-	assert_int_equal(sig, SIGABRT);
-	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: No such device\n"
-				 "kvmscope-vmm: failed to init PMU\n");
+	expect_child(pmu_setup, SIGABRT, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: No such device\n"
+					 "kvmscope-vmm: failed to init PMU\n");
 }
 
 static void test_vcpu_without_pmu_feature(void **state)
 {
-	int sig, calls;
 	(void)state;
 	k.has_pmu[1] = false; /* vCPU 1 initialised without KVM_ARM_VCPU_PMU_V3 */
-	const char *err = run_in_child(pmu_setup, &sig, &calls);
-	assert_int_equal(sig, SIGABRT);
-	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_HAS_DEVICE_ATTR: No such device or address\n"
-				 "kvmscope-vmm: failed to set irq for PMU\n");
+	expect_child(pmu_setup, SIGABRT,
+		     "kvmscope-vmm: PMU: KVM_HAS_DEVICE_ATTR: No such device or address\n"
+		     "kvmscope-vmm: failed to set irq for PMU\n");
 }
 
 static void test_pmu_off_makes_no_calls(void **state)
 {
-	int sig, calls;
 	(void)state;
 	a.pmu = false;
-	const char *err = run_in_child(pmu_setup, &sig, &calls);
-	assert_int_equal(sig, 0);
-	assert_string_equal(err, "");
-	assert_int_equal(calls, 0);
+	assert_int_equal(expect_child(pmu_setup, 0, ""), 0);
 }
 
 static void test_without_vgic_only_init(void **state)
 {
-	int sig, calls;
 	(void)state;
 	a.gic.fd = -1; /* no in-kernel irqchip: QEMU skips the IRQ */
 	k.vgic_created = k.vgic_inited = false;
-	const char *err = run_in_child(pmu_setup, &sig, &calls);
-	assert_int_equal(sig, 0);
-	assert_string_equal(err, "");
-	assert_int_equal(calls, 4);
+	assert_int_equal(expect_child(pmu_setup, 0, ""), 4);
 }
 
 /* the seed's pmu=off variant: QEMU's kvm_set_irq perror()s and aborts. The
@@ -428,26 +418,17 @@ static void test_without_vgic_only_init(void **state)
  * cause as the PMU IRQ's EINVAL above. */
 static void test_irq_line_without_irqchip_is_the_pmu_off_seed(void **state)
 {
-	int sig, calls;
 	(void)state;
-	const char *err = run_in_child(raise_spi, &sig, &calls);
-	assert_int_equal(sig, 0);
-	assert_string_equal(err, "");
+	expect_child(raise_spi, 0, "");
 	k.vgic_created = false;
-	err = run_in_child(raise_spi, &sig, &calls);
-	assert_int_equal(sig, SIGABRT);
-	assert_string_equal(err, "kvm_set_irq: No such device or address\n");
+	expect_child(raise_spi, SIGABRT, "kvm_set_irq: No such device or address\n");
 }
 
 static void test_irq_line_fault_injection(void **state)
 {
-	char why[128];
-	int sig, calls;
 	(void)state;
-	assert_int_equal(kvm_fault_parse("ioctl=KVM_IRQ_LINE,errno=ENXIO", why, sizeof(why)), 0);
-	const char *err = run_in_child(raise_spi, &sig, &calls);
-	assert_int_equal(sig, SIGABRT);
-	assert_string_equal(err, "kvm_set_irq: No such device or address\n");
+	add_fault("ioctl=KVM_IRQ_LINE,errno=ENXIO");
+	expect_child(raise_spi, SIGABRT, "kvm_set_irq: No such device or address\n");
 }
 
 /* kvm_arch_init_vcpu: PSCI 0.2 and PMUv3 features, secondaries powered off */
@@ -473,18 +454,13 @@ static void test_vcpu_init_features_and_mpidr(void **state)
 /* 6.7+ kernels with no usable host PMU refuse VCPU_INIT itself (spec §9.4) */
 static void test_vcpu_init_without_host_pmu(void **state)
 {
-	int sig, calls;
 	(void)state;
 	k.no_host_pmu = true;
-	const char *err = run_in_child(init_vcpu0, &sig, &calls);
-	assert_int_equal(sig, 0);
-	assert_string_equal(err, "kvmscope-vmm: kvm_init_vcpu: kvm_arch_init_vcpu failed (0): "
-				 "Invalid argument\n");
+	expect_child(init_vcpu0, 0, "kvmscope-vmm: kvm_init_vcpu: kvm_arch_init_vcpu failed (0): "
+				    "Invalid argument\n");
 	/* with pmu=off the feature is not asked for and the vCPU comes up */
 	a.pmu = false;
-	err = run_in_child(init_vcpu0, &sig, &calls);
-	assert_int_equal(sig, 0);
-	assert_string_equal(err, "");
+	expect_child(init_vcpu0, 0, "");
 }
 
 /* the whole board after its vCPUs, in QEMU machvirt_init's order: every
@@ -492,51 +468,41 @@ static void test_vcpu_init_without_host_pmu(void **state)
  * vCPU the PMU IRQ (INTID 23) and INIT */
 static void test_board_order_as_qemu(void **state)
 {
-	int sig, calls;
 	(void)state;
 	k.vgic_created = k.vgic_inited = false;
 	a.gic = (struct kvm_fd){ -1, KVM_FD_DEVICE, -1 };
 	a.gic_version = 2;
-	const char *err = run_in_child(init_all_vcpus, &sig, &calls);
-	assert_int_equal(sig, 0);
-	assert_string_equal(err, "100:INIT 100:GET_ONE_REG 101:INIT 101:GET_ONE_REG "
-				 "10:CREATE_DEVICE 50:SET:3.0 50:SET:0.0 50:SET:0.1 50:SET:4.0 "
-				 "100:HAS:0.0 100:SET:0.0 100:HAS:0.1 100:SET:0.1 "
-				 "101:HAS:0.0 101:SET:0.0 101:HAS:0.1 101:SET:0.1 ");
+	expect_child(init_all_vcpus, 0,
+		     "100:INIT 100:GET_ONE_REG 101:INIT 101:GET_ONE_REG "
+		     "10:CREATE_DEVICE 50:SET:3.0 50:SET:0.0 50:SET:0.1 50:SET:4.0 "
+		     "100:HAS:0.0 100:SET:0.0 100:HAS:0.1 100:SET:0.1 "
+		     "101:HAS:0.0 101:SET:0.0 101:HAS:0.1 101:SET:0.1 ");
 }
 
 /* -fault fd=vcpu picks the PMU's SET out of the GIC's, as the seed needs */
 static void test_board_seed_fault_on_vcpu_fd(void **state)
 {
-	char why[128];
-	int sig, calls;
 	(void)state;
 	k.vgic_created = k.vgic_inited = false;
 	a.gic = (struct kvm_fd){ -1, KVM_FD_DEVICE, -1 };
 	a.gic_version = 3;
-	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu", why,
-					 sizeof(why)), 0);
-	const char *err = run_in_child(init_all_vcpus, &sig, &calls);
-	assert_int_equal(sig, SIGABRT);
-	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
-				 "kvmscope-vmm: failed to set irq for PMU\n");
+	add_fault("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu");
+	expect_child(init_all_vcpus, SIGABRT,
+		     "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
+		     "kvmscope-vmm: failed to set irq for PMU\n");
 }
 
 /* the same rule without fd= hits the vGIC's first attribute instead */
 static void test_board_fault_on_gic(void **state)
 {
-	char why[128];
-	int sig, calls;
 	(void)state;
 	k.vgic_created = k.vgic_inited = false;
 	a.gic = (struct kvm_fd){ -1, KVM_FD_DEVICE, -1 };
 	a.gic_version = 3;
-	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL", why, sizeof(why)),
-			 0);
-	const char *err = run_in_child(init_all_vcpus, &sig, &calls);
-	assert_int_equal(sig, 0); /* a clean start failure, status 1 */
-	assert_string_equal(err, "kvmscope-vmm: KVM_SET_DEVICE_ATTR failed: Group 3 attr "
-				 "0x0000000000000000: Invalid argument\n");
+	add_fault("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL");
+	/* a clean start failure, status 1 */
+	expect_child(init_all_vcpus, 0, "kvmscope-vmm: KVM_SET_DEVICE_ATTR failed: Group 3 attr "
+					"0x0000000000000000: Invalid argument\n");
 }
 
 /* ---- boot: Image, initrd and device tree in RAM; the boot vCPU's entry ---- */
@@ -642,12 +608,10 @@ static void test_reset_entry_state(void **state)
 
 static void test_probe_log_line(void **state)
 {
-	char why[128];
 	int sig, calls;
 	(void)state;
 	assert_true(trace_enable_pattern("arm_pmu_attr") > 0);
-	assert_int_equal(kvm_fault_parse("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu", why,
-					 sizeof(why)), 0);
+	add_fault("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu");
 	const char *err = run_in_child(pmu_setup, &sig, &calls);
 	trace_enable_pattern("-arm_pmu_attr");
 	assert_non_null(strstr(err, "arm_pmu_attr cpu_index 0, KVM_HAS_DEVICE_ATTR group 0 attr IRQ ret 0 errno 0\n"));
