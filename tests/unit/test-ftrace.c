@@ -39,6 +39,7 @@
 #include "usdt-notes.h"
 
 #include "tap-skip.h"
+#include "vmm-binary.h"
 
 /* Under LeakSanitizer: two one-time allocations inside the libraries are
  * never freed - libtracefs 1.6.4 caches the tracefs mount path (20 bytes,
@@ -51,7 +52,6 @@ const char *__lsan_default_suppressions(void)
 }
 
 static char build_dir[PATH_MAX / 2];
-static char vmm_path[PATH_MAX];
 static char err[512];
 static char problems[4096];
 static double run_seconds; /* from releasing the command to its exit */
@@ -371,9 +371,7 @@ static void test_uprobe_definition(void **state)
 	char def[2048];
 	(void)state;
 
-	if (access(vmm_path, R_OK))
-		skip();
-	assert_int_equal(usdt_notes_read(vmm_path, &n, err, sizeof(err)), 0);
+	vmm_notes_read(&n);
 	const struct usdt_probe *p = usdt_notes_find(&n, "vmm", "runstate_set");
 	assert_non_null(p);
 	assert_int_equal(ftrace_uprobe_definition(p, n.machine, "grp", "/x/vmm", 0xa, def, sizeof(def),
@@ -631,11 +629,7 @@ int main(int argc, char **argv)
 	char *rp = realpath(dirname(self), NULL);
 	snprintf(build_dir, sizeof(build_dir), "%s/../..", rp ? rp : ".");
 	free(rp);
-	snprintf(vmm_path, sizeof(vmm_path), "%s/kvmscope-vmm", build_dir);
-	if ((rp = realpath(vmm_path, NULL))) {
-		snprintf(vmm_path, sizeof(vmm_path), "%s", rp);
-		free(rp);
-	}
+	vmm_path_init(argv[0]);
 	if (argc > 1 && !strcmp(argv[1], "record"))
 		return record_main(argc, argv);
 	if (argc == 4 && !strcmp(argv[1], "compare"))
