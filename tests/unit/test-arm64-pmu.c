@@ -463,15 +463,22 @@ static void test_vcpu_init_without_host_pmu(void **state)
 	expect_child(init_vcpu0, 0, "");
 }
 
+/* the board before its last vCPU brings up the vGIC (GICvVERSION), in the
+ * kernel as in the VMM */
+static void board_without_gic(int version)
+{
+	k.vgic_created = k.vgic_inited = false;
+	a.gic = (struct kvm_fd){ -1, KVM_FD_DEVICE, -1 };
+	a.gic_version = version;
+}
+
 /* the whole board after its vCPUs, in QEMU machvirt_init's order: every
  * VCPU_INIT, then the vGIC created, sized, placed and initialised, then per
  * vCPU the PMU IRQ (INTID 23) and INIT */
 static void test_board_order_as_qemu(void **state)
 {
 	(void)state;
-	k.vgic_created = k.vgic_inited = false;
-	a.gic = (struct kvm_fd){ -1, KVM_FD_DEVICE, -1 };
-	a.gic_version = 2;
+	board_without_gic(2);
 	expect_child(init_all_vcpus, 0,
 		     "100:INIT 100:GET_ONE_REG 101:INIT 101:GET_ONE_REG "
 		     "10:CREATE_DEVICE 50:SET:3.0 50:SET:0.0 50:SET:0.1 50:SET:4.0 "
@@ -483,9 +490,7 @@ static void test_board_order_as_qemu(void **state)
 static void test_board_seed_fault_on_vcpu_fd(void **state)
 {
 	(void)state;
-	k.vgic_created = k.vgic_inited = false;
-	a.gic = (struct kvm_fd){ -1, KVM_FD_DEVICE, -1 };
-	a.gic_version = 3;
+	board_without_gic(3);
 	add_fault("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL,fd=vcpu");
 	expect_child(init_all_vcpus, SIGABRT,
 		     "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
@@ -496,9 +501,7 @@ static void test_board_seed_fault_on_vcpu_fd(void **state)
 static void test_board_fault_on_gic(void **state)
 {
 	(void)state;
-	k.vgic_created = k.vgic_inited = false;
-	a.gic = (struct kvm_fd){ -1, KVM_FD_DEVICE, -1 };
-	a.gic_version = 3;
+	board_without_gic(3);
 	add_fault("ioctl=KVM_SET_DEVICE_ATTR,errno=EINVAL");
 	/* a clean start failure, status 1 */
 	expect_child(init_all_vcpus, 0, "kvmscope-vmm: KVM_SET_DEVICE_ATTR failed: Group 3 attr "
