@@ -315,14 +315,18 @@ static void test_records_match_vmm_log(void **state)
 	/* port I/O exits of the guest (this host's KVM emits no kvm_exit/kvm_entry) */
 	assert_true(tp_count(t, "kvm:kvm_pio") > 0);
 
-	/* cleaned up */
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "/sys/kernel/tracing/instances/kvmscope-%d", 0);
+	/* cleaned up: this process's instance and uprobe group (other
+	 * collectors may run beside the test, e.g. kvmscope ci around it) */
+	char path[PATH_MAX], group[64];
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/instances/kvmscope-%d", (int)getpid());
+	if (access(path, F_OK) == 0)
+		fail_msg("instance left behind: %s", path);
+	snprintf(group, sizeof(group), ":kvmscope_%d/", (int)getpid());
 	FILE *f = fopen("/sys/kernel/tracing/uprobe_events", "r");
 	if (f) {
 		char line[1024];
 		while (fgets(line, sizeof(line), f))
-			if (strstr(line, "kvmscope_"))
+			if (strstr(line, group))
 				fail_msg("uprobe event left behind: %s", line);
 		fclose(f);
 	}
