@@ -9,10 +9,20 @@ VMM=$BUILD/kvmscope-vmm
 GUESTS=$BUILD/guests
 T_N=0
 T_TMP=$(mktemp -d /tmp/kvmscope-test.XXXXXX)
-trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$T_TMP"' EXIT
+# a failed test keeps its files (named in its output) for the post-mortem;
+# KEEP_TMP=1 keeps every test's
+T_FAILED=
+keep_or_remove_tmp() {
+	if [ -n "$T_FAILED" ]; then
+		echo "# files of the failed checks kept in $T_TMP"
+	elif [ -z "${KEEP_TMP:-}" ]; then
+		rm -rf "$T_TMP"
+	fi
+}
+trap keep_or_remove_tmp EXIT
 
 ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
-not_ok() { T_N=$((T_N + 1)); echo "not ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAILED=1; echo "not ok $T_N - $*"; }
 skip() { T_N=$((T_N + 1)); echo "ok $T_N - # SKIP $*"; }
 diag() { sed 's/^/#   /'; }
 

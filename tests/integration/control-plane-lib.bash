@@ -51,7 +51,8 @@ in_order() {
 	for re in "$@"; do
 		found=$(tail -n +$((line + 1)) "$file" | grep -nE -m1 -- "$re" | cut -d: -f1)
 		if [ -z "$found" ]; then
-			echo "not found after line $line: /$re/" | diag
+			{ echo "not found after line $line: /$re/; the lines after it:"
+			  tail -n +$((line + 1)) "$file" | cut -c1-200 | head -25; } | diag
 			return 1
 		fi
 		line=$((line + found))
