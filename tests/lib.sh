@@ -118,3 +118,21 @@ wait_for() {
 	done
 	return 1
 }
+
+# expect_sources_agree NAME BPF_CAPTURE [FTRACE_CAPTURE]: the BPF and the
+# ftrace records agree one for one (probes with arguments and strings,
+# kernel events byte for byte, pid and tid), as the ftrace test driver
+# compares them; one capture holding both sources is given once
+expect_sources_agree() {
+	local name=$1 bpf=$2 ft=${3:-$2} driver=$BUILD/tests/unit/test-ftrace
+	if [ ! -x "$driver" ]; then
+		skip "$name: $driver not built (make unit-tests)"
+		return
+	fi
+	if "$driver" compare "$bpf" "$ft" >"$T_TMP/agree.out" 2>&1; then
+		ok "$name: $(cat "$T_TMP/agree.out")"
+	else
+		not_ok "$name: the BPF and ftrace records differ"
+		head -20 "$T_TMP/agree.out" | diag
+	fi
+}

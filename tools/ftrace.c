@@ -921,17 +921,6 @@ static void export_trace_dat(struct ftrace_collector *fc)
 	snprintf(out, sizeof(out), "%s/trace.dat", dir);
 	snprintf(log, sizeof(log), "%s/trace-cmd.log", dir);
 	char *create[] = { "trace-cmd", "restore", "-c", "-o", head, NULL };
-	/* it reads /proc/kallsyms twice (size, then text): a BPF program or
-	 * module loaded in between fails it, so it gets a few tries */
-	int rc = -1;
-	for (int attempt = 0; attempt < 5 && rc != 0; attempt++)
-		rc = run_quiet(create, log);
-	if (rc != 0) {
-		problem(fc, "trace.dat: `trace-cmd restore -c` %s (see %s): raw buffers kept in %s/cpu*",
-			rc < 0 ? "could not run" : "failed", log, dir);
-		free(argv);
-		return;
-	}
 	int n = 0;
 	argv[n++] = "trace-cmd";
 	argv[n++] = "restore";
@@ -943,9 +932,24 @@ static void export_trace_dat(struct ftrace_collector *fc)
 		if (asprintf(&argv[n], "%s/cpu%d", dir, c) > 0)
 			n++;
 	argv[n] = NULL;
-	if ((rc = run_quiet(argv, log)) == 0) {
+	/* `restore -c` reads /proc/kallsyms and every event format of the
+	 * system, each by size then text: a module or BPF program loaded, or
+	 * another collector's uprobe group removed, in between spoils the
+	 * headers (then -c or -i fails), so the pair gets a few tries */
+	int rc = -1, step = 0;
+	for (int attempt = 0; attempt < 5 && rc != 0; attempt++) {
+		step = 0;
+		if ((rc = run_quiet(create, log)) != 0)
+			continue;
+		step = 1;
+		rc = run_quiet(argv, log);
+	}
+	if (rc == 0) {
 		fc->st.trace_dat = true;
 		cap_write_meta(fc->w, "ftrace_trace_dat", out);
+	} else if (step == 0) {
+		problem(fc, "trace.dat: `trace-cmd restore -c` %s (see %s): raw buffers kept in %s/cpu*",
+			rc < 0 ? "could not run" : "failed", log, dir);
 	} else {
 		problem(fc, "trace.dat: `trace-cmd restore -i` failed (status %d, see %s): raw buffers "
 			"kept in %s/cpu*", rc, log, dir);

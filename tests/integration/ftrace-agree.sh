@@ -25,14 +25,7 @@ expect_eq "both collectors recorded the run (exit status)" "$?" 0
 expect_grep "ftrace collector: probes and kernel events, none lost" "$T_TMP/rec.err" \
 	'^ftrace: [1-9][0-9]* probes, [1-9][0-9]* kernel events, [0-9]+ filtered, 0 lost, 0 unparsed$'
 
-"$DRIVER" compare "$T_TMP/bpf.cap" "$T_TMP/ftrace.cap" >"$T_TMP/cmp.out" 2>&1
-rc=$?
-if [ $rc -eq 0 ]; then
-	ok "ftrace and BPF agree record for record: $(cat "$T_TMP/cmp.out")"
-else
-	not_ok "ftrace and BPF captures differ"
-	head -20 "$T_TMP/cmp.out" | diag
-fi
+expect_sources_agree "ftrace and BPF agree record for record" "$T_TMP/bpf.cap" "$T_TMP/ftrace.cap"
 
 # the report reads the ftrace capture: the seed decision, probes with strings
 "$KVMSCOPE" report "$T_TMP/ftrace.cap" >"$T_TMP/report.txt" 2>"$T_TMP/report.err"
@@ -94,12 +87,7 @@ if "$KVMSCOPE" record --help 2>&1 | grep -q -- '--ftrace'; then
 	timeout -s INT 120 "$KVMSCOPE" record -q --ftrace -o "$T_TMP/both.cap" -- $run \
 		>"$T_TMP/both.out" 2>"$T_TMP/both.err"
 	expect_eq "kvmscope record --ftrace (with BPF) records the run" "$?" 0
-	if "$DRIVER" compare "$T_TMP/both.cap" "$T_TMP/both.cap" >"$T_TMP/both-cmp.out" 2>&1; then
-		ok "record --ftrace: both sources of one capture agree: $(cat "$T_TMP/both-cmp.out")"
-	else
-		not_ok "record --ftrace: the BPF and ftrace sources of one capture differ"
-		head -20 "$T_TMP/both-cmp.out" | diag
-	fi
+	expect_sources_agree "record --ftrace: both sources of one capture agree" "$T_TMP/both.cap"
 else
 	skip "kvmscope record has no --ftrace yet (tools/record.c calls tools/ftrace.h)"
 fi

@@ -109,17 +109,7 @@ expect_eq "... ftrace saw both children's run-state changes, each under its own 
 expect_eq "... and their kvm events, under the same two pids" \
 	"$("$KVMSCOPE" report --source ftrace --format json "$T_TMP/ft.cap" 2>/dev/null | jq -r 'select(.kind=="kernel") | .pid' | sort -u | tr '\n' ' ')" \
 	"$(printf '%s\n' "$fp1" "$fp2" | sort | tr '\n' ' ')"
-DRIVER=$BUILD/tests/unit/test-ftrace
-if [ -x "$DRIVER" ]; then
-	if "$DRIVER" compare "$T_TMP/ft.cap" "$T_TMP/ft.cap" >"$T_TMP/ft-cmp.out" 2>&1; then
-		ok "... BPF and ftrace agree record for record, pids included: $(cat "$T_TMP/ft-cmp.out")"
-	else
-		not_ok "... BPF and ftrace sources differ"
-		head -20 "$T_TMP/ft-cmp.out" | diag
-	fi
-else
-	skip "BPF/ftrace agreement: $DRIVER not built (make unit-tests)"
-fi
+expect_sources_agree "... BPF and ftrace agree record for record, pids included" "$T_TMP/ft.cap"
 
 # the old behaviour without --follow: the command's own process only
 timeout -s KILL 60 "$KVMSCOPE" record -o "$T_TMP/nofollow.cap" -- bash -c \
