@@ -2,6 +2,7 @@
  * every size checked: a capture is outside input). See capture.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +32,31 @@ static size_t align_up(size_t n)
 
 /* ---- writer ---------------------------------------------------------- */
 
+/* Events of one segment of a bounded capture: what goes when it is reused. */
+struct seg_stats {
+	uint64_t events, bytes, lost_records, lost;
+};
+
 struct cap_writer {
-	int fd;
-	off_t committed;	/* file length: always a whole number of records */
+	int fd;			/* the file records go to: the current segment if bounded */
+	off_t committed;	/* its length: always a whole number of records */
 	uint8_t *buf;
 	size_t used;
 	uint64_t records;
 	uint64_t lost;
 	int error;		/* first write error, sticky */
+	struct cap_file_header hdr;	/* of every file this writer starts */
+	/* bounded (info.max_bytes): two segments, definitions kept in memory */
+	uint64_t max_bytes;	/* the bound; 0: one file, unbounded */
+	bool ring;		/* records go to the segments (bounded, not yet assembling) */
+	char *path;		/* the capture the segments are assembled into */
+	int seg_fd[2];
+	unsigned cur;		/* seg_fd[cur] == fd */
+	bool rotated;		/* a segment was ever reused (events dropped) */
+	struct seg_stats seg[2];
+	struct cap_drop dropped;
+	uint8_t *defs;		/* every non-event record written, whole */
+	size_t defs_len, defs_cap;
 };
 
 static int write_all(int fd, const void *p, size_t len)
@@ -79,6 +97,101 @@ int cap_flush(struct cap_writer *w)
 	return 0;
 }
 
+/* ---- bounded writer: two segments, reused in turn ------------------- */
+
+int cap_segment_path(char *buf, size_t len, const char *path, unsigned k)
+{
+	int n = snprintf(buf, len, "%s.seg%u", path, k);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* A segment holds max_bytes/2, but at least as many event bytes as its
+ * header and definitions: else huge definitions would rotate every event. */
+static uint64_t seg_limit(const struct cap_writer *w)
+{
+	uint64_t prefix = sizeof(struct cap_file_header) + w->defs_len;
+	return w->max_bytes / 2 > 2 * prefix ? w->max_bytes / 2 : 2 * prefix;
+}
+
+/* Counts an event against its segment, or keeps a copy of anything else:
+ * the prefix of every segment and of the assembled capture. */
+static int account(struct cap_writer *w, const struct cap_record *rec)
+{
+	if (cap_record_is_event(rec->type)) {
+		struct seg_stats *s = &w->seg[w->cur];
+		s->events++;
+		s->bytes += rec->size;
+		const struct cap_lost *l;
+		if (rec->type == CAP_REC_LOST && cap_decode_lost(rec, &l) == 0) {
+			s->lost_records++;
+			s->lost += l->count;
+		}
+		return 0;
+	}
+	if (rec->type == CAP_REC_END)
+		return 0;
+	if (w->defs_len + rec->size > w->defs_cap) {
+		size_t cap = (w->defs_len + rec->size) * 2;
+		uint8_t *n = realloc(w->defs, cap);
+		if (!n)
+			return -ENOMEM;
+		w->defs = n;
+		w->defs_cap = cap;
+	}
+	memcpy(w->defs + w->defs_len, rec, rec->size);
+	w->defs_len += rec->size;
+	return 0;
+}
+
+/* Appends LEN bytes at the file's end, or cuts it back to its last whole
+ * record and makes the error sticky. */
+static int write_records(struct cap_writer *w, const void *p, size_t len)
+{
+	int rc = cap_flush(w);
+	if (!rc)
+		rc = write_all(w->fd, p, len);
+	if (rc) {
+		if (ftruncate(w->fd, w->committed) == 0)
+			lseek(w->fd, w->committed, SEEK_SET);
+		return w->error = rc;
+	}
+	w->committed += (off_t)len;
+	return 0;
+}
+
+/* The current segment is full: the other one, with the oldest events, is
+ * emptied and restarted with the header and every definition so far. */
+static int rotate(struct cap_writer *w)
+{
+	char seg[PATH_MAX];
+	unsigned next = w->cur ^ 1;
+	int rc = cap_flush(w);
+
+	if (rc)
+		return rc;
+	if (w->seg_fd[next] < 0) {
+		if (cap_segment_path(seg, sizeof(seg), w->path, next))
+			return w->error = -ENAMETOOLONG;
+		w->seg_fd[next] = open(seg, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (w->seg_fd[next] < 0)
+			return w->error = -errno;
+	} else if (ftruncate(w->seg_fd[next], 0) || lseek(w->seg_fd[next], 0, SEEK_SET)) {
+		return w->error = -errno;
+	}
+	const struct seg_stats *s = &w->seg[next];
+	w->dropped.records += s->events;
+	w->dropped.bytes += s->bytes;
+	w->dropped.lost_records += s->lost_records;
+	w->dropped.lost += s->lost;
+	memset(&w->seg[next], 0, sizeof(w->seg[next]));
+	w->cur = next;
+	w->fd = w->seg_fd[next];
+	w->committed = 0;
+	w->rotated = true;
+	rc = write_records(w, &w->hdr, sizeof(w->hdr));
+	return rc ? rc : write_records(w, w->defs, w->defs_len);
+}
+
 int cap_append2(struct cap_writer *w, const struct cap_record *hdr, const void *p1, size_t l1,
 		const void *p2, size_t l2)
 {
@@ -88,6 +201,13 @@ int cap_append2(struct cap_writer *w, const struct cap_record *hdr, const void *
 		return w->error;
 	if (size > CAP_MAX_RECORD)
 		return -E2BIG;
+	/* a STACK stays in the segment of the probe it belongs to */
+	if (w->ring && cap_record_is_event(hdr->type) && hdr->type != CAP_REC_STACK &&
+	    w->seg[w->cur].events && (uint64_t)w->committed + w->used + size > seg_limit(w)) {
+		int rc = rotate(w);
+		if (rc)
+			return rc;
+	}
 	if (w->used + size > WRITER_BUF) {
 		int rc = cap_flush(w);
 		if (rc)
@@ -105,6 +225,11 @@ int cap_append2(struct cap_writer *w, const struct cap_record *hdr, const void *
 	if (l2)
 		memcpy(p + l1, p2, l2);
 	memset(p + l1 + l2, 0, size - sizeof(*rec) - l1 - l2);
+	if (w->ring) {
+		int rc = account(w, rec);
+		if (rc)
+			return w->error = rc;
+	}
 	w->used += size;
 	w->records++;
 	return 0;
@@ -289,7 +414,7 @@ int cap_write_symbol(struct cap_writer *w, uint32_t pid, uint64_t ip, const char
 	return cap_append2(w, &h, &s, sizeof(s), text, strlen(text) + 1);
 }
 
-static int write_header(struct cap_writer *w, uint32_t pid, uint64_t mono, uint64_t real)
+static void init_header(struct cap_writer *w, uint32_t pid)
 {
 	struct cap_file_header h = {
 		.version_major = CAP_VERSION_MAJOR,
@@ -297,32 +422,57 @@ static int write_header(struct cap_writer *w, uint32_t pid, uint64_t mono, uint6
 		.header_size = sizeof(h),
 		.byte_order = CAP_BYTE_ORDER,
 		.clock_id = CLOCK_MONOTONIC,
-		.start_mono_ns = mono,
-		.start_real_ns = real,
+		.start_mono_ns = clock_ns(CLOCK_MONOTONIC),
+		.start_real_ns = clock_ns(CLOCK_REALTIME),
 		.target_pid = pid,
 	};
 	memcpy(h.magic, CAP_MAGIC, sizeof(h.magic));
-	return pwrite(w->fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) ? 0 : -EIO;
+	w->hdr = h;
+}
+
+static void free_writer(struct cap_writer *w)
+{
+	free(w->buf);
+	free(w->defs);
+	free(w->path);
+	free(w);
 }
 
 struct cap_writer *cap_writer_open(const char *path, const struct cap_writer_info *info,
 				   char *err, size_t errlen)
 {
 	struct cap_writer *w = calloc(1, sizeof(*w));
-	if (!w || !(w->buf = malloc(WRITER_BUF))) {
+	char file[PATH_MAX];
+
+	if (!w || !(w->buf = malloc(WRITER_BUF)) || !(w->path = strdup(path))) {
 		snprintf(err, errlen, "out of memory");
-		free(w);
+		if (w)
+			free_writer(w);
 		return NULL;
 	}
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	w->seg_fd[0] = w->seg_fd[1] = -1;
+	w->max_bytes = info ? info->max_bytes : 0;
+	w->ring = w->max_bytes > 0;
+	snprintf(file, sizeof(file), "%s", path);
+	if (w->ring) {
+		/* no stale capture or segment beside the new ones */
+		if (cap_segment_path(file, sizeof(file), path, 1) == 0)
+			unlink(file);
+		unlink(path);
+		if (cap_segment_path(file, sizeof(file), path, 0)) {
+			snprintf(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
+			goto fail;
+		}
+	}
+	w->fd = open(file, (w->ring ? O_RDWR : O_WRONLY) | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
 		goto fail;
 	}
-	uint64_t mono = clock_ns(CLOCK_MONOTONIC), real = clock_ns(CLOCK_REALTIME);
-	if (write_header(w, info ? info->target_pid : 0, mono, real) ||
-	    lseek(w->fd, sizeof(struct cap_file_header), SEEK_SET) < 0) {
-		snprintf(err, errlen, "%s: cannot write the header: %s", path, strerror(errno));
+	w->seg_fd[0] = w->ring ? w->fd : -1;
+	init_header(w, info ? info->target_pid : 0);
+	if (write_all(w->fd, &w->hdr, sizeof(w->hdr))) {
+		snprintf(err, errlen, "%s: cannot write the header: %s", file, strerror(errno));
 		close(w->fd);
 		goto fail;
 	}
@@ -339,23 +489,25 @@ struct cap_writer *cap_writer_open(const char *path, const struct cap_writer_inf
 	if (info && info->collector)
 		cap_write_meta(w, "collector", info->collector);
 	if (cap_flush(w)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-w->error));
+		snprintf(err, errlen, "%s: %s", file, strerror(-w->error));
 		close(w->fd);
 		goto fail;
 	}
 	return w;
 fail:
-	free(w->buf);
-	free(w);
+	free_writer(w);
 	return NULL;
 }
 
 int cap_writer_set_pid(struct cap_writer *w, uint32_t pid)
 {
-	uint32_t p = pid;
-	if (pwrite(w->fd, &p, sizeof(p), offsetof(struct cap_file_header, target_pid)) !=
-	    (ssize_t)sizeof(p))
-		return -errno;
+	w->hdr.target_pid = pid;
+	for (unsigned k = 0; k < 2; k++) {
+		int fd = w->ring ? w->seg_fd[k] : k ? -1 : w->fd;
+		if (fd >= 0 && pwrite(fd, &pid, sizeof(pid), offsetof(struct cap_file_header, target_pid)) !=
+				       (ssize_t)sizeof(pid))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -364,24 +516,122 @@ uint64_t cap_writer_records(const struct cap_writer *w)
 	return w->records;
 }
 
+static int write_end(struct cap_writer *w)
+{
+	struct cap_end e = { .records = w->records, .lost = w->lost,
+			     .end_mono_ns = clock_ns(CLOCK_MONOTONIC) };
+	struct cap_record h = collector_hdr(CAP_REC_END);
+	return cap_append(w, &h, &e, sizeof(e));
+}
+
+/* Assembling holds back this much before it frees the source behind it. */
+#define ASSEMBLY_CHUNK (64 * 1024)
+
+/* Appends the events of segment K to the capture being assembled, punching
+ * holes behind what is copied so the disk does not hold both. */
+static int copy_events(struct cap_writer *w, unsigned k, bool *can_punch)
+{
+	char seg[PATH_MAX], err[256];
+	int rc = 0;
+
+	if (cap_segment_path(seg, sizeof(seg), w->path, k))
+		return -ENAMETOOLONG;
+	struct cap_reader *r = cap_open(seg, err, sizeof(err));
+	if (!r)
+		return -EIO;
+	const uint8_t *base = (const void *)cap_header(r);
+	const struct cap_record *rec;
+	while (!rc && cap_next(r, &rec) == CAP_NEXT_OK) {
+		if (!cap_record_is_event(rec->type))
+			continue;
+		if (w->used + rec->size > ASSEMBLY_CHUNK) {
+			rc = cap_flush(w);
+			off_t done = ((const uint8_t *)rec - base) & ~(off_t)4095;
+			if (!rc && *can_punch && done > 0 &&
+			    fallocate(w->seg_fd[k], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, done))
+				*can_punch = false; /* not here: both copies exist until unlinked */
+		}
+		if (!rc && rec->size > WRITER_BUF - w->used) {
+			rc = write_records(w, rec, rec->size);
+		} else if (!rc) {
+			memcpy(w->buf + w->used, rec, rec->size);
+			w->used += rec->size;
+		}
+	}
+	if (!rc && cap_error(r))
+		rc = -EIO;
+	cap_close(r);
+	if (!rc)
+		rc = cap_flush(w);
+	if (!rc) {
+		close(w->seg_fd[k]);
+		w->seg_fd[k] = -1;
+		unlink(seg);
+	}
+	return rc;
+}
+
+/* PATH from the segments: header, every definition, what was dropped, the
+ * older segment's events, the newer's, END. On failure the segments stay. */
+static int assemble(struct cap_writer *w, bool end)
+{
+	char seg[PATH_MAX], note[320];
+	bool can_punch = true;
+	int rc = cap_flush(w);
+
+	if (rc)
+		return rc;
+	if (!w->rotated) {
+		/* nothing dropped: the only segment is the capture as it stands */
+		if (cap_segment_path(seg, sizeof(seg), w->path, 0))
+			return -ENAMETOOLONG;
+		if (rename(seg, w->path))
+			return -errno;
+		w->seg_fd[0] = -1;
+		w->ring = false;
+		return end ? write_end(w) : 0;
+	}
+	int fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	/* from here on the writer appends plainly, to PATH */
+	w->fd = fd;
+	w->committed = 0;
+	w->ring = false;
+	rc = write_records(w, &w->hdr, sizeof(w->hdr));
+	if (!rc)
+		rc = write_records(w, w->defs, w->defs_len);
+	if (!rc) {
+		cap_format_drop_note(note, sizeof(note), "kvmscope record", w->max_bytes, &w->dropped);
+		rc = cap_write_note(w, "%s", note);
+	}
+	if (!rc)
+		rc = copy_events(w, w->cur ^ 1, &can_punch);
+	if (!rc)
+		rc = copy_events(w, w->cur, &can_punch);
+	if (!rc && end)
+		rc = write_end(w);
+	return rc;
+}
+
 int cap_writer_close(struct cap_writer *w, bool end)
 {
 	int rc = 0;
 	if (!w)
 		return 0;
-	if (end) {
-		struct cap_end e = { .records = w->records, .lost = w->lost,
-				     .end_mono_ns = clock_ns(CLOCK_MONOTONIC) };
-		struct cap_record h = collector_hdr(CAP_REC_END);
-		rc = cap_append(w, &h, &e, sizeof(e));
-	}
+	if (w->ring)
+		rc = assemble(w, end);
+	else if (end)
+		rc = write_end(w);
 	int frc = cap_flush(w);
 	if (!rc)
 		rc = frc;
+	for (unsigned k = 0; k < 2; k++)
+		if (w->seg_fd[k] >= 0 && w->seg_fd[k] != w->fd)
+			close(w->seg_fd[k]);
 	if (close(w->fd) && !rc)
 		rc = -errno;
-	free(w->buf);
-	free(w);
+	free_writer(w);
 	return rc;
 }
 
@@ -703,4 +953,46 @@ const char *cap_source_name(unsigned source)
 	case CAP_SRC_FTRACE: return "ftrace";
 	}
 	return "unknown";
+}
+
+/* ---- bounding a capture ---------------------------------------------- */
+
+bool cap_record_is_event(unsigned type)
+{
+	switch (type) {
+	case CAP_REC_PROBE: case CAP_REC_TP_EVENT: case CAP_REC_STACK: case CAP_REC_LOST:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void cap_format_drop_note(char *buf, size_t len, const char *who, uint64_t max_bytes,
+			  const struct cap_drop *d)
+{
+	char bound[40], lost[128] = "";
+
+	if (max_bytes % (1u << 20) == 0)
+		snprintf(bound, sizeof(bound), "%llu MiB", (unsigned long long)(max_bytes >> 20));
+	else
+		snprintf(bound, sizeof(bound), "%llu bytes", (unsigned long long)max_bytes);
+	/* a LOST record's count must not vanish silently with it */
+	if (d->lost_records)
+		snprintf(lost, sizeof(lost), ", among them %llu LOST records counting %llu lost records",
+			 (unsigned long long)d->lost_records, (unsigned long long)d->lost);
+	snprintf(buf, len, "%s --max-size %s: the %llu oldest event records (%llu bytes) were dropped%s",
+		 who, bound, (unsigned long long)d->records, (unsigned long long)d->bytes, lost);
+}
+
+bool cap_parse_drop_note(const char *text, uint64_t *records, uint64_t *bytes)
+{
+	const char *p = strstr(text, " --max-size ");
+	unsigned long long r, b;
+
+	if (!p || !(p = strstr(p, ": the ")) ||
+	    sscanf(p, ": the %llu oldest event records (%llu bytes) were dropped", &r, &b) != 2)
+		return false;
+	*records = r;
+	*bytes = b;
+	return true;
 }

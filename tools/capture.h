@@ -130,8 +130,8 @@ struct cap_symbol {
 };
 
 struct cap_end {
-	uint64_t records;	/* records written before END */
-	uint64_t lost;		/* sum of every LOST count */
+	uint64_t records;	/* records written before END (with --max-size: dropped ones too) */
+	uint64_t lost;		/* sum of every LOST count (with --max-size: dropped ones too) */
 	uint64_t end_mono_ns;
 };
 
@@ -143,10 +143,22 @@ struct cap_writer_info {
 	uint32_t target_pid;
 	const char *command;	/* recorded as meta "command" (may be NULL) */
 	const char *collector;	/* meta "collector", e.g. "kvmscope record (bpf)" */
+	uint64_t max_bytes;	/* > 0: bound the capture ring-buffer style (below) */
 };
 
 /* Creates PATH (truncating it), writes the header and the meta records
- * (kernel_release, hostname, command, collector). NULL + message in err. */
+ * (kernel_release, hostname, command, collector). NULL + message in err.
+ *
+ * With info->max_bytes (record --max-size), events go to two segment files,
+ * PATH.seg0 and PATH.seg1, of at most max_bytes/2 each; when the current one
+ * is full the other is emptied and reused, so the oldest events go. Every
+ * segment starts with the header and all definition records written so far
+ * (the writer keeps them in memory), so each is a capture of its own and a
+ * collector killed mid-run leaves readable segments. cap_writer_close
+ * assembles PATH: header, every definition once, a NOTE saying what was
+ * dropped (cap_format_drop_note), the older segment's events, then the newer's;
+ * it punches holes behind what it copied, so the disk holds about max_bytes
+ * throughout. */
 struct cap_writer *cap_writer_open(const char *path, const struct cap_writer_info *info,
 				   char *err, size_t errlen);
 /* Updates target_pid in the header (e.g. once the child is forked). */
@@ -179,6 +191,9 @@ int cap_write_lost(struct cap_writer *w, enum cap_source src, enum cap_lost_kind
 		   uint64_t count);
 int cap_write_maps(struct cap_writer *w, uint32_t pid);	/* reads /proc/PID/maps */
 int cap_write_symbol(struct cap_writer *w, uint32_t pid, uint64_t ip, const char *text);
+
+/* PATH.segK of a bounded capture (K 0 or 1); 0, or -1 if it does not fit. */
+int cap_segment_path(char *buf, size_t len, const char *path, unsigned k);
 
 /* Writes buffered records (whole records only). 0 or -errno. */
 int cap_flush(struct cap_writer *w);
@@ -254,5 +269,25 @@ int cap_decode_end(const struct cap_record *rec, const struct cap_end **out);
 
 const char *cap_record_type_name(unsigned type);
 const char *cap_source_name(unsigned source);
+
+/* ---- bounding a capture (record --max-size, ci --max-size) ----------- */
+
+/* Events are the records a bound may drop, oldest first: PROBE, TP_EVENT,
+ * STACK (with its probe) and LOST (it stands where records went missing).
+ * Every other record (definitions, metadata, notes) is needed whatever its
+ * age and is always kept. */
+bool cap_record_is_event(unsigned type);
+
+/* What a bound dropped. */
+struct cap_drop {
+	uint64_t records, bytes;	/* event records and their bytes */
+	uint64_t lost_records, lost;	/* LOST records among them, their counts summed */
+};
+/* The NOTE text saying so, e.g. "kvmscope ci --max-size 64 MiB: the 812 oldest
+ * event records (40960 bytes) were dropped" (who = "kvmscope ci"). */
+void cap_format_drop_note(char *buf, size_t len, const char *who, uint64_t max_bytes,
+			  const struct cap_drop *d);
+/* Reads records and bytes back from such a NOTE; false if TEXT is not one. */
+bool cap_parse_drop_note(const char *text, uint64_t *records, uint64_t *bytes);
 
 #endif

@@ -1,6 +1,8 @@
 /* The capture file: what the writer writes the reader reads back, a capture
  * cut inside a record is read up to its last whole record, and garbage is
- * refused with a message rather than read past its end. */
+ * refused with a message rather than read past its end. A bounded writer
+ * (max_bytes) never holds much more than its bound on disk, keeps the newest
+ * events and every definition, and says what it dropped. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -28,11 +30,30 @@ static int setup(void **state)
 	return 0;
 }
 
+static void seg_path(char *buf, size_t len, unsigned k)
+{
+	assert_int_equal(cap_segment_path(buf, len, path, k), 0);
+}
+
 static int teardown(void **state)
 {
+	char seg[80];
 	(void)state;
 	unlink(path);
+	for (unsigned k = 0; k < 2; k++)
+		if (cap_segment_path(seg, sizeof(seg), path, k) == 0)
+			unlink(seg);
 	return 0;
+}
+
+static struct cap_writer *open_bounded_writer(uint64_t max_bytes)
+{
+	char err[256];
+	struct cap_writer_info info = { .target_pid = 4242, .command = "vmm -kernel x",
+					.collector = "unit test", .max_bytes = max_bytes };
+	struct cap_writer *w = cap_writer_open(path, &info, err, sizeof(err));
+	assert_non_null(w);
+	return w;
 }
 
 static struct cap_writer *open_writer(void)
@@ -266,6 +287,204 @@ static void malformed_payloads(void **state)
 	assert_int_equal(cap_decode_stack(rec, &st), -1);
 }
 
+/* Bytes the files of a bounded capture take on disk (allocated blocks). */
+static uint64_t disk_bytes(void)
+{
+	char seg[80];
+	struct stat st;
+	uint64_t sum = 0;
+	if (stat(path, &st) == 0)
+		sum += (uint64_t)st.st_blocks * 512;
+	for (unsigned k = 0; k < 2; k++) {
+		seg_path(seg, sizeof(seg), k);
+		if (stat(seg, &st) == 0)
+			sum += (uint64_t)st.st_blocks * 512;
+	}
+	return sum;
+}
+
+/* A segment read on its own (as after a crash): a capture whose probes
+ * decode by name, since it starts with every definition. */
+static void segment_is_a_capture(unsigned k)
+{
+	char seg[80], err[256];
+	seg_path(seg, sizeof(seg), k);
+	struct cap_reader *r = cap_open(seg, err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(cap_header(r)->target_pid, 4243);
+	const struct cap_record *rec;
+	int defs = 0, probes = 0;
+	while (cap_next(r, &rec) == CAP_NEXT_OK) {
+		defs += rec->type == CAP_REC_PROBE_DEF;
+		if (rec->type == CAP_REC_PROBE) {
+			assert_int_equal(defs, 1); /* the definition came first */
+			probes++;
+		}
+	}
+	assert_int_equal(defs, 1);
+	assert_true(probes > 0);
+	assert_false(cap_truncated(r, NULL));
+	cap_close(r);
+}
+
+#define RING_MAX (64 * 1024)
+#define RING_EVENTS 3000
+
+/* 3000 probe hits through a 64 KiB bound: two 32 KiB segments take turns. */
+static void bounded_rotation(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "a", "s", "i", "t" };
+	static const uint8_t types[] = { 0, 6, 0, 6 };
+	char seg[80];
+	uint64_t peak = 0;
+	struct cap_writer *w = open_bounded_writer(RING_MAX);
+	assert_int_equal(cap_writer_set_pid(w, 4243), 0);
+	assert_int_equal(cap_write_probe_def(w, 0, "vmm", "runstate_set", "fmt", 4, names, types), 0);
+	for (int i = 0; i < RING_EVENTS; i++) {
+		uint64_t args[4] = { 1, 0x1000, (uint64_t)i, 0x2000 };
+		const char *strs[4] = { NULL, "prelaunch", NULL, "running" };
+		assert_int_equal(cap_write_probe(w, CAP_SRC_BPF, 1000 + (uint64_t)i, 10, 11, 0, 0, 4,
+						 args, 0xa, strs), 0);
+		if (i == 100)	/* dropped with the oldest events: the NOTE counts it */
+			assert_int_equal(cap_write_lost(w, CAP_SRC_BPF, CAP_LOST_RINGBUF, 5), 0);
+		if (i == RING_EVENTS - 10)	/* among the newest: stays in place */
+			assert_int_equal(cap_write_lost(w, CAP_SRC_BPF, CAP_LOST_RINGBUF, 3), 0);
+		if (i == 1500)	/* a definition written late is kept too */
+			assert_int_equal(cap_write_note(w, "midway"), 0);
+		if (i % 50 == 0) {
+			assert_int_equal(cap_flush(w), 0);
+			uint64_t b = disk_bytes();
+			peak = b > peak ? b : peak;
+		}
+		if (i == 2000) {	/* mid-run, as a crash would leave them */
+			assert_int_equal(cap_flush(w), 0);
+			segment_is_a_capture(0);
+			segment_is_a_capture(1);
+		}
+	}
+	/* each segment holds at most RING_MAX / 2, a block more on disk */
+	assert_true(peak <= RING_MAX + 2 * 4096);
+	assert_int_equal(cap_writer_close(w, true), 0);
+	for (unsigned k = 0; k < 2; k++) {
+		seg_path(seg, sizeof(seg), k);
+		assert_int_equal(access(seg, F_OK), -1);
+	}
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size <= RING_MAX + 1024);
+
+	char err[256];
+	struct cap_reader *r = cap_open(path, err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(cap_header(r)->target_pid, 4243);
+	const struct cap_record *rec;
+	int defs = 0, midway = 0, commands = 0, drop_notes = 0, lost = 0;
+	int64_t first = -1, prev = -1;
+	uint64_t dropped = 0, dropped_bytes = 0;
+	while (cap_next(r, &rec) == CAP_NEXT_OK) {
+		const char *text, *k, *v;
+		struct cap_probe_view pv;
+		const struct cap_lost *l;
+		switch (rec->type) {
+		case CAP_REC_PROBE_DEF:
+			defs++;
+			break;
+		case CAP_REC_META:
+			assert_int_equal(cap_decode_meta(rec, &k, &v), 0);
+			commands += !strcmp(k, "command");
+			break;
+		case CAP_REC_NOTE:
+			assert_int_equal(first, -1); /* definitions and notes before the events */
+			assert_int_equal(cap_decode_text(rec, &text), 0);
+			midway += !strcmp(text, "midway");
+			if (cap_parse_drop_note(text, &dropped, &dropped_bytes)) {
+				drop_notes++;
+				assert_non_null(strstr(text, "kvmscope record --max-size 65536 bytes: the "));
+				assert_non_null(strstr(text, "among them 1 LOST records counting 5 lost"));
+			}
+			break;
+		case CAP_REC_PROBE:
+			assert_int_equal(cap_decode_probe(rec, &pv), 0);
+			assert_string_equal(pv.strs[3], "running");
+			if (first < 0)
+				first = (int64_t)pv.args[2];
+			else	/* in order, none missing between the oldest kept and the newest */
+				assert_int_equal(pv.args[2], prev + 1);
+			prev = (int64_t)pv.args[2];
+			break;
+		case CAP_REC_LOST:
+			assert_int_equal(cap_decode_lost(rec, &l), 0);
+			assert_int_equal(l->count, 3);
+			assert_int_equal(prev, RING_EVENTS - 10);
+			lost++;
+			break;
+		}
+	}
+	assert_true(cap_saw_end(r));
+	cap_close(r);
+	assert_int_equal(defs, 1);
+	assert_int_equal(commands, 1);
+	assert_int_equal(midway, 1);
+	assert_int_equal(drop_notes, 1);
+	assert_int_equal(lost, 1);
+	assert_int_equal(prev, RING_EVENTS - 1);	/* the newest survived */
+	assert_true(first > 100);			/* the oldest did not */
+	/* the older segment was full: at least half the bound is kept events
+	 * (96-byte records, less a segment's header and definitions) */
+	assert_true((RING_EVENTS - first) * 96 >= RING_MAX / 2 - 2048);
+	assert_true((RING_EVENTS - first) * 96 <= RING_MAX);
+	assert_int_equal(dropped, (uint64_t)first + 1);	/* the probes before it and a LOST */
+	assert_true(dropped_bytes > (uint64_t)first * 64);
+}
+
+/* Under the bound nothing rotates: the capture is what an unbounded writer
+ * leaves, with no segment beside it and no NOTE. */
+static void bounded_unfilled(void **state)
+{
+	(void)state;
+	char seg[80], err[256];
+	struct cap_writer *w = open_bounded_writer(1 << 20);
+	write_sample(w);
+	assert_int_equal(cap_writer_close(w, true), 0);
+	for (unsigned k = 0; k < 2; k++) {
+		seg_path(seg, sizeof(seg), k);
+		assert_int_equal(access(seg, F_OK), -1);
+	}
+	struct cap_reader *r = cap_open(path, err, sizeof(err));
+	assert_non_null(r);
+	const struct cap_record *rec;
+	int probes = 0, notes = 0;
+	while (cap_next(r, &rec) == CAP_NEXT_OK) {
+		probes += rec->type == CAP_REC_PROBE;
+		notes += rec->type == CAP_REC_NOTE;
+	}
+	assert_true(cap_saw_end(r));
+	cap_close(r);
+	assert_int_equal(probes, 3);
+	assert_int_equal(notes, 0);
+}
+
+/* The NOTE's wording is read back by kvmscope ci; other notes are not it. */
+static void drop_note_wording(void **state)
+{
+	(void)state;
+	char note[320];
+	uint64_t n, b;
+	struct cap_drop d = { .records = 812, .bytes = 40960 };
+	cap_format_drop_note(note, sizeof(note), "kvmscope ci", 64ull << 20, &d);
+	assert_string_equal(note, "kvmscope ci --max-size 64 MiB: the 812 oldest event records "
+			    "(40960 bytes) were dropped");
+	assert_true(cap_parse_drop_note(note, &n, &b));
+	assert_int_equal(n, 812);
+	assert_int_equal(b, 40960);
+	assert_false(cap_parse_drop_note("tracepoint kvm:kvm_foo: absent on this kernel", &n, &b));
+	assert_true(cap_record_is_event(CAP_REC_LOST));
+	assert_true(cap_record_is_event(CAP_REC_STACK));
+	assert_false(cap_record_is_event(CAP_REC_PROBE_DEF));
+	assert_false(cap_record_is_event(CAP_REC_SYMBOL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +492,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(truncated_everywhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(garbage_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_payloads, setup, teardown),
+		cmocka_unit_test_setup_teardown(bounded_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(bounded_unfilled, setup, teardown),
+		cmocka_unit_test_setup_teardown(drop_note_wording, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
