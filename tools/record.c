@@ -56,6 +56,7 @@ struct record_opts {
 	const char *functions;	/* function_graph of these kernel functions (ftrace) */
 	bool follow;		/* also every process the command starts (BPF map of tgids) */
 	const char *binary;	/* --binary: the VMM whose probes to attach */
+	uint64_t max_bytes;	/* --max-size: the capture's bound (0: none) */
 };
 
 struct recorder {
@@ -209,6 +210,11 @@ static void usage(FILE *out)
 		"                        VMMs): their probes, kvm events and KVM ioctls\n"
 		"      --binary PATH     the VMM whose probes to attach (default: the command, or with\n"
 		"                        --follow and a command without probes, kvmscope-vmm beside kvmscope)\n"
+		"      --max-size MIB    bound the capture while recording, ring-buffer style: the\n"
+		"                        newest events that fit survive (definitions and metadata\n"
+		"                        always do); a NOTE says what was dropped. Events go to\n"
+		"                        CAPTURE.seg0 and .seg1 (MIB/2 each), joined into CAPTURE\n"
+		"                        at the end; killed mid-run, each segment is a capture\n"
 		"  -q, --quiet           no summary line\n"
 		"\nDefault kvm events:");
 	for (size_t i = 0; i < sizeof(default_kvm_events) / sizeof(default_kvm_events[0]); i++)
@@ -230,6 +236,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "functions", required_argument, NULL, 'G' },
 		{ "follow", no_argument, NULL, 'W' },
 		{ "binary", required_argument, NULL, 'B' },
+		{ "max-size", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -290,6 +297,18 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case 'B':
 			o->binary = optarg;
 			break;
+		case 'M': {
+			errno = 0;
+			unsigned long long mib = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || mib == 0 || mib > (1ull << 40) ||
+			    optarg[0] == '-') {
+				fprintf(stderr, "kvmscope record: --max-size: '%s' is not a size in MiB "
+					"(1 or more)\n", optarg);
+				return -1;
+			}
+			o->max_bytes = mib << 20;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -986,7 +1005,8 @@ int cmd_record(int argc, char **argv)
 		cmdline = strdup(buf);
 	}
 	struct cap_writer_info info = { .target_pid = (uint32_t)o.pid, .command = cmdline,
-					.collector = "kvmscope record (bpf)" };
+					.collector = "kvmscope record (bpf)",
+					.max_bytes = o.max_bytes };
 	r.w = cap_writer_open(o.output, &info, err, sizeof(err));
 	free(cmdline);
 	if (!r.w) {
