@@ -98,7 +98,8 @@ static void usage(FILE *out)
 		"  -o, --out DIR        artifact directory (created)\n"
 		"      --keep=WHEN      always (default) or failure: on success keep nothing\n"
 		"      --max-size MIB   bound the capture: the newest records that fit survive\n"
-		"                       (definitions and metadata are always kept)\n"
+		"                       (definitions and metadata are always kept); bounded while\n"
+		"                       recording too (kvmscope record --max-size)\n"
 		"      --vmm PATH       the VMM binary to record when COMMAND is a test suite\n"
 		"      --no-ftrace      eBPF collector only\n"
 		"      --no-record      run without collectors (artifacts from nothing)\n"
@@ -332,8 +333,9 @@ static bool capture_exit_status(const char *path, int *status, uint32_t *target_
 /* One attempt at recording: returns true when the command ran (its status in
  * ci->status), false when the collector gave up before starting it. */
 static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, bool ftrace, bool follow,
-			   bool binary_opt)
+			   bool binary_opt, bool max_size_opt)
 {
+	char mib[32];
 	size_t n = 0;
 	for (char **a = o->command; *a; a++)
 		n++;
@@ -351,6 +353,12 @@ static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, bool ftra
 	if (binary_opt && o->vmm) {
 		argv[i++] = "--binary";
 		argv[i++] = (char *)o->vmm;
+	}
+	if (max_size_opt && o->max_bytes) {
+		/* bounded while it runs, so a long suite cannot fill the disk */
+		snprintf(mib, sizeof(mib), "%llu", (unsigned long long)(o->max_bytes >> 20));
+		argv[i++] = "--max-size";
+		argv[i++] = mib;
 	}
 	argv[i++] = "--";
 	for (char **a = o->command; *a; a++)
@@ -392,12 +400,14 @@ static void run_command(struct ci_run *ci, const struct ci_opts *o)
 				  tool_has_option(ci->tool, "record", "--ftrace", o->out_dir);
 		bool has_follow = tool_has_option(ci->tool, "record", "--follow", o->out_dir);
 		bool has_binary = tool_has_option(ci->tool, "record", "--binary", o->out_dir);
-		if (has_ftrace && record_attempt(ci, o, true, has_follow, has_binary)) {
+		bool has_max = o->max_bytes &&
+			       tool_has_option(ci->tool, "record", "--max-size", o->out_dir);
+		if (has_ftrace && record_attempt(ci, o, true, has_follow, has_binary, has_max)) {
 			snprintf(ci->collectors, sizeof(ci->collectors), "bpf+ftrace");
 			ci->recorded = true;
 			return;
 		}
-		if (record_attempt(ci, o, false, has_follow, has_binary)) {
+		if (record_attempt(ci, o, false, has_follow, has_binary, has_max)) {
 			snprintf(ci->collectors, sizeof(ci->collectors), "bpf");
 			ci->recorded = true;
 			return;
@@ -418,18 +428,6 @@ static void run_command(struct ci_run *ci, const struct ci_opts *o)
 }
 
 /* ---- bounding the capture (ring-buffer style) ------------------------ */
-
-/* Records a trimmed capture must keep whatever their age: definitions and
- * metadata every later record needs, and what the collector told us. */
-static bool always_kept(unsigned type)
-{
-	switch (type) {
-	case CAP_REC_PROBE: case CAP_REC_TP_EVENT: case CAP_REC_STACK:
-		return false;
-	default:
-		return true;
-	}
-}
 
 static int write_all(int fd, const void *buf, size_t len)
 {
@@ -467,13 +465,16 @@ static int write_note(int fd, uint64_t ts, const char *text)
 	return rc;
 }
 
-/* Drops the oldest event records until the file fits MAX bytes; every record
- * always_kept() stays, in place. Returns 0 (also when nothing had to go). */
-static int trim_capture(const char *path, uint64_t max, uint64_t *dropped, uint64_t *dropped_bytes)
+/* Drops the oldest event records (cap_record_is_event) until the file fits
+ * MAX bytes; every other record stays, in place. record --max-size bounds the
+ * capture while it runs; this is the exact bound after it (and the only one
+ * with a kvmscope whose record lacks the option). Returns 0 (also when
+ * nothing had to go). */
+static int trim_capture(const char *path, uint64_t max)
 {
 	char err[256];
 	struct stat st;
-	*dropped = *dropped_bytes = 0;
+	struct cap_drop d = { 0 };
 	if (stat(path, &st) || (uint64_t)st.st_size <= max)
 		return 0;
 	struct cap_reader *r = cap_open(path, err, sizeof(err));
@@ -482,12 +483,12 @@ static int trim_capture(const char *path, uint64_t max, uint64_t *dropped, uint6
 		return -1;
 	}
 	const struct cap_file_header *h = cap_header(r);
-	uint64_t fixed = h->header_size + 256; /* + our NOTE */
+	uint64_t fixed = h->header_size + 384; /* + our NOTE */
 	size_t nev = 0, cap = 0;
 	uint32_t *sizes = NULL;
 	const struct cap_record *rec;
 	while (cap_next(r, &rec) == CAP_NEXT_OK) {
-		if (always_kept(rec->type)) {
+		if (!cap_record_is_event(rec->type)) {
 			fixed += rec->size;
 			continue;
 		}
@@ -509,8 +510,8 @@ static int trim_capture(const char *path, uint64_t max, uint64_t *dropped, uint6
 	while (first_kept > 0 && used + sizes[first_kept - 1] <= budget)
 		used += sizes[--first_kept];
 	for (size_t i = 0; i < first_kept; i++)
-		*dropped_bytes += sizes[i];
-	*dropped = first_kept;
+		d.bytes += sizes[i];
+	d.records = first_kept;
 	free(sizes);
 	if (!first_kept) {
 		cap_close(r);
@@ -533,15 +534,18 @@ static int trim_capture(const char *path, uint64_t max, uint64_t *dropped, uint6
 	bool noted = false;
 	cap_rewind(r);
 	while (!rc && cap_next(r, &rec) == CAP_NEXT_OK) {
-		if (!always_kept(rec->type) && ev++ < first_kept)
+		const struct cap_lost *l;
+		bool event = cap_record_is_event(rec->type);
+		if (event && ev++ < first_kept) {
+			if (rec->type == CAP_REC_LOST && cap_decode_lost(rec, &l) == 0) {
+				d.lost_records++;
+				d.lost += l->count;
+			}
 			continue;
-		if (!noted && !always_kept(rec->type)) {
-			char note[256];
-			snprintf(note, sizeof(note),
-				 "kvmscope ci --max-size %llu MiB: the %llu oldest event records "
-				 "(%llu bytes) were dropped",
-				 (unsigned long long)(max >> 20), (unsigned long long)*dropped,
-				 (unsigned long long)*dropped_bytes);
+		}
+		if (!noted && event) {
+			char note[320];
+			cap_format_drop_note(note, sizeof(note), "kvmscope ci", max, &d);
 			rc = write_note(fd, rec->ts_ns, note);
 			noted = true;
 		}
@@ -571,6 +575,12 @@ static void read_capture_facts(struct ci_run *ci)
 		ci->records++;
 		if (rec->type != CAP_REC_NOTE || cap_decode_text(rec, &text))
 			continue;
+		/* what record --max-size dropped while it ran, and what we trimmed */
+		uint64_t dr, db;
+		if (cap_parse_drop_note(text, &dr, &db)) {
+			ci->trimmed_records += dr;
+			ci->trimmed_bytes += db;
+		}
 		char **nn = realloc(ci->notes, (ci->notes_n + 1) * sizeof(*nn));
 		if (!nn)
 			break;
@@ -1003,7 +1013,7 @@ int cmd_ci(int argc, char **argv)
 	}
 
 	if (ci.recorded && o.max_bytes)
-		trim_capture(ci.capture, o.max_bytes, &ci.trimmed_records, &ci.trimmed_bytes);
+		trim_capture(ci.capture, o.max_bytes);
 	bool have_diag = false;
 	if (ci.recorded) {
 		read_capture_facts(&ci);

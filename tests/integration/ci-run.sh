@@ -2,7 +2,8 @@
 # kvmscope ci: the wrapped command's exit status passes through (exit codes,
 # death by signal, command not found), with and without working collectors;
 # the artifacts of a recorded VMM run; --keep=failure; --max-size keeps the
-# newest records and every definition; bad options are named.
+# newest records and every definition (bounded while it runs: record
+# --max-size); bad options are named.
 . "$(dirname "$0")/../lib.sh"
 KVMSCOPE=$BUILD/kvmscope
 if ! [ -x "$KVMSCOPE" ]; then skip "ci: $KVMSCOPE not built"; exit 0; fi
@@ -114,6 +115,10 @@ expect_grep "the newest records survived: the final power-off" "$T_TMP/big.txt" 
 check "the oldest did not: no KVM_CREATE_VM left" bash -c "! grep -q KVM_CREATE_VM '$T_TMP/big.txt'"
 expect_grep "the capture says what was dropped (a NOTE record, printed by report)" "$T_TMP/big.rerr" \
 	"--max-size 1 MiB: the [0-9]+ oldest event records"
+expect_grep "... bounded while the VMM ran: ci passed --max-size to record" "$T_TMP/big.rerr" \
+	"kvmscope record --max-size 1 MiB: the [0-9]+ oldest event records"
+check "... and no segment of it left beside the capture" \
+	test ! -e "$T_TMP/big/kvmscope.capture.seg0" -a ! -e "$T_TMP/big/kvmscope.capture.seg1"
 expect_grep "probe definitions kept: probes still decode by name" "$T_TMP/big.txt" 'qemu_system_reset_request reason='
 
 # ---- a test suite whose VMMs are children of the command ----
