@@ -9,8 +9,12 @@ TOOLS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOLS_SRCS)) $(BUILD)/obj/gen/pr
 TOOLS_OBJS += $(addprefix $(BUILD)/obj/,vmm/runstate.o vmm/qapi-names.o vmm/error.o vmm/trace.o gen/vmm-probes.o)
 # the HTML timeline page, built in (rule at the end)
 TOOLS_OBJS += $(BUILD)/obj/gen/html-timeline.o
-TOOLS_LIBS := $(shell pkg-config --libs libbpf libelf libdw jansson libtracefs libtraceevent 2>/dev/null)
-TOOLS_CFLAGS := $(shell pkg-config --cflags libbpf libelf libdw jansson libtracefs libtraceevent 2>/dev/null)
+# Asked of pkg-config at first use, not when make reads this file: on a fresh
+# machine the -dev packages arrive only with $(DEPS_STAMP), which every object
+# waits for (then the answer is kept).
+TOOLS_PKGS := libbpf libelf libdw jansson libtracefs libtraceevent
+TOOLS_LIBS = $(eval TOOLS_LIBS := $(shell pkg-config --libs $(TOOLS_PKGS) 2>/dev/null))$(TOOLS_LIBS)
+TOOLS_CFLAGS = $(eval TOOLS_CFLAGS := $(shell pkg-config --cflags $(TOOLS_PKGS) 2>/dev/null))$(TOOLS_CFLAGS)
 
 $(BUILD)/obj/tools/%.o: CPPFLAGS += -Itools $(TOOLS_CFLAGS)
 
