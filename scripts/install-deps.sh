@@ -12,7 +12,9 @@ libtracefs-dev systemtap-sdt-dev binutils"
 # cross build of the arm64 paths, and qemu-user to run its host-independent
 # modes (dumpdtb). libfdt-dev is not Multi-Arch: same, so the arm64 one is
 # installed; its headers serve both builds, which link libfdt1's soname.
-PKGS="$PKGS gcc-aarch64-linux-gnu libfdt-dev:arm64 libfdt1:arm64
+# The cross C library is only a Recommends of gcc-aarch64-linux-gnu, so it
+# is named (installs here skip recommends).
+PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross libfdt-dev:arm64 libfdt1:arm64
 systemtap-sdt-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64 qemu-user-static"
 # tests and peers the benchmarks compare with
 PKGS="$PKGS valgrind socat qemu-system-x86 qemu-system-arm bpftrace trace-cmd qemu-guest-agent hyperfine

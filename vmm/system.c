@@ -91,8 +91,9 @@ void qemu_system_vmstop_request(enum run_state state)
 
 void qemu_system_killed(int signal, pid_t pid)
 {
-	__atomic_store_n(&shutdown_signal, signal, __ATOMIC_RELAXED);
+	/* the pid first: a report that sees the signal sees its sender */
 	__atomic_store_n(&shutdown_pid, pid, __ATOMIC_RELAXED);
+	__atomic_store_n(&shutdown_signal, signal, __ATOMIC_RELEASE);
 	/* a signal always ends the process, even with -no-shutdown */
 	__atomic_store_n(&run_actions.shutdown, SHUTDOWN_ACTION_POWEROFF, __ATOMIC_RELAXED);
 	__atomic_store_n(&shutdown_requested, SHUTDOWN_CAUSE_HOST_SIGNAL, __ATOMIC_RELEASE);
@@ -212,10 +213,9 @@ void qemu_system_reset(enum shutdown_cause reason)
 		qapi_event_send_reset(shutdown_caused_by_guest(reason), reason);
 }
 
-static const char *shutdown_action_text(void)
+static const char *shutdown_action_text(enum shutdown_action action)
 {
-	return run_actions.shutdown == SHUTDOWN_ACTION_PAUSE ? "pause (vmm keeps running)"
-							      : "poweroff (vmm exits)";
+	return action == SHUTDOWN_ACTION_PAUSE ? "pause (vmm keeps running)" : "poweroff (vmm exits)";
 }
 
 bool main_loop_should_exit(int *status)
@@ -225,11 +225,24 @@ bool main_loop_should_exit(int *status)
 
 	request = __atomic_exchange_n(&shutdown_requested, 0, __ATOMIC_ACQ_REL);
 	if (request) {
-		qemu_kill_report();
+		/*
+		 * The action is the one in force when the request was taken. A
+		 * manager answers a guest's SHUTDOWN event with SIGTERM at once;
+		 * that signal (which forces poweroff) is the next request, with
+		 * its own report line and host-signal event - read later, it
+		 * would end the VMM here with neither.
+		 */
+		enum shutdown_action action = __atomic_load_n(&run_actions.shutdown,
+							      __ATOMIC_ACQUIRE);
+
+		if (request == SHUTDOWN_CAUSE_HOST_SIGNAL)
+			action = SHUTDOWN_ACTION_POWEROFF;
+		if (action != SHUTDOWN_ACTION_PAUSE)
+			qemu_kill_report();
 		qapi_event_send_shutdown(shutdown_caused_by_guest(request), request);
 		trace_main_loop_should_exit_shutdown((int)request, shutdown_cause_name(request),
-						     shutdown_action_text());
-		if (run_actions.shutdown == SHUTDOWN_ACTION_PAUSE) {
+						     shutdown_action_text(action));
+		if (action == SHUTDOWN_ACTION_PAUSE) {
 			vm_stop(RUN_STATE_SHUTDOWN);
 		} else {
 			int code = __atomic_load_n(&shutdown_exit_code, __ATOMIC_ACQUIRE);

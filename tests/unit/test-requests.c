@@ -659,6 +659,45 @@ static void test_signal_without_pid(void **state)
 	assert_string_equal(err, "kvmscope-vmm: terminating on signal 2\n");
 }
 
+/* A manager answers the guest's SHUTDOWN event with SIGTERM while the main
+ * loop is still in the turn that sent it (kvmscope-domain did, under load):
+ * the guest's request still pauses (-no-shutdown), and the signal gets its
+ * own turn - the report line and a host-signal SHUTDOWN - before the exit. */
+static void sigterm_on_guest_shutdown(const char *name, const char *data, void *opaque)
+{
+	(void)opaque;
+	if (!strcmp(name, "SHUTDOWN") && data && strstr(data, "guest-shutdown"))
+		qemu_system_killed(SIGTERM, getpid());
+}
+
+static void test_sigterm_while_shutdown_event_is_out(void **state)
+{
+	(void)state;
+	char err[512], want[600];
+	int status = -1;
+	bool first_exits, second_exits;
+	enum run_state between;
+
+	run_actions.shutdown = SHUTDOWN_ACTION_PAUSE;
+	assert_int_equal(event_add_listener(sigterm_on_guest_shutdown, NULL), 0);
+	capture_start();
+	qemu_system_shutdown_request(SHUTDOWN_CAUSE_GUEST_SHUTDOWN);
+	first_exits = main_loop_should_exit(&status);
+	between = runstate_get();
+	second_exits = main_loop_should_exit(&status);
+	capture_end(err, sizeof(err));
+	event_remove_listener(sigterm_on_guest_shutdown, NULL);
+	assert_false(first_exits);
+	assert_int_equal(between, RUN_STATE_SHUTDOWN);
+	assert_true(second_exits);
+	assert_int_equal(status, 0);
+	assert_string_equal(events, "SHUTDOWN {\"guest\": true, \"reason\": \"guest-shutdown\"}; STOP; "
+				    "SHUTDOWN {\"guest\": false, \"reason\": \"host-signal\"}");
+	snprintf(want, sizeof(want), "kvmscope-vmm: terminating on signal 15 from pid %d (%s)\n",
+		 (int)getpid(), argv0_of_self());
+	assert_string_equal(err, want);
+}
+
 /* The libvirt sequence (§3.10 last paragraph): -no-shutdown, SEV-ES reboot,
  * then SIGTERM from the manager. */
 static void test_sev_reboot_then_sigterm(void **state)
@@ -1023,6 +1062,7 @@ int main(void)
 		T(test_boot_reset_has_no_event),
 		T(test_signal_forces_poweroff),
 		T(test_signal_without_pid),
+		T(test_sigterm_while_shutdown_event_is_out),
 		T(test_sev_reboot_then_sigterm),
 		T(test_raw_quit_request_with_pause),
 		T(test_powerdown_then_guest_poweroff),
