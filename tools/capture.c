@@ -399,6 +399,8 @@ int cap_write_maps(struct cap_writer *w, uint32_t pid)
 		len += l;
 	}
 	fclose(f);
+	if (!len)
+		return -ESRCH;	/* a zombie's maps are empty */
 	struct cap_record h = collector_hdr(CAP_REC_MAPS);
 	h.pid = pid;
 	int rc = cap_append(w, &h, text ? text : "", len + 1);

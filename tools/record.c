@@ -26,9 +26,9 @@
 #include "commands.h"
 #include "probe-table.h"
 #include "record-events.h"
+#include "record-stacks.h"
 #include "record.h"
 #include "record.skel.h"
-#include "symbols.h"
 #include "usdt-notes.h"
 #include "ftrace.h"
 
@@ -70,8 +70,6 @@ struct recorder {
 	bool child_exited;
 	uint64_t probes, kernel_events, write_errors;
 	uint64_t last_counters[REC_CNT_MAX];
-	uint32_t maps_pids[64];	/* processes whose MAPS are written (several with --follow) */
-	unsigned nmaps;
 	unsigned problems;
 	struct bpf_link *links[256];
 	unsigned nlinks;
@@ -79,55 +77,8 @@ struct recorder {
 	uint32_t tid_pids[256];	/* their processes (several with --follow) */
 	unsigned ntids;
 	struct ftrace_collector *fc;	/* --ftrace */
-	struct {		/* --stack: one symbolizer per process (several with --follow) */
-		uint32_t pid;
-		struct symbolizer *sym;	/* NULL: it failed (said once) */
-	} syms[16];
-	unsigned nsyms;
-	uint64_t sym_seen[4096];	/* ips already symbolized (open addressing) */
-	uint32_t sym_seen_pid[4096];	/* ... and their process */
+	struct record_stacks *stacks;	/* --stack: their symbols, while the processes live */
 };
-
-/* A SYMBOL record for each new ip of a stack, while the process is alive to
- * ask (MAPS keeps the mappings for later symbolization too). */
-static void symbolize_stack(struct recorder *r, uint32_t pid, const uint64_t *ips, uint32_t n)
-{
-	struct symbolizer *sym = NULL;
-	unsigned k;
-
-	for (k = 0; k < r->nsyms && r->syms[k].pid != pid; k++)
-		;
-	if (k == r->nsyms) {
-		if (k == sizeof(r->syms) / sizeof(r->syms[0]))
-			return; /* raw ips: the MAPS record keeps the mappings */
-		char err[256];
-		r->syms[k].pid = pid;
-		r->syms[k].sym = symbolizer_new_pid((pid_t)pid, err, sizeof(err));
-		r->nsyms++;
-		if (!r->syms[k].sym)
-			cap_write_note(r->w, "stacks of pid %u not symbolized: %s", pid, err);
-	}
-	sym = r->syms[k].sym;
-	if (!sym)
-		return;
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t ip = ips[i];
-		size_t slot = (size_t)(((ip ^ pid) * 0x9E3779B97F4A7C15ull) >> 52) % 4096, probes = 0;
-		while (r->sym_seen[slot] && (r->sym_seen[slot] != ip || r->sym_seen_pid[slot] != pid) &&
-		       probes++ < 4096)
-			slot = (slot + 1) % 4096;
-		if (!ip || (r->sym_seen[slot] == ip && r->sym_seen_pid[slot] == pid) || probes >= 4096)
-			continue;
-		r->sym_seen[slot] = ip;
-		r->sym_seen_pid[slot] = pid;
-		struct symbol_info info;
-		char text[1024];
-		if (symbolizer_lookup(sym, ip, &info) == 0) {
-			symbol_info_format(&info, ip, text, sizeof(text));
-			cap_write_symbol(r->w, pid, ip, text);
-		}
-	}
-}
 
 /* meta thread:TID = its comm ("CPU 0/KVM"), while it is alive to ask */
 static void name_thread(struct recorder *r, uint32_t pid, uint32_t tid)
@@ -747,6 +698,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		rc = cap_write_probe(r->w, CAP_SRC_BPF, c->ts_ns, c->pid, c->tid, c->cpu, e->probe_id,
 				     nargs, (const uint64_t *)e->args, (uint16_t)(e->str_mask & ((1u << nargs) - 1)), strs);
 		r->probes++;
+		if (r->stacks)
+			record_stacks_probe(r->stacks, c->pid, c->tid, e->probe_id);
 		break;
 	}
 	case REC_KIND_TP: {
@@ -764,15 +717,9 @@ static int on_event(void *ctx, void *data, size_t size)
 		struct cap_stack hdr = { .nframes = n };
 		struct cap_record h = { .type = CAP_REC_STACK, .source = CAP_SRC_BPF,
 					.ts_ns = c->ts_ns, .pid = c->pid, .tid = c->tid, .cpu = c->cpu };
-		bool have_maps = false;
-		for (unsigned i = 0; i < r->nmaps && !have_maps; i++)
-			have_maps = r->maps_pids[i] == c->pid;
-		/* the mappings the stacks' addresses refer to, once per process */
-		if (!have_maps && r->nmaps < sizeof(r->maps_pids) / sizeof(r->maps_pids[0]) &&
-		    cap_write_maps(r->w, c->pid) == 0)
-			r->maps_pids[r->nmaps++] = c->pid;
 		rc = cap_append2(r->w, &h, &hdr, sizeof(hdr), e->ips, n * sizeof(uint64_t));
-		symbolize_stack(r, c->pid, (const uint64_t *)e->ips, n);
+		if (r->stacks)
+			record_stacks_stack(r->stacks, c->pid, c->tid, (const uint64_t *)e->ips, n);
 		break;
 	}
 	}
@@ -1085,7 +1032,9 @@ int cmd_record(int argc, char **argv)
 	if (probeless)
 		problem(&r, "--follow: %s has no VMM probes (%s) and no --binary was given: recording "
 			"the kernel events of the command and its children only", binary, why);
-	else if (!(attached = attach_probes(&r, binary)))
+	else if (o.n_stack && !(r.stacks = record_stacks_new(r.w, binary)))
+		problem(&r, "--stack: out of memory: stacks left raw");
+	if (!probeless && !(attached = attach_probes(&r, binary)))
 		problem(&r, "no VMM probe (USDT provider " PROBE_PROVIDER ") attached in %s: not a "
 			"kvmscope-vmm? recording its kernel events only", binary);
 	attach_kernel_events(&r);
@@ -1145,9 +1094,7 @@ out:
 		ret = 1;
 	}
 	ring_buffer__free(r.rb);
-	for (unsigned k = 0; k < r.nsyms; k++)
-		if (r.syms[k].sym)
-			symbolizer_free(r.syms[k].sym);
+	record_stacks_free(r.stacks);
 	if (ret == 0 && !o.quiet)
 		fprintf(stderr, "kvmscope record: %llu records (%llu probe hits, %llu kernel events), "
 			"%llu lost%s -> %s\n", (unsigned long long)records,

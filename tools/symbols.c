@@ -87,9 +87,18 @@ struct symbolizer *symbolizer_new(char *err, size_t errlen)
 	return alloc_with(&offline_callbacks, err, errlen);
 }
 
+static int count_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+			void *arg)
+{
+	(void)mod, (void)userdata, (void)name, (void)start;
+	++*(unsigned *)arg;
+	return DWARF_CB_OK;
+}
+
 struct symbolizer *symbolizer_new_pid(pid_t pid, char *err, size_t errlen)
 {
 	struct symbolizer *s = alloc_with(&proc_callbacks, err, errlen);
+	unsigned nmods = 0;
 
 	if (!s)
 		return NULL;
@@ -102,6 +111,12 @@ struct symbolizer *symbolizer_new_pid(pid_t pid, char *err, size_t errlen)
 	}
 	if (dwfl_report_end(s->dwfl, NULL, NULL)) {
 		seterr(err, errlen, "process %d: %s", (int)pid, dwfl_errmsg(-1));
+		symbolizer_free(s);
+		return NULL;
+	}
+	/* a zombie still has /proc/PID, with an empty maps */
+	if (dwfl_getmodules(s->dwfl, count_module, &nmods, 0) != 0 || nmods == 0) {
+		seterr(err, errlen, "process %d: no mappings (it has exited)", (int)pid);
 		symbolizer_free(s);
 		return NULL;
 	}

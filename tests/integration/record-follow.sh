@@ -93,6 +93,19 @@ expect_eq "... every runstate_set stack of both children symbolized (two per chi
 	"$("$KVMSCOPE" report --format json "$T_TMP/stk.cap" 2>/dev/null | jq -r 'select(.name=="runstate_set") | "\(.pid) \(.stack[0].symbol // "raw")"' | sed 's/ (.*//' | sort | uniq -c | awk '{printf "%s:%s:%s ", $1, $2, $3}')" \
 	"$(printf '%s\n' "$sp1" "$sp2" | sort | awk '{printf "2:%s:trace_runstate_set_fire ", $1}')"
 
+# --stack for a child gone before its records were read (the recorder held
+# with SIGSTOP while it runs and is reaped): its frames in the VMM are still
+# symbolized, from the probe's address; a NOTE says the rest stayed raw
+timeout -s KILL 60 "$KVMSCOPE" record -q --follow --binary "$VMM" -s runstate_set -o "$T_TMP/gone.cap" -- bash -c \
+	"kill -STOP \$PPID; '$VMM' -kernel '$GUESTS/hello.elf' -serial null & echo \$! >'$S/gpid'; wait; kill -CONT \$PPID" \
+	>/dev/null 2>"$T_TMP/gone.err"
+expect_eq "--stack, a child gone before its stacks were read: exit 0" "$?" 0
+expect_eq "... its runstate_set stacks symbolized all the same, in the VMM's own functions" \
+	"$("$KVMSCOPE" report --format json "$T_TMP/gone.cap" 2>/dev/null | jq -r 'select(.name=="runstate_set") | "\(.pid) \(.stack[0].symbol // "raw") \(.stack[2].symbol // "raw")"' | sed 's/ ([^)]*)//g' | sort | uniq -c | awk '{printf "%s:%s:%s:%s ", $1, $2, $3, $4}')" \
+	"1:$(cat "$S/gpid"):trace_runstate_set_fire:vm_shutdown 1:$(cat "$S/gpid"):trace_runstate_set_fire:vm_start "
+expect_grep "... a NOTE says how, and that other frames stayed raw" \
+	<("$KVMSCOPE" report "$T_TMP/gone.cap" 2>&1) "pid $(cat "$S/gpid") had exited before its stacks were read: its frames in .*kvmscope-vmm symbolized from the probe's address, others left raw"
+
 # --ftrace with --follow: the ftrace collector follows too (event-fork), each
 # entry under its thread's own process, and agrees with the BPF side
 timeout -s KILL 60 "$KVMSCOPE" record --follow --ftrace --binary "$VMM" -o "$T_TMP/ft.cap" -- bash -c \
