@@ -301,21 +301,29 @@ static bool tool_has_option(const char *tool, const char *subcommand, const char
 	return has;
 }
 
-/* The capture's meta "exit_status" ("exit N" / "signal N") and header
- * target pid. Returns true when the status was there. */
-static bool capture_exit_status(const char *path, int *status, uint32_t *target_pid)
+/* The capture's meta "exit_status" ("exit N" / "signal N"), header target
+ * pid, and whether the ftrace collector wrote into it (its "ftrace_instance":
+ * record --ftrace goes on with BPF alone when tracefs refuses). Returns true
+ * when the status was there. */
+static bool capture_exit_status(const char *path, int *status, uint32_t *target_pid,
+				bool *has_ftrace)
 {
 	char err[256];
 	struct cap_reader *r = cap_open(path, err, sizeof(err));
 	bool found = false;
 	*target_pid = 0;
+	*has_ftrace = false;
 	if (!r)
 		return false;
 	*target_pid = cap_header(r)->target_pid;
 	const struct cap_record *rec;
 	while (cap_next(r, &rec) == CAP_NEXT_OK) {
 		const char *k, *v;
-		if (rec->type != CAP_REC_META || cap_decode_meta(rec, &k, &v) || strcmp(k, "exit_status"))
+		if (rec->type != CAP_REC_META || cap_decode_meta(rec, &k, &v))
+			continue;
+		if (!strcmp(k, "ftrace_instance"))
+			*has_ftrace = true;
+		if (strcmp(k, "exit_status"))
 			continue;
 		int n;
 		if (sscanf(v, "exit %d", &n) == 1) {
@@ -372,8 +380,11 @@ static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, bool ftra
 	free(argv);
 
 	uint32_t target = 0;
-	if (capture_exit_status(ci->capture, &ci->status, &target))
+	bool with_ftrace;
+	if (capture_exit_status(ci->capture, &ci->status, &target, &with_ftrace)) {
+		snprintf(ci->collectors, sizeof(ci->collectors), "%s", with_ftrace ? "bpf+ftrace" : "bpf");
 		return true;
+	}
 	if (st >= 0 && WIFSIGNALED(st) && target) {
 		/* the collector died while the command ran: as subreaper we
 		 * inherited the command and reap it ourselves */
@@ -402,13 +413,9 @@ static void run_command(struct ci_run *ci, const struct ci_opts *o)
 		bool has_binary = tool_has_option(ci->tool, "record", "--binary", o->out_dir);
 		bool has_max = o->max_bytes &&
 			       tool_has_option(ci->tool, "record", "--max-size", o->out_dir);
-		if (has_ftrace && record_attempt(ci, o, true, has_follow, has_binary, has_max)) {
-			snprintf(ci->collectors, sizeof(ci->collectors), "bpf+ftrace");
-			ci->recorded = true;
-			return;
-		}
-		if (record_attempt(ci, o, false, has_follow, has_binary, has_max)) {
-			snprintf(ci->collectors, sizeof(ci->collectors), "bpf");
+		/* record_attempt names the collectors from what the capture holds */
+		if ((has_ftrace && record_attempt(ci, o, true, has_follow, has_binary, has_max)) ||
+		    record_attempt(ci, o, false, has_follow, has_binary, has_max)) {
 			ci->recorded = true;
 			return;
 		}

@@ -81,6 +81,10 @@ for f in kvmscope.capture report.txt diagnosis.txt diagnosis.json junit.xml trac
 done
 expect_eq "ci.json: recorded, status 0" \
 	"$(jq -r '"\(.recorded) \(.status)"' "$A/ci.json" 2>&1)" "true 0"
+# the label says what the capture holds: ftrace's part only with its instance
+expect_eq "ci.json: the collectors named from the capture" \
+	"$(jq -r .collectors "$A/ci.json" 2>&1)" \
+	"$("$KVMSCOPE" report --source ftrace --format json "$A/kvmscope.capture" 2>/dev/null | grep -q '"source":"ftrace"' && echo bpf+ftrace || echo bpf)"
 expect_grep "report.txt: the run-state change to shutdown" "$A/report.txt" \
 	'runstate_set current_run_state [0-9]+ \(running\) new_state [0-9]+ \(shutdown\)'
 expect_eq "diagnosis.json: cpus-not-resettable found" \
