@@ -24,6 +24,8 @@
 #include <tracefs/tracefs.h>
 
 #include "capture.h"
+#include "cpu-merge.h"
+#include "ftrace-formats.h"
 #include "probe-table.h"
 #include "record-events.h"
 #include "thread-process.h"
@@ -55,13 +57,6 @@ struct ev_info {
 	struct tep_format_field *strs[PROBE_MAX_ARGS];
 };
 
-struct pending {
-	uint64_t ts;
-	uint64_t seq; /* read order: ties keep it */
-	uint32_t cpu;
-	uint32_t len;
-	size_t off; /* into the arena */
-};
 
 struct ftrace_collector {
 	struct ftrace_options o;
@@ -77,11 +72,7 @@ struct ftrace_collector {
 	struct kbuffer *kbuf;
 	void *page;
 	int page_size;
-	struct pending *pend;
-	size_t npend, cap_pend;
-	unsigned char *arena;
-	size_t arena_len, arena_cap;
-	uint64_t seq;
+	struct cpu_merge *merge; /* entries read, until every CPU is past them */
 	char **uprobes; /* "GROUP/NAME" to remove */
 	unsigned nuprobes;
 	struct thread_process *threads; /* tid -> process: entries carry the tid only */
@@ -157,32 +148,52 @@ static uint32_t entry_copy_size(struct tep_event *ev)
 static struct ev_info *add_event(struct ftrace_collector *fc, const char *sys, const char *name,
 				 enum ev_kind kind)
 {
-	struct tep_event *ev = tep_find_event_by_name(fc->tep, sys, name);
+	char *format;
+	struct tep_event *ev = ftrace_formats_event(fc->tep, sys, name, &format);
 	if (!ev || ev->id <= 0 || ev->id >= MAX_EVENT_ID) {
 		problem(fc, "event %s:%s: no format parsed: not recorded", sys, name);
+		free(format);
 		return NULL;
 	}
 	struct ev_info *info = calloc(1, sizeof(*info));
-	if (!info)
+	if (!info) {
+		free(format);
 		return NULL;
+	}
 	info->kind = kind;
 	info->event = ev;
 	info->copy_size = entry_copy_size(ev);
 	fc->by_id[ev->id] = info;
 	if (kind != EV_PROBE) {
-		char *format = tracefs_event_file_read(NULL, sys, name, "format", NULL);
+		if (!format)
+			format = tracefs_event_file_read(NULL, sys, name, "format", NULL);
 		if (format)
 			cap_write_tp_format(fc->w, CAP_SRC_FTRACE, (uint32_t)ev->id, sys, name, format);
-		free(format);
 	}
+	free(format);
 	return info;
+}
+
+/* Writes the enable file of SYS/NAME in INST, or of every event when SYS is
+ * NULL: tracefs_event_enable() looks through every system of the kernel
+ * (thousands of stat calls) on each call. */
+static int set_event_enabled(struct tracefs_instance *inst, const char *sys, const char *name,
+			     bool on)
+{
+	char path[256];
+
+	if (sys)
+		snprintf(path, sizeof(path), "events/%s/%s/enable", sys, name);
+	else
+		snprintf(path, sizeof(path), "events/enable");
+	return tracefs_instance_file_write(inst, path, on ? "1" : "0") < 0 ? -1 : 0;
 }
 
 static int enable_event(struct ftrace_collector *fc, const char *sys, const char *name)
 {
 	char why[256];
 
-	if (tracefs_event_enable(fc->inst, sys, name)) {
+	if (set_event_enabled(fc->inst, sys, name, true)) {
 		problem(fc, "event %s:%s cannot be enabled: %s: not recorded", sys, name,
 			tracefs_why(fc->inst, why, sizeof(why)));
 		return -1;
@@ -210,7 +221,7 @@ static void setup_kernel_events(struct ftrace_collector *fc)
 		}
 	}
 	if (!o->no_kvm) {
-		if (!tep_find_event_by_name(fc->tep, "kvm", "kvm_exit"))
+		if (!ftrace_formats_event(fc->tep, "kvm", "kvm_exit", NULL))
 			problem(fc, "no kvm events on this host (kvm module not loaded?)");
 		else
 			for (size_t i = 0; i < sizeof(default_kvm_events) / sizeof(*default_kvm_events); i++)
@@ -375,7 +386,7 @@ static void remove_stale(void)
 			continue;
 		struct tracefs_instance *inst = tracefs_instance_create(de->d_name);
 		if (inst) {
-			tracefs_event_disable(inst, NULL, NULL);
+			set_event_enabled(inst, NULL, NULL, false);
 			tracefs_instance_destroy(inst);
 			tracefs_instance_free(inst);
 		}
@@ -472,7 +483,7 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 		seterr(err, errlen, "out of memory");
 		goto fail;
 	}
-	tracefs_event_disable(fc->inst, NULL, NULL);
+	set_event_enabled(fc->inst, NULL, NULL, false);
 	char pid[32];
 	snprintf(pid, sizeof(pid), "%d", (int)opts->pid);
 	if (write_setting(fc, "set_event_pid", pid, err, errlen))
@@ -500,30 +511,10 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 			}
 	}
 
-	/* formats of exactly the systems we use (parsing all of them is slow) */
-	const char *systems[80];
-	unsigned ns = 0;
-	systems[ns++] = "kvm";
-	systems[ns++] = "raw_syscalls";
-	systems[ns++] = "ftrace";
-	systems[ns++] = fc->group;
-	for (unsigned i = 0; opts->events && i < opts->nevents && ns < 79; i++) {
-		static char sysbuf[64][64];
-		const char *colon = strchr(opts->events[i], ':');
-		if (!colon || i >= 64)
-			continue;
-		snprintf(sysbuf[i], sizeof(sysbuf[i]), "%.*s", (int)(colon - opts->events[i]),
-			 opts->events[i]);
-		bool seen = false;
-		for (unsigned k = 0; k < ns; k++)
-			seen |= !strcmp(systems[k], sysbuf[i]);
-		if (!seen)
-			systems[ns++] = sysbuf[i];
-	}
-	systems[ns] = NULL;
-	fc->tep = tracefs_local_events_system(NULL, systems);
+	/* the kernel's symbols only for function tracing, which names functions by address */
+	fc->tep = ftrace_formats_new(opts->functions && *opts->functions, why, sizeof(why));
 	if (!fc->tep) {
-		seterr(err, errlen, "cannot parse the kernel's event formats: %s", strerror(errno));
+		seterr(err, errlen, "cannot parse the kernel's event formats: %s", why);
 		if (have_notes)
 			usdt_notes_free(&notes);
 		goto fail;
@@ -541,7 +532,8 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 		fc->ncpus = 1;
 	fc->cpus = calloc((size_t)fc->ncpus, sizeof(*fc->cpus));
 	fc->kbuf = kbuffer_alloc(KBUFFER_LSIZE_SAME_AS_HOST, KBUFFER_ENDIAN_SAME_AS_HOST);
-	if (!fc->cpus || !fc->kbuf) {
+	fc->merge = cpu_merge_new((unsigned)fc->ncpus);
+	if (!fc->cpus || !fc->kbuf || !fc->merge) {
 		seterr(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -727,39 +719,9 @@ static int convert(struct ftrace_collector *fc, uint64_t ts, uint32_t cpu, const
 	return cap_write_tp_event(fc->w, CAP_SRC_FTRACE, ts, pid, (uint32_t)tid, cpu, entry, n) ? -1 : 1;
 }
 
-static int pending_cmp(const void *a, const void *b)
+static int emit_entry(void *ctx, uint64_t ts, uint32_t cpu, const void *data, uint32_t len)
 {
-	const struct pending *x = a, *y = b;
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static int queue_entry(struct ftrace_collector *fc, uint64_t ts, uint32_t cpu, const void *data,
-		       uint32_t len)
-{
-	if (fc->npend == fc->cap_pend) {
-		size_t ncap = fc->cap_pend ? fc->cap_pend * 2 : 4096;
-		struct pending *np = realloc(fc->pend, ncap * sizeof(*np));
-		if (!np)
-			return -1;
-		fc->pend = np;
-		fc->cap_pend = ncap;
-	}
-	if (fc->arena_len + len > fc->arena_cap) {
-		size_t ncap = fc->arena_cap ? fc->arena_cap * 2 : (1u << 20);
-		while (ncap < fc->arena_len + len)
-			ncap *= 2;
-		unsigned char *na = realloc(fc->arena, ncap);
-		if (!na)
-			return -1;
-		fc->arena = na;
-		fc->arena_cap = ncap;
-	}
-	memcpy(fc->arena + fc->arena_len, data, len);
-	fc->pend[fc->npend++] = (struct pending){ ts, fc->seq++, cpu, len, fc->arena_len };
-	fc->arena_len += len;
-	return 0;
+	return convert(ctx, ts, cpu, data, len);
 }
 
 /* every sub-buffer one CPU has ready, into the pending queue */
@@ -790,50 +752,17 @@ static int drain_cpu(struct ftrace_collector *fc, int cpu, bool flush)
 			int size = kbuffer_event_size(fc->kbuf);
 			if (size <= 0)
 				continue;
-			if (queue_entry(fc, ts, (uint32_t)cpu, data, (uint32_t)size))
+			if (cpu_merge_add(fc->merge, (unsigned)cpu, ts, data, (uint32_t)size))
 				return -1;
 		}
 	}
 	return pages;
 }
 
-/* writes the queued entries older than LIMIT in time order, keeps the rest */
+/* writes the entries older than LIMIT in time order, keeps the rest */
 static int release(struct ftrace_collector *fc, uint64_t limit)
 {
-	size_t i, keep = 0;
-	int written = 0;
-
-	if (!fc->npend)
-		return 0;
-	qsort(fc->pend, fc->npend, sizeof(*fc->pend), pending_cmp);
-	for (i = 0; i < fc->npend && fc->pend[i].ts < limit; i++) {
-		const struct pending *p = &fc->pend[i];
-		int r = convert(fc, p->ts, p->cpu, fc->arena + p->off, p->len);
-		if (r > 0)
-			written++;
-	}
-	if (i == fc->npend) {
-		fc->npend = 0;
-		fc->arena_len = 0;
-		return written;
-	}
-	/* compact the rest to the front of the arena, in their new order */
-	unsigned char *na = malloc(fc->arena_cap);
-	if (!na)
-		return written;
-	size_t alen = 0;
-	for (; i < fc->npend; i++) {
-		struct pending p = fc->pend[i];
-		memcpy(na + alen, fc->arena + p.off, p.len);
-		p.off = alen;
-		alen += p.len;
-		fc->pend[keep++] = p;
-	}
-	free(fc->arena);
-	fc->arena = na;
-	fc->arena_len = alen;
-	fc->npend = keep;
-	return written;
+	return fc->merge ? cpu_merge_release(fc->merge, limit, emit_entry, fc) : 0;
 }
 
 /* overruns and drops of all CPUs since the start, from per_cpu stats */
@@ -978,7 +907,7 @@ int ftrace_collector_stop(struct ftrace_collector *fc, struct ftrace_stats *stat
 		if (fc->page)
 			release(fc, UINT64_MAX);
 		account_lost(fc);
-		tracefs_event_disable(fc->inst, NULL, NULL);
+		set_event_enabled(fc->inst, NULL, NULL, false);
 		if (fc->st.functions_traced)
 			tracefs_instance_file_write(fc->inst, "current_tracer", "nop");
 	}
@@ -1008,8 +937,7 @@ int ftrace_collector_stop(struct ftrace_collector *fc, struct ftrace_stats *stat
 		kbuffer_free(fc->kbuf);
 	free(fc->cpus);
 	free(fc->page);
-	free(fc->pend);
-	free(fc->arena);
+	cpu_merge_free(fc->merge);
 	free(fc);
 	return 0;
 }

@@ -36,13 +36,16 @@ UNIT_OBJS_symbols := tools/symbols.o tools/usdt-notes.o tools/errtext.o
 UNIT_NAMES += symbols
 $(UNIT_OUT)/test-symbols: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-symbols: LDLIBS += -ldw -lelf
-UNIT_OBJS_ftrace := tools/ftrace.o tools/ftrace-uprobe.o tools/thread-process.o tools/usdt-notes.o tools/errtext.o tools/capture.o \
+UNIT_OBJS_ftrace := tools/ftrace.o tools/ftrace-uprobe.o tools/ftrace-formats.o tools/cpu-merge.o tools/thread-process.o tools/usdt-notes.o tools/errtext.o tools/capture.o \
 		    gen/probe-table.o
 UNIT_NAMES += ftrace
 $(UNIT_OUT)/test-ftrace: CPPFLAGS += -Itools $(shell pkg-config --cflags libtracefs libtraceevent)
 $(UNIT_OUT)/test-ftrace: LDLIBS += $(shell pkg-config --libs libtracefs libtraceevent) -lelf
 UNIT_OBJS_thread-process := tools/thread-process.o
 UNIT_NAMES += thread-process
+UNIT_OBJS_cpu-merge := tools/cpu-merge.o
+UNIT_NAMES += cpu-merge
+$(UNIT_OUT)/test-cpu-merge: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-thread-process: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-thread-process: LDLIBS += -lpthread
 # arm64 PMU attribute plan and virt device tree (helper "arm64"), x86 pmu-filter
