@@ -256,6 +256,8 @@ static void add_meta(struct timeline *tl, const struct cap_record *rec, size_t *
 		tl->binary = v;
 	else if (!strcmp(k, "exit_status"))
 		tl->exit_status = v;
+	else if (!strcmp(k, "machine"))
+		tl->machine = v;
 	else if (!strncmp(k, "thread:", 7)) {
 		uint32_t tid = (uint32_t)strtoul(k + 7, NULL, 10);
 		for (size_t i = 0; i < tl->nthreads; i++)
@@ -299,11 +301,11 @@ static struct thread_state *thread_of(struct thread_state **ts, size_t *n, size_
 	return &(*ts)[(*n)++];
 }
 
-/* __NR_ioctl of the machine that wrote the capture */
+/* __NR_ioctl of the machine that wrote the capture (asked per syscall: the
+ * meta list holds a line per thread, too long to search each time) */
 static uint64_t nr_ioctl(const struct timeline *tl)
 {
-	const char *m = timeline_meta(tl, "machine");
-	return m && !strcmp(m, "aarch64") ? 29 : 16;
+	return tl->machine && !strcmp(tl->machine, "aarch64") ? 29 : 16;
 }
 
 static uint64_t field_u64(const struct tep_event *ev, const char *name, const uint8_t *data,

@@ -62,7 +62,7 @@ struct timeline {
 	struct tep_handle *tep;		/* kernel event formats (libtraceevent) */
 	int sys_enter_id, sys_exit_id;	/* raw_syscalls ids, or -1 */
 	/* meta */
-	const char *command, *kernel_release, *hostname, *binary, *exit_status;
+	const char *command, *kernel_release, *hostname, *binary, *exit_status, *machine;
 	struct tl_thread *threads;
 	size_t nthreads;
 	/* what the capture says about itself */
