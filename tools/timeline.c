@@ -282,23 +282,60 @@ static bool is_entry_probe(const char *name)
 			!strcmp(name, "kvm_vcpu_ioctl") || !strcmp(name, "kvm_device_ioctl"));
 }
 
-/* Per-thread join state, found by tid (few threads: linear is fine). */
+/* Per-thread join state. A suite recorded with --follow has thousands of
+ * threads, so they are found through an open-addressing index by tid. */
 struct thread_state {
 	uint32_t tid;
 	int32_t open_probe;	/* entry probe of the VMM ioctl span, or -1 */
 	int32_t open_ioctl;	/* TL_IOCTL waiting for its sys_exit, or -1 */
 };
 
-static struct thread_state *thread_of(struct thread_state **ts, size_t *n, size_t *cap,
-				      uint32_t tid)
+struct thread_table {
+	struct thread_state *v;
+	size_t n, cap;
+	uint32_t *slot;		/* position in v + 1; 0: empty */
+	size_t nslots;		/* a power of two, at least twice n */
+};
+
+static size_t tid_slot(const struct thread_table *t, uint32_t tid)
 {
-	for (size_t i = 0; i < *n; i++)
-		if ((*ts)[i].tid == tid)
-			return &(*ts)[i];
-	if (grow((void **)ts, cap, *n + 1, sizeof(**ts)))
+	size_t h = (tid * 2654435761u) & (t->nslots - 1);
+
+	while (t->slot[h] && t->v[t->slot[h] - 1].tid != tid)
+		h = (h + 1) & (t->nslots - 1);
+	return h;
+}
+
+static int reindex(struct thread_table *t, size_t nslots)
+{
+	uint32_t *slot = calloc(nslots, sizeof(*slot));
+
+	if (!slot)
+		return -1;
+	free(t->slot);
+	t->slot = slot;
+	t->nslots = nslots;
+	for (size_t i = 0; i < t->n; i++)
+		t->slot[tid_slot(t, t->v[i].tid)] = (uint32_t)i + 1;
+	return 0;
+}
+
+static struct thread_state *thread_of(struct thread_table *t, uint32_t tid)
+{
+	size_t h;
+
+	if (t->nslots) {
+		h = tid_slot(t, tid);
+		if (t->slot[h])
+			return &t->v[t->slot[h] - 1];
+	}
+	if (grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v)) ||
+	    ((t->n + 1) * 2 > t->nslots && reindex(t, t->nslots ? t->nslots * 2 : 64)))
 		return NULL;
-	(*ts)[*n] = (struct thread_state){ .tid = tid, .open_probe = -1, .open_ioctl = -1 };
-	return &(*ts)[(*n)++];
+	t->v[t->n] = (struct thread_state){ .tid = tid, .open_probe = -1, .open_ioctl = -1 };
+	t->n++;
+	t->slot[tid_slot(t, tid)] = (uint32_t)t->n;
+	return &t->v[t->n - 1];
 }
 
 /* __NR_ioctl of the machine that wrote the capture (asked per syscall: the
@@ -321,13 +358,12 @@ static uint64_t field_u64(const struct tep_event *ev, const char *name, const ui
 /* Second pass over the sorted events: pair syscalls, open and close spans. */
 static void join(struct timeline *tl)
 {
-	struct thread_state *ts = NULL;
-	size_t nts = 0, cap = 0;
+	struct thread_table threads = { 0 };
 	size_t out = 0;
 
 	for (size_t i = 0; i < tl->n; i++) {
 		struct tl_event *e = &tl->ev[i];
-		struct thread_state *t = thread_of(&ts, &nts, &cap, e->tid);
+		struct thread_state *t = thread_of(&threads, e->tid);
 		tl->ev[out] = *e;
 		e = &tl->ev[out];
 		int32_t self = (int32_t)out;
@@ -382,7 +418,8 @@ static void join(struct timeline *tl)
 		out++;
 	}
 	tl->n = out;
-	free(ts);
+	free(threads.v);
+	free(threads.slot);
 }
 
 static int add_event(struct timeline *tl, size_t *cap, const struct cap_record *rec, uint8_t kind)

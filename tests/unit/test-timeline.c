@@ -75,18 +75,24 @@ static void write_probe_defs(struct cap_writer *w)
 			    4, rs_names, rs_types);
 }
 
+static void probe_of(struct cap_writer *w, uint32_t tid, uint64_t ts, uint32_t id, unsigned n,
+		     const uint64_t *args, uint16_t mask, const char *const *strs)
+{
+	assert_int_equal(cap_write_probe(w, CAP_SRC_BPF, ts, tid, tid, 0, id, n, args, mask, strs), 0);
+}
+
 static void probe(struct cap_writer *w, uint64_t ts, uint32_t id, unsigned n, const uint64_t *args,
 		  uint16_t mask, const char *const *strs)
 {
-	assert_int_equal(cap_write_probe(w, CAP_SRC_BPF, ts, TID, TID, 0, id, n, args, mask, strs), 0);
+	probe_of(w, TID, ts, id, n, args, mask, strs);
 }
 
-static void sys(struct cap_writer *w, uint64_t ts, bool enter, long nr, uint64_t a0, uint64_t a1,
-		long ret)
+static void sys_of(struct cap_writer *w, uint32_t tid, uint64_t ts, bool enter, long nr, uint64_t a0,
+		   uint64_t a1, long ret)
 {
 	uint8_t raw[64] = { 0 };
 	uint16_t type = enter ? SYS_ENTER_ID : SYS_EXIT_ID;
-	int32_t pid = TID;
+	int32_t pid = (int32_t)tid;
 	memcpy(raw, &type, 2);
 	memcpy(raw + 4, &pid, 4);
 	memcpy(raw + 8, &nr, 8);
@@ -96,7 +102,13 @@ static void sys(struct cap_writer *w, uint64_t ts, bool enter, long nr, uint64_t
 	} else {
 		memcpy(raw + 16, &ret, 8);
 	}
-	assert_int_equal(cap_write_tp_event(w, CAP_SRC_BPF, ts, TID, TID, 0, raw, enter ? 64 : 24), 0);
+	assert_int_equal(cap_write_tp_event(w, CAP_SRC_BPF, ts, tid, tid, 0, raw, enter ? 64 : 24), 0);
+}
+
+static void sys(struct cap_writer *w, uint64_t ts, bool enter, long nr, uint64_t a0, uint64_t a1,
+		long ret)
+{
+	sys_of(w, TID, ts, enter, nr, a0, a1, ret);
 }
 
 static void write_capture(void)
@@ -213,10 +225,67 @@ static void joined(void **state)
 	timeline_free(&tl);
 }
 
+/* A suite under --follow: many threads, their ioctl spans interleaved in
+ * time. Each joins within its own thread (the join state is looked up by tid,
+ * through an index that grows as threads appear). */
+#define MANY 700
+static void many_threads(void **state)
+{
+	(void)state;
+	struct timeline tl;
+	char err[256];
+	uint64_t entry[3] = { 0, KVM_RUN_CMD, 0 };
+	uint64_t exit_ok[8] = { 0, 0, 0, 0, 0, KVM_RUN_CMD, 0, 0 };
+	const char *exit_strs[8] = { "KVM_RUN", NULL, NULL, "vcpu", NULL, NULL, NULL, "" };
+
+	snprintf(path, sizeof(path), "/tmp/test-timeline.XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	struct cap_writer_info info = { .target_pid = 1000, .command = "suite" };
+	struct cap_writer *w = cap_writer_open(path, &info, err, sizeof(err));
+	assert_non_null(w);
+	write_probe_defs(w);
+	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_ENTER_ID, "raw_syscalls", "sys_enter", sys_enter_fmt);
+	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_EXIT_ID, "raw_syscalls", "sys_exit", sys_exit_fmt);
+	/* every thread's entry, then every enter, every exit, every exit probe;
+	 * the ioctl's return is the thread's own tid, to tell them apart */
+	for (int phase = 0; phase < 4; phase++)
+		for (uint32_t k = 0; k < MANY; k++) {
+			uint32_t tid = 100 + (k * 7919u) % 65521u; /* distinct, scattered */
+			uint64_t ts = 10000 + (uint64_t)phase * 10000 + k;
+			if (phase == 0)
+				probe_of(w, tid, ts, 0, 3, entry, 0, NULL);
+			else if (phase == 3)
+				probe_of(w, tid, ts, 1, 8, exit_ok, 0x89, exit_strs);
+			else
+				sys_of(w, tid, ts, phase == 1, 16, 6, KVM_RUN_CMD, (long)tid);
+		}
+	assert_int_equal(cap_writer_close(w, true), 0);
+	assert_int_equal(timeline_load(&tl, path, err, sizeof(err)), 0);
+	unlink(path);
+	assert_int_equal(tl.n, 3 * MANY);	/* entry, the paired ioctl, exit */
+	size_t ioctls = 0;
+	for (size_t i = 0; i < tl.n; i++) {
+		const struct tl_event *e = &tl.ev[i];
+		if (e->kind != TL_IOCTL)
+			continue;
+		ioctls++;
+		assert_true(e->has_exit);
+		assert_int_equal(e->ret, (long)e->tid);
+		assert_true(e->parent >= 0);
+		assert_int_equal(tl.ev[e->parent].tid, e->tid);
+		assert_int_equal(tl.ev[tl.ev[e->parent].link].tid, e->tid);
+	}
+	assert_int_equal(ioctls, MANY);
+	timeline_free(&tl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(joined),
+		cmocka_unit_test(many_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
