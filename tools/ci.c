@@ -97,9 +97,9 @@ static void usage(FILE *out)
 		"\n"
 		"  -o, --out DIR        artifact directory (created)\n"
 		"      --keep=WHEN      always (default) or failure: on success keep nothing\n"
-		"      --max-size MIB   bound the capture: the newest records that fit survive\n"
+		"      --max-size MIB   bound the capture: the newest MIB of records survive\n"
 		"                       (definitions and metadata are always kept); bounded while\n"
-		"                       recording too (kvmscope record --max-size)\n"
+		"                       recording too, to twice MIB (kvmscope record --max-size)\n"
 		"      --vmm PATH       the VMM binary to record when COMMAND is a test suite\n"
 		"      --no-ftrace      eBPF collector only\n"
 		"      --no-record      run without collectors (artifacts from nothing)\n"
@@ -363,8 +363,10 @@ static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, bool ftra
 		argv[i++] = (char *)o->vmm;
 	}
 	if (max_size_opt && o->max_bytes) {
-		/* bounded while it runs, so a long suite cannot fill the disk */
-		snprintf(mib, sizeof(mib), "%llu", (unsigned long long)(o->max_bytes >> 20));
+		/* bounded while it runs, so a long suite cannot fill the disk. record's
+		 * ring keeps between half and all of its bound, so it gets twice ours:
+		 * the newest MIB always survive, and the trim afterwards cuts to MIB */
+		snprintf(mib, sizeof(mib), "%llu", (unsigned long long)(o->max_bytes >> 20) * 2);
 		argv[i++] = "--max-size";
 		argv[i++] = mib;
 	}

@@ -110,6 +110,8 @@ ci_status big --max-size 1 --out "$T_TMP/big" -- "$VMM" -kernel "$GUESTS/reboot.
 expect_eq "--max-size run: status 0" "$(rc big)" 0
 size=$(stat -c %s "$T_TMP/big/kvmscope.capture" 2>/dev/null || echo 0)
 check "capture bounded to 1 MiB (is $size bytes)" test "$size" -gt 0 -a "$size" -le 1048576
+# the newest 1 MiB, not just what record's ring happened to hold (half to all of its bound)
+check "... and filled to it: the newest MiB survived (is $size bytes)" test "$size" -ge 983040
 dropped=$(jq -r .trimmed_records "$T_TMP/big/ci.json" 2>/dev/null)
 check "old records were dropped ($dropped)" test "${dropped:-0}" -gt 0
 "$KVMSCOPE" report "$T_TMP/big/kvmscope.capture" >"$T_TMP/big.txt" 2>"$T_TMP/big.rerr"
@@ -119,8 +121,8 @@ expect_grep "the newest records survived: the final power-off" "$T_TMP/big.txt" 
 check "the oldest did not: no KVM_CREATE_VM left" bash -c "! grep -q KVM_CREATE_VM '$T_TMP/big.txt'"
 expect_grep "the capture says what was dropped (a NOTE record, printed by report)" "$T_TMP/big.rerr" \
 	"--max-size 1 MiB: the [0-9]+ oldest event records"
-expect_grep "... bounded while the VMM ran: ci passed --max-size to record" "$T_TMP/big.rerr" \
-	"kvmscope record --max-size 1 MiB: the [0-9]+ oldest event records"
+expect_grep "... bounded while the VMM ran: ci passed twice the bound to record's ring" "$T_TMP/big.rerr" \
+	"kvmscope record --max-size 2 MiB: the [0-9]+ oldest event records"
 check "... and no segment of it left beside the capture" \
 	test ! -e "$T_TMP/big/kvmscope.capture.seg0" -a ! -e "$T_TMP/big/kvmscope.capture.seg1"
 expect_grep "probe definitions kept: probes still decode by name" "$T_TMP/big.txt" 'qemu_system_reset_request reason='
