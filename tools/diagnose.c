@@ -84,6 +84,87 @@ static void print_events(const struct qlog_stream *s, bool json)
 	}
 }
 
+/*
+ * A capture of several VMMs (record --follow around a test suite) holds
+ * their runs interleaved, and the rules look for an incident's pieces by
+ * position: each process gets a stream of its own, so one finding's evidence
+ * never mixes two VMMs. The capture's own lines (host, notes: no process) go
+ * into each. Only when every input is a capture: a log line has no process.
+ * Returns how many streams (*OUT, shallow copies of S's events), 0 for none.
+ */
+static size_t split_by_process(const struct qlog_stream *s, struct qlog_stream **out)
+{
+	static unsigned long next_id = 1UL << 30; /* apart from qlog_stream_finish's ids */
+	struct { long pid; size_t n; } *procs = NULL;
+	size_t nprocs = 0, shared = 0, last = 0;
+
+	*out = NULL;
+	/* the processes, and how many events each has (runs of one process are
+	 * long, so the last one found is tried first) */
+	for (size_t i = 0; i < s->n; i++) {
+		const struct qlog_event *e = &s->ev[i];
+		size_t k = last;
+		if (e->source != QLOG_SRC_CAPTURE) {
+			free(procs);
+			return 0;
+		}
+		if (!e->pid) {
+			shared++;
+			continue;
+		}
+		if (k >= nprocs || procs[k].pid != e->pid)
+			for (k = 0; k < nprocs && procs[k].pid != e->pid; k++)
+				;
+		if (k == nprocs) {
+			void *np = realloc(procs, (nprocs + 1) * sizeof(*procs));
+			if (!np) {
+				free(procs);
+				return 0;
+			}
+			procs = np;
+			procs[nprocs].pid = e->pid;
+			procs[nprocs++].n = 0;
+		}
+		procs[k].n++;
+		last = k;
+	}
+	struct qlog_stream *subs = nprocs > 1 ? calloc(nprocs, sizeof(*subs)) : NULL;
+	if (!subs) {
+		free(procs);
+		return 0;
+	}
+	for (size_t k = 0; k < nprocs; k++) {
+		subs[k] = *s;
+		subs[k].ev = malloc((procs[k].n + shared) * sizeof(*subs[k].ev));
+		subs[k].n = subs[k].lines_recognized = 0;
+		subs[k].cap = subs[k].ev ? procs[k].n + shared : 0;
+		subs[k].id = next_id++;
+	}
+	last = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct qlog_event *e = &s->ev[i];
+		size_t from = 0, to = nprocs, k = last;
+		if (e->pid) {
+			if (procs[k].pid != e->pid)
+				for (k = 0; procs[k].pid != e->pid; k++)
+					;
+			from = last = k;
+			to = k + 1;
+		}
+		for (k = from; k < to; k++) {
+			struct qlog_stream *p = &subs[k];
+			if (p->n == p->cap)
+				continue;	/* its array could not be had */
+			p->ev[p->n++] = *e;
+			if (e->kind != QLOG_TEXT)
+				p->lines_recognized++;
+		}
+	}
+	free(procs);
+	*out = subs;
+	return nprocs;
+}
+
 int cmd_diagnose(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -172,9 +253,15 @@ int cmd_diagnose(int argc, char **argv)
 	struct diag_rule_result results[16];
 	struct finding_list findings = { 0 };
 	size_t nres = 0;
+	struct qlog_stream *procs = NULL;
+	size_t nprocs = split_by_process(&s, &procs);
 	for (size_t i = 0; i < nrules && nres < sizeof(results) / sizeof(results[0]); i++) {
 		results[nres].rule = rules[i];
-		results[nres].findings = diag_run_rule(rules[i], &s, &findings);
+		results[nres].findings = 0;
+		if (!nprocs)
+			results[nres].findings = diag_run_rule(rules[i], &s, &findings);
+		for (size_t k = 0; k < nprocs; k++)
+			results[nres].findings += diag_run_rule(rules[i], &procs[k], &findings);
 		nres++;
 	}
 	if (json) {
@@ -189,6 +276,9 @@ int cmd_diagnose(int argc, char **argv)
 	}
 	int status = findings.n ? 1 : 0;
 	finding_list_free(&findings);
+	for (size_t k = 0; k < nprocs; k++)
+		free(procs[k].ev);	/* shallow copies: the events belong to S */
+	free(procs);
 	qlog_stream_free(&s);
 	return status;
 }

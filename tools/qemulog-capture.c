@@ -62,7 +62,7 @@ static void add_meta(struct qlog_stream *s, const char *file, const struct timel
 static void add_ioctl(struct qlog_stream *s, const char *file, const struct tl_event *e,
 		      unsigned line, int64_t to_real_us)
 {
-	struct qlog_event ev = { .tid = e->tid, .source = QLOG_SRC_CAPTURE, .line = line,
+	struct qlog_event ev = { .tid = e->tid, .pid = e->pid, .source = QLOG_SRC_CAPTURE, .line = line,
 				 .kind = QLOG_SYSCALL, .clock = QLOG_CLOCK_UTC,
 				 .ts_us = (int64_t)(e->ts / 1000) + to_real_us };
 	char text[256];
@@ -116,7 +116,7 @@ int qlog_read_capture(struct qlog_stream *s, const char *path, char *err, size_t
 		if (!name)
 			continue;
 		timeline_format_probe(&tl, e, args, sizeof(args));
-		struct qlog_event ev = { .tid = e->tid, .source = QLOG_SRC_CAPTURE, .line = line,
+		struct qlog_event ev = { .tid = e->tid, .pid = e->pid, .source = QLOG_SRC_CAPTURE, .line = line,
 					 .clock = QLOG_CLOCK_UTC,
 					 .ts_us = (int64_t)(e->ts / 1000) + to_real_us };
 		qlog_interpret_trace(name, args, &ev);

@@ -86,6 +86,7 @@ struct qlog_event {
 	char *text;	  /* the line as read: valid UTF-8, control bytes as \xNN */
 	char *name;	  /* trace point, QMP event/command, program; may be NULL */
 	long tid;	  /* trace line thread id, capture tid; -1 if none */
+	long pid;	  /* capture: the process of tid; 0 if unknown (log lines) */
 	enum qlog_clock clock;
 	int64_t ts_us;	  /* microseconds since the epoch (or boot, MONO); 0 if none */
 	unsigned nfields;

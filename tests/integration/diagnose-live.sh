@@ -54,6 +54,17 @@ else
 	expect_eq "capture + stderr: injected KVM_CHECK_EXTENSION ENOTTY is a kvm-ioctl-error, marked injected" \
 		"$(jq -r '.findings[] | select(.rule == "kvm-ioctl-error") | "\(.facts.ioctl) \(.facts.errno) \(.facts.injected)"' "$T_TMP/fault.json")" \
 		"KVM_CHECK_EXTENSION ENOTTY true"
+	# a suite's capture (--follow): a guest's ACPI power-off in one VMM, then the
+	# confidential reboot in the next; each finding's evidence stays in its VMM
+	timeout -s KILL 60 "$KVMSCOPE" record -q --follow --binary "$VMM" -o "$T_TMP/suite.capture" -- \
+		sh -c "'$VMM' -kernel '$GUESTS/hello.elf' -serial null && exec '$VMM' $(printf "'%s' " "${REBOOT[@]}" "${CONF[@]}")" \
+		>/dev/null 2>"$T_TMP/suite.err"
+	expect_eq "record --follow: a power-off, then a confidential reboot" "$?" 0
+	"$KVMSCOPE" diagnose --format json "$T_TMP/suite.capture" >"$T_TMP/suite.json"
+	expect_eq "suite capture: one cpus-not-resettable" \
+		"$(jq -r '[.findings[] | select(.rule == "cpus-not-resettable")] | length' "$T_TMP/suite.json")" 1
+	expect_eq "... its evidence holds nothing of the other VMM (its ACPI power-off write)" \
+		"$(jq -r '[.findings[] | select(.rule == "cpus-not-resettable") | .evidence[].text | select(test("acpi-pm1-cnt"))] | length' "$T_TMP/suite.json")" 0
 fi
 
 # ---- 3. the control plane's escalation (kvmscope-domain, seed 000 repro) ----
