@@ -31,6 +31,7 @@
 #include "commands.h"
 #include "junit.h"
 #include "report-html.h"
+#include "slurp.h"
 
 #define ANALYSIS_TIMEOUT_S 600	/* per analyser run: a hung analyser must not hang CI */
 
@@ -156,39 +157,6 @@ static int shell_status(int wstatus)
 	if (WIFSIGNALED(wstatus))
 		return 128 + WTERMSIG(wstatus);
 	return 1;
-}
-
-/* Reads a whole file (NUL-terminated); NULL if it cannot. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t r = fread(buf + n, 1, cap - n - 1, f);
-		if (!r)
-			break;
-		n += r;
-	}
-	fclose(f);
-	if (buf) {
-		buf[n] = 0;
-		if (len)
-			*len = n;
-	}
-	return buf;
 }
 
 /* ---- running things ------------------------------------------------- */

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,39 +10,13 @@
 #include <tracefs.h>
 
 #include "errtext.h"
+#include "slurp.h"
 
 static enum tep_endian host_endian(void)
 {
 	const uint16_t one = 1;
 
 	return *(const uint8_t *)&one ? TEP_LITTLE_ENDIAN : TEP_BIG_ENDIAN;
-}
-
-/* the whole of a file whose size stat does not tell (procfs says 0) */
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return NULL;
-	do {
-		if (len + 65536 + 1 > cap) {
-			char *nb = realloc(buf, cap = (len + 65536 + 1) * 2);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
 }
 
 struct tep_handle *ftrace_formats_new(bool with_kallsyms, char *err, size_t errlen)
@@ -68,7 +41,7 @@ struct tep_handle *ftrace_formats_new(bool with_kallsyms, char *err, size_t errl
 	}
 	free(header);
 	if (with_kallsyms) {
-		char *syms = read_all("/proc/kallsyms");
+		char *syms = slurp("/proc/kallsyms", NULL);
 
 		if (syms)
 			tep_parse_kallsyms(tep, syms);

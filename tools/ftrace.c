@@ -57,7 +57,6 @@ struct ev_info {
 	struct tep_format_field *strs[PROBE_MAX_ARGS];
 };
 
-
 struct ftrace_collector {
 	struct ftrace_options o;
 	struct cap_writer *w;

@@ -29,6 +29,7 @@
 #include "record-stacks.h"
 #include "record.h"
 #include "record.skel.h"
+#include "slurp.h"
 #include "usdt-notes.h"
 #include "ftrace.h"
 
@@ -280,7 +281,6 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 
 /* ---- the traced program --------------------------------------------- */
 
-static char *read_file(const char *path);
 
 /* The executable behind the probes: argv[0] found on PATH, or /proc/PID/exe. */
 static int resolve_binary(const struct record_opts *o, pid_t pid, char *out, size_t len)
@@ -371,7 +371,7 @@ static int choose_probe_binary(const struct record_opts *o, char *binary, size_t
 /* sched_process_fork's child_pid offset, from its format (-1: unknown) */
 static int fork_child_pid_offset(void)
 {
-	char *format = read_file(TRACEFS "/events/sched/sched_process_fork/format");
+	char *format = slurp(TRACEFS "/events/sched/sched_process_fork/format", NULL);
 	const char *f = format ? strstr(format, " child_pid;") : NULL;
 	const char *off = f ? strstr(f, "offset:") : NULL;
 	int v = off ? atoi(off + 7) : -1;
@@ -434,31 +434,6 @@ static int tracefs_ready(struct recorder *r)
 	return -1;
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	size_t n;
-	while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-			}
-			buf = nb;
-		}
-	}
-	fclose(f);
-	if (buf)
-		buf[len] = 0;
-	return buf;
-}
-
 /* Bytes of a raw entry: the end of its last fixed field, or the most we copy
  * when it carries dynamic (__data_loc) data after them. */
 uint32_t record_entry_size(const char *format)
@@ -486,14 +461,14 @@ static int prepare_event(struct recorder *r, const char *sys, const char *name)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), TRACEFS "/events/%s/%s/format", sys, name);
-	char *format = read_file(path);
+	char *format = slurp(path, NULL);
 	if (!format) {
 		problem(r, "tracepoint %s:%s is absent on this kernel (%s): not recorded", sys, name,
 			strerror(errno));
 		return -1;
 	}
 	snprintf(path, sizeof(path), TRACEFS "/events/%s/%s/id", sys, name);
-	char *idtext = read_file(path);
+	char *idtext = slurp(path, NULL);
 	int id = idtext ? atoi(idtext) : -1;
 	free(idtext);
 	if (id <= 0 || id >= REC_MAX_TP_IDS) {
