@@ -5,14 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "benign-errno.h"
 #include "findings.h"
-
-/* KVM_RUN is interrupted on purpose (signals, immediate_exit) */
-static bool benign(const char *ioctl, const char *errname)
-{
-	return ioctl && !strcmp(ioctl, "KVM_RUN") && errname &&
-	       (!strcmp(errname, "EINTR") || !strcmp(errname, "EAGAIN"));
-}
 
 static bool is_attr_ioctl(const char *name)
 {
@@ -48,7 +42,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		if (i < consumed)
 			continue;
 		if (t->kind == QLOG_KVM_IOCTL_EXIT) {
-			if (qlog_get_int(t, "ret", 0) >= 0 || is_attr_ioctl(ioctl) || benign(ioctl, errname))
+			if (qlog_get_int(t, "ret", 0) >= 0 || is_attr_ioctl(ioctl) ||
+			    benign_errno(ioctl, errname))
 				continue;
 		} else if (!(fn && !strncmp(fn, "kvm_", 4))) {
 			continue;
