@@ -189,14 +189,14 @@ printf '!send {"execute": "query-sta\n!close\n' | "$QMPC" "$sock" >/dev/null
 printf '{"execute": "qmp_capabilities"}\n!send {"execute": "query-status"}\n!close\n' |
 	"$QMPC" "$sock" >/dev/null
 # never reads: a 5 MiB reply pauses its input; events then pile up past the
-# 8 MiB bound, and it is dropped
-{
-	echo '{"execute": "qmp_capabilities"}'
-	echo '!big 5M'
-	echo '!sleep 8000'
-	echo '!halfclose'
-} | QMP_CLIENT_TIMEOUT=60 "$QMPC" "$sock" >"$T_TMP/stuck.out" &
+# 8 MiB bound, and it is dropped. Its script comes through a FIFO, so it reads
+# nothing from the socket until the flood below has been answered, however
+# slow the machine (a fixed sleep let it drain the events under load).
+mkfifo "$T_TMP/stuck.in"
+QMP_CLIENT_TIMEOUT=60 "$QMPC" "$sock" <"$T_TMP/stuck.in" >"$T_TMP/stuck.out" &
 stuck=$!
+exec 7>"$T_TMP/stuck.in"
+printf '%s\n' '{"execute": "qmp_capabilities"}' '!big 5M' >&7
 sleep 1
 qmp alive <<'EOF'
 {"execute": "qmp_capabilities"}
@@ -210,6 +210,8 @@ expect_grep "other clients are served while one never reads" "$T_TMP/alive.out" 
 expect_eq "44000 commands from one client while another never reads: all answered" \
 	"$(grep -c '^{"return": {}}' "$T_TMP/flood.out")" 44001
 grep -q '^{"return": {}}' "$T_TMP/flood.out" || tail -3 "$T_TMP/flood.out" | diag
+echo '!halfclose' >&7
+exec 7>&-
 wait $stuck
 got=$(grep -c '"event": "STOP"' "$T_TMP/stuck.out")
 check "the client that never read was dropped (EOF after $got of 22000 STOP events)" \
