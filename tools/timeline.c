@@ -686,7 +686,8 @@ int timeline_probe_arg(const struct timeline *tl, const struct tl_event *e, cons
 		if (strcmp(d->arg_names[i], name))
 			continue;
 		*num = pv.args[i];
-		*str = pv.strs[i];
+		if (str)
+			*str = pv.strs[i];
 		return 0;
 	}
 	return -1;

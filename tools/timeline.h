@@ -108,7 +108,8 @@ const struct cap_probe_def_view *timeline_probe_def(const struct timeline *tl, u
 struct tep_event *timeline_kernel_event(const struct timeline *tl, const struct tl_event *e);
 const char *timeline_thread_name(const struct timeline *tl, uint32_t tid);
 
-/* Looks up a probe argument by name: 0 ok (*num, and *str for strings). */
+/* Looks up a probe argument by name: 0 ok (*num, and *str for strings
+ * unless STR is NULL). */
 int timeline_probe_arg(const struct timeline *tl, const struct tl_event *e, const char *name,
 		       uint64_t *num, const char **str);
 /* The probe's line as the VMM's -trace backend prints it (its format). */
