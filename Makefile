@@ -23,7 +23,8 @@ OPTFLAGS ?= -O2 -g
 CFLAGS += $(OPTFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	  -Wno-format-nonliteral -fno-strict-aliasing $(SAN_FLAGS) \
 	  -fno-omit-frame-pointer
-CPPFLAGS += -Ivmm -Iprobes -I$(GEN) -MMD -MP
+# lib/ (pure tables) is everyone's; vmm/ headers are the VMM's own (and its tests')
+CPPFLAGS += -Ilib -Iprobes -I$(GEN) -MMD -MP
 LDFLAGS += $(SAN_FLAGS)
 LDLIBS += -lpthread -ljansson
 
@@ -63,7 +64,8 @@ $(GEN)/probe-table.c: $(PROBES) $(GEN_PROBES)
 GENERATED_HEADERS := $(GEN)/vmm-probes.h
 
 # --- the VMM ----------------------------------------------------------------
-VMM_COMMON := $(wildcard vmm/*.c) $(wildcard vmm/hw/*.c)
+LIB_SRCS := $(wildcard lib/*.c)
+VMM_COMMON := $(wildcard vmm/*.c) $(wildcard vmm/hw/*.c) $(LIB_SRCS)
 ifeq ($(ARCH),x86_64)
 VMM_ARCH := $(wildcard vmm/x86/*.c)
 else ifeq ($(ARCH),aarch64)
@@ -79,6 +81,7 @@ VMM := $(BUILD)/kvmscope-vmm
 # multiarch dir /usr/lib/aarch64-linux-gnu).
 VMM_LDLIBS := -l:libfdt.so.1
 
+$(BUILD)/obj/vmm/%.o: CPPFLAGS += -Ivmm
 $(BUILD)/obj/%.o: %.c $(GENERATED_HEADERS) | $(DEPS_STAMP)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)

@@ -15,7 +15,7 @@
 
 #include "commands.h"
 #include "benign-errno.h"
-#include "kvm.h"
+#include "kvm-names.h"
 #include "timeline.h"
 
 #define CONTEXT_STEPS 3

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "kvm.h"
+#include "kvm-names.h"
 #include "qemulog-capture.h"
 #include "timeline.h"
 

@@ -11,7 +11,7 @@
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
 
-#include "kvm.h"
+#include "kvm-names.h"
 #include "timeline.h"
 
 /* Kernel events are decoded from a zero-padded copy this large, so a format

@@ -3,10 +3,9 @@
 
 KVMSCOPE := $(BUILD)/kvmscope
 TOOLS_SRCS := $(wildcard tools/*.c)
-TOOLS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOLS_SRCS)) $(BUILD)/obj/gen/probe-table.o \
-	      $(BUILD)/obj/vmm/kvm-names.o
-# diagnose checks transitions against the VMM's own run-state table (and what runstate.o needs)
-TOOLS_OBJS += $(addprefix $(BUILD)/obj/,vmm/runstate.o vmm/qapi-names.o vmm/error.o vmm/trace.o gen/vmm-probes.o)
+# The analyst links no VMM object: what it shares with the VMM are lib/'s
+# pure tables (KVM names, QAPI names, the run-state table) and the probe list.
+TOOLS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOLS_SRCS) $(LIB_SRCS)) $(BUILD)/obj/gen/probe-table.o
 # the HTML timeline page, built in (rule at the end)
 TOOLS_OBJS += $(BUILD)/obj/gen/html-timeline.o
 # Asked of pkg-config at first use, not when make reads this file: on a fresh
@@ -57,11 +56,11 @@ $(GEN)/html-timeline.c: tools/html/timeline.html tools/tools.mk
 
 # --- fuzzing the capture reader (libFuzzer, clang): `make fuzz-capture` ----
 FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c tools/capture.c tools/timeline.c tools/report-text.c \
-		     tools/report-json.c tools/report-chrome.c vmm/kvm-names.c
+		     tools/report-json.c tools/report-chrome.c lib/kvm-names.c
 $(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture.h tools/timeline.h tools/report.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Itools -Ivmm \
+	$(Q)clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Itools -Ilib \
 		-Iprobes $(TOOLS_CFLAGS) -o $@ $(FUZZ_CAPTURE_SRCS) $(TOOLS_LIBS)
 .PHONY: fuzz-capture
 fuzz-capture: $(BUILD)/fuzz-capture

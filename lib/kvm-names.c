@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvm.h"
+#include "kvm-names.h"
 
 struct kvm_ioctl_entry {
 	unsigned long request;
