@@ -13,12 +13,26 @@ enum kvm_fd_kind {
 	KVM_FD_DEVICE,
 };
 
-/* Unknown values give NULL. */
+/* The architectures whose captures the analyst decodes: a request's number
+ * depends on the arch when its argument struct does (kvm_regs...). */
+enum kvm_arch {
+	KVM_ARCH_X86_64,
+	KVM_ARCH_ARM64,
+};
+
+/* "x86_64"/"amd64" or "aarch64"/"arm64" (uname -m, as a capture's META
+ * machine says); anything else or NULL: the arch this was built for. */
+enum kvm_arch kvm_arch_by_machine(const char *machine);
+
+/* Unknown values give NULL. Requests are 32 bits: a sign-extended one
+ * (QEMU's 0xffffffffc008ae05) is decoded as its low half. */
+const char *kvm_ioctl_name_arch(enum kvm_arch arch, uint64_t request);
+/* The same, for the arch this was built for. */
 const char *kvm_ioctl_name(unsigned long request);
 /* The name of REQUEST on an fd of kind FD_KIND (enum kvm_fd_kind): a few
  * numbers mean different ioctls on different fds. */
 const char *kvm_ioctl_name_fd(int fd_kind, unsigned long request);
-/* The request number of a name ("KVM_RUN"), or 0. */
+/* The request number of a name ("KVM_RUN") on the arch this was built for, or 0. */
 unsigned long kvm_ioctl_by_name(const char *name);
 const char *kvm_exit_reason_name(uint32_t reason);
 const char *kvm_system_event_name(uint32_t type);

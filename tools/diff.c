@@ -56,11 +56,11 @@ static bool returns_fd(const char *name)
 /* The compared text of one ioctl, or false for an expected answer that
  * depends on timing or on the host's size (benign-errno.h: an interrupted
  * KVM_RUN, a size probe's E2BIG), which is no place where runs part. Only KVM_CHECK_EXTENSION's argument is a
- * value (the capability); every other one is a pointer that moves run to run.
- * Request numbers are 32 bits: QEMU passes them sign-extended. */
-static bool step_key(char *buf, size_t len, uint64_t cmd, uint64_t arg, int64_t ret)
+ * value (the capability); every other one is a pointer that moves run to run. */
+static bool step_key(const struct timeline *tl, char *buf, size_t len, uint64_t cmd, uint64_t arg,
+		     int64_t ret)
 {
-	const char *name = kvm_ioctl_name((uint32_t)cmd);
+	const char *name = timeline_ioctl_name(tl, cmd);
 	if (ret < 0 && ret >= -4095 && benign_errno(name, errno_name((int)-ret)))
 		return false;
 	char unknown[24], args[32] = "";
@@ -142,7 +142,7 @@ static int collect_steps(struct run *r)
 		const struct tl_event *e = &tl->ev[i];
 		char key[96];
 		if (e->kind == TL_IOCTL && e->has_exit) {
-			if (!step_key(key, sizeof(key), e->cmd, e->arg, e->ret))
+			if (!step_key(tl, key, sizeof(key), e->cmd, e->arg, e->ret))
 				continue;
 		} else if (e->kind == TL_PROBE && e->link >= 0 &&
 			   !strcmp(timeline_probe_name(tl, e->id) ?: "", "kvm_ioctl_exit") &&
@@ -154,7 +154,7 @@ static int collect_steps(struct run *r)
 			timeline_probe_arg(tl, e, "err", &err, NULL);
 			timeline_probe_arg(tl, e, "arg", &arg, NULL);
 			int32_t r32 = (int32_t)ret;
-			if (!step_key(key, sizeof(key), type, arg,
+			if (!step_key(tl, key, sizeof(key), type, arg,
 				      r32 < 0 ? -(int64_t)(int32_t)err : r32))
 				continue;
 		} else {

@@ -118,8 +118,11 @@ void timeline_format_probe(const struct timeline *tl, const struct tl_event *e, 
 /* The kernel event's text as ftrace prints it (libtraceevent). */
 void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
 			    size_t len);
+/* The name of a KVM ioctl request on the capture's arch (META machine), or NULL. */
+const char *timeline_ioctl_name(const struct timeline *tl, uint64_t cmd);
 /* "ioctl(12, KVM_RUN, 0x0) = 0" or "... = -1 EINVAL" */
-void timeline_format_ioctl(const struct tl_event *e, char *buf, size_t len);
+void timeline_format_ioctl(const struct timeline *tl, const struct tl_event *e, char *buf,
+			   size_t len);
 
 /* The last META value of KEY, or NULL. */
 const char *timeline_meta(const struct timeline *tl, const char *key);
