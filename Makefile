@@ -16,6 +16,13 @@ endif
 
 CC ?= cc
 HOSTCC ?= cc
+# the target's multiarch tuple (x86_64-linux-gnu, aarch64-linux-gnu): where a
+# cross build finds Debian's :arm64 -dev packages (headers, .pc files)
+MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
+ifneq ($(ARCH),$(shell uname -m))
+PKG_CONFIG ?= PKG_CONFIG_LIBDIR=/usr/lib/$(MULTIARCH)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
+PKG_CONFIG ?= pkg-config
 SAN_FLAGS ?=
 # frame pointers: `kvmscope record -s PROBE` walks the VMM's user stacks by them
 # optimisation: a variable of its own, so `make asan` cannot drop the flags below
@@ -97,14 +104,16 @@ $(VMM): $(VMM_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(VMM_LDLIBS) $(LDLIBS)
 
-# The collectors, x86 guests, tests and benchmarks are x86-64 host things:
-# `make ARCH=aarch64 CC=aarch64-linux-gnu-gcc` cross-builds the VMM alone.
-ifeq ($(ARCH),x86_64)
 # --- kvmscope, the collector and analyst ------------------------------------
+# Built for both arches: `make ARCH=aarch64 CC=aarch64-linux-gnu-gcc` links it
+# against Debian's :arm64 libbpf, libtraceevent, libtracefs, libdw, jansson.
 -include tools/tools.mk
 
 # --- kvmscope-domain, the libvirt-like control plane ------------------------
 -include tools/domain.mk
+
+# The x86 guests, tests and benchmarks are x86-64 host things.
+ifeq ($(ARCH),x86_64)
 
 # --- guests (freestanding payloads) -----------------------------------------
 -include tests/guests/guests.mk

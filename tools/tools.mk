@@ -12,8 +12,8 @@ TOOLS_OBJS += $(BUILD)/obj/gen/html-timeline.o
 # machine the -dev packages arrive only with $(DEPS_STAMP), which every object
 # waits for (then the answer is kept).
 TOOLS_PKGS := libbpf libelf libdw jansson libtracefs libtraceevent
-TOOLS_LIBS = $(eval TOOLS_LIBS := $(shell pkg-config --libs $(TOOLS_PKGS) 2>/dev/null))$(TOOLS_LIBS)
-TOOLS_CFLAGS = $(eval TOOLS_CFLAGS := $(shell pkg-config --cflags $(TOOLS_PKGS) 2>/dev/null))$(TOOLS_CFLAGS)
+TOOLS_LIBS = $(eval TOOLS_LIBS := $(shell $(PKG_CONFIG) --libs $(TOOLS_PKGS) 2>/dev/null))$(TOOLS_LIBS)
+TOOLS_CFLAGS = $(eval TOOLS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TOOLS_PKGS) 2>/dev/null))$(TOOLS_CFLAGS)
 
 $(BUILD)/obj/tools/%.o: CPPFLAGS += -Itools $(TOOLS_CFLAGS)
 
@@ -25,10 +25,11 @@ TOOLS_ALL := $(KVMSCOPE)
 
 # --- BPF programs (probes/*.bpf.c) -> skeletons in $(GEN) -------------------
 # No CO-RE: the programs read only USDT arguments and raw trace entries, so no
-# vmlinux.h is needed. clang -target bpf needs the multiarch include dir.
+# vmlinux.h is needed. clang -target bpf needs the target's multiarch include
+# dir (asm/ headers; linux-libc-dev:arm64 for the arm64 build).
 BPF_CLANG ?= clang
 BPF_ARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(ARCH)))
-BPF_INC := -I/usr/include/$(shell gcc -dumpmachine 2>/dev/null)
+BPF_INC := -I/usr/include/$(MULTIARCH)
 BPF_SRCS := $(wildcard probes/*.bpf.c)
 BPF_SKELS := $(patsubst probes/%.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
 
