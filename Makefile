@@ -60,7 +60,14 @@ $(GEN)/probe-table.c: $(PROBES) $(GEN_PROBES)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(GEN_PROBES) table $(PROBES) > $@
 
-GENERATED_HEADERS := $(GEN)/vmm-probes.h
+# --- the version: VERSION is its one source (binaries, QMP, debian/changelog)
+KVMSCOPE_VERSION := $(shell cat VERSION)
+$(GEN)/kvmscope-version.h: VERSION
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#define KVMSCOPE_VERSION "%s"\n' "$$(cat $<)" > $@
+
+GENERATED_HEADERS := $(GEN)/vmm-probes.h $(GEN)/kvmscope-version.h
 
 # --- the VMM ----------------------------------------------------------------
 VMM_COMMON := $(wildcard vmm/*.c) $(wildcard vmm/hw/*.c)
