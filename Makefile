@@ -118,13 +118,16 @@ ifeq ($(ARCH),x86_64)
 
 # --- benchmarks (make bench): side by side with QEMU and a bare KVM program
 -include tests/bench/bench.mk
+
+# --- make install / uninstall, the man pages ---------------------------------
+-include dist/install.mk
 else ifeq ($(ARCH),aarch64)
 # arm64 board unit tests, cross-built on request (make ... arm64-tests)
 -include tests/unit/arm64.mk
 endif
 
 .PHONY: all clean demo asan
-all: $(VMM) $(TOOLS_ALL) $(DOMAIN_ALL) $(if $(GUESTS_ALL),guests)
+all: $(VMM) $(TOOLS_ALL) $(DOMAIN_ALL) $(if $(GUESTS_ALL),guests) $(MAN_PAGES)
 
 demo: all
 	$(Q)scripts/demo.sh

@@ -21,6 +21,9 @@ PKGS="$PKGS valgrind socat qemu-system-x86 qemu-system-arm bpftrace trace-cmd qe
 libclang-rt-14-dev procps psmisc jq"
 # kvmscope ci's tests: JUnit schema check, the HTML timeline in headless Chromium
 PKGS="$PKGS libxml2-utils chromium"
+# make install (man pages), the Debian package and its test in a fresh root,
+# the CI recipes' YAML check
+PKGS="$PKGS scdoc debhelper dpkg-dev fakeroot lintian mmdebstrap bash-completion python3-yaml"
 
 missing=""
 for p in $PKGS; do
