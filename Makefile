@@ -32,10 +32,11 @@ LDLIBS += -lpthread -ljansson
 .SECONDARY:
 
 # --- dependencies: installed by the project's own script, checked once ------
+# NO_DEPS=1 (debian/rules) leaves the packages to the caller: no apt-get.
 DEPS_STAMP := $(BUILD)/.deps-ok
 $(DEPS_STAMP): scripts/install-deps.sh
 	$(Q)mkdir -p $(@D)
-	$(Q)scripts/install-deps.sh --check 2>/dev/null || scripts/install-deps.sh
+	$(Q)$(if $(filter 1,$(NO_DEPS)),:,scripts/install-deps.sh --check 2>/dev/null || scripts/install-deps.sh)
 	$(Q)touch $@
 
 # --- probes: one list, generated everywhere ---------------------------------
