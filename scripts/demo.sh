@@ -5,7 +5,13 @@
 # seed incident under the libvirt-like control plane
 # (scripts/repro-cpus-not-resettable.sh; the seed's 10 s waits, or 1 s with
 # DEMO_FAST=1).
+#   scripts/demo.sh [--help]   (installed: kvmscope-demo)
 set -u
+case ${1:-} in
+-h|--help) sed -n '2,/^set -u$/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+"") ;;
+*) echo "demo: unknown argument '$1'" >&2; exit 1 ;;
+esac
 # Installed (PREFIX/bin/kvmscope-demo, the guests in PREFIX/share/kvmscope)
 # or in the source tree (scripts/, build/)
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)

@@ -13,6 +13,7 @@
 # appear, in the seed's order.
 #
 #   scripts/repro-cpus-not-resettable.sh [--agent-timeout S] [--powerdown-timeout S] [--keep DIR]
+#   scripts/repro-cpus-not-resettable.sh --help
 #   (installed: kvmscope-repro-cpus-not-resettable; in the tree BUILD=build-x
 #   picks the build directory; the seed's waits are 10 s each)
 set -u
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--agent-timeout) AGENT_TIMEOUT=${2:?}; shift 2 ;;
 	--powerdown-timeout) POWERDOWN_TIMEOUT=${2:?}; shift 2 ;;
 	--keep) KEEP=${2:?}; shift 2 ;;
+	-h|--help) sed -n '2,/^set -u$/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "repro: unknown argument '$1'" >&2; exit 1 ;;
 	esac
 done

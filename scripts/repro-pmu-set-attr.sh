@@ -14,6 +14,7 @@
 # record offers it) with the VMM's stderr beside it; diagnose reads both.
 #
 #   scripts/repro-pmu-set-attr.sh [--keep DIR] [--json]
+#   scripts/repro-pmu-set-attr.sh --help
 #   (installed: kvmscope-repro-pmu-set-attr; in the tree BUILD=build-x picks
 #   the build directory)
 # Exit status 0 when every case gave the expected pmu-set-attr finding.
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) KEEP=${2:?--keep needs a directory}; shift 2 ;;
 	--json) FORMAT=json; shift ;;
+	-h|--help) sed -n '2,/^set -u$/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "repro: unknown argument '$1'" >&2; exit 1 ;;
 	esac
 done

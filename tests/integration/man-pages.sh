@@ -1,12 +1,16 @@
 #!/bin/bash
-# The man pages (docs/man/*.scd, built by make) against the binaries: every
-# option each --help lists is in the page - kvmscope's per subcommand, in
-# that subcommand's section - and each page renders without a warning.
+# The man pages (docs/man/*.scd, built by make) against the binaries and the
+# scripts installed as commands: every option each --help lists is in the
+# page - kvmscope's per subcommand, in that subcommand's section - and each
+# page renders without a warning. A missing page fails (make builds them all).
 . "$(dirname "$0")/../lib.sh"
 MAN=$BUILD/man
 if ! command -v man >/dev/null; then skip "man pages: man (man-db) is not installed"; exit 0; fi
-for p in kvmscope kvmscope-vmm kvmscope-domain; do
-	if [ ! -f "$MAN/$p.1" ]; then skip "man pages: $MAN/$p.1 not built (make builds it)"; exit 0; fi
+# the scripts installed as commands (dist/install.mk): scripts/NAME.sh is kvmscope-NAME
+SCRIPT_PAGES=$(cd "$ROOT/scripts" && for s in demo.sh repro-*.sh lab.sh; do
+	[ -e "$s" ] && echo "kvmscope-${s%.sh}"; done)
+for p in kvmscope kvmscope-vmm kvmscope-domain $SCRIPT_PAGES; do
+	[ -f "$MAN/$p.1" ] || not_ok "man page $p(1) missing: no docs/man/$p.1.scd?"
 done
 
 # options HELP-COMMAND...: the options (-x, --long, -long) a --help text lists
@@ -36,7 +40,7 @@ expect_options() {
 	fi
 }
 
-for p in kvmscope kvmscope-vmm kvmscope-domain; do
+for p in kvmscope kvmscope-vmm kvmscope-domain $SCRIPT_PAGES; do
 	render "$p" >"$T_TMP/$p.txt"
 	if [ -s "$T_TMP/$p.txt" ] && [ ! -s "$T_TMP/$p.warn" ]; then
 		ok "$p(1) renders without a warning"
@@ -48,6 +52,10 @@ options "$BUILD/kvmscope-vmm" >"$T_TMP/vmm.opts"
 expect_options "kvmscope-vmm(1)" "$T_TMP/vmm.opts" "$T_TMP/kvmscope-vmm.txt"
 options "$BUILD/kvmscope-domain" >"$T_TMP/domain.opts"
 expect_options "kvmscope-domain(1)" "$T_TMP/domain.opts" "$T_TMP/kvmscope-domain.txt"
+for p in $SCRIPT_PAGES; do
+	options "$ROOT/scripts/${p#kvmscope-}.sh" >"$T_TMP/$p.opts"
+	expect_options "$p(1)" "$T_TMP/$p.opts" "$T_TMP/$p.txt"
+done
 
 # kvmscope: every command `kvmscope --help` lists has a section of its own
 "$BUILD/kvmscope" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' >"$T_TMP/commands"
