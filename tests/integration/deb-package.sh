@@ -20,7 +20,8 @@ if [ "$(id -u)" != 0 ]; then skip "deb package: needs root (mmdebstrap, chroot, 
 rm -rf "$DEB/src" "$DEB"/*.deb "$DEB"/*.changes "$DEB"/*.buildinfo
 mkdir -p "$DEB/src"
 tar -C "$ROOT" --exclude=./.git --exclude=./build --exclude='./build-*' -cf - . | tar -C "$DEB/src" -xf -
-(cd "$DEB/src" && dpkg-buildpackage -us -uc -b -j2 >"$DEB/build.log" 2>&1)
+# not the calling make's flags and variables (make asan's SAN_FLAGS, its jobserver)
+(cd "$DEB/src" && unset MAKEFLAGS MFLAGS MAKELEVEL && dpkg-buildpackage -us -uc -b -j2 >"$DEB/build.log" 2>&1)
 expect_eq "dpkg-buildpackage -us -uc -b succeeds (log: $DEB/build.log)" "$?" 0
 debs=()
 for p in kvmscope kvmscope-vmm kvmscope-guests; do
