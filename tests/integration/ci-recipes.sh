@@ -3,8 +3,11 @@
 # `kvmscope ci` line they run is run for real with this build's kvmscope
 # (the suite replaced by a small command), and leaves the artifacts and
 # junit.xml where the recipe's upload steps look; the packages they install
-# cover debian/control's Build-Depends; the make variables they pass exist.
+# cover debian/control's Build-Depends; the make variables they pass exist;
+# and the GitHub recipe's install step, run in a fresh Debian root made by
+# mmdebstrap with only the packages it names, installs a kvmscope that runs.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/chroot-lib.bash"
 KVMSCOPE=$BUILD/kvmscope
 EX=$ROOT/examples/ci
 if ! python3 -c 'import yaml' 2>/dev/null; then skip "ci recipes: python3-yaml missing (scripts/install-deps.sh)"; exit 0; fi
@@ -79,3 +82,33 @@ for f in "$EX"/github-actions.yml "$EX"/gitlab-ci.yml; do
 done
 expect_grep "docs/ci-recipes.md points at both recipes" <(grep -oE 'examples/ci/[a-z-]+\.yml' "$ROOT/docs/ci-recipes.md" | sort -u | tr '\n' ' ') \
 	'examples/ci/github-actions.yml examples/ci/gitlab-ci.yml'
+
+# ---- the install step in a fresh root: the packages it names are enough ----
+if [ "$(id -u)" != 0 ] || ! command -v mmdebstrap >/dev/null; then
+	skip "recipe install in a fresh root: needs root and mmdebstrap"; exit 0
+fi
+apt_line=$(grep -m1 '^run apt-get install' "$T_TMP/github-actions.yml.txt")
+make_line=$(grep -m1 '^run make -C /opt/kvmscope-src' "$T_TMP/github-actions.yml.txt" | sed 's/^run //')
+pkgs=$(sed 's/^run apt-get install//' <<<"$apt_line" | tr ' ' '\n' | grep -v '^-' | grep -v '^$' | sort -u | paste -sd,)
+if [ -z "$pkgs" ] || [ -z "$make_line" ]; then
+	not_ok "the GitHub recipe's apt-get install and make lines"; exit 0
+fi
+DIR=$BUILD/ci-recipes
+if ! TARBALL=$(fresh_root_tarball "$DIR" bookworm "$pkgs"); then
+	not_ok "mmdebstrap bookworm with the recipe's packages"; echo "$TARBALL" | diag; exit 0
+fi
+R=$DIR/root
+if ! unpack_root "$TARBALL" "$R"; then not_ok "unpacking $TARBALL into $R"; exit 0; fi
+# the tree stands in for the recipe's git clone
+mkdir -p "$R/opt/kvmscope-src"
+tar -C "$ROOT" --exclude=./.git --exclude=./build --exclude='./build-*' -cf - . | tar -C "$R/opt/kvmscope-src" -xf -
+timeout -s KILL 1200 chroot "$R" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root sh -c "$make_line" \
+	>"$T_TMP/recipe-make.out" 2>&1
+if [ $? -eq 0 ]; then
+	ok "in a fresh bookworm root with the recipe's packages only: '$make_line'"
+else
+	not_ok "'$make_line' in a fresh root with the recipe's packages"; tail -15 "$T_TMP/recipe-make.out" | diag
+fi
+expect_eq "... and the installed kvmscope runs there" \
+	"$(chroot "$R" env -i PATH=/usr/local/bin:/usr/bin:/bin kvmscope --version 2>&1 | head -1)" \
+	"kvmscope version $(cat "$ROOT/VERSION") (QEMU-compatible run-state semantics of 7.2)"

@@ -7,6 +7,7 @@
 # /sys bound in): --version, the seed incident (kvmscope-repro-cpus-not-
 # resettable), a `kvmscope ci` wrap of a VMM run, diagnose of a shipped fixture.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/chroot-lib.bash"
 VERSION=$(cat "$ROOT/VERSION")
 DEB=$BUILD/deb
 SUITE=${DEB_TEST_SUITE:-bookworm}
@@ -44,38 +45,12 @@ fi
 # ---- a fresh root with the packages' dependencies, cached by their list ----
 deps=$(for f in "${debs[@]}"; do dpkg-deb -f "$f" Depends; done | tr ',' '\n' |
 	sed -E 's/\(.*\)//; s/^ *//; s/ *$//; s/ *\|.*//' | grep -vE '^(kvmscope.*|)$' | sort -u | paste -sd,)
-key=$(echo "$SUITE $deps" | sha256sum | cut -c1-16)
-TARBALL=$DEB/root-$SUITE-$key.tar
-if [ ! -s "$TARBALL" ]; then
-	rm -f "$DEB"/root-*.tar
-	mmdebstrap --variant=apt --format=tar --include="$deps" "$SUITE" "$TARBALL.tmp" >"$DEB/mmdebstrap.log" 2>&1 &&
-		mv "$TARBALL.tmp" "$TARBALL"
-fi
-if [ ! -s "$TARBALL" ]; then
-	not_ok "mmdebstrap $SUITE with $deps"; tail -10 "$DEB/mmdebstrap.log" | diag; exit 0
+if ! TARBALL=$(fresh_root_tarball "$DEB" "$SUITE" "$deps"); then
+	not_ok "mmdebstrap $SUITE with $deps"; echo "$TARBALL" | diag; exit 0
 fi
 ok "a fresh $SUITE root with the packages' dependencies ($deps)"
-
 R=$DEB/root
-unmount_root() {
-	local m i
-	for m in sys proc dev; do
-		# a process of the chroot may take a moment to go; then detach lazily
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			mountpoint -q "$R/$m" || break
-			umount -R "$R/$m" 2>/dev/null || sleep 0.5
-		done
-		! mountpoint -q "$R/$m" || umount -R -l "$R/$m"
-	done
-	# --one-file-system: never into a mount left behind
-	if ! findmnt -rn -o TARGET | grep -q "^$R/"; then rm -rf --one-file-system "$R"; fi
-}
-trap 'unmount_root; keep_or_remove_tmp' EXIT
-unmount_root
-mkdir -p "$R" && tar -C "$R" -xf "$TARBALL"
-for m in dev proc sys; do
-	mount --rbind "/$m" "$R/$m" && mount --make-rslave "$R/$m"
-done
+if ! unpack_root "$TARBALL" "$R"; then not_ok "unpacking $TARBALL into $R"; exit 0; fi
 cp "${debs[@]}" "$R/tmp/"
 chroot "$R" sh -c 'dpkg -i /tmp/*.deb' >"$T_TMP/dpkg.out" 2>&1
 expect_eq "dpkg -i of the three packages in the fresh root" "$?" 0
