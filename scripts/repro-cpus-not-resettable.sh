@@ -22,12 +22,12 @@ set -u
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 if [ -d "$HERE/../share/kvmscope/guests" ]; then
 	BIN=$HERE DATA=$(cd "$HERE/../share/kvmscope" && pwd)
-	GUESTS=$DATA/guests FIX=$DATA/fixtures MISSING="the installation is incomplete"
+	GUESTS=$DATA/guests MISSING="the installation is incomplete"
 else
 	ROOT=$(cd "$HERE/.." && pwd)
 	BUILD=${BUILD:-build}
 	case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-	BIN=$BUILD GUESTS=$BUILD/guests FIX=$ROOT/tests/fixtures MISSING="run make first"
+	BIN=$BUILD GUESTS=$BUILD/guests MISSING="run make first"
 fi
 DOMAIN=$BIN/kvmscope-domain
 GUEST=$GUESTS/agent.elf

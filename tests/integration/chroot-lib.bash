@@ -22,10 +22,10 @@ fresh_root_tarball() {
 # unmount_root R: the bound file systems out of R, then R removed (never
 # through a mount left behind)
 unmount_root() {
-	local r=$1 m i
+	local r=$1 m _
 	for m in sys proc dev; do
 		# a process of the chroot may take a moment to go; then detach lazily
-		for i in 1 2 3 4 5 6 7 8 9 10; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
 			mountpoint -q "$r/$m" || break
 			umount -R "$r/$m" 2>/dev/null || sleep 0.5
 		done
