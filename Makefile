@@ -40,10 +40,11 @@ LDLIBS += -lpthread -ljansson
 .SECONDARY:
 
 # --- dependencies: installed by the project's own script, checked once ------
+# NO_DEPS=1 (debian/rules) leaves the packages to the caller: no apt-get.
 DEPS_STAMP := $(BUILD)/.deps-ok
 $(DEPS_STAMP): scripts/install-deps.sh
 	$(Q)mkdir -p $(@D)
-	$(Q)scripts/install-deps.sh --check 2>/dev/null || scripts/install-deps.sh
+	$(Q)$(if $(filter 1,$(NO_DEPS)),:,scripts/install-deps.sh --check 2>/dev/null || scripts/install-deps.sh)
 	$(Q)touch $@
 
 # --- probes: one list, generated everywhere ---------------------------------
@@ -68,7 +69,14 @@ $(GEN)/probe-table.c: $(PROBES) $(GEN_PROBES)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(GEN_PROBES) table $(PROBES) > $@
 
-GENERATED_HEADERS := $(GEN)/vmm-probes.h
+# --- the version: VERSION is its one source (binaries, QMP, debian/changelog)
+KVMSCOPE_VERSION := $(shell cat VERSION)
+$(GEN)/kvmscope-version.h: VERSION
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#define KVMSCOPE_VERSION "%s"\n' "$$(cat $<)" > $@
+
+GENERATED_HEADERS := $(GEN)/vmm-probes.h $(GEN)/kvmscope-version.h
 
 # --- the VMM ----------------------------------------------------------------
 LIB_SRCS := $(wildcard lib/*.c)
@@ -123,13 +131,16 @@ ifeq ($(ARCH),x86_64)
 
 # --- benchmarks (make bench): side by side with QEMU and a bare KVM program
 -include tests/bench/bench.mk
+
+# --- make install / uninstall, the man pages ---------------------------------
+-include dist/install.mk
 else ifeq ($(ARCH),aarch64)
 # arm64 board unit tests, cross-built on request (make ... arm64-tests)
 -include tests/unit/arm64.mk
 endif
 
 .PHONY: all clean demo asan
-all: $(VMM) $(TOOLS_ALL) $(DOMAIN_ALL) $(if $(GUESTS_ALL),guests)
+all: $(VMM) $(TOOLS_ALL) $(DOMAIN_ALL) $(if $(GUESTS_ALL),guests) $(MAN_PAGES)
 
 demo: all
 	$(Q)scripts/demo.sh

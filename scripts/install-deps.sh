@@ -27,6 +27,9 @@ libclang-rt-14-dev procps psmisc jq"
 PKGS="$PKGS cpio busybox-static mmdebstrap xz-utils zstd"
 # kvmscope ci's tests: JUnit schema check, the HTML timeline in headless Chromium
 PKGS="$PKGS libxml2-utils chromium"
+# make install (man pages), the Debian package and its test in a fresh root,
+# the CI recipes' YAML check
+PKGS="$PKGS scdoc debhelper dpkg-dev fakeroot lintian mmdebstrap bash-completion python3-yaml"
 
 missing=""
 for p in $PKGS; do

@@ -14,27 +14,38 @@
 # record offers it) with the VMM's stderr beside it; diagnose reads both.
 #
 #   scripts/repro-pmu-set-attr.sh [--keep DIR] [--json]
-#   (BUILD=build-x picks the build directory)
+#   scripts/repro-pmu-set-attr.sh --help
+#   (installed: kvmscope-repro-pmu-set-attr; in the tree BUILD=build-x picks
+#   the build directory)
 # Exit status 0 when every case gave the expected pmu-set-attr finding.
 set -u
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-VMM=$BUILD/kvmscope-vmm
-KVMSCOPE=$BUILD/kvmscope
-GUEST=$BUILD/guests/hello.elf
-FIX=$ROOT/tests/fixtures
+# Installed (PREFIX/bin/kvmscope-repro-pmu-set-attr, the guests and fixtures in
+# PREFIX/share/kvmscope) or in the source tree (scripts/, build/)
+HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+if [ -d "$HERE/../share/kvmscope/guests" ]; then
+	BIN=$HERE DATA=$(cd "$HERE/../share/kvmscope" && pwd)
+	GUESTS=$DATA/guests FIX=$DATA/fixtures MISSING="the installation is incomplete"
+else
+	ROOT=$(cd "$HERE/.." && pwd)
+	BUILD=${BUILD:-build}
+	case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+	BIN=$BUILD GUESTS=$BUILD/guests FIX=$ROOT/tests/fixtures MISSING="run make first"
+fi
+VMM=$BIN/kvmscope-vmm
+KVMSCOPE=$BIN/kvmscope
+GUEST=$GUESTS/hello.elf
 KEEP= FORMAT=text
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) KEEP=${2:?--keep needs a directory}; shift 2 ;;
 	--json) FORMAT=json; shift ;;
+	-h|--help) sed -n '2,/^set -u$/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "repro: unknown argument '$1'" >&2; exit 1 ;;
 	esac
 done
-for f in "$VMM" "$KVMSCOPE" "$GUEST"; do
-	if [ ! -e "$f" ]; then echo "repro: $f is missing: run make first" >&2; exit 1; fi
+for f in "$VMM" "$KVMSCOPE" "$GUEST" "$FIX/seed-003-pmu-on.log"; do
+	if [ ! -e "$f" ]; then echo "repro: $f is missing: $MISSING" >&2; exit 1; fi
 done
 if [ ! -c /dev/kvm ]; then echo "repro: /dev/kvm is not available on this host" >&2; exit 1; fi
 if [ -n "$KEEP" ]; then

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "version.h"
 
 struct command {
 	const char *name;
@@ -34,7 +35,7 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-9s %s%s\n", commands[i].name, commands[i].summary,
 			commands[i].run ? "" : " (not built)");
-	fprintf(out, "\n`kvmscope COMMAND --help` describes each command.\n");
+	fprintf(out, "\n`kvmscope COMMAND --help` describes each command; --version the versions.\n");
 }
 
 int main(int argc, char **argv)
@@ -45,6 +46,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		print_version(stdout, "kvmscope");
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

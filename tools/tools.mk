@@ -58,10 +58,11 @@ $(GEN)/html-timeline.c: tools/html/timeline.html tools/tools.mk
 # --- fuzzing the capture reader (libFuzzer, clang): `make fuzz-capture` ----
 FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c tools/capture.c tools/timeline.c tools/report-text.c \
 		     tools/report-json.c tools/report-chrome.c lib/kvm-names.c
-$(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture.h tools/timeline.h tools/report.h
+$(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture.h tools/timeline.h tools/report.h \
+			 $(GEN)/kvmscope-version.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Itools -Ilib \
+	$(Q)clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Itools -Ilib -I$(GEN) \
 		-Iprobes $(TOOLS_CFLAGS) -o $@ $(FUZZ_CAPTURE_SRCS) $(TOOLS_LIBS)
 .PHONY: fuzz-capture
 fuzz-capture: $(BUILD)/fuzz-capture
