@@ -58,4 +58,27 @@ bool qlog_read_trace(const char *p, struct qlog_event *ev);
 bool qlog_read_stderr(const char *p, struct qlog_event *ev);
 bool qlog_read_iso(const char *p, struct qlog_event *ev);
 
+/* QEMU's words about KVM (qemulog-kvm.c): M is an error_report message
+ * (after "PROG: "), P a whole line printed without a program name */
+bool qlog_read_kvm_message(const char *m, struct qlog_event *ev);
+bool qlog_read_kvm_exit_line(const char *p, struct qlog_event *ev);
+bool qlog_read_register_dump(const char *p, struct qlog_event *ev);
+
+/* Every shape, tried in order on P (one line or a piece of one, spaces
+ * skipped). DEPTH counts the wrappers already taken off (quotes, JSON, CI
+ * prefixes): readers that unwrap parse the inside at DEPTH + 1. */
+#define QLOG_MAX_DEPTH 3
+bool qlog_parse_text(const char *p, struct qlog_event *ev, int depth);
+/* EV takes FROM's meaning (kind, source, name, fields, time), keeping its own
+ * text, file and line; FROM is left empty */
+void qlog_event_adopt(struct qlog_event *ev, struct qlog_event *from);
+/* the kernel's log lines: dmesg and journald (qemulog-kernel.c) */
+bool qlog_read_kernel(const char *p, struct qlog_event *ev, int depth);
+/* QEMU's words inside something else (qemulog-wrap.c): mail quotes, CI
+ * prefixes, markdown backticks, kubevirt JSON, libvirt's error messages */
+bool qlog_read_wrapped(const char *p, struct qlog_event *ev, int depth);
+/* a known QEMU program name (basename): qemu-system-*, qemu-kvm, qemu, kvm,
+ * kvm-spice, kvmscope-vmm */
+bool qlog_is_qemu_program(const char *p, size_t n);
+
 #endif

@@ -95,6 +95,17 @@ static void interpret_message(const char *prog, size_t pl, const char *m, struct
 			qlog_set(ev, "errname", qlog_errname(e));
 		}
 	}
+	if (ev->kind == QLOG_MESSAGE && (q = strchr(m, '{')) && strstr(q, "\"event\"")) {
+		/* "info: {QMP event}" (an event QEMU also printed) */
+		struct qlog_event in = { .tid = -1 };
+		if (qlog_parse_text(q, &in, QLOG_MAX_DEPTH) && in.kind == QLOG_QMP_EVENT) {
+			qlog_event_adopt(ev, &in);
+			return;
+		}
+		qlog_event_clear(&in);
+	}
+	if (ev->kind == QLOG_MESSAGE && !qlog_read_kvm_exit_line(m, ev))
+		qlog_read_kvm_message(m, ev);
 }
 
 /* PROG is a program or function name: no spaces, not a number. */
@@ -108,7 +119,24 @@ static size_t prog_len(const char *p)
 	return n;
 }
 
-/* PROG: MESSAGE, or FUNCTION: STRERROR (perror) */
+bool qlog_is_qemu_program(const char *p, size_t n)
+{
+	static const char *const exact[] = { "qemu-kvm", "qemu", "kvm", "kvm-spice", "kvmscope-vmm" };
+	const char *base = p;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '/')
+			base = p + i + 1;
+	size_t bl = n - (size_t)(base - p);
+	if (bl > 12 && !strncmp(base, "qemu-system-", 12))
+		return true;
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strlen(exact[i]) == bl && !strncmp(base, exact[i], bl))
+			return true;
+	return false;
+}
+
+/* PROG: MESSAGE from a QEMU program, or FUNCTION: STRERROR (perror). Any
+ * other "Word: text" is not QEMU's. */
 bool qlog_read_stderr(const char *p, struct qlog_event *ev)
 {
 	size_t n = prog_len(p);
@@ -123,9 +151,15 @@ bool qlog_read_stderr(const char *p, struct qlog_event *ev)
 		qlog_setn(ev, "function", p, n);
 		qlog_setf(ev, "errno", "%d", e);
 		qlog_set(ev, "errname", qlog_errname(e));
+		if (!strncmp(p, "KVM_", 4)) { /* perror("KVM_SET_SREGS") */
+			ev->kind = QLOG_KVM_ERROR;
+			qlog_setn(ev, "ioctl", p, n);
+		}
 		return true;
 	}
-	interpret_message(p, n, m, ev);
+	if (!qlog_is_qemu_program(p, n))
+		return false;
+	interpret_message(p, n, qlog_skip_spaces(m), ev);
 	return true;
 }
 

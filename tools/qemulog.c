@@ -61,6 +61,16 @@ static const char *const kind_names[QLOG_KIND__MAX] = {
 	[QLOG_FUNCTION_GRAPH] = "function-graph",
 	[QLOG_SYSCALL] = "syscall",
 	[QLOG_HOST] = "host",
+	[QLOG_KVM_ERROR] = "kvm-error",
+	[QLOG_KVM_INIT_FAILED] = "kvm-init-failed",
+	[QLOG_KVM_INTERNAL_ERROR] = "kvm-internal-error",
+	[QLOG_KVM_EXTRA_DATA] = "kvm-extra-data",
+	[QLOG_KVM_EMULATION_FAILURE] = "kvm-emulation-failure",
+	[QLOG_KVM_ENTRY_FAILED] = "kvm-entry-failed",
+	[QLOG_REGISTER_DUMP] = "register-dump",
+	[QLOG_CONFIDENTIAL_ERROR] = "confidential-error",
+	[QLOG_CONFIDENTIAL_TECH] = "confidential-tech",
+	[QLOG_KERNEL] = "kernel",
 };
 
 static const char *const source_names[QLOG_SRC__MAX] = {
@@ -68,6 +78,7 @@ static const char *const source_names[QLOG_SRC__MAX] = {
 	[QLOG_SRC_QMP] = "qmp",		  [QLOG_SRC_STDERR] = "stderr",
 	[QLOG_SRC_LIBVIRT] = "libvirt",	  [QLOG_SRC_FTRACE] = "ftrace",
 	[QLOG_SRC_SHELL] = "shell",	  [QLOG_SRC_CAPTURE] = "capture",
+	[QLOG_SRC_KERNEL] = "kernel",	  [QLOG_SRC_MANAGER] = "manager",
 };
 
 const char *qlog_kind_name(enum qlog_kind k)
@@ -483,6 +494,11 @@ static bool read_libvirt(const char *p, struct qlog_event *ev)
 	} else if (qlog_starts_with(m, "shutting down, reason=")) {
 		ev->kind = QLOG_LIBVIRT_STOP;
 		qlog_set(ev, "reason", m + strlen("shutting down, reason="));
+	} else if (strstr(m, "QEMU_MONITOR_RECV_EVENT") && strstr(m, "event={")) {
+		/* libvirtd's debug log: an event QEMU sent it */
+		if (read_qmp(strstr(m, "event={") + 6, ev))
+			ev->source = QLOG_SRC_LIBVIRT;
+		qlog_set(ev, "via", "libvirtd");
 	} else if (strstr(m, "\"execute\"")) {
 		/* a control plane's debug line with the command it sent: to the
 		 * agent ("agent: sent {...}", "qemuAgentCommand ... cmd={...}") or
@@ -494,6 +510,12 @@ static bool read_libvirt(const char *p, struct qlog_event *ev)
 			ev->kind = strstr(m, "agent") || strstr(m, "Agent") || strstr(m, "AGENT") ?
 					   QLOG_AGENT_COMMAND : QLOG_QMP_COMMAND;
 		json_decref(req);
+	} else if (strstr(m, ": debug : ") || strstr(m, ": info : ") || strstr(m, ": warning : ") ||
+		   strstr(m, ": error : ")) {
+		/* libvirtd's own log: "PID: LEVEL : FUNCTION:LINE : MESSAGE" */
+		ev->kind = QLOG_MESSAGE;
+		qlog_set(ev, "program", "libvirtd");
+		qlog_set(ev, "message", m);
 	}
 	return true;
 }
@@ -672,6 +694,31 @@ static bool read_function_graph(const char *p, struct qlog_event *ev)
 
 /* ---- one line --------------------------------------------------------------- */
 
+bool qlog_parse_text(const char *p, struct qlog_event *ev, int depth)
+{
+	if (qlog_read_trace(p, ev) || (*p == '{' && read_qmp(p, ev)) || qlog_read_iso(p, ev) ||
+	    read_libvirt(p, ev) || read_function_graph(p, ev) || read_shell(p, ev))
+		return true;
+	if (!strcmp(p, "Aborted") || qlog_starts_with(p, "Aborted (core dumped)")) {
+		ev->source = QLOG_SRC_STDERR;
+		ev->kind = QLOG_ABORT;
+		return true;
+	}
+	/* plain "NAME ARGS" of a log without timestamps: known names only */
+	if (qlog_read_trace_body(p, ev, true) || qlog_read_stderr(p, ev))
+		return true;
+	/* QEMU's lines without a program name (fprintf to stderr) */
+	if (qlog_read_kvm_exit_line(p, ev) || qlog_read_register_dump(p, ev))
+		return true;
+	if (qlog_read_kvm_message(p, ev)) {
+		ev->source = QLOG_SRC_STDERR;
+		return true;
+	}
+	if (qlog_read_kernel(p, ev, depth) || qlog_read_wrapped(p, ev, depth))
+		return true;
+	return read_command_line(p, ev) || read_policy(p, ev);
+}
+
 void qlog_parse_line(const char *line, size_t len, const char *file, unsigned lineno,
 		     struct qlog_event *ev)
 {
@@ -687,23 +734,27 @@ void qlog_parse_line(const char *line, size_t len, const char *file, unsigned li
 		if (!ev->text)
 			return;
 	}
-	const char *p = qlog_skip_spaces(ev->text);
-
-	if (qlog_read_trace(p, ev) || (*p == '{' && read_qmp(p, ev)) || qlog_read_iso(p, ev) ||
-	    read_libvirt(p, ev) || read_function_graph(ev->text, ev) || read_shell(p, ev))
-		goto done;
-	if (!strcmp(p, "Aborted") || qlog_starts_with(p, "Aborted (core dumped)")) {
-		ev->source = QLOG_SRC_STDERR;
-		ev->kind = QLOG_ABORT;
-		goto done;
-	}
-	/* plain "NAME ARGS" of a log without timestamps: known names only */
-	if (qlog_read_trace_body(p, ev, true))
-		goto done;
-	if (qlog_read_stderr(p, ev) || read_command_line(p, ev) || read_policy(p, ev))
-		goto done;
-done:
+	/* function_graph lines keep their leading spaces */
+	if (!read_function_graph(ev->text, ev))
+		qlog_parse_text(qlog_skip_spaces(ev->text), ev, 0);
 	if (cut)
 		qlog_set(ev, "truncated", "true");
 }
 
+void qlog_event_adopt(struct qlog_event *ev, struct qlog_event *from)
+{
+	for (unsigned i = 0; i < ev->nfields; i++)
+		free(ev->fields[i].value);
+	free(ev->name);
+	ev->source = from->source;
+	ev->kind = from->kind;
+	ev->name = from->name;
+	ev->tid = from->tid;
+	ev->clock = from->clock;
+	ev->ts_us = from->ts_us;
+	ev->nfields = from->nfields;
+	memcpy(ev->fields, from->fields, sizeof(ev->fields));
+	free(from->text);
+	memset(from, 0, sizeof(*from));
+	from->tid = -1;
+}
