@@ -14,15 +14,18 @@ extern const struct diag_rule rule_pmu_set_attr __attribute__((weak));
 extern const struct diag_rule rule_agent_escalation __attribute__((weak));
 extern const struct diag_rule rule_runstate_transition __attribute__((weak));
 extern const struct diag_rule rule_kvm_ioctl_error __attribute__((weak));
+extern const struct diag_rule rule_kvm_internal_error __attribute__((weak));
+extern const struct diag_rule rule_confidential_launch __attribute__((weak));
 
-static const struct diag_rule *rules[8];
+static const struct diag_rule *rules[12];
 static size_t nrules;
 
 const struct diag_rule *const *diag_rules(size_t *count)
 {
 	const struct diag_rule *all[] = {
 		&rule_cpus_not_resettable, &rule_pmu_set_attr,	  &rule_agent_escalation,
-		&rule_runstate_transition, &rule_kvm_ioctl_error,
+		&rule_runstate_transition, &rule_kvm_ioctl_error,  &rule_kvm_internal_error,
+		&rule_confidential_launch,
 	};
 	if (!nrules)
 		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)

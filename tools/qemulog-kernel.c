@@ -20,7 +20,7 @@ static const char *kernel_event(const char *t)
 	    (strstr(t, "Oops:") && strstr(t, "#")))
 		return "panic";
 	if (strstr(t, "reboot: Restarting system") || strstr(t, "reboot: machine restart") ||
-	    strstr(t, "Requesting system reboot") || strstr(t, "reboot: Power down"))
+	    strstr(t, "Requesting system reboot"))
 		return "reboot";
 	if (strstr(t, "Triple fault") || strstr(t, "triple fault"))
 		return "triple-fault";

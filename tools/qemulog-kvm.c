@@ -320,8 +320,11 @@ bool qlog_read_kvm_message(const char *m, struct qlog_event *ev)
 			break;
 		if (vcpu_init_message(t, ev) || device_attr_message(t, ev) || fixed_message(t, ev) ||
 		    init_failed(t, ev) || sev_step(t, ev) || sev_other(t, ev) || tdx_message(t, ev) ||
-		    vm_type_message(t, ev))
+		    vm_type_message(t, ev)) {
+			if (!qlog_has(ev, "message"))
+				qlog_set(ev, "message", m);
 			return true;
+		}
 	}
 	return false;
 }

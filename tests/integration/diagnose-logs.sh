@@ -32,7 +32,7 @@ expect_grep "seed 000: local trace time placed at UTC+08:00" "$T_TMP/s0.out" 'lo
 dg s0j --format json "$FIX/seed-000-confidential-reboot.log"
 expect_eq "seed 000 JSON: rule statuses" \
 	"$(jqv s0j '[.rules[] | .name + "=" + .status] | join(" ")')" \
-	"cpus-not-resettable=fail pmu-set-attr=pass agent-escalation=fail runstate-transition=fail kvm-ioctl-error=pass"
+	"cpus-not-resettable=fail pmu-set-attr=pass agent-escalation=fail runstate-transition=fail kvm-ioctl-error=pass kvm-internal-error=pass confidential-launch=pass"
 expect_eq "seed 000 JSON: escalation killer pid and command" \
 	"$(jqv s0j '.findings[] | select(.rule == "agent-escalation") | "\(.facts.killer_pid) \(.facts.killer_command)"')" \
 	"14261 /usr/sbin/libvirtd"
@@ -116,8 +116,8 @@ dg rule --rule pmu-set-attr "$FIX/seed-000-confidential-reboot.log"
 expect_eq "--rule runs only that rule (and finds nothing: status 0)" \
 	"$(rc rule) $(grep -c '^  rule ' "$T_TMP/rule.out")" "0 1"
 dg list --list-rules
-expect_eq "--list-rules names the five rules" "$(cut -d' ' -f1 "$T_TMP/list.out" | tr '\n' ' ')" \
-	"cpus-not-resettable pmu-set-attr agent-escalation runstate-transition kvm-ioctl-error "
+expect_eq "--list-rules names the seven rules" "$(cut -d' ' -f1 "$T_TMP/list.out" | tr '\n' ' ')" \
+	"cpus-not-resettable pmu-set-attr agent-escalation runstate-transition kvm-ioctl-error kvm-internal-error confidential-launch "
 dg ev --events --format json "$FIX/seed-000-confidential-reboot.log"
 expect_eq "--events: one JSON object per line of input" "$(jq -s length "$T_TMP/ev.out")" 36
 expect_eq "--events: line 25 is a run-state change" \

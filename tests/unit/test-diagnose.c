@@ -326,8 +326,9 @@ static void rules_list_and_json(void **state)
 	size_t n;
 	const struct diag_rule *const *rules = diag_rules(&n);
 	const char *names[] = { "cpus-not-resettable", "pmu-set-attr", "agent-escalation",
-				"runstate-transition", "kvm-ioctl-error" };
-	assert_int_equal(n, 5);
+				"runstate-transition", "kvm-ioctl-error", "kvm-internal-error",
+				"confidential-launch" };
+	assert_int_equal(n, 7);
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(rules[i]->name, names[i]);
 		assert_ptr_equal(diag_rule_by_name(names[i]), rules[i]);
@@ -339,7 +340,7 @@ static void rules_list_and_json(void **state)
 	json_t *j = diag_to_json(&R.s, &R.l, R.res, R.nres);
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), 1);
 	json_t *rs = json_object_get(j, "rules");
-	assert_int_equal(json_array_size(rs), 5);
+	assert_int_equal(json_array_size(rs), 7);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "status")),
 			    "fail");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 1), "status")),
