@@ -316,3 +316,17 @@ void qlog_format_time(const struct qlog_event *ev, char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%06ld%s", us, ev->clock == QLOG_CLOCK_UTC ? "Z" : " (local)");
 }
 
+
+void qlog_input_counts(const struct qlog_stream *s, const char *file, size_t *lines,
+		       size_t *understood)
+{
+	*lines = *understood = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct qlog_event *e = &s->ev[i];
+		if (!e->file || !file || strcmp(e->file, file))
+			continue;
+		(*lines)++;
+		if (e->kind != QLOG_TEXT)
+			(*understood)++;
+	}
+}
