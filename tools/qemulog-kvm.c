@@ -264,9 +264,11 @@ static bool sev_other(const char *m, struct qlog_event *ev)
 static bool tdx_message(const char *m, struct qlog_event *ev)
 {
 	const char *k = strstr(m, "KVM_TDX_");
-	bool unsupported = strstr(m, "not supported by KVM") != NULL;
-	if (!(k && strstr(m, "failed")) && !((strstr(m, "tdx") || strstr(m, "TDX")) &&
-					     (unsupported || strstr(m, "failed"))))
+	bool unsupported = strstr(m, "type tdx not supported by KVM") ||
+			   strstr(m, "type 'tdx' not supported by KVM");
+	bool step_failed = k && strstr(k, " failed");
+	bool helper_failed = qlog_starts_with(m, "tdx_") && strstr(m, ": ") && strstr(m, "failed");
+	if (!unsupported && !step_failed && !helper_failed)
 		return false;
 	ev->kind = QLOG_CONFIDENTIAL_ERROR;
 	qlog_set(ev, "tech", "TDX");

@@ -67,21 +67,111 @@ struct qlog_event *qlog_stream_add(struct qlog_stream *s, struct qlog_event *ev,
 	return dst;
 }
 
+/* one line of BUF at POS: its length without the newline (*N, with '\r'
+ * dropped) and where the next starts */
+static size_t next_line(const char *buf, size_t len, size_t pos, size_t *n)
+{
+	const char *nl = memchr(buf + pos, '\n', len - pos);
+	size_t full = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+	*n = full && buf[pos + full - 1] == '\r' ? full - 1 : full;
+	return pos + full + 1;
+}
+
+/* the quote depth of a line ("> > text": 2) and where its text starts */
+static size_t quote_depth(const char *p, size_t n, size_t *text)
+{
+	size_t d = 0, i = 0;
+	while (i < n && p[i] == '>') {
+		d++;
+		i++;
+		if (i < n && p[i] == ' ')
+			i++;
+	}
+	*text = i;
+	return d;
+}
+
+/* RFC 3676 format=flowed: a line that ends in a space continues on the next
+ * line of the same quote depth (the signature separator "-- " does not).
+ * Applied to quoted lines always, and to every line of a mail that says
+ * format=flowed. Returns the joined text (to free) and how many lines it
+ * took (*TAKEN); NULL when the line stands alone. */
+static char *flowed_join(const char *buf, size_t len, size_t pos, bool flowed_mail, size_t *taken)
+{
+	size_t n, t, depth, joined_len = 0;
+	size_t next = next_line(buf, len, pos, &n);
+	depth = quote_depth(buf + pos, n, &t);
+	*taken = 1;
+	if (!(depth || flowed_mail) || !n || buf[pos + n - 1] != ' ' ||
+	    (n - t == 3 && !memcmp(buf + pos + t, "-- ", 3)))
+		return NULL;
+	char *out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, buf + pos, n);
+	joined_len = n;
+	while (next < len && joined_len && out[joined_len - 1] == ' ' && *taken < 64) {
+		size_t m, tt;
+		size_t after = next_line(buf, len, next, &m);
+		if (quote_depth(buf + next, m, &tt) != depth || m == tt)
+			break;
+		char *o = realloc(out, joined_len + (m - tt) + 1);
+		if (!o)
+			break;
+		out = o;
+		memcpy(out + joined_len, buf + next + tt, m - tt);
+		joined_len += m - tt;
+		(*taken)++;
+		next = after;
+	}
+	if (*taken == 1) {
+		free(out);
+		return NULL;
+	}
+	out[joined_len] = '\0';
+	return out;
+}
+
 void qlog_read_buffer(struct qlog_stream *s, const char *name, const char *buf, size_t len)
 {
 	unsigned lineno = 0;
 	const char *file = intern_file(s, name);
+	bool flowed_mail = memmem(buf, len < 65536 ? len : 65536, "format=flowed", 13) != NULL;
 
 	for (size_t pos = 0; pos < len;) {
-		const char *nl = memchr(buf + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-		size_t m = n;
-		if (m && buf[pos + m - 1] == '\r')
-			m--;
+		size_t n, taken;
 		struct qlog_event ev;
-		qlog_parse_line(buf + pos, m, file, ++lineno, &ev);
+		char *joined = flowed_join(buf, len, pos, flowed_mail, &taken);
+		if (!joined) {
+			size_t next = next_line(buf, len, pos, &n);
+			qlog_parse_line(buf + pos, n, file, ++lineno, &ev);
+			qlog_stream_add(s, &ev, name);
+			pos = next;
+			continue;
+		}
+		/* the joined line is read at its first line; the lines it took
+		 * stay events of their own, pointing back to it */
+		unsigned first = ++lineno;
+		qlog_parse_line(joined, strlen(joined), file, first, &ev);
+		free(joined);
+		if (taken > 1)
+			qlog_setf(&ev, "flowed_lines", "%zu", taken);
 		qlog_stream_add(s, &ev, name);
-		pos += n + 1;
+		pos = next_line(buf, len, pos, &n);
+		for (size_t k = 1; k < taken && pos < len; k++) {
+			size_t next = next_line(buf, len, pos, &n);
+			/* the text as read (sanitized), its meaning in the joined line */
+			qlog_parse_line(buf + pos, n, file, ++lineno, &ev);
+			char *text = ev.text;
+			ev.text = NULL;
+			qlog_event_clear(&ev);
+			ev.file = file;
+			ev.line = lineno;
+			ev.text = text;
+			qlog_setf(&ev, "flowed_into", "%u", first);
+			qlog_stream_add(s, &ev, name);
+			pos = next;
+		}
 	}
 }
 

@@ -24,6 +24,7 @@ static int weight(const struct qlog_event *e)
 {
 	switch (e->kind) {
 	case QLOG_TEXT:
+	case QLOG_TRACE: /* a trace point's name in prose is not a trace line */
 		return 0;
 	case QLOG_MESSAGE:
 	case QLOG_COMMAND_LINE:

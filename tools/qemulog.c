@@ -704,16 +704,18 @@ bool qlog_parse_text(const char *p, struct qlog_event *ev, int depth)
 		ev->kind = QLOG_ABORT;
 		return true;
 	}
-	/* plain "NAME ARGS" of a log without timestamps: known names only */
-	if (qlog_read_trace_body(p, ev, true) || qlog_read_stderr(p, ev))
-		return true;
-	/* QEMU's lines without a program name (fprintf to stderr) */
+	/* QEMU's lines without a program name (fprintf to stderr): their
+	 * wording is fixed, and some start with a trace point's name
+	 * ("kvm_init_vcpu failed: ...") */
 	if (qlog_read_kvm_exit_line(p, ev) || qlog_read_register_dump(p, ev))
 		return true;
 	if (qlog_read_kvm_message(p, ev)) {
 		ev->source = QLOG_SRC_STDERR;
 		return true;
 	}
+	/* plain "NAME ARGS" of a log without timestamps: known names only */
+	if (qlog_read_trace_body(p, ev, true) || qlog_read_stderr(p, ev))
+		return true;
 	if (qlog_read_kernel(p, ev, depth) || qlog_read_wrapped(p, ev, depth))
 		return true;
 	return read_command_line(p, ev) || read_policy(p, ev);

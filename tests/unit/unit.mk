@@ -59,10 +59,11 @@ DIAG_UNIT_OBJS := $(patsubst %.c,%.o,$(filter-out tools/qemulog-capture.c,$(wild
 		  vmm/runstate.o vmm/qapi-names.o vmm/error.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_qemulog := $(DIAG_UNIT_OBJS)
 UNIT_OBJS_diagnose := $(DIAG_UNIT_OBJS)
-UNIT_NAMES += qemulog diagnose
-$(UNIT_OUT)/test-qemulog $(UNIT_OUT)/test-diagnose: CPPFLAGS += -Itools \
+UNIT_OBJS_qemulog-shapes := $(DIAG_UNIT_OBJS)
+UNIT_NAMES += qemulog diagnose qemulog-shapes
+$(UNIT_OUT)/test-qemulog $(UNIT_OUT)/test-diagnose $(UNIT_OUT)/test-qemulog-shapes: CPPFLAGS += -Itools \
 	-DFIXTURES='"$(CURDIR)/tests/fixtures"'
-$(UNIT_OUT)/test-qemulog $(UNIT_OUT)/test-diagnose: LDLIBS += -ljansson
+$(UNIT_OUT)/test-qemulog $(UNIT_OUT)/test-diagnose $(UNIT_OUT)/test-qemulog-shapes: LDLIBS += -ljansson
 
 # the guest agent's JSON reader, compiled for the host (helper "agent"): the
 # test includes tests/guests/lib/json.c itself
