@@ -219,8 +219,12 @@ static const char *const kvm_system_event_table[] = {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The kernel takes an ioctl's request as an unsigned int: QEMU passes its int
+ * through a variadic long, so a request with bit 31 set arrives sign-extended
+ * (0xffffffffc008ae05 is KVM_GET_SUPPORTED_CPUID); only the low 32 bits count. */
 const char *kvm_ioctl_name(unsigned long request)
 {
+	request &= 0xffffffffUL;
 	for (size_t i = 0; i < ARRAY_LEN(kvm_ioctl_table); i++)
 		if (kvm_ioctl_table[i].request == request)
 			return kvm_ioctl_table[i].name;
@@ -229,6 +233,7 @@ const char *kvm_ioctl_name(unsigned long request)
 
 const char *kvm_ioctl_name_fd(int fd_kind, unsigned long request)
 {
+	request &= 0xffffffffUL;
 	if (request == KVM_ARM_SET_DEVICE_ADDR && fd_kind == KVM_FD_VM)
 		return "KVM_ARM_SET_DEVICE_ADDR";
 	return kvm_ioctl_name(request);
