@@ -25,7 +25,7 @@ clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	>"$T_TMP/build.log" 2>&1
 expect_eq "the fuzz target builds (clang, libFuzzer, ASan+UBSan)" "$?" 0
 mkdir -p "$T_TMP/corpus" "$T_TMP/art"
-cp tests/fixtures/*.log "$T_TMP/corpus/"
+cp tests/fixtures/*.log tests/fixtures/real/*.log "$T_TMP/corpus/"
 # inputs that once crashed it: run first, every time
 cp tests/fuzz/corpus-qemulog/* "$T_TMP/corpus/"
 # a capture-less seed with the VMM's own line shapes
