@@ -6,6 +6,9 @@
  *   {"component":"virt-launcher","level":"error","msg":"..."}   kubevirt JSON
  *   ... process exited while connecting to monitor: 2024-..Z qemu-system-x86_64: ...
  *                                                          libvirt, virt-manager, popups
+ * and the management stacks' own lines that belong to an incident: Proxmox's
+ * task log (qga command 'guest-shutdown' failed - got timeout; VM
+ * quit/powerdown failed - terminating now with SIGTERM; TASK ERROR/OK).
  * The inside is read as a line of its own (one level deeper); the event keeps
  * the whole line as its text. An inside that holds several of QEMU's lines
  * (libvirt joins them with "\n") gives the most telling of them. */
@@ -199,8 +202,39 @@ static bool read_kubevirt(const char *p, struct qlog_event *ev, int depth)
 	return true;
 }
 
+/* Proxmox VE's task log (pve-manager, qemu-server): the agent commands it
+ * sent and its escalation */
+static bool read_proxmox_task(const char *p, struct qlog_event *ev)
+{
+	const char *q = p;
+	if (qlog_take_lit(&q, "qga command '")) {
+		size_t n = strcspn(q, "'");
+		if (q[n] != '\'')
+			return false;
+		ev->kind = QLOG_AGENT_COMMAND;
+		qlog_setn(ev, "command", q, n);
+		const char *r = strstr(q + n, " failed - ");
+		if (r)
+			qlog_set(ev, "result", r + strlen(" failed - "));
+	} else if (qlog_starts_with(p, "VM quit/powerdown failed - terminating now with ")) {
+		ev->kind = QLOG_MESSAGE;
+		qlog_set(ev, "message", p);
+		qlog_set(ev, "escalation", p + strlen("VM quit/powerdown failed - terminating now with "));
+	} else if (qlog_starts_with(p, "TASK ERROR: ") || !strcmp(p, "TASK OK")) {
+		ev->kind = QLOG_MESSAGE;
+		qlog_set(ev, "message", p);
+	} else {
+		return false;
+	}
+	ev->source = QLOG_SRC_MANAGER;
+	qlog_set(ev, "program", "proxmox");
+	return true;
+}
+
 bool qlog_read_wrapped(const char *p, struct qlog_event *ev, int depth)
 {
+	if (read_proxmox_task(p, ev))
+		return true;
 	if (depth >= QLOG_MAX_DEPTH)
 		return false;
 	int levels;

@@ -405,6 +405,19 @@ static void internal_error_and_reset_causes(void **state)
 	assert_string_equal(fact_str(find("cpus-not-resettable"), "cause"), "early guest death");
 }
 
+/* Proxmox: the agent's shutdown timed out, the task escalated to SIGTERM */
+static void proxmox_agent_escalation(void **state)
+{
+	(void)state;
+	run_text("qga command 'guest-shutdown' failed - got timeout\n"
+		 "VM quit/powerdown failed - terminating now with SIGTERM\n"
+		 "Dec 07 10:00:05 pve QEMU[4242]: kvm: terminating on signal 15 from pid 1234 "
+		 "(task UPID:pve:00001234:qmshutdown:100:root@pam:)\n");
+	assert_int_equal(R.l.n, 1);
+	const struct finding *f = find("agent-escalation");
+	assert_non_null(strstr(f->title, "killed by signal 15 from pid 1234"));
+}
+
 static void rules_list_and_json(void **state)
 {
 	(void)state;
@@ -457,6 +470,7 @@ int main(void)
 		cmocka_unit_test_teardown(clean_poweroff_passes, teardown),
 		cmocka_unit_test_teardown(agent_worked_is_no_finding, teardown),
 		cmocka_unit_test_teardown(rules_list_and_json, teardown),
+		cmocka_unit_test_teardown(proxmox_agent_escalation, teardown),
 		cmocka_unit_test_teardown(qemu_words_device_attr_and_abort, teardown),
 		cmocka_unit_test_teardown(qemu_words_vcpu_init_per_arch, teardown),
 		cmocka_unit_test_teardown(qemu_words_confidential_launch, teardown),

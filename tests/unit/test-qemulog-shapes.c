@@ -218,12 +218,20 @@ static void not_qemu(void **state)
 	/* "Word: text" is QEMU's only from a QEMU program */
 	expect("Word: text", QLOG_TEXT, NULL);
 	expect("error: something went wrong", QLOG_TEXT, NULL);
-	expect("TASK ERROR: start failed: QEMU exited with code 1", QLOG_TEXT, NULL);
 	expect("ERROR: KVM: KVM_RUN failed: Cannot allocate memory", QLOG_TEXT, NULL);
 	/* Proxmox runs QEMU as kvm */
 	expect("kvm: terminating on signal 15 from pid 1234 (/usr/sbin/qmeventd)", QLOG_SIGNAL,
 	       "signal", "15", "pid", "1234", NULL);
 	expect("/usr/bin/kvm: cpus are not resettable, terminating", QLOG_NOT_RESETTABLE, NULL);
+	/* Proxmox's task log and its VM's journal */
+	expect("qga command 'guest-shutdown' failed - got timeout", QLOG_AGENT_COMMAND, "command",
+	       "guest-shutdown", "result", "got timeout", "program", "proxmox", NULL);
+	expect("VM quit/powerdown failed - terminating now with SIGTERM", QLOG_MESSAGE, "escalation",
+	       "SIGTERM", NULL);
+	expect("TASK ERROR: start failed: QEMU exited with code 1", QLOG_MESSAGE, "program", "proxmox",
+	       NULL);
+	expect("Dec 07 10:00:05 pve QEMU[4242]: kvm: terminating on signal 15 from pid 1234 "
+	       "(task UPID:pve:00001234:qmshutdown:100:root@pam:)", QLOG_SIGNAL, "signal", "15", NULL);
 	/* prose that mentions QEMU's words is not QEMU's line */
 	expect("the kvm_init_vcpu function is where it fails", QLOG_TEXT, NULL);
 }
