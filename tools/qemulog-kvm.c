@@ -10,6 +10,7 @@
  *   failed to initialize kvm: STRERROR                  (or KVM), the consequence of the above
  *   Failed to put registers after init: STRERROR        kvm_arch_put_registers (also get, after reset)
  *   error: failed to set MSR 0xI to 0xV                 KVM_SET_MSRS set fewer than asked
+ *   error: failed to get MSR 0xI                         KVM_GET_MSRS read fewer than asked
  *   FILE:LINE: kvm_put_msrs: Assertion `ret == cpu->kvm_msr_buf->nmsrs' failed.
  *   kvm_set_phys_mem: error registering slot: STRERROR  KVM_SET_USER_MEMORY_REGION
  *   Create kernel irqchip failed: STRERROR              KVM_CREATE_IRQCHIP
@@ -117,7 +118,8 @@ static bool device_attr_message(const char *m, struct qlog_event *ev)
 static bool msr_assertion(const char *m, struct qlog_event *ev)
 {
 	const char *a = strstr(m, ": Assertion `");
-	if (!a || !strstr(a, "kvm_msr_buf->nmsrs"))
+	/* kvm_buf_set_msrs / kvm_put_msrs / kvm_get_msrs, 2.x-9.x spellings */
+	if (!a || !(strstr(a, "kvm_msr_buf->nmsrs") || strstr(a, "msrs->nmsrs")))
 		return false;
 	const char *f = a;
 	while (f > m && f[-1] != ' ' && f[-1] != ':')
@@ -164,6 +166,12 @@ static bool fixed_message(const char *m, struct qlog_event *ev)
 	p = m;
 	if (qlog_take_lit(&p, "error: failed to set MSR ") || qlog_take_lit(&p, "failed to set MSR ")) {
 		kvm_error(ev, "KVM_SET_MSRS", "kvm_buf_set_msrs");
+		qlog_setn(ev, "msr", p, strcspn(p, " "));
+		return true;
+	}
+	p = m;
+	if (qlog_take_lit(&p, "error: failed to get MSR ")) {
+		kvm_error(ev, "KVM_GET_MSRS", "kvm_get_msrs");
 		qlog_setn(ev, "msr", p, strcspn(p, " "));
 		return true;
 	}

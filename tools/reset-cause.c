@@ -12,36 +12,62 @@ const char *reset_cause_name(enum reset_cause c)
 	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
 }
 
-static bool is_exit_shutdown(const struct qlog_event *e)
+/* the exit reason of a kvm_run_exit trace ("cpu_index %d, reason %d"), -1 if not one */
+static long run_exit_reason(const struct qlog_event *e)
 {
 	const char *a = qlog_get(e, "args");
-	/* kvm_run_exit "cpu_index %d, reason %d": KVM_EXIT_SHUTDOWN is 8 */
 	if (!e->name || strcmp(e->name, "kvm_run_exit") || !a || !(a = strstr(a, "reason ")))
-		return false;
+		return -1;
 	char *end;
 	long r = strtol(a + 7, &end, 10);
-	return end > a + 7 && r == 8;
+	return end > a + 7 ? r : -1;
+}
+
+/* KVM_EXIT_IO 2, _MMIO 6, _SYSTEM_EVENT 24: how a guest asks for its own
+ * reset (0xcf9, the keyboard controller, the ACPI reset register, PSCI) */
+static bool is_reset_path_exit(long r)
+{
+	return r == 2 || r == 6 || r == 24;
 }
 
 struct reset_evidence reset_cause_find(const struct qlog_stream *s, size_t from, size_t i)
 {
 	struct reset_evidence r = { RESET_CAUSE_UNKNOWN, NULL, 0 };
-	const struct qlog_event *first = NULL;
+	const struct qlog_event *first = NULL, *panic = NULL, *reboot = NULL, *tf = NULL,
+				*exit_ev = NULL;
+	long exit_reason = -1;
 	for (size_t j = from; j < i && j < s->n; j++) {
 		const struct qlog_event *e = &s->ev[j];
 		const char *what = e->kind == QLOG_KERNEL ? qlog_get(e, "event") : NULL;
 		const char *qev = e->kind == QLOG_QMP_EVENT ? qlog_get(e, "event") : NULL;
-		if (!first && e->clock != QLOG_CLOCK_NONE)
-			first = e;
+		long reason = run_exit_reason(e);
 		if ((what && !strcmp(what, "panic")) || (qev && !strcmp(qev, "GUEST_PANICKED")))
-			r = (struct reset_evidence){ RESET_CAUSE_PANIC, e, 0 };
+			panic = e, reboot = NULL;
 		else if (what && !strcmp(what, "reboot"))
-			r = (struct reset_evidence){ RESET_CAUSE_REBOOT, e, 0 };
-		else if ((what && !strcmp(what, "triple-fault")) || is_exit_shutdown(e))
-			r = (struct reset_evidence){ RESET_CAUSE_TRIPLE_FAULT, e, 0 };
+			reboot = e, panic = NULL;
+		else if (what && !strcmp(what, "triple-fault"))
+			tf = e;
+		if (reason >= 0) {
+			exit_reason = reason;
+			exit_ev = e;
+		}
 	}
+	/* the console says most; the vCPU's last exit before the reset next */
+	if (panic)
+		return (struct reset_evidence){ RESET_CAUSE_PANIC, panic, 0 };
+	if (exit_reason == 8) /* KVM_EXIT_SHUTDOWN */
+		return (struct reset_evidence){ RESET_CAUSE_TRIPLE_FAULT, exit_ev, 0 };
+	if (reboot)
+		return (struct reset_evidence){ RESET_CAUSE_REBOOT, reboot, 0 };
+	if (tf)
+		return (struct reset_evidence){ RESET_CAUSE_TRIPLE_FAULT, tf, 0 };
+	if (is_reset_path_exit(exit_reason))
+		return (struct reset_evidence){ RESET_CAUSE_REBOOT, exit_ev, 0 };
+	/* the run's start: its libvirt "starting up" or command line, else the
+	 * input's first line; only a start that carries a time counts */
 	double sec;
-	if (r.cause == RESET_CAUSE_UNKNOWN && first && i < s->n &&
+	first = from > 0 ? &s->ev[from - 1] : s->n ? &s->ev[0] : NULL;
+	if (first && first->clock != QLOG_CLOCK_NONE && i < s->n &&
 	    diag_seconds_between(first, &s->ev[i], &sec) && sec >= 0 && sec < 1.0) {
 		r.cause = RESET_CAUSE_EARLY;
 		r.ev = first;

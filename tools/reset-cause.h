@@ -10,7 +10,8 @@
 
 enum reset_cause {
 	RESET_CAUSE_UNKNOWN,	  /* the input does not say */
-	RESET_CAUSE_REBOOT,	  /* the guest rebooted (its console says so) */
+	RESET_CAUSE_REBOOT,	  /* the guest rebooted (its console says so, or its last exit was
+				   * a write to a reset port/register or a system event) */
 	RESET_CAUSE_PANIC,	  /* the guest panicked and rebooted from the panic */
 	RESET_CAUSE_TRIPLE_FAULT, /* the vCPU reset itself (x86 triple fault) */
 	RESET_CAUSE_EARLY,	  /* no word from the guest, and it died right after start:

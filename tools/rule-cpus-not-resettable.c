@@ -99,6 +99,12 @@ static void report_cause(struct finding *f, const struct reset_evidence *rc,
 				"no word from the guest: a guest that dies that early most likely "
 				"triple-faulted (firmware or kernel faulting before its console works)",
 			     rc->seconds, w);
+	else if (rc->ev->name && !strcmp(rc->ev->name, "kvm_run_exit"))
+		finding_step(f, "the vCPU's last exit before the reset: %s (%s): %s", rc->ev->text, w,
+			     rc->cause == RESET_CAUSE_TRIPLE_FAULT ?
+				     "KVM_EXIT_SHUTDOWN, the CPU reset itself (a triple fault)" :
+				     "the guest wrote to a reset port or register, or asked through a "
+				     "system event: its own reboot");
 	else
 		finding_step(f, "before it, %s: %s (%s)", reset_cause_name(rc->cause), rc->ev->text, w);
 	finding_evidence(f, rc->ev);
@@ -124,7 +130,8 @@ static void explain(struct finding *f, const struct reset_evidence *rc, const ch
 					"triple fault all look alike here; the guest's console, or "
 					"kvmscope record -- <the QEMU command> (a KVM_EXIT_SHUTDOWN "
 					"exit before the reset means a triple fault), tells them apart.",
-		[RESET_CAUSE_REBOOT] = "The guest rebooted itself (its console says so).",
+		[RESET_CAUSE_REBOOT] = "The guest rebooted itself (its console or its last exit "
+				       "says so).",
 		[RESET_CAUSE_PANIC] = "The guest kernel panicked and rebooted itself from the panic "
 				      "(its console shows the panic): the panic is the incident, "
 				      "its message says why; the shutdown is only its consequence.",

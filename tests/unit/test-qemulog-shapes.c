@@ -88,6 +88,10 @@ static void kvm_ioctl_families(void **state)
 	expect("qemu-system-x86_64: /build/qemu/target/i386/kvm.c:1809: kvm_put_msrs: Assertion "
 	       "`ret == cpu->kvm_msr_buf->nmsrs' failed.", QLOG_KVM_ERROR, "ioctl", "KVM_SET_MSRS",
 	       "function", "kvm_put_msrs", NULL);
+	expect("qemu-system-x86_64: error: failed to get MSR 0x3a", QLOG_KVM_ERROR, "ioctl",
+	       "KVM_GET_MSRS", "msr", "0x3a", NULL);
+	expect("qemu-system-x86_64: ../target/i386/kvm/kvm.c:3245: kvm_buf_set_msrs: Assertion "
+	       "`ret == msrs->nmsrs' failed.", QLOG_KVM_ERROR, "ioctl", "KVM_SET_MSRS", NULL);
 	expect("qemu: Failed to put registers after init: Invalid argument", QLOG_KVM_ERROR,
 	       "function", "kvm_arch_put_registers", "errname", "EINVAL", NULL);
 	expect("qemu-system-x86_64: kvm_set_phys_mem: error registering slot: Invalid argument",
