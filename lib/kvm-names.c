@@ -28,6 +28,8 @@ static const struct kvm_ioctl_entry kvm_ioctl_table[] = {
 	IOCTL(KVM_SET_NR_MMU_PAGES),
 	IOCTL(KVM_GET_NR_MMU_PAGES),
 	IOCTL(KVM_SET_USER_MEMORY_REGION),
+	IOCTL(KVM_REGISTER_COALESCED_MMIO),
+	IOCTL(KVM_UNREGISTER_COALESCED_MMIO),
 	IOCTL(KVM_SET_TSS_ADDR),
 	IOCTL(KVM_SET_IDENTITY_MAP_ADDR),
 	IOCTL(KVM_S390_UCAS_MAP),
@@ -261,8 +263,9 @@ enum kvm_arch kvm_arch_by_machine(const char *machine)
 	return NATIVE_ARCH;
 }
 
-/* Request numbers are 32 bits: a caller that passes them sign-extended
- * (QEMU's 0xffffffffc008ae05) means the same request. */
+/* The kernel takes an ioctl's request as an unsigned int: QEMU passes its int
+ * through a variadic long, so a request with bit 31 set arrives sign-extended
+ * (0xffffffffc008ae05 is KVM_GET_SUPPORTED_CPUID); only the low 32 bits count. */
 const char *kvm_ioctl_name_arch(enum kvm_arch arch, uint64_t request)
 {
 	uint32_t req = (uint32_t)request;
@@ -281,6 +284,7 @@ const char *kvm_ioctl_name(unsigned long request)
 
 const char *kvm_ioctl_name_fd(int fd_kind, unsigned long request)
 {
+	request &= 0xffffffffUL;
 	if (request == KVM_ARM_SET_DEVICE_ADDR && fd_kind == KVM_FD_VM)
 		return "KVM_ARM_SET_DEVICE_ADDR";
 	return kvm_ioctl_name(request);

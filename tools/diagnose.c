@@ -1,7 +1,8 @@
 /* kvmscope diagnose: reads QEMU/libvirt/kvmscope-vmm logs and kvmscope
  * captures into one event stream (qemulog.h), runs every rule (findings.h)
  * and prints the findings as text or JSON.
- * Exit status: 0 no finding, 1 findings, 2 bad usage or an unreadable input. */
+ * Exit status: 0 no finding, 1 findings, 2 bad usage or an unreadable input,
+ * 3 nothing in the inputs was understood (no finding can be trusted then). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,11 @@ static void usage(FILE *out)
 		"  --rule NAME         run only this rule (repeatable)\n"
 		"  --list-rules        list the rules and exit\n"
 		"  --events            print the normalized events instead of findings\n"
-		"Exit status: 0 no finding, 1 findings, 2 usage or input error.\n");
+		"Each input's lines read and understood are listed; lines of no known shape\n"
+		"are kept as text. Also read: QEMU's words inside mail quotes (> ), CI\n"
+		"prefixes, markdown, kubevirt JSON and libvirt errors; dmesg and journald.\n"
+		"Exit status: 0 no finding, 1 findings, 2 usage or input error,\n"
+		"3 nothing in the inputs was understood (not a log diagnose reads).\n");
 }
 
 static void print_rules(void)
@@ -275,6 +280,12 @@ int cmd_diagnose(int argc, char **argv)
 		diag_print_text(stdout, &s, &findings, results, nres);
 	}
 	int status = findings.n ? 1 : 0;
+	if (!s.lines_recognized) {
+		fprintf(stderr, "kvmscope diagnose: nothing in the input%s was understood: no QEMU, "
+				"libvirt, kernel or capture line (exit status 3)\n",
+			s.nfiles == 1 ? "" : "s");
+		status = 3;
+	}
 	finding_list_free(&findings);
 	for (size_t k = 0; k < nprocs; k++)
 		free(procs[k].ev);	/* shallow copies: the events belong to S */

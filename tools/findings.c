@@ -14,15 +14,18 @@ extern const struct diag_rule rule_pmu_set_attr __attribute__((weak));
 extern const struct diag_rule rule_agent_escalation __attribute__((weak));
 extern const struct diag_rule rule_runstate_transition __attribute__((weak));
 extern const struct diag_rule rule_kvm_ioctl_error __attribute__((weak));
+extern const struct diag_rule rule_kvm_internal_error __attribute__((weak));
+extern const struct diag_rule rule_confidential_launch __attribute__((weak));
 
-static const struct diag_rule *rules[8];
+static const struct diag_rule *rules[12];
 static size_t nrules;
 
 const struct diag_rule *const *diag_rules(size_t *count)
 {
 	const struct diag_rule *all[] = {
 		&rule_cpus_not_resettable, &rule_pmu_set_attr,	  &rule_agent_escalation,
-		&rule_runstate_transition, &rule_kvm_ioctl_error,
+		&rule_runstate_transition, &rule_kvm_ioctl_error,  &rule_kvm_internal_error,
+		&rule_confidential_launch,
 	};
 	if (!nrules)
 		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -377,6 +380,14 @@ void diag_print_text(FILE *out, const struct qlog_stream *s, const struct findin
 		fprintf(out, "; trace lines in local time UTC%+03ld:%02ld (inferred from the UTC-stamped lines next to them)",
 			s->local_offset_s / 3600, labs(s->local_offset_s) / 60 % 60);
 	fprintf(out, "\n");
+	for (size_t i = 0; i < s->nfiles; i++) {
+		size_t lines, understood;
+		qlog_input_counts(s, s->files[i], &lines, &understood);
+		fprintf(out, "  input %s: %zu line%s read, %zu understood%s\n", s->files[i], lines,
+			lines == 1 ? "" : "s", understood,
+			understood ? "" : lines ? " - nothing in it is a shape diagnose reads"
+						: " - empty");
+	}
 	/* what a capture says about itself (collector notes, damage) */
 	for (size_t i = 0; i < s->n; i++)
 		if (s->ev[i].source == QLOG_SRC_CAPTURE && s->ev[i].kind == QLOG_TEXT && s->ev[i].text)
@@ -386,7 +397,9 @@ void diag_print_text(FILE *out, const struct qlog_stream *s, const struct findin
 			results[r].findings ? "FAIL" : "pass", results[r].findings,
 			results[r].findings == 1 ? "" : "s");
 	if (l->n == 0) {
-		fprintf(out, "\nno findings\n");
+		fprintf(out, s->lines_recognized ? "\nno findings\n" :
+			"\nno findings: nothing in the input was understood, so this says nothing "
+			"about the VM\n");
 		return;
 	}
 	for (size_t i = 0; i < l->n; i++) {
@@ -441,6 +454,17 @@ json_t *diag_to_json(const struct qlog_stream *s, const struct finding_list *l,
 	for (size_t i = 0; i < s->nfiles; i++)
 		json_array_append_new(inputs, json_string(s->files[i]));
 	json_object_set_new(root, "inputs", inputs);
+	json_t *counts = json_array();
+	for (size_t i = 0; i < s->nfiles; i++) {
+		size_t lines, understood;
+		qlog_input_counts(s, s->files[i], &lines, &understood);
+		json_t *o = json_object();
+		json_object_set_new(o, "file", json_string(s->files[i]));
+		json_object_set_new(o, "lines", json_integer((json_int_t)lines));
+		json_object_set_new(o, "understood", json_integer((json_int_t)understood));
+		json_array_append_new(counts, o);
+	}
+	json_object_set_new(root, "input_counts", counts);
 	json_object_set_new(root, "lines", json_integer((json_int_t)s->n));
 	json_object_set_new(root, "recognized", json_integer((json_int_t)s->lines_recognized));
 	if (s->local_offset_known)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "kvm-caps.h"
 #include "kvm-names.h"
 #include "qemulog-capture.h"
 #include "timeline.h"
@@ -74,6 +75,8 @@ static void add_ioctl(struct qlog_stream *s, const char *file, const struct time
 	qlog_setf(&ev, "request", "0x%" PRIx32, (uint32_t)e->cmd);
 	if (name)
 		qlog_set(&ev, "ioctl", name);
+	if (name && !strcmp(name, "KVM_CHECK_EXTENSION") && kvm_cap_name(e->arg))
+		qlog_set(&ev, "capability", kvm_cap_name(e->arg));
 	if (e->has_exit) {
 		qlog_setf(&ev, "ret", "%" PRId64, e->ret < 0 && e->ret >= -4095 ? (int64_t)-1 : e->ret);
 		if (e->ret < 0 && e->ret >= -4095) {

@@ -24,6 +24,8 @@ enum qlog_source {
 	QLOG_SRC_FTRACE,  /* ftrace function_graph output */
 	QLOG_SRC_SHELL,	  /* a shell prompt and the command typed */
 	QLOG_SRC_CAPTURE, /* a record of a kvmscope capture */
+	QLOG_SRC_KERNEL,  /* a kernel log line: dmesg "[ 1.234] ...", journald "Mon DD HH:MM:SS host kernel: ..." */
+	QLOG_SRC_MANAGER, /* a management stack's line: kubevirt JSON, journald units, CI prefixes around QEMU's words */
 	QLOG_SRC__MAX,
 };
 
@@ -60,6 +62,21 @@ enum qlog_kind {
 	QLOG_FUNCTION_GRAPH,	/* function, cpu, duration_ns */
 	QLOG_SYSCALL,		/* capture: request, fd, ret, errno, errname, duration_ns (one ioctl) */
 	QLOG_HOST,		/* capture: kernel, hostname, collector */
+	/* QEMU's own words (any version 2.x..9.x, any arch) */
+	QLOG_KVM_ERROR,		/* a failed KVM ioctl: [ioctl], [function], errno, errname | error_text,
+				 * [cpu_index, attr_group, attr, msr, count], message */
+	QLOG_KVM_INIT_FAILED,	/* "failed to initialize kvm: STRERROR": errno, errname */
+	QLOG_KVM_INTERNAL_ERROR,/* "KVM internal error. Suberror: N": suberror */
+	QLOG_KVM_EXTRA_DATA,	/* "extra data[I]: HEX": index, value */
+	QLOG_KVM_EMULATION_FAILURE, /* "emulation failure" */
+	QLOG_KVM_ENTRY_FAILED,	/* KVM_RUN ended in an exit QEMU cannot handle: hardware_error
+				 * ("KVM: entry failed, ...") | hardware_exit_reason ("KVM: unknown exit, ...") */
+	QLOG_REGISTER_DUMP,	/* a line of QEMU's register dump (cpu_dump_state): [ip] */
+	QLOG_CONFIDENTIAL_ERROR,/* SEV/SEV-ES/SNP/TDX launch step failed: tech, step, [function, ret,
+				 * errno, errname, fw_error, fw_status], [consequence] */
+	QLOG_CONFIDENTIAL_TECH,	/* a line naming the confidential technology in use: tech */
+	/* kernel log lines (host or guest console) */
+	QLOG_KERNEL,		/* subsystem, message, [uptime_s], [event: panic | reboot | msr | kvm] */
 	QLOG_KIND__MAX,
 };
 
@@ -128,6 +145,10 @@ void qlog_stream_finish(struct qlog_stream *s);
  * qlog_event_clear(). FILE is stored as given. */
 void qlog_parse_line(const char *line, size_t len, const char *file, unsigned lineno,
 		     struct qlog_event *ev);
+/* Lines of FILE in S, and how many of them were understood (not QLOG_TEXT);
+ * capture records count one each. */
+void qlog_input_counts(const struct qlog_stream *s, const char *file, size_t *lines,
+		       size_t *understood);
 void qlog_event_clear(struct qlog_event *ev);
 /* Sets EV's kind and fields from trace point NAME with log arguments ARGS
  * (the text after the name in a -trace line). */

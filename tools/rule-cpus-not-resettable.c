@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "findings.h"
+#include "reset-cause.h"
 
 /* SEV policy bits (QEMU target/i386/sev.h) and what each means here */
 static const struct {
@@ -83,6 +84,81 @@ static bool is_trigger(const struct qlog_event *e)
 		return true;
 	const char *r = qlog_get(e, "resettable");
 	return e->kind == QLOG_RESET_REQUEST && r && !strcmp(r, "false");
+}
+
+/* the step that says what the guest did before the reset */
+static void report_cause(struct finding *f, const struct reset_evidence *rc,
+			 const struct qlog_event *ref)
+{
+	char w[256];
+	if (!rc->ev)
+		return;
+	diag_where(rc->ev, ref, w, sizeof(w));
+	if (rc->cause == RESET_CAUSE_EARLY)
+		finding_step(f, "the reset came %.3f s after the first line of this run (%s), with "
+				"no word from the guest: a guest that dies that early most likely "
+				"triple-faulted (firmware or kernel faulting before its console works)",
+			     rc->seconds, w);
+	else if (rc->ev->name && !strcmp(rc->ev->name, "kvm_run_exit"))
+		finding_step(f, "the vCPU's last exit before the reset: %s (%s): %s", rc->ev->text, w,
+			     rc->cause == RESET_CAUSE_TRIPLE_FAULT ?
+				     "KVM_EXIT_SHUTDOWN, the CPU reset itself (a triple fault)" :
+				     "the guest wrote to a reset port or register, or asked through a "
+				     "system event: its own reboot");
+	else
+		finding_step(f, "before it, %s: %s (%s)", reset_cause_name(rc->cause), rc->ev->text, w);
+	finding_evidence(f, rc->ev);
+}
+
+/* why the vCPUs cannot be reset, for TECH (NULL: not in the input) */
+static const char *protection(const char *tech)
+{
+	if (!tech)
+		return "SEV-ES (policy bit 0x4), SEV-SNP or TDX; the input does not say which";
+	if (!strcmp(tech, "TDX"))
+		return "TDX: the TD's vCPU state belongs to the TDX module, not to the host";
+	if (!strcmp(tech, "SNP"))
+		return "SEV-SNP: the vCPU state (VMSA) is encrypted and part of the launch measurement";
+	return "SEV-ES: policy bit 0x4, the vCPU register state is encrypted";
+}
+
+static void explain(struct finding *f, const struct reset_evidence *rc, const char *tech, bool sig)
+{
+	static const char *const first[] = {
+		[RESET_CAUSE_UNKNOWN] = "The guest asked for a reset (cause guest-reset). The input "
+					"does not say why - a reboot, a kernel panic's reboot or a "
+					"triple fault all look alike here; the guest's console, or "
+					"kvmscope record -- <the QEMU command> (a KVM_EXIT_SHUTDOWN "
+					"exit before the reset means a triple fault), tells them apart.",
+		[RESET_CAUSE_REBOOT] = "The guest rebooted itself (its console or its last exit "
+				       "says so).",
+		[RESET_CAUSE_PANIC] = "The guest kernel panicked and rebooted itself from the panic "
+				      "(its console shows the panic): the panic is the incident, "
+				      "its message says why; the shutdown is only its consequence.",
+		[RESET_CAUSE_TRIPLE_FAULT] = "The guest triple-faulted: the vCPU hit a fault it "
+					     "could not deliver and the CPU reset it (the guest "
+					     "did not choose to reboot); that fault is the incident.",
+		[RESET_CAUSE_EARLY] = "The guest reset itself within a second of starting without "
+				      "a word on its console: most likely a triple fault in the "
+				      "firmware or early kernel, less likely a very early reboot; "
+				      "kvmscope record -- <the QEMU command> shows a KVM_EXIT_SHUTDOWN "
+				      "exit if it was a triple fault.",
+	};
+	finding_explain(f,
+			"%s For a confidential guest whose vCPU state is protected (%s), QEMU "
+			"cannot put the vCPUs back to their reset state, so "
+			"qemu_system_reset_request() does not reset: it prints \"cpus are not "
+			"resettable, terminating\" and requests a shutdown with cause guest-reset. "
+			"The VM therefore powers off instead of restarting%s. This is QEMU's designed "
+			"behaviour for such guests: to get the guest back, the management layer must "
+			"start the VM again after SHUTDOWN{guest:true, reason:guest-reset} (libvirt "
+			"on_reboot)%s.",
+			first[rc->cause], protection(tech),
+			sig ? "; the later SIGTERM is the management layer cleaning up the stopped "
+			      "process (-no-shutdown), not the cause" : "",
+			rc->cause == RESET_CAUSE_REBOOT || rc->cause == RESET_CAUSE_UNKNOWN ?
+				", or the guest must use a reboot path its confidential-computing "
+				"platform supports" : "");
 }
 
 static void run(const struct qlog_stream *s, struct finding_list *out)
@@ -167,12 +243,25 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		if (pol)
 			decode_policy(policy, bits, sizeof(bits), bit_arr);
 
+		/* what the guest did, and what kind of confidential guest it is */
+		struct reset_evidence rc = reset_cause_find(s, start, i);
+		const struct qlog_event *tech_ev = NULL;
+		bool tech_weak = false;
+		const char *tech = confidential_tech_find(s, &tech_ev, &tech_weak);
+		const char *what = rc.cause == RESET_CAUSE_PANIC ? "guest panic (its reboot)" :
+				   rc.cause == RESET_CAUSE_TRIPLE_FAULT ? "guest triple fault (a vCPU reset)" :
+				   rc.cause == RESET_CAUSE_EARLY ? "guest reset right after start" :
+								   "guest reboot";
 		if (pol)
-			finding_title(f, "guest reboot became a shutdown: cpus are not resettable "
-					 "(confidential guest policy 0x%lx = %s)", policy, bits);
+			finding_title(f, "%s became a shutdown: cpus are not resettable "
+					 "(confidential guest policy 0x%lx = %s)", what, policy, bits);
+		else if (tech)
+			finding_title(f, "%s became a shutdown: cpus are not resettable (%s guest)", what,
+				      !strcmp(tech, "SNP") ? "SEV-SNP" : tech);
 		else
-			finding_title(f, "guest reboot became a shutdown: cpus are not resettable "
-					 "(confidential guest; policy not in the input)");
+			finding_title(f, "%s became a shutdown: cpus are not resettable "
+					 "(confidential guest; policy not in the input)", what);
+		report_cause(f, &rc, t);
 
 		/* 1. who asked for the reset */
 		const char *reason = shut ? qlog_get(shut, "reason") : NULL;
@@ -218,7 +307,13 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			finding_step(f, "qemu_system_reset_request(guest-reset): the reboot action is "
 					"'reset' (not -no-reboot), so QEMU asked cpus_are_resettable()");
 		}
-		if (pol) {
+		if (!pol && tech) {
+			diag_where(tech_ev, t, w, sizeof(w));
+			finding_step(f, "cpus_are_resettable() is false: KVM with a %s guest, whose vCPU "
+					"state is protected (%s %s)", tech,
+				     tech_weak ? "named in the input's text," : "said by", w);
+			finding_evidence(f, tech_ev);
+		} else if (pol) {
 			diag_where(pol, t, w, sizeof(w));
 			finding_step(f, "cpus_are_resettable() is false: KVM with a confidential guest "
 					"whose policy 0x%lx (%s) has %s (%s); QEMU 7.2-9.0: "
@@ -280,18 +375,9 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		}
 		finding_evidence(f, t);
 
-		finding_explain(
-			f,
-			"The guest rebooted itself. For a confidential guest whose vCPU state is "
-			"protected (SEV-ES: policy bit 0x4), QEMU cannot put the vCPUs back to their "
-			"reset state, so qemu_system_reset_request() does not reset: it prints \"cpus are "
-			"not resettable, terminating\" and requests a shutdown with cause guest-reset. "
-			"The VM therefore powers off instead of rebooting%s. This is QEMU's designed "
-			"behaviour, not a crash: to get a reboot, the management layer must start the "
-			"VM again after SHUTDOWN{guest:true, reason:guest-reset} (libvirt on_reboot), or "
-			"the guest must use a confidential-computing-aware reboot path.",
-			sig ? "; the later SIGTERM is the management layer cleaning up the stopped "
-			      "process (-no-shutdown), not the cause" : "");
+		explain(f, &rc, tech, sig != NULL);
+		finding_fact_str(f, "cause", reset_cause_name(rc.cause));
+		finding_fact_str(f, "tech", tech);
 		finding_fact_str(f, "reason", reason ? reason : "guest-reset");
 		if (pol) {
 			char hex[32];

@@ -3,10 +3,12 @@
  * a capture says, whether -fault injected it, and whether the VMM died of it.
  * Seed 003's pmu=off run ("kvm_set_irq: No such device or address") is one. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "benign-errno.h"
 #include "findings.h"
+#include "kvm-ioctl-causes.h"
 
 static bool is_attr_ioctl(const char *name)
 {
@@ -14,33 +16,208 @@ static bool is_attr_ioctl(const char *name)
 			!strcmp(name, "KVM_SET_PMU_EVENT_FILTER"));
 }
 
-/* QEMU's kvm_* helpers and the ioctl behind each */
+/* QEMU's kvm_* helpers and the ioctl behind each (kvm-ioctl-causes.c) */
 static const char *ioctl_of_function(const char *fn)
 {
-	static const struct {
-		const char *fn, *ioctl;
-	} map[] = {
-		{ "kvm_set_irq", "KVM_IRQ_LINE (or KVM_IRQ_LINE_STATUS)" },
-		{ "kvm_init_vcpu", "KVM_CREATE_VCPU" },
-		{ "kvm_arch_put_registers", "KVM_SET_REGS / KVM_SET_ONE_REG" },
-		{ "kvm_arch_get_registers", "KVM_GET_REGS / KVM_GET_ONE_REG" },
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(map[i].fn, fn))
-			return map[i].ioctl;
-	return NULL;
+	return ioctl_of_helper(fn, NULL);
+}
+
+/* ---- QEMU's own words (QLOG_KVM_ERROR): what failed, ranked causes ---- */
+
+/* "1) ...; 2) ..." of C's causes into BUF at *N, prefixed by LABEL */
+static void append_causes(char *buf, size_t len, size_t *n, const struct ioctl_causes *c,
+			  const char *label)
+{
+	for (size_t k = 0; k < 4 && c->causes[k]; k++) {
+		int w = snprintf(buf + *n, *n < len ? len - *n : 0, "%s%s%zu) %s", *n ? "; " : "",
+				 k == 0 && label ? label : "", k + 1, c->causes[k]);
+		if (w > 0)
+			*n += (size_t)w;
+	}
+}
+
+/* the ranked causes for the failure, per architecture when it is not known */
+static void explain_qemu_words(struct finding *f, const struct qlog_event *t, const char *what,
+			       const char *key, const char *arch, const char *errname)
+{
+	const char *ioctl = qlog_get(t, "ioctl"), *fn = qlog_get(t, "function");
+	char causes[3072] = "", tell[1024] = "";
+	size_t n = 0;
+	const struct ioctl_causes *c = ioctl_causes_find(key, errname, arch);
+	if (!c && fn)
+		c = ioctl_causes_find(fn, errname, arch);
+	if (c) {
+		append_causes(causes, sizeof(causes), &n, c, NULL);
+		snprintf(tell, sizeof(tell), "%s", c->tell_apart);
+	} else if (!ioctl && fn && !arch) {
+		/* the helper's ioctl differs per architecture: each one's causes */
+		static const char *const arches[] = { "arm64", "x86", "riscv" };
+		size_t tl = 0;
+		for (size_t k = 0; k < 3; k++) {
+			const char *io = ioctl_of_helper(fn, arches[k]);
+			const struct ioctl_causes *ac = io ? ioctl_causes_find(io, errname, arches[k]) : NULL;
+			if (!ac)
+				continue;
+			char label[96];
+			snprintf(label, sizeof(label), "on %s (%s): ", arches[k], io);
+			append_causes(causes, sizeof(causes), &n, ac, label);
+			int w = snprintf(tell + tl, tl < sizeof(tell) ? sizeof(tell) - tl : 0, "%s%s: %s",
+					 tl ? "; " : "", arches[k], ac->tell_apart);
+			if (w > 0)
+				tl += (size_t)w;
+		}
+	}
+	if (!n) {
+		finding_explain(f, "QEMU reported that %s failed%s%s. The errno comes from the "
+				   "kernel's handler of %s; kvmscope has no table of causes for this "
+				   "one, so look at that handler for the checks that return it. "
+				   "kvmscope record -- <the QEMU command> records the call with its "
+				   "arguments and errno.",
+				what, errname ? " with " : "", errname ? errname : "", what);
+		return;
+	}
+	finding_explain(f, "QEMU reported that %s failed%s%s%s. What makes it fail that way, most "
+			   "likely first: %s. To tell them apart: %s.",
+			what, errname ? " with " : "", errname ? errname : "",
+			arch ? "" : " (the input does not say which architecture)", causes, tell);
+	finding_fact_str(f, "arch", arch);
+}
+
+/* the host kernel's lines about KVM in [FROM, TO): evidence beside QEMU's */
+static void kernel_context(struct finding *f, const struct qlog_stream *s, size_t from, size_t to,
+			   const struct qlog_event *ref)
+{
+	int shown = 0;
+	for (size_t j = from; j < to && shown < 3; j++) {
+		const struct qlog_event *e = &s->ev[j];
+		const char *sub = qlog_get(e, "subsystem"), *ev = qlog_get(e, "event");
+		const char *m = qlog_get(e, "message") ?: "";
+		bool failing = strstr(m, "fail") || strstr(m, "error") || strstr(m, "nhandled") ||
+			       strstr(m, "refus") || strstr(m, "nvalid") || strstr(m, "WARN");
+		if (e->kind != QLOG_KERNEL || !failing ||
+		    !((sub && !strncmp(sub, "kvm", 3)) || (ev && strcmp(ev, "panic") && strcmp(ev, "reboot"))))
+			continue;
+		char w[256];
+		diag_where(e, ref, w, sizeof(w));
+		finding_step(f, "the host kernel log in the input: %s (%s)", qlog_get(e, "message"), w);
+		finding_evidence(f, e);
+		shown++;
+	}
+}
+
+static bool same_failure(const struct qlog_event *a, const struct qlog_event *b)
+{
+	const char *ka[] = { qlog_get(a, "ioctl"), qlog_get(a, "function"), qlog_get(a, "errname") };
+	const char *kb[] = { qlog_get(b, "ioctl"), qlog_get(b, "function"), qlog_get(b, "errname") };
+	if (b->kind != QLOG_KVM_ERROR)
+		return false;
+	if (ka[0] && kb[0] && !strcmp(ka[0], kb[0]))
+		return !ka[2] || !kb[2] || !strcmp(ka[2], kb[2]);
+	for (int k = 0; k < 3; k++)
+		if ((ka[k] == NULL) != (kb[k] == NULL) || (ka[k] && strcmp(ka[k], kb[k])))
+			return false;
+	return true;
+}
+
+/* one finding for QEMU's message at I (and its repeats in the run); returns
+ * the index after the last event it used */
+static size_t report_qemu_words(const struct qlog_stream *s, size_t i, struct finding_list *out,
+				bool *used)
+{
+	const struct qlog_event *t = &s->ev[i];
+	size_t start = diag_lookback(s, i), end = diag_run_end(s, i);
+	const char *ioctl = qlog_get(t, "ioctl"), *fn = qlog_get(t, "function");
+	const char *errname = qlog_get(t, "errname"), *arch = vmm_arch(s, start, end);
+	const char *helper = ioctl ? NULL : ioctl_of_helper(fn, arch);
+	char what[512], w[256];
+	if (ioctl)
+		snprintf(what, sizeof(what), "%s", ioctl);
+	else if (helper && strcmp(helper, fn))
+		snprintf(what, sizeof(what), "%s (%s)", fn, helper);
+	else
+		snprintf(what, sizeof(what), "%s", fn ? fn : "a KVM ioctl");
+	const struct qlog_event *abrt = NULL, *init = NULL, *dump = NULL;
+	for (size_t j = i + 1; j < end && j < i + 48; j++) {
+		const struct qlog_event *e = &s->ev[j];
+		if (e->kind == QLOG_ABORT && !abrt)
+			abrt = e;
+		else if (e->kind == QLOG_KVM_INIT_FAILED && !init)
+			init = e;
+		else if (e->kind == QLOG_REGISTER_DUMP && qlog_has(e, "ip") && !dump)
+			dump = e;
+	}
+	for (size_t j = start; j < i; j++)
+		if (s->ev[j].kind == QLOG_ABORT && qlog_has(&s->ev[j], "error_abort") && i - j < 3)
+			abrt = &s->ev[j];
+	struct finding *f = finding_new(out, "kvm-ioctl-error");
+	bool assertion = qlog_has(t, "assertion");
+	finding_title(f, "KVM ioctl failed: %s -> %s%s", what,
+		      errname ? errname : assertion ? "fewer MSRs set than asked" : "error",
+		      abrt ? ", the VMM aborted" : "");
+	finding_evidence(f, t);
+	diag_where(t, t, w, sizeof(w));
+	finding_step(f, "QEMU said: %s (%s)", qlog_get(t, "message") ? qlog_get(t, "message") : t->text,
+		     w);
+	if (!ioctl && helper)
+		finding_step(f, "%s() is QEMU's helper around %s", fn, helper);
+	if (qlog_has(t, "attr_group"))
+		finding_step(f, "device attribute group %s, attribute %s", qlog_get(t, "attr_group"),
+			     qlog_get(t, "attr") ? qlog_get(t, "attr") : "?");
+	if (qlog_has(t, "msr"))
+		finding_step(f, "the MSR KVM refused: %s", qlog_get(t, "msr"));
+	/* the same failure again in this run (other vCPUs, the same error twice) */
+	size_t repeats = 0;
+	for (size_t j = i + 1; j < end; j++)
+		if (same_failure(t, &s->ev[j]) || (ioctl && s->ev[j].kind == QLOG_KVM_ERROR &&
+						   !strcmp(qlog_get(&s->ev[j], "ioctl") ?: "", ioctl))) {
+			used[j] = true;
+			finding_evidence(f, &s->ev[j]);
+			repeats++;
+		}
+	if (repeats)
+		finding_step(f, "the same failure %zu more time%s in this run", repeats,
+			     repeats > 1 ? "s" : "");
+	if (dump) {
+		diag_where(dump, t, w, sizeof(w));
+		finding_step(f, "QEMU dumped the vCPU's registers: instruction pointer %s (%s)",
+			     qlog_get(dump, "ip"), w);
+		finding_evidence(f, dump);
+	}
+	if (init) {
+		diag_where(init, t, w, sizeof(w));
+		finding_step(f, "so KVM could not be initialised and QEMU exited (%s)", w);
+		finding_evidence(f, init);
+	}
+	if (abrt) {
+		finding_step(f, "and QEMU aborted");
+		finding_evidence(f, abrt);
+	}
+	kernel_context(f, s, start, end, t);
+	explain_qemu_words(f, t, what, ioctl ? ioctl : helper, arch, errname);
+	finding_fact_str(f, "ioctl", ioctl ? ioctl : helper);
+	finding_fact_str(f, "function", fn);
+	finding_fact_str(f, "errno", errname);
+	finding_fact(f, "injected", json_false());
+	finding_fact(f, "aborted", json_boolean(abrt != NULL));
+	return i + 1;
 }
 
 static void run(const struct qlog_stream *s, struct finding_list *out)
 {
 	size_t consumed = 0;
+	bool *used = calloc(s->n ? s->n : 1, sizeof(*used));
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct qlog_event *t = &s->ev[i];
 		const char *ioctl = qlog_get(t, "ioctl"), *errname = qlog_get(t, "errname");
 		const char *fn = t->kind == QLOG_PERROR ? qlog_get(t, "function") : NULL;
-		if (i < consumed)
+		if (i < consumed || (used && used[i]))
 			continue;
+		if (t->kind == QLOG_KVM_ERROR) {
+			if (!benign_errno(ioctl, errname) && used)
+				report_qemu_words(s, i, out, used);
+			continue;
+		}
 		if (t->kind == QLOG_KVM_IOCTL_EXIT) {
 			if (qlog_get_int(t, "ret", 0) >= 0 || is_attr_ioctl(ioctl) ||
 			    benign_errno(ioctl, errname))
@@ -131,6 +308,7 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		finding_fact(f, "injected", json_boolean(fault != NULL));
 		finding_fact(f, "aborted", json_boolean(abrt != NULL));
 	}
+	free(used);
 }
 
 const struct diag_rule rule_kvm_ioctl_error = {

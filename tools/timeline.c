@@ -11,6 +11,7 @@
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
 
+#include "kvm-caps.h"
 #include "kvm-names.h"
 #include "timeline.h"
 
@@ -894,8 +895,11 @@ void timeline_format_ioctl(const struct timeline *tl, const struct tl_event *e, 
 		snprintf(cmd, sizeof(cmd), "0x%llx", (unsigned long long)e->cmd);
 		name = cmd;
 	}
-	int n = snprintf(buf, len, "ioctl(%lld, %s, 0x%llx)", (long long)e->fd, name,
-			 (unsigned long long)e->arg);
+	/* the capability asked about, by name */
+	const char *cap = !strcmp(name, "KVM_CHECK_EXTENSION") ? kvm_cap_name(e->arg) : NULL;
+	int n = cap ? snprintf(buf, len, "ioctl(%lld, %s, %s)", (long long)e->fd, name, cap) :
+		      snprintf(buf, len, "ioctl(%lld, %s, 0x%llx)", (long long)e->fd, name,
+			       (unsigned long long)e->arg);
 	if (n < 0 || (size_t)n >= len)
 		return;
 	if (!e->has_exit)

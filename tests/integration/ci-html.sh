@@ -66,8 +66,11 @@ expect_grep "rules table: a passing rule" "$T_TMP/dom.html" '<td class="pass">pa
 expect_grep "rules table: a failing rule" "$T_TMP/dom.html" '<td class="fail">found 1</td><td>cpus-not-resettable</td>'
 
 # ---- an address that opens on one piece of evidence ----
-chromium_run --dump-dom "file://$P#finding-1-2" >"$T_TMP/dom-focus.html"
-expect_grep "#finding-1-2 selects the reset request" "$T_TMP/dom-focus.html" \
+# the reset request's place among finding 1's evidence (1-based)
+n=$(jq -r '[.findings[0].evidence[].text] | map(test("qemu_system_reset_request")) | index(true) + 1' \
+	"$A/diagnosis.json" 2>/dev/null)
+chromium_run --dump-dom "file://$P#finding-1-$n" >"$T_TMP/dom-focus.html"
+expect_grep "#finding-1-$n selects the reset request" "$T_TMP/dom-focus.html" \
 	'data-focused="qemu_system_reset_request @'
 full=$(sed -n 's/.*<span id="view">view [^(]*(\([^)]*\)).*/\1/p' "$T_TMP/dom.html")
 zoomed=$(sed -n 's/.*<span id="view">view [^(]*(\([^)]*\)).*/\1/p' "$T_TMP/dom-focus.html")

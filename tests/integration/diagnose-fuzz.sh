@@ -20,12 +20,12 @@ cd "$ROOT" || exit 1
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wno-unknown-attributes -Wno-format-zero-length \
 	-Itools -Ilib -Iprobes -I"$BUILD/gen" -o "$F" tests/fuzz/fuzz-qemulog.c \
-	tools/qemulog.c tools/findings.c tools/benign-errno.c tools/rule-*.c lib/*.c \
+	$(ls tools/qemulog*.c | grep -v qemulog-capture) tools/findings.c tools/benign-errno.c tools/kvm-ioctl-causes.c tools/sev-status.c tools/reset-cause.c tools/rule-*.c lib/*.c \
 	"$BUILD/gen/probe-table.c" -ljansson -lpthread \
 	>"$T_TMP/build.log" 2>&1
 expect_eq "the fuzz target builds (clang, libFuzzer, ASan+UBSan)" "$?" 0
 mkdir -p "$T_TMP/corpus" "$T_TMP/art"
-cp tests/fixtures/*.log "$T_TMP/corpus/"
+cp tests/fixtures/*.log tests/fixtures/real/*.log "$T_TMP/corpus/"
 # inputs that once crashed it: run first, every time
 cp tests/fuzz/corpus-qemulog/* "$T_TMP/corpus/"
 # a capture-less seed with the VMM's own line shapes

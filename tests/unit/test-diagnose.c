@@ -320,14 +320,113 @@ static void agent_worked_is_no_finding(void **state)
 	assert_string_equal(fact_str(f, "killer_command"), "(absent)");
 }
 
+/* the rules on QEMU's own words (format strings of QEMU 2.x-9.x), beyond the
+ * real fixtures (tests/integration/diagnose-real.sh) */
+static void qemu_words_device_attr_and_abort(void **state)
+{
+	(void)state;
+	run_text("Unexpected error in kvm_device_access() at ../accel/kvm/kvm-all.c:3475:\n"
+		 "qemu-system-aarch64: KVM_SET_DEVICE_ATTR failed: Group 3 attr "
+		 "0x0000000000000001: Invalid argument\n");
+	assert_int_equal(R.l.n, 1);
+	const struct finding *f = find("kvm-ioctl-error");
+	assert_string_equal(fact_str(f, "ioctl"), "KVM_SET_DEVICE_ATTR");
+	assert_string_equal(fact_str(f, "errno"), "EINVAL");
+	assert_string_equal(fact_str(f, "arch"), "arm64");
+	assert_true(json_is_true(json_object_get(f->facts, "aborted")));
+	assert_non_null(strstr(f->explanation, "kvmscope record"));
+}
+
+static void qemu_words_vcpu_init_per_arch(void **state)
+{
+	(void)state;
+	run_text("qemu-system-x86_64: kvm_init_vcpu: kvm_arch_init_vcpu failed (0): Argument list "
+		 "too long\n");
+	const struct finding *f = find("kvm-ioctl-error");
+	assert_string_equal(fact_str(f, "ioctl"), "KVM_SET_CPUID2");
+	assert_non_null(strstr(f->explanation, "CPUID"));
+	teardown(NULL);
+	run_text("qemu-system-aarch64: kvm_init_vcpu: kvm_arch_init_vcpu failed (2): Invalid "
+		 "argument\n");
+	assert_string_equal(fact_str(find("kvm-ioctl-error"), "ioctl"), "KVM_ARM_VCPU_INIT");
+	teardown(NULL);
+	/* two vCPUs failing the same way: one finding */
+	run_text("qemu-system-aarch64: kvm_init_vcpu: kvm_arch_init_vcpu failed (0): Invalid argument\n"
+		 "qemu-system-aarch64: kvm_init_vcpu: kvm_arch_init_vcpu failed (1): Invalid argument\n");
+	assert_int_equal(count("kvm-ioctl-error"), 1);
+	assert_int_equal(find("kvm-ioctl-error")->nevidence, 2);
+}
+
+static void qemu_words_confidential_launch(void **state)
+{
+	(void)state;
+	run_text("qemu-system-x86_64: sev_launch_start: LAUNCH_START ret=1 fw_error=21 'Feature not "
+		 "supported'\nqemu-system-x86_64: sev_kvm_init: failed to create encryption context\n"
+		 "qemu-system-x86_64: failed to initialize kvm: Operation not permitted\n");
+	assert_int_equal(R.l.n, 1);
+	const struct finding *f = find("confidential-launch");
+	assert_string_equal(fact_str(f, "fw_status"), "UNSUPPORTED");
+	assert_int_equal(f->nevidence, 3);
+	teardown(NULL);
+	run_text("qemu-system-x86_64: sev_kvm_init: failed to initialize ret=-25 fw_error=0 ''\n");
+	f = find("confidential-launch");
+	assert_string_equal(fact_str(f, "errno"), "ENOTTY");
+	/* the misleading strerror is named, not echoed as the cause */
+	assert_non_null(strstr(f->explanation, "does not know this command"));
+	teardown(NULL);
+	run_text("qemu-system-x86_64: vm-type tdx not supported by KVM\n");
+	f = find("confidential-launch");
+	assert_null(strstr(f->explanation, "SEV"));
+}
+
+static void internal_error_and_reset_causes(void **state)
+{
+	(void)state;
+	run_text("KVM internal error. Suberror: 2\nextra data[0]: 0x0000000080000b08\n"
+		 "extra data[1]: 0x0000000000000000\n");
+	const struct finding *f = find("kvm-internal-error");
+	assert_string_equal(fact_str(f, "suberror_name"), "KVM_INTERNAL_ERROR_SIMUL_EX");
+	assert_string_equal(fact_str(f, "delivering"), "#DF");
+	teardown(NULL);
+	/* a KVM_EXIT_SHUTDOWN exit right before the reset: a triple fault */
+	run_text("qemu-system-x86_64 -machine q35,confidential-guest-support=sev0 -object "
+		 "sev-snp-guest,id=sev0\n"
+		 "12@1758533969.100000:kvm_run_exit cpu_index 0, reason 8\n"
+		 "qemu-system-x86_64: cpus are not resettable, terminating\n");
+	f = find("cpus-not-resettable");
+	assert_string_equal(fact_str(f, "cause"), "triple fault");
+	assert_string_equal(fact_str(f, "tech"), "SNP");
+	assert_null(strstr(f->explanation, "policy bit 0x4"));
+	teardown(NULL);
+	/* no console, and the reset 8 ms after the start: an early death */
+	run_text("2026-01-01T00:00:00.000000Z qemu-system-x86_64: warning: something\n"
+		 "2026-01-01T00:00:00.008000Z qemu-system-x86_64: cpus are not resettable, "
+		 "terminating\n");
+	assert_string_equal(fact_str(find("cpus-not-resettable"), "cause"), "early guest death");
+}
+
+/* Proxmox: the agent's shutdown timed out, the task escalated to SIGTERM */
+static void proxmox_agent_escalation(void **state)
+{
+	(void)state;
+	run_text("qga command 'guest-shutdown' failed - got timeout\n"
+		 "VM quit/powerdown failed - terminating now with SIGTERM\n"
+		 "Dec 07 10:00:05 pve QEMU[4242]: kvm: terminating on signal 15 from pid 1234 "
+		 "(task UPID:pve:00001234:qmshutdown:100:root@pam:)\n");
+	assert_int_equal(R.l.n, 1);
+	const struct finding *f = find("agent-escalation");
+	assert_non_null(strstr(f->title, "killed by signal 15 from pid 1234"));
+}
+
 static void rules_list_and_json(void **state)
 {
 	(void)state;
 	size_t n;
 	const struct diag_rule *const *rules = diag_rules(&n);
 	const char *names[] = { "cpus-not-resettable", "pmu-set-attr", "agent-escalation",
-				"runstate-transition", "kvm-ioctl-error" };
-	assert_int_equal(n, 5);
+				"runstate-transition", "kvm-ioctl-error", "kvm-internal-error",
+				"confidential-launch" };
+	assert_int_equal(n, 7);
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(rules[i]->name, names[i]);
 		assert_ptr_equal(diag_rule_by_name(names[i]), rules[i]);
@@ -339,7 +438,7 @@ static void rules_list_and_json(void **state)
 	json_t *j = diag_to_json(&R.s, &R.l, R.res, R.nres);
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), 1);
 	json_t *rs = json_object_get(j, "rules");
-	assert_int_equal(json_array_size(rs), 5);
+	assert_int_equal(json_array_size(rs), 7);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "status")),
 			    "fail");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 1), "status")),
@@ -371,6 +470,11 @@ int main(void)
 		cmocka_unit_test_teardown(clean_poweroff_passes, teardown),
 		cmocka_unit_test_teardown(agent_worked_is_no_finding, teardown),
 		cmocka_unit_test_teardown(rules_list_and_json, teardown),
+		cmocka_unit_test_teardown(proxmox_agent_escalation, teardown),
+		cmocka_unit_test_teardown(qemu_words_device_attr_and_abort, teardown),
+		cmocka_unit_test_teardown(qemu_words_vcpu_init_per_arch, teardown),
+		cmocka_unit_test_teardown(qemu_words_confidential_launch, teardown),
+		cmocka_unit_test_teardown(internal_error_and_reset_causes, teardown),
 	};
 	tap_skip_filter_start();
 	return tap_skip_filter_end(cmocka_run_group_tests(tests, NULL, NULL));

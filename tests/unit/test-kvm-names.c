@@ -48,7 +48,10 @@ static void test_ioctl_name_known_numbers(void **state)
 	/* _IOW(KVMIO, 0x90, struct kvm_cpuid2): 8-byte header */
 	assert_int_equal(KVM_SET_CPUID2, 0x4008ae90);
 	assert_string_equal(kvm_ioctl_name(0x4008ae90), "KVM_SET_CPUID2");
+	/* QEMU's int request arrives sign-extended: the kernel reads 32 bits */
+	assert_string_equal(kvm_ioctl_name(0xffffffffc008ae05UL), "KVM_GET_SUPPORTED_CPUID");
 #endif
+	assert_string_equal(kvm_ioctl_name(0xffffffff00000000UL | 0xae80), "KVM_RUN");
 }
 
 /* A capture names its machine: an analyst built for one arch decodes the

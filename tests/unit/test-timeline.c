@@ -188,6 +188,11 @@ static void joined(void **state)
 	assert_int_equal(e[2].end_ts, 2300);
 	timeline_format_ioctl(&tl, &e[2], line, sizeof(line));
 	assert_string_equal(line, "ioctl(6, KVM_RUN, 0x0) = -1 EINTR");
+	/* KVM_CHECK_EXTENSION's argument is a capability, named */
+	struct tl_event chk = { .kind = TL_IOCTL, .fd = 3, .cmd = 0xffffffff0000ae03ULL, .arg = 0,
+				.has_exit = true, .ret = 1 };
+	timeline_format_ioctl(&tl, &chk, line, sizeof(line));
+	assert_string_equal(line, "ioctl(3, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) = 1");
 	assert_int_equal(e[3].kind, TL_KERNEL);
 	assert_int_equal(e[3].parent, 1);
 	assert_int_equal(e[3].depth, 2);

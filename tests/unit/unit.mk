@@ -21,7 +21,7 @@ UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidenti
 UNIT_OBJS_kvm-names := vmm/kvm.o lib/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_capture := tools/capture.o
-UNIT_OBJS_timeline := tools/timeline.o tools/capture.o lib/kvm-names.o
+UNIT_OBJS_timeline := tools/timeline.o tools/capture.o lib/kvm-names.o gen/kvm-caps.o
 
 UNIT_NAMES := runstate requests options kvm-names trace capture timeline
 $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
@@ -55,14 +55,15 @@ UNIT_OBJS_pmu-filter := vmm/pmu-filter.o vmm/numparse.o
 UNIT_NAMES += pmu-attrs arm64-fdt pmu-filter
 $(UNIT_OUT)/test-arm64-fdt: LDLIBS += -l:libfdt.so.1
 # log reader and diagnosis rules (helper "diagnose"); the fixtures by absolute path
-DIAG_UNIT_OBJS := tools/qemulog.o tools/findings.o tools/benign-errno.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
+DIAG_UNIT_OBJS := $(patsubst %.c,%.o,$(filter-out tools/qemulog-capture.c,$(wildcard tools/qemulog*.c))) tools/findings.o tools/benign-errno.o tools/kvm-ioctl-causes.o tools/sev-status.o tools/reset-cause.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
 		  lib/runstate-table.o lib/qapi-names.o gen/probe-table.o
 UNIT_OBJS_qemulog := $(DIAG_UNIT_OBJS)
 UNIT_OBJS_diagnose := $(DIAG_UNIT_OBJS)
-UNIT_NAMES += qemulog diagnose
-$(UNIT_OUT)/test-qemulog $(UNIT_OUT)/test-diagnose: CPPFLAGS += -Itools \
+UNIT_OBJS_qemulog-shapes := $(DIAG_UNIT_OBJS)
+UNIT_NAMES += qemulog diagnose qemulog-shapes
+$(UNIT_OUT)/test-qemulog $(UNIT_OUT)/test-diagnose $(UNIT_OUT)/test-qemulog-shapes: CPPFLAGS += -Itools \
 	-DFIXTURES='"$(CURDIR)/tests/fixtures"'
-$(UNIT_OUT)/test-qemulog $(UNIT_OUT)/test-diagnose: LDLIBS += -ljansson
+$(UNIT_OUT)/test-qemulog $(UNIT_OUT)/test-diagnose $(UNIT_OUT)/test-qemulog-shapes: LDLIBS += -ljansson
 
 # the guest agent's JSON reader, compiled for the host (helper "agent"): the
 # test includes tests/guests/lib/json.c itself
