@@ -158,3 +158,27 @@ lab_kernel_file() {
 		ln -s "$(realpath "$dir/../lib/modules/$KREL")" "$KDIR/modules"
 	fi
 }
+
+# lab_pvh KDIR: KDIR/vmlinux, the x86 kernel unpacked from its bzImage when
+# it has a PVH entry (Xen ELF note 0x12): QEMU then starts it directly, with
+# no real-mode setup and no decompression under TCG (2.4x faster to init
+# here). Tried once; KDIR/vmlinux.none remembers a kernel without one.
+lab_pvh() {
+	local k=$1/vmlinuz out=$1/vmlinux magic off
+	[ -f "$out" ] || [ -f "$out.none" ] && return 0
+	for magic in $'\xfd7zXZ:xz' $'\x28\xb5\x2f\xfd:zstd' $'\x1f\x8b\x08:gzip'; do
+		off=$(LC_ALL=C grep -abo -m1 -- "${magic%:*}" "$k" 2>/dev/null | head -1 | cut -d: -f1)
+		[ -n "$off" ] || continue  # (no NUL in the magics: bash strings end there)
+		case ${magic##*:} in
+		xz) tail -c +$((off + 1)) "$k" | xz -dc --single-stream ;;
+		zstd) tail -c +$((off + 1)) "$k" | zstd -qdc ;;
+		gzip) tail -c +$((off + 1)) "$k" | gzip -dc ;;
+		esac >"$out.new" 2>/dev/null
+		if readelf -n "$out.new" 2>/dev/null | grep -Eq 'Xen +0x[0-9a-f]+.*\(0x00000012\)'; then
+			mv "$out.new" "$out"
+			return 0
+		fi
+	done
+	rm -f "$out.new"
+	: >"$out.none"
+}
