@@ -4,7 +4,8 @@
 # bookworm's 6.1 kernel that runs a script of checks - nested KVM, the
 # mounts, both output streams, the writable repository, kvmscope-vmm and
 # kvmscope record under the lab's KVM, the host's tools - and ends with a
-# known status. The first run downloads the kernel into build/lab.
+# known status; then --matrix over bookworm, trixie and sid. The first run
+# downloads the kernels into build/lab.
 . "$(dirname "$0")/../lib.sh"
 LAB=$ROOT/scripts/lab.sh
 # shellcheck source=tests/integration/lab-lib.bash
@@ -94,4 +95,14 @@ expect_grep "... with probe hits and kvm events, none lost" "$OUTDIR/record.err"
 "$BUILD/kvmscope" report "$OUTDIR/hello.cap" >"$T_TMP/report.txt" 2>&1
 expect_grep "the capture names the lab's kernel" "$T_TMP/report.txt" '^# capture: .*kernel 6\.1\.0-[0-9]+-amd64'
 expect_grep "... and holds the guest's KVM_RUN exits" "$T_TMP/report.txt" 'kvm_exit'
+
+# the matrix: each suite's kernel once, with KVM; the command fails on sid
+# only, so the table shows 0 0 3 and the matrix's status is 1
+# shellcheck disable=SC2016 # expanded inside the lab
+lab_run matrix --matrix -- sh -c '[ -c /dev/kvm ] || exit 9; case $(uname -r) in 7.*) exit 3 ;; esac'
+expect_eq "--matrix with a failing kernel: status 1" "$(rc matrix)" 1
+expect_grep "... a table header" "$T_TMP/matrix.out" '^kernel +version +status +seconds$'
+expect_grep "... bookworm's 6.1 passed" "$T_TMP/matrix.out" '^bookworm +6\.1\.0-[0-9]+-amd64 +0 +[0-9.]+$'
+expect_grep "... trixie's 6.12 passed" "$T_TMP/matrix.out" '^trixie +6\.12\.[0-9]+\+deb13-amd64 +0 +[0-9.]+$'
+expect_grep "... sid's 7.x ran and failed (3)" "$T_TMP/matrix.out" '^sid +7\.[0-9.]+\+deb[0-9]+-amd64 +3 +[0-9.]+$'
 echo "1..$T_N"
