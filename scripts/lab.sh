@@ -167,6 +167,8 @@ qemu_args() {
 		-device virtserialport,bus=vs.0,chardev=out,name=lab.out
 		-chardev "file,id=err,path=$run/err"
 		-device virtserialport,bus=vs.0,chardev=err,name=lab.err
+		-chardev "file,id=ctl,path=$run/ctl"
+		-device virtserialport,bus=vs.0,chardev=ctl,name=lab.ctl
 		-fsdev "local,id=root,path=$LAB_USERROOT,security_model=none,readonly=on,multidevs=remap"
 		-device virtio-9p-pci,fsdev=root,mount_tag=labroot
 		-fsdev "local,id=repo,path=$LAB_ROOT,security_model=none,multidevs=remap"
@@ -176,7 +178,7 @@ qemu_args() {
 # verdict RUNDIR QEMU_STATUS: exits with COMMAND's status or the lab's error
 verdict() {
 	local run=$1 q=$2 line
-	line=$(grep -a -m1 '^lab-status: ' "$run/console" | tr -d '\r')
+	line=$(grep -a -m1 '^lab-status: ' "$run/ctl" 2>/dev/null)
 	if [ -n "$line" ]; then
 		rm -rf "$run"
 		exit "${line#lab-status: }"
@@ -186,7 +188,7 @@ verdict() {
 		lab_fail 124 "timed out after $TIMEOUT s (console: $run/console)"
 	line=$(grep -a -m1 -o 'Kernel panic - not syncing:.*' "$run/console" | tr -d '\r')
 	[ -n "$line" ] && lab_fail 125 "kernel $KREL: $line (console: $run/console)"
-	line=$(grep -a -m1 '^lab-init: ' "$run/console" | tr -d '\r')
+	line=$(cat "$run/ctl" "$run/console" 2>/dev/null | grep -a -m1 '^lab-init: ' | tr -d '\r')
 	[ -n "$line" ] && lab_fail 125 "kernel $KREL: ${line#lab-init: } (console: $run/console)"
 	[ "$q" != 0 ] &&
 		lab_fail 125 "QEMU failed (status $q): $(tail -1 "$run/qemu.err") (console: $run/console)"
