@@ -1,7 +1,7 @@
 #!/bin/bash
 # scripts/lab.sh on x86_64: the cheap error paths (bad option, missing
-# kernel, a kernel that never runs the command, timeout), then ONE boot of
-# bookworm's 6.1 kernel that runs a script of checks - nested KVM, the
+# kernel, a kernel that never runs the command, a panic, timeout), then ONE
+# boot of bookworm's 6.1 kernel that runs a script of checks - nested KVM, the
 # mounts, both output streams, the writable repository, kvmscope-vmm and
 # kvmscope record under the lab's KVM, the host's tools - and ends with a
 # known status; then --matrix over bookworm, trixie and sid. The first run
@@ -45,6 +45,13 @@ expect_grep "... in one line" "$T_TMP/timeout.err" '^lab\.sh: error: timed out a
 lab_run notlinux --kernel "$GUESTS/hello.elf" -- true
 expect_eq "a kernel that never runs the command: status 125" "$(rc notlinux)" 125
 expect_grep "... and says so" "$T_TMP/notlinux.err" 'stopped before the command ran'
+
+# a real kernel panic: no init in the initramfs, so the kernel looks for a
+# root device, finds none and panics; panic=-1 and -no-reboot end QEMU
+LAB_APPEND=rdinit=/nonexistent lab_run panic -- true
+expect_eq "a kernel panic: status 125" "$(rc panic)" 125
+expect_grep "... in one line with the panic's reason" "$T_TMP/panic.err" \
+	'^lab\.sh: error: kernel 6\.1\.0-[0-9]+-amd64: Kernel panic - not syncing: .*\(console: '
 
 # the one boot: checks print "name: ok|FAIL ..." lines; the script's
 # status (42) must come out as lab.sh's
