@@ -43,6 +43,7 @@ Exit status: COMMAND's own, or
   125  the lab did not come up (kernel panic, boot or mount failure, QEMU
        error); the console log is kept and named
   126  a kernel, package or host tool is missing (apt-get download failed)
+  130  interrupted (SIGINT, SIGTERM or SIGHUP; QEMU is stopped)
 Kernels and roots are cached under build/lab (LAB_CACHE=DIR for another);
 LAB_APPEND adds kernel command line words (e.g. loglevel=7 for the console
 --verbose shows).
@@ -184,6 +185,7 @@ verdict() {
 		exit "${line#lab-status: }"
 	fi
 	LAB_KEEP=1
+	[ -n "${LAB_INTR:-}" ] && lab_fail 130 "interrupted (console: $run/console)"
 	[ "$q" = 124 ] || [ "$q" = 137 ] &&
 		lab_fail 124 "timed out after $TIMEOUT s (console: $run/console)"
 	line=$(grep -a -m1 -o 'Kernel panic - not syncing:.*' "$run/console" | tr -d '\r')
@@ -196,7 +198,7 @@ verdict() {
 }
 
 run_lab() {
-	local run q tailpid='' catout caterr
+	local run q qpid tailpid='' catout caterr
 	check_args
 	lab_need "qemu-system-$ARCH" cpio apt-get dpkg-deb flock timeout
 	prepare
@@ -226,8 +228,12 @@ run_lab() {
 	# held open here too, so the cats end when we close them even if QEMU
 	# never opened the FIFOs (a bad option)
 	exec 7>"$run/out" 8>"$run/err"
-	timeout -k 5 "$TIMEOUT" "${LAB_QEMU[@]}" </dev/null 2>"$run/qemu.err" 7>&- 8>&-
-	q=$?
+	# in the background, so an interrupt reaches it: timeout(1) runs in a
+	# process group of its own, which a terminal's ^C does not reach
+	timeout -k 5 "$TIMEOUT" "${LAB_QEMU[@]}" </dev/null 2>"$run/qemu.err" 7>&- 8>&- &
+	qpid=$!
+	trap 'LAB_INTR=1; kill -TERM $qpid 2>/dev/null' INT TERM HUP
+	while wait "$qpid"; q=$?; kill -0 "$qpid" 2>/dev/null; do :; done
 	exec 7>&- 8>&-
 	wait "$catout" "$caterr"
 	verdict "$run" "$q"
