@@ -55,7 +55,10 @@ Exit status: COMMAND's own, or
   125  the lab did not come up (kernel panic, boot or mount failure, QEMU
        error); the console log is kept and named
   126  a kernel, package or host tool is missing (apt-get download failed)
-Kernels and roots are cached under build/lab (LAB_CACHE=DIR for another).
+  130  interrupted (SIGINT, SIGTERM or SIGHUP; QEMU is stopped)
+Kernels and roots are cached under build/lab (LAB_CACHE=DIR for another);
+LAB_APPEND adds kernel command line words (e.g. loglevel=7 for the console
+--verbose shows).
 EOF
 }
 
@@ -148,12 +151,17 @@ prepare() {
 		lab_fetch "$KERNEL" "$DEBARCH"
 	fi
 	lab_initramfs "$KDIR" "$busybox"
+	LAB_KERNEL_IMAGE=$KDIR/vmlinuz
+	if [ "$ARCH" = x86_64 ]; then
+		lab_pvh "$KDIR"
+		[ -f "$KDIR/vmlinux" ] && LAB_KERNEL_IMAGE=$KDIR/vmlinux
+	fi
 	exec 9>&-
 }
 
 # qemu_args RUNDIR: the QEMU command line (LAB_QEMU array)
 qemu_args() {
-	local run=$1 append="panic=-1 quiet loglevel=3"
+	local run=$1 append="panic=-1 quiet loglevel=3 ${LAB_APPEND:-}"
 	if [ "$ARCH" = x86_64 ]; then
 		LAB_QEMU=(qemu-system-x86_64 -M q35 -cpu max)
 		append="console=ttyS0 $append"
@@ -164,7 +172,7 @@ qemu_args() {
 	fi
 	# shellcheck disable=SC2054
 	LAB_QEMU+=(-smp "$CPUS" -m "$MEM" -nodefaults -no-user-config -display none -no-reboot
-		-kernel "$KDIR/vmlinuz" -initrd "$run/initrd" -append "$append"
+		-kernel "$LAB_KERNEL_IMAGE" -initrd "$run/initrd" -append "$append"
 		-chardev "file,id=con,path=$run/console"
 		-serial chardev:con
 		-device virtio-serial-pci,id=vs
@@ -172,6 +180,8 @@ qemu_args() {
 		-device virtserialport,bus=vs.0,chardev=out,name=lab.out
 		-chardev "file,id=err,path=$run/err"
 		-device virtserialport,bus=vs.0,chardev=err,name=lab.err
+		-chardev "file,id=ctl,path=$run/ctl"
+		-device virtserialport,bus=vs.0,chardev=ctl,name=lab.ctl
 		-fsdev "local,id=root,path=$LAB_USERROOT,security_model=none,readonly=on,multidevs=remap"
 		-device virtio-9p-pci,fsdev=root,mount_tag=labroot
 		-fsdev "local,id=repo,path=$LAB_ROOT,security_model=none,multidevs=remap"
@@ -181,17 +191,18 @@ qemu_args() {
 # verdict RUNDIR QEMU_STATUS: exits with COMMAND's status or the lab's error
 verdict() {
 	local run=$1 q=$2 line
-	line=$(grep -a -m1 '^lab-status: ' "$run/console" | tr -d '\r')
+	line=$(grep -a -m1 '^lab-status: ' "$run/ctl" 2>/dev/null)
 	if [ -n "$line" ]; then
 		rm -rf "$run"
 		exit "${line#lab-status: }"
 	fi
 	LAB_KEEP=1
+	[ -n "${LAB_INTR:-}" ] && lab_fail 130 "interrupted (console: $run/console)"
 	[ "$q" = 124 ] || [ "$q" = 137 ] &&
 		lab_fail 124 "timed out after $TIMEOUT s (console: $run/console)"
 	line=$(grep -a -m1 -o 'Kernel panic - not syncing:.*' "$run/console" | tr -d '\r')
 	[ -n "$line" ] && lab_fail 125 "kernel $KREL: $line (console: $run/console)"
-	line=$(grep -a -m1 '^lab-init: ' "$run/console" | tr -d '\r')
+	line=$(cat "$run/ctl" "$run/console" 2>/dev/null | grep -a -m1 '^lab-init: ' | tr -d '\r')
 	[ -n "$line" ] && lab_fail 125 "kernel $KREL: ${line#lab-init: } (console: $run/console)"
 	[ "$q" != 0 ] &&
 		lab_fail 125 "QEMU failed (status $q): $(tail -1 "$run/qemu.err") (console: $run/console)"
@@ -199,7 +210,7 @@ verdict() {
 }
 
 run_lab() {
-	local run q tailpid='' catout caterr
+	local run q qpid tailpid='' catout caterr
 	check_args
 	lab_need "qemu-system-$ARCH" cpio apt-get dpkg-deb flock timeout
 	prepare
@@ -229,8 +240,12 @@ run_lab() {
 	# held open here too, so the cats end when we close them even if QEMU
 	# never opened the FIFOs (a bad option)
 	exec 7>"$run/out" 8>"$run/err"
-	timeout -k 5 "$TIMEOUT" "${LAB_QEMU[@]}" </dev/null 2>"$run/qemu.err" 7>&- 8>&-
-	q=$?
+	# in the background, so an interrupt reaches it: timeout(1) runs in a
+	# process group of its own, which a terminal's ^C does not reach
+	timeout -k 5 "$TIMEOUT" "${LAB_QEMU[@]}" </dev/null 2>"$run/qemu.err" 7>&- 8>&- &
+	qpid=$!
+	trap 'LAB_INTR=1; kill -TERM $qpid 2>/dev/null' INT TERM HUP
+	while wait "$qpid"; q=$?; kill -0 "$qpid" 2>/dev/null; do :; done
 	exec 7>&- 8>&-
 	wait "$catout" "$caterr"
 	verdict "$run" "$q"

@@ -1,10 +1,11 @@
 #!/bin/bash
 # scripts/lab.sh on x86_64: the cheap error paths (bad option, missing
-# kernel, a kernel that never runs the command, timeout), then ONE boot of
-# bookworm's 6.1 kernel that runs a script of checks - nested KVM, the
+# kernel, a kernel that never runs the command, a panic, timeout), then ONE
+# boot of bookworm's 6.1 kernel that runs a script of checks - nested KVM, the
 # mounts, both output streams, the writable repository, kvmscope-vmm and
 # kvmscope record under the lab's KVM, the host's tools - and ends with a
-# known status. The first run downloads the kernel into build/lab.
+# known status; then --matrix over bookworm, trixie and sid. The first run
+# downloads the kernels into build/lab.
 . "$(dirname "$0")/../lib.sh"
 LAB=$ROOT/scripts/lab.sh
 # shellcheck source=tests/integration/lab-lib.bash
@@ -44,6 +45,13 @@ expect_grep "... in one line" "$T_TMP/timeout.err" '^lab\.sh: error: timed out a
 lab_run notlinux --kernel "$GUESTS/hello.elf" -- true
 expect_eq "a kernel that never runs the command: status 125" "$(rc notlinux)" 125
 expect_grep "... and says so" "$T_TMP/notlinux.err" 'stopped before the command ran'
+
+# a real kernel panic: no init in the initramfs, so the kernel looks for a
+# root device, finds none and panics; panic=-1 and -no-reboot end QEMU
+LAB_APPEND=rdinit=/nonexistent lab_run panic -- true
+expect_eq "a kernel panic: status 125" "$(rc panic)" 125
+expect_grep "... in one line with the panic's reason" "$T_TMP/panic.err" \
+	'^lab\.sh: error: kernel 6\.1\.0-[0-9]+-amd64: Kernel panic - not syncing: .*\(console: '
 
 # the one boot: checks print "name: ok|FAIL ..." lines; the script's
 # status (42) must come out as lab.sh's
@@ -94,4 +102,14 @@ expect_grep "... with probe hits and kvm events, none lost" "$OUTDIR/record.err"
 "$BUILD/kvmscope" report "$OUTDIR/hello.cap" >"$T_TMP/report.txt" 2>&1
 expect_grep "the capture names the lab's kernel" "$T_TMP/report.txt" '^# capture: .*kernel 6\.1\.0-[0-9]+-amd64'
 expect_grep "... and holds the guest's KVM_RUN exits" "$T_TMP/report.txt" 'kvm_exit'
+
+# the matrix: each suite's kernel once, with KVM; the command fails on sid
+# only, so the table shows 0 0 3 and the matrix's status is 1
+# shellcheck disable=SC2016 # expanded inside the lab
+lab_run matrix --matrix -- sh -c '[ -c /dev/kvm ] || exit 9; case $(uname -r) in 7.*) exit 3 ;; esac'
+expect_eq "--matrix with a failing kernel: status 1" "$(rc matrix)" 1
+expect_grep "... a table header" "$T_TMP/matrix.out" '^kernel +version +status +seconds$'
+expect_grep "... bookworm's 6.1 passed" "$T_TMP/matrix.out" '^bookworm +6\.1\.0-[0-9]+-amd64 +0 +[0-9.]+$'
+expect_grep "... trixie's 6.12 passed" "$T_TMP/matrix.out" '^trixie +6\.12\.[0-9]+\+deb13-amd64 +0 +[0-9.]+$'
+expect_grep "... sid's 7.x ran and failed (3)" "$T_TMP/matrix.out" '^sid +7\.[0-9.]+\+deb[0-9]+-amd64 +3 +[0-9.]+$'
 echo "1..$T_N"
