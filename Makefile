@@ -95,7 +95,8 @@ $(VMM): $(VMM_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(VMM_LDLIBS) $(LDLIBS)
 
 # The collectors, x86 guests, tests and benchmarks are x86-64 host things:
-# `make ARCH=aarch64 CC=aarch64-linux-gnu-gcc` cross-builds the VMM alone.
+# `make ARCH=aarch64 CC=aarch64-linux-gnu-gcc` cross-builds the VMM and the
+# arm64 guests.
 ifeq ($(ARCH),x86_64)
 # --- kvmscope, the collector and analyst ------------------------------------
 -include tools/tools.mk
@@ -114,10 +115,12 @@ ifeq ($(ARCH),x86_64)
 else ifeq ($(ARCH),aarch64)
 # arm64 board unit tests, cross-built on request (make ... arm64-tests)
 -include tests/unit/arm64.mk
+# the bundled arm64 guests, built with the VMM
+-include tests/guests/arm64/guests.mk
 endif
 
 .PHONY: all clean demo asan
-all: $(VMM) $(TOOLS_ALL) $(DOMAIN_ALL) $(if $(GUESTS_ALL),guests)
+all: $(VMM) $(TOOLS_ALL) $(DOMAIN_ALL) $(if $(GUESTS_ALL),guests) $(A64_GUESTS)
 
 demo: all
 	$(Q)scripts/demo.sh

@@ -89,7 +89,7 @@ int arch_vcpu_reset(struct machine *m, struct vcpu *v)
 		return 0; /* powered off until the guest's PSCI CPU_ON */
 	if (set_reg(v, CORE_REG(regs.pstate), BOOT_PSTATE) < 0 ||
 	    set_reg(v, CORE_REG(regs.pc), a->entry) < 0 ||
-	    set_reg(v, CORE_REG(regs.regs[0]), a->dtb_addr) < 0 ||
+	    set_reg(v, CORE_REG(regs.regs[0]), a->boot_x0) < 0 ||
 	    set_reg(v, CORE_REG(regs.regs[1]), 0) < 0 || set_reg(v, CORE_REG(regs.regs[2]), 0) < 0 ||
 	    set_reg(v, CORE_REG(regs.regs[3]), 0) < 0) {
 		error_report("cpu 0: setting the boot registers: %s", strerror(errno));
