@@ -1,0 +1,49 @@
+#!/bin/sh
+# The commands tests/integration/arm64-lab.sh runs inside the arm64 lab (one
+# boot, real arm64 KVM): each case's stdout, stderr and status go to
+# OUT/NAME.{out,err,rc}; the checks are made on the host afterwards. POSIX sh.
+#   arm64-lab-run.sh OUT VMM GUESTS   (GUESTS: build-arm64/guests/arm64)
+set -u
+OUT=$1 VMM=$2 G=$3
+mkdir -p "$OUT" && rm -f "$OUT"/*.out "$OUT"/*.err "$OUT"/*.rc
+cd /tmp || exit 1
+
+# run NAME CMD...: under a 120 s limit, stdin empty
+run() {
+	name=$1
+	shift
+	timeout -s KILL 120 "$@" </dev/null >"$OUT/$name.out" 2>"$OUT/$name.err"
+	echo $? >"$OUT/$name.rc"
+}
+
+uname -r >"$OUT/kernel.txt"
+[ -c /dev/kvm ] && echo yes >"$OUT/kvm.txt"
+T="-trace runstate_set -trace qapi_event"
+# shellcheck disable=SC2086
+{
+run hello "$VMM" -machine virt -cpu host -m 128 -nographic -kernel "$G/hello.img" -append "lab=1" $T
+run hello-elf "$VMM" -machine virt -cpu host -m 128 -kernel "$G/hello.elf"
+run hello-smp2 "$VMM" -machine virt -cpu host -smp 2 -m 128 -kernel "$G/hello.img"
+run reboot "$VMM" -machine virt -cpu host -m 128 -kernel "$G/reboot.img" -append count=3 $T
+run noreboot "$VMM" -machine virt -cpu host -m 128 -kernel "$G/reboot.img" -append count=3 -no-reboot $T
+run actionreboot "$VMM" -machine virt -cpu host -m 128 -kernel "$G/reboot.img" -append count=3 \
+	-action reboot=shutdown -trace qapi_event
+run pmu "$VMM" -machine virt -cpu host -m 128 -kernel "$G/pmu.img" -trace arm_pmu_attr
+run pmu-off "$VMM" -machine virt -cpu host,pmu=off -m 128 -kernel "$G/pmu.img"
+run gic-host "$VMM" -machine virt,gic-version=host -cpu host -m 128 -kernel "$G/hello.img"
+run gic2 "$VMM" -machine virt,gic-version=2 -cpu host -m 128 -kernel "$G/hello.img"
+run seed-pmu "$VMM" -machine virt-4.1 -cpu host -smp 2 -m 1G -kernel "$G/hello.img" \
+	-trace kvm_ioctl_exit -trace arm_pmu_attr
+run seed-pmu-off "$VMM" -machine virt-4.1 -cpu host,pmu=off -smp 2 -m 1G -kernel "$G/hello.img" \
+	-trace kvm_ioctl_exit
+}
+# Debian's QEMU 7.2 in the lab root, the peer
+if command -v qemu-system-aarch64 >/dev/null; then
+	Q="qemu-system-aarch64 -accel kvm -cpu host -m 128 -nographic -nic none"
+	# shellcheck disable=SC2086
+	{
+	run qemu-hello $Q -machine virt -kernel "$G/hello.img" -append "lab=1"
+	run qemu-gic2 $Q -machine virt,gic-version=2 -kernel "$G/hello.img"
+	}
+fi
+echo done >"$OUT/done.txt"
