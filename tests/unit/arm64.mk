@@ -1,7 +1,7 @@
 # tests/unit/arm64.mk - unit tests of the arm64 board's own code, cross-built
 # with the arm64 VMM (make ARCH=aarch64 ... arm64-tests) and run under
 # qemu-aarch64-static by tests/integration/arm64-pmu.sh. Not part of `all`:
-# the arm64 build itself stays the VMM alone. cmocka from libcmocka-dev:arm64.
+# the arm64 build itself is the VMM and the arm64 guests. cmocka from libcmocka-dev:arm64.
 
 ARM64_UNIT_OUT := $(BUILD)/tests/unit
 ARM64_UNIT_OBJS := vmm/arm64/pmu.o vmm/arm64/vcpu.o vmm/arm64/machine.o vmm/arm64/gic.o vmm/arm64/boot.o \
