@@ -14,7 +14,12 @@
 # record offers it) with the VMM's stderr beside it; diagnose reads both.
 #
 #   scripts/repro-pmu-set-attr.sh [--keep DIR] [--json]
+#   scripts/repro-pmu-set-attr.sh --lab [--json]
 #   (BUILD=build-x picks the build directory)
+# --lab: the seed's cases under real arm64 KVM in the arm64 lab instead, no
+# -fault (scripts/repro-pmu-lab.bash): virt-4.1 with and without the PMU,
+# the healthy GICv3 board, pmu=off, gic-version=2 refused (and Debian's QEMU
+# 7.2 beside it); logs and diagnoses in build/repro-pmu/.
 # Exit status 0 when every case gave the expected pmu-set-attr finding.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,15 +29,27 @@ VMM=$BUILD/kvmscope-vmm
 KVMSCOPE=$BUILD/kvmscope
 GUEST=$BUILD/guests/hello.elf
 FIX=$ROOT/tests/fixtures
-KEEP= FORMAT=text
+KEEP= FORMAT=text LAB=
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) KEEP=${2:?--keep needs a directory}; shift 2 ;;
 	--json) FORMAT=json; shift ;;
+	--lab) LAB=1; shift ;;
 	*) echo "repro: unknown argument '$1'" >&2; exit 1 ;;
 	esac
 done
+if [ -n "$LAB" ]; then
+	# shellcheck source=scripts/repro-pmu-lab.bash
+	. "$ROOT/scripts/repro-pmu-lab.bash"
+	results=()
+	repro_lab || exit 1
+	echo
+	echo "== Summary"
+	printf '%s\n' "${results[@]}"
+	printf '%s\n' "${results[@]}" | grep -q FAIL && exit 1
+	exit 0
+fi
 for f in "$VMM" "$KVMSCOPE" "$GUEST"; do
 	if [ ! -e "$f" ]; then echo "repro: $f is missing: run make first" >&2; exit 1; fi
 done

@@ -1,0 +1,87 @@
+# shellcheck shell=bash
+# `scripts/repro-pmu-set-attr.sh --lab` (sourced by it): the seed-003 cases
+# under real arm64 KVM in the arm64 lab (scripts/lab.sh --arch aarch64,
+# Debian's 6.1 arm64 kernel), with no -fault, then `kvmscope diagnose` of each
+# case's log here. Files in build/repro-pmu/.
+#
+# Captures: the arm64 build has no `kvmscope record` (the collectors are
+# x86-64 host tools), so the VMM's own kvm_ioctl_exit / arm_pmu_attr trace
+# lines are the evidence. Kernel-function captures (record --functions on
+# kvm_arm_pmu_v3_set_attr, the vGIC creation and the IRQ path) into
+# build/repro-pmu/*.cap are not made here.
+
+repro_lab() {
+	local arm=$ROOT/build-arm64 out=$ROOT/build/repro-pmu lab=$ROOT/scripts/lab.sh
+	if [ ! -x "$lab" ] || ! "$lab" --help 2>&1 | grep -q aarch64; then
+		echo "repro: the arm64 lab (scripts/lab.sh --arch aarch64) is not in this tree" >&2
+		return 1
+	fi
+	[ -x "$KVMSCOPE" ] || { echo "repro: $KVMSCOPE is missing: run make first" >&2; return 1; }
+	echo "== cross build: the arm64 VMM and guests (build-arm64)"
+	make -C "$ROOT" -s -j2 ARCH=aarch64 CC=aarch64-linux-gnu-gcc BUILD=build-arm64 >/dev/null ||
+		{ echo "repro: the arm64 cross build failed" >&2; return 1; }
+	echo "== one arm64 lab boot: every case (no -fault); files in $out"
+	"$lab" --arch aarch64 --timeout 900 -- sh "$ROOT/scripts/repro-pmu-lab-cases.sh" "$out" \
+		"$arm/kvmscope-vmm" "$arm/guests/arm64/hello.img" || {
+		echo "repro: the lab run failed (status $?)" >&2
+		return 1
+	}
+	repro_lab_report "$out"
+}
+
+# repro_lab_report DIR: each case's lines, diagnosis and verdicts
+repro_lab_report() {
+	local out=$1
+	echo "   kernel $(cat "$out/kernel.txt"); no arm64 'kvmscope record' in this build: the VMM's trace lines are the evidence"
+	lab_case "$out" seed-pmu "the seed, with PMU: virt-4.1 -cpu host"
+	lab_expect "$out" seed-pmu 134 'KVM_CREATE_DEVICE.*errno 19 \(ENODEV\)' \
+		"seed: VGIC_V2 -> ENODEV (no GICv2 emulation), taken as 'no vGIC'"
+	lab_expect "$out" seed-pmu 134 'attr IRQ ret -1 errno 22' \
+		"seed: then the kernel's EINVAL for the PMU IRQ, the seed's lines, SIGABRT"
+	lab_diag_expect "$out" seed-pmu '[.findings[] | select(.rule == "pmu-set-attr") | "\(.facts.attr) \(.facts.errno)"] == ["KVM_ARM_VCPU_PMU_V3_IRQ EINVAL"]' \
+		"seed: diagnose names the IRQ attribute and EINVAL"
+	lab_case "$out" seed-pmu-off "the seed, pmu=off: virt-4.1 -cpu host,pmu=off"
+	lab_expect "$out" seed-pmu-off 134 'KVM_IRQ_LINE.*errno 6 \(ENXIO\)' \
+		"seed pmu=off: the first SPI -> ENXIO, 'kvm_set_irq: No such device or address', SIGABRT"
+	lab_case "$out" healthy-gicv3 "QEMU 7.2's board, GIC probed: virt -cpu host"
+	lab_expect "$out" healthy-gicv3 0 'attr INIT ret 0 errno 0' \
+		"healthy: GICv3, PMU IRQ and INIT set, the guest runs and powers off"
+	lab_case "$out" pmu-off "QEMU 7.2's board, pmu=off"
+	lab_expect "$out" pmu-off 0 'SHUTDOWN' "pmu=off on GICv3: the guest runs and powers off"
+	lab_case "$out" gicv2-refused "QEMU 7.2's board asked for GICv2"
+	lab_expect "$out" gicv2-refused 1 'host does not support in-kernel GICv2 emulation' \
+		"gic-version=2: refused in QEMU 7.2's words, status 1"
+	if [ -f "$out/qemu72-gicv2.rc" ]; then
+		lab_case "$out" qemu72-gicv2 "Debian's qemu-system-aarch64 7.2, gic-version=2"
+		lab_expect "$out" qemu72-gicv2 1 'host does not support in-kernel GICv2 emulation' \
+			"QEMU 7.2 itself: the same words and status"
+	fi
+}
+
+# lab_case DIR NAME TITLE: the case's VMM lines and diagnosis
+lab_case() {
+	echo
+	echo "== $2: $3"
+	echo "   status $(cat "$1/$2.rc"); guest: $(head -1 "$1/$2.out")"
+	grep -Ev 'errno 0 \(OK\)|qapi_event event RESUME' "$1/$2.log" | sed 's/^/    /' | tail -8
+	"$KVMSCOPE" diagnose --format "$FORMAT" "$1/$2.log" | sed -n '/^\[1\]/,/^  decision/p'
+	"$KVMSCOPE" diagnose --format json "$1/$2.log" >"$1/$2.diagnosis.json"
+}
+
+# lab_expect DIR NAME STATUS PATTERN WHAT
+lab_expect() {
+	if [ "$(cat "$1/$2.rc")" = "$3" ] && grep -Eq -- "$4" "$1/$2.log"; then
+		results+=("  ok    $5")
+	else
+		results+=("  FAIL  $5")
+	fi
+}
+
+# lab_diag_expect DIR NAME JQ WHAT
+lab_diag_expect() {
+	if [ "$(jq -r "$3" "$1/$2.diagnosis.json" 2>/dev/null)" = true ]; then
+		results+=("  ok    $4")
+	else
+		results+=("  FAIL  $4")
+	fi
+}
