@@ -37,6 +37,33 @@ run seed-pmu "$VMM" -machine virt-4.1 -cpu host -smp 2 -m 1G -kernel "$G/hello.i
 run seed-pmu-off "$VMM" -machine virt-4.1 -cpu host,pmu=off -smp 2 -m 1G -kernel "$G/hello.img" \
 	-trace kvm_ioctl_exit
 }
+# QMP as on x86: a client in perl (perl-base is in the lab root) asks for
+# capabilities and the status of a -S machine, continues it, reads events
+# up to SHUTDOWN
+if command -v perl >/dev/null; then
+	cat >/tmp/qmp-client.pl <<'PERL'
+use IO::Socket::UNIX;
+my $s;
+for (1..600) { $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) and last; select(undef, undef, undef, 0.1) }
+$s or die "qmp: cannot connect to $ARGV[0]: $!\n";
+$s->autoflush(1);
+sub rd { my $l = <$s>; print $l if defined $l; $l }
+rd();
+for my $c (@ARGV[1..$#ARGV]) {
+	print $s "{\"execute\": \"$c\"}\n";
+	while (defined(my $l = rd())) { last if $l =~ /"return"|"error"/ }
+}
+while (defined(my $l = rd())) { last if $l =~ /"SHUTDOWN"/ }
+PERL
+	rm -f /tmp/qmp.sock
+	timeout -s KILL 120 "$VMM" -machine virt -cpu host -m 128 -kernel "$G/hello.img" -S \
+		-qmp unix:/tmp/qmp.sock,server,nowait -serial "file:$OUT/qmp.serial" \
+		</dev/null >"$OUT/qmp-vmm.out" 2>"$OUT/qmp-vmm.err" &
+	vmm_pid=$!
+	run qmp perl /tmp/qmp-client.pl /tmp/qmp.sock qmp_capabilities query-status cont
+	wait "$vmm_pid"
+	echo $? >"$OUT/qmp-vmm.rc"
+fi
 # Debian's QEMU 7.2 in the lab root, the peer
 if command -v qemu-system-aarch64 >/dev/null; then
 	Q="qemu-system-aarch64 -accel kvm -cpu host -m 128 -nographic -nic none"

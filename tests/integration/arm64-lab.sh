@@ -9,6 +9,7 @@
 # - the pmu guest reads PMCR_EL0 and a running cycle counter (GIC probed);
 # - gic-version=2 is refused in QEMU 7.2's words, status 1, as Debian's
 #   qemu-system-aarch64 refuses it in the same lab;
+# - QMP: a -S machine queried, continued, its SHUTDOWN event read;
 # - virt-4.1 gives the seed's lines from the kernel's own answers (no
 #   -fault): VGIC_V2 ENODEV, the PMU IRQ EINVAL, and with pmu=off the SPI's
 #   ENXIO.
@@ -94,6 +95,16 @@ expect_grep "virt-4.1 pmu=off: the seed's line" "$RES/seed-pmu-off.err" \
 	'^kvm_set_irq: No such device or address$'
 expect_eq "no -fault anywhere: the errors are the kernel's" "$(cat "$RES"/seed-*.err | grep -c kvm_fault_inject)" 0
 
+if [ -f "$RES/qmp.rc" ]; then
+	expect_eq "QMP: the client and the VMM end with status 0" "$(r qmp):$(r qmp-vmm)" "0:0"
+	expect_grep "QMP: a -S machine is in prelaunch" "$RES/qmp.out" '"return": \{"status": "prelaunch"'
+	expect_grep "QMP: cont gives RESUME" "$RES/qmp.out" '"event": "RESUME"'
+	expect_grep "QMP: PSCI SYSTEM_OFF gives SHUTDOWN guest-shutdown" "$RES/qmp.out" \
+		'"event": "SHUTDOWN", "data": \{"guest": true, "reason": "guest-shutdown"\}'
+	expect_grep "QMP: the PL011's output went to -serial file:" "$RES/qmp.serial" '^guest: hello from arm64'
+else
+	skip "QMP: no perl in the lab root for a client"
+fi
 if [ -f "$RES/qemu-gic2.rc" ]; then
 	expect_eq "QEMU 7.2 in the lab: gic-version=2 status 1, as ours" "$(r qemu-gic2)" "$(r gic2)"
 	expect_eq "QEMU 7.2 in the lab: the same words" \
