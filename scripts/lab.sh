@@ -189,7 +189,7 @@ verdict() {
 run_lab() {
 	local run q tailpid='' catout caterr
 	check_args
-	lab_need "qemu-system-$ARCH" cpio objcopy apt-get dpkg-deb flock timeout
+	lab_need "qemu-system-$ARCH" cpio apt-get dpkg-deb flock timeout
 	prepare
 	LAB_USERROOT=/
 	[ "$ARCH" = aarch64 ] && LAB_USERROOT=$LAB_ARM64_ROOT

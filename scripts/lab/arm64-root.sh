@@ -8,7 +8,7 @@
 # tmpfs overlay, with the repository at its own path.
 
 LAB_ARM64_PACKAGES="busybox-static dash bash coreutils grep sed gawk findutils diffutils
-procps util-linux jq qemu-system-arm libjansson4 libfdt1 libbpf1 libtraceevent1 libtracefs1
+procps util-linux mount jq qemu-system-arm libjansson4 libfdt1 libbpf1 libtraceevent1 libtracefs1
 libdw1 libelf1 libcmocka0"
 
 # lab_arm64_root: sets LAB_ARM64_ROOT, making it on first use; a changed

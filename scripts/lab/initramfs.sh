@@ -8,8 +8,9 @@
 
 LAB_HERE=$(dirname "${BASH_SOURCE[0]}")
 # virtio PCI transport and console ports, 9p, overlay; absent ones are
-# taken as built in (arm64 builds virtio in)
-LAB_BASE_MODULES="virtio_pci virtio_mmio virtio_console 9pnet_virtio 9p overlay"
+# taken as built in (arm64 builds virtio in); arm64 virt's clock is a
+# PL031 RTC, a module the init reads the time from
+LAB_BASE_MODULES="virtio_pci virtio_mmio virtio_console 9pnet_virtio 9p overlay rtc_pl031"
 
 # lab_mod_index MODDIR: "name path" per module file, names with _
 lab_mod_index() {
@@ -43,8 +44,8 @@ lab_mod_closure() {
 		path=$(awk -v n="$n" '$1 == n { print $2; exit }' "$index")
 		[ -n "$path" ] || continue
 		lab_mod_plain "$path" "$out/$n.ko" || lab_fail 125 "cannot unpack module $path"
-		deps=$(objcopy -O binary --only-section=.modinfo "$out/$n.ko" /dev/stdout 2>/dev/null |
-			tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' ')
+		# the .modinfo string; read as bytes, any architecture's ELF
+		deps=$(tr '\0' '\n' <"$out/$n.ko" | sed -n 's/^depends=//p' | head -1 | tr ',' ' ')
 		# shellcheck disable=SC2086
 		[ -n "$deps" ] && lab_mod_closure "$index" "$out" $deps
 		echo "$n.ko"
