@@ -1,7 +1,7 @@
 #!/bin/bash
 # The arm64 virt board under real arm64 KVM, in the arm64 lab (one boot of
 # Debian's arm64 6.1 kernel under QEMU TCG, scripts/lab.sh --arch aarch64):
-# arm64-lab-run.sh runs every case there, the checks are made here.
+# lab/arm64-cases.sh runs every case there, the checks are made here.
 # - hello (Image and ELF, 1 and 2 vCPUs) prints on the PL011 and powers off
 #   by PSCI (status 0, SHUTDOWN guest-shutdown);
 # - reboot: 3 PSCI resets = 3 RESET events and boots 1..4; -no-reboot and
@@ -28,7 +28,7 @@ if [ -z "$RES" ]; then
 	arm64_make
 	expect_eq "cross build of the VMM and the arm64 guests" "$?" 0
 	RES=$ARM_BUILD/arm64-lab
-	"$LAB" --arch aarch64 --timeout 900 -- sh "$ROOT/tests/integration/arm64-lab-run.sh" \
+	"$LAB" --arch aarch64 --timeout 900 -- sh "$ROOT/tests/integration/lab/arm64-cases.sh" \
 		"$RES" "$ARM_BUILD/kvmscope-vmm" "$ARM_BUILD/guests/arm64" >"$T_TMP/lab.out" 2>"$T_TMP/lab.err"
 	rc=$?
 	# 126: a kernel, package or tool missing; 125: the lab itself did not

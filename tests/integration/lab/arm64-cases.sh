@@ -2,7 +2,7 @@
 # The commands tests/integration/arm64-lab.sh runs inside the arm64 lab (one
 # boot, real arm64 KVM): each case's stdout, stderr and status go to
 # OUT/NAME.{out,err,rc}; the checks are made on the host afterwards. POSIX sh.
-#   arm64-lab-run.sh OUT VMM GUESTS   (GUESTS: build-arm64/guests/arm64)
+#   arm64-cases.sh OUT VMM GUESTS   (GUESTS: build-arm64/guests/arm64)
 set -u
 OUT=$1 VMM=$2 G=$3
 mkdir -p "$OUT" && rm -f "$OUT"/*.out "$OUT"/*.err "$OUT"/*.rc
