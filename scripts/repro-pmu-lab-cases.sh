@@ -10,12 +10,39 @@ DIR=$1 VMM=$2 IMG=$3
 mkdir -p "$DIR" && rm -f "$DIR"/*.log "$DIR"/*.rc "$DIR"/*.out
 cd /tmp || exit 1
 
+# The kernel's side: a kretprobe event on each function the seed's path
+# goes through records its return value (tracefs, $retval as s32): the VM
+# ioctl (kvm_vm_ioctl, where KVM_CREATE_DEVICE of an unregistered device type
+# ends: kvm_ioctl_create_device is inlined), the vGIC creation
+# (kvm_vgic_create), the PMU attribute (kvm_arm_pmu_v3_set_attr), the IRQ
+# line (kvm_vm_ioctl_irq_line). Each case's records go to DIR/NAME.kfunc.
+TR=/sys/kernel/tracing
+KFUNCS="kvm_vm_ioctl kvm_vgic_create kvm_arm_pmu_v3_set_attr kvm_vm_ioctl_irq_line"
+kfuncs_on() {
+	[ -w "$TR/kprobe_events" ] || return 1
+	for f in $KFUNCS; do
+		echo "r:kvmscope_repro/$f $f ret=\$retval:s32" >>"$TR/kprobe_events" || return 1
+	done
+	echo 1 >"$TR/events/kvmscope_repro/enable"
+}
+kfuncs_off() {
+	echo 0 >"$TR/events/kvmscope_repro/enable" 2>/dev/null
+	for f in $KFUNCS; do
+		echo "-:kvmscope_repro/$f" >>"$TR/kprobe_events" 2>/dev/null
+	done
+}
+KF=
+kfuncs_off
+kfuncs_on && KF=1 || kfuncs_off
+
 # case NAME CMD...
 case_run() {
 	name=$1
 	shift
+	[ -n "$KF" ] && : >"$TR/trace"
 	timeout -s KILL 120 "$@" </dev/null >"$DIR/$name.out" 2>"$DIR/$name.log"
 	echo $? >"$DIR/$name.rc"
+	[ -n "$KF" ] && grep -E '<- [a-z_0-9]+\) ret=' "$TR/trace" >"$DIR/$name.kfunc"
 }
 
 T="-msg timestamp=on -trace kvm_ioctl_exit -trace arm_pmu_attr -trace qapi_event"
@@ -37,3 +64,4 @@ if command -v qemu-system-aarch64 >/dev/null; then
 		-smp 2 -m 256M -nographic -nic none -kernel "$IMG"
 fi
 uname -r >"$DIR/kernel.txt"
+[ -n "$KF" ] && kfuncs_off

@@ -4,11 +4,12 @@
 # Debian's 6.1 arm64 kernel), with no -fault, then `kvmscope diagnose` of each
 # case's log here. Files in build/repro-pmu/.
 #
-# Captures: the arm64 build has no `kvmscope record` (the collectors are
-# x86-64 host tools), so the VMM's own kvm_ioctl_exit / arm_pmu_attr trace
-# lines are the evidence. Kernel-function captures (record --functions on
-# kvm_arm_pmu_v3_set_attr, the vGIC creation and the IRQ path) into
-# build/repro-pmu/*.cap are not made here.
+# Evidence: the VMM's own kvm_ioctl_exit / arm_pmu_attr trace lines, and on
+# the kernel's side a kretprobe event (tracefs) on kvm_vgic_create,
+# kvm_arm_pmu_v3_set_attr, kvm_vm_ioctl_irq_line and kvm_vm_ioctl with their
+# return values. The arm64 build has no `kvmscope record` (the collectors are x86-64
+# host tools), so no captures (record --functions into build/repro-pmu/*.cap)
+# are made here.
 
 repro_lab() {
 	local arm=$ROOT/build-arm64 out=$ROOT/build/repro-pmu lab=$ROOT/scripts/lab.sh
@@ -38,14 +39,26 @@ repro_lab_report() {
 		"seed: VGIC_V2 -> ENODEV (no GICv2 emulation), taken as 'no vGIC'"
 	lab_expect "$out" seed-pmu 134 'attr IRQ ret -1 errno 22' \
 		"seed: then the kernel's EINVAL for the PMU IRQ, the seed's lines, SIGABRT"
+	lab_kfunc_expect "$out" seed-pmu 'kvm_vm_ioctl: .* ret=-19' \
+		"seed, kernel side: the VM ioctl returned -ENODEV for KVM_CREATE_DEVICE(VGIC_V2)"
+	lab_kfunc_absent "$out" seed-pmu 'kvm_vgic_create:' \
+		"seed, kernel side: ... before kvm_vgic_create: no VGIC_V2 device type registered (GICv3 host without GICV)"
+	lab_kfunc_expect "$out" seed-pmu 'kvm_arm_pmu_v3_set_attr: .* ret=-22' \
+		"seed, kernel side: kvm_arm_pmu_v3_set_attr returned -EINVAL (no in-kernel vGIC)"
 	lab_diag_expect "$out" seed-pmu '[.findings[] | select(.rule == "pmu-set-attr") | "\(.facts.attr) \(.facts.errno)"] == ["KVM_ARM_VCPU_PMU_V3_IRQ EINVAL"]' \
 		"seed: diagnose names the IRQ attribute and EINVAL"
 	lab_case "$out" seed-pmu-off "the seed, pmu=off: virt-4.1 -cpu host,pmu=off"
 	lab_expect "$out" seed-pmu-off 134 'KVM_IRQ_LINE.*errno 6 \(ENXIO\)' \
 		"seed pmu=off: the first SPI -> ENXIO, 'kvm_set_irq: No such device or address', SIGABRT"
+	lab_kfunc_expect "$out" seed-pmu-off 'kvm_vm_ioctl_irq_line: .* ret=-6' \
+		"seed pmu=off, kernel side: kvm_vm_ioctl_irq_line returned -ENXIO"
 	lab_case "$out" healthy-gicv3 "QEMU 7.2's board, GIC probed: virt -cpu host"
 	lab_expect "$out" healthy-gicv3 0 'attr INIT ret 0 errno 0' \
 		"healthy: GICv3, PMU IRQ and INIT set, the guest runs and powers off"
+	lab_kfunc_expect "$out" healthy-gicv3 'kvm_arm_pmu_v3_set_attr: .* ret=0' \
+		"healthy, kernel side: kvm_arm_pmu_v3_set_attr returned 0"
+	lab_kfunc_expect "$out" healthy-gicv3 'kvm_vgic_create: .* ret=0' \
+		"healthy, kernel side: kvm_vgic_create (GICv3) returned 0"
 	lab_case "$out" pmu-off "QEMU 7.2's board, pmu=off"
 	lab_expect "$out" pmu-off 0 'SHUTDOWN' "pmu=off on GICv3: the guest runs and powers off"
 	lab_case "$out" gicv2-refused "QEMU 7.2's board asked for GICv2"
@@ -64,8 +77,35 @@ lab_case() {
 	echo "== $2: $3"
 	echo "   status $(cat "$1/$2.rc"); guest: $(head -1 "$1/$2.out")"
 	grep -Ev 'errno 0 \(OK\)|qapi_event event RESUME' "$1/$2.log" | sed 's/^/    /' | tail -8
+	if [ -s "$1/$2.kfunc" ]; then
+		echo "   the kernel's functions (kretprobe, return value):"
+		sed -E 's/.*: \(([^+]*)\+[^<]*<- ([a-z_0-9]+)\) (ret=[-0-9]+).*/\2 \3 (from \1)/' "$1/$2.kfunc" |
+			sort | uniq -c | awk '{ n = $1; $1 = ""; printf "      %dx%s\n", n, $0 }'
+	fi
 	"$KVMSCOPE" diagnose --format "$FORMAT" "$1/$2.log" | sed -n '/^\[1\]/,/^  decision/p'
 	"$KVMSCOPE" diagnose --format json "$1/$2.log" >"$1/$2.diagnosis.json"
+}
+
+# lab_kfunc_expect DIR NAME PATTERN WHAT: in the kretprobe records
+lab_kfunc_expect() {
+	if [ ! -f "$1/$2.kfunc" ]; then
+		results+=("  skip  $4 (no kprobe events in the lab)")
+	elif grep -Eq -- "$3" "$1/$2.kfunc"; then
+		results+=("  ok    $4")
+	else
+		results+=("  FAIL  $4")
+	fi
+}
+
+# lab_kfunc_absent DIR NAME PATTERN WHAT: not in the kretprobe records
+lab_kfunc_absent() {
+	if [ ! -f "$1/$2.kfunc" ]; then
+		results+=("  skip  $4 (no kprobe events in the lab)")
+	elif grep -Eq -- "$3" "$1/$2.kfunc"; then
+		results+=("  FAIL  $4")
+	else
+		results+=("  ok    $4")
+	fi
 }
 
 # lab_expect DIR NAME STATUS PATTERN WHAT
