@@ -33,7 +33,7 @@ kfuncs_off() {
 }
 KF=
 kfuncs_off
-kfuncs_on && KF=1 || kfuncs_off
+if kfuncs_on; then KF=1; else kfuncs_off; fi
 
 # case NAME CMD...
 case_run() {
