@@ -10,6 +10,9 @@
 # - gic-version=2 is refused in QEMU 7.2's words, status 1, as Debian's
 #   qemu-system-aarch64 refuses it in the same lab;
 # - QMP: a -S machine queried, continued, its SHUTDOWN event read;
+# - the board's KVM order (vCPU init, vGIC, PMU attributes, vGIC addresses)
+#   is QEMU 7.2's, seen from the kernel side (kprobe events on the ioctl
+#   handlers, folded by lab/kvm-order.awk);
 # - virt-4.1 gives the seed's lines from the kernel's own answers (no
 #   -fault): VGIC_V2 ENODEV, the PMU IRQ EINVAL, and with pmu=off the SPI's
 #   ENXIO.
@@ -104,6 +107,16 @@ if [ -f "$RES/qmp.rc" ]; then
 	expect_grep "QMP: the PL011's output went to -serial file:" "$RES/qmp.serial" '^guest: hello from arm64'
 else
 	skip "QMP: no perl in the lab root for a client"
+fi
+if [ -s "$RES/order-ours.order" ] && [ -s "$RES/order-qemu.order" ]; then
+	AWK=$ROOT/tests/integration/lab/kvm-order.awk
+	awk -f "$AWK" "$RES/order-ours.order" >"$T_TMP/order-ours"
+	awk -f "$AWK" "$RES/order-qemu.order" >"$T_TMP/order-qemu"
+	expect_eq "KVM order, from the kernel's side: vCPU init, vGIC, PMU attributes, vGIC addresses as QEMU 7.2" \
+		"$(tr '\n' ';' <"$T_TMP/order-ours")" "$(tr '\n' ';' <"$T_TMP/order-qemu")"
+	expect_eq "... both VMMs ran the hello guest" "$(r order-ours):$(r order-qemu)" "0:0"
+else
+	skip "KVM order against QEMU 7.2: no kprobe events or no qemu-system-aarch64 in the lab"
 fi
 if [ -f "$RES/qemu-gic2.rc" ]; then
 	expect_eq "QEMU 7.2 in the lab: gic-version=2 status 1, as ours" "$(r qemu-gic2)" "$(r gic2)"

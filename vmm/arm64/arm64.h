@@ -41,6 +41,7 @@ extern const struct device arm64_uart_device;
 /* gic.c: create, place and initialise the in-kernel vGIC (QEMU create_gic) */
 int arm64_gic_probe_version(struct machine *m, int asked);
 int arm64_gic_create(struct machine *m);
+int arm64_gic_place(struct machine *m); /* after the PMU, as QEMU */
 void arm64_gic_destroy(struct machine *m);
 
 /* pmu.c: QEMU virt_cpu_post_init's PMU part; aborts as QEMU does on failure */

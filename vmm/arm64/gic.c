@@ -62,7 +62,6 @@ int arm64_gic_create(struct machine *m)
 	struct arm64_machine *a = arm64_of(m);
 	struct kvm_create_device dev = { .type = device_type(a->gic_version) };
 	uint32_t nr_irqs = VIRT_GIC_NR_IRQS;
-	uint64_t dist = VIRT_GIC_DIST_BASE, cpu = VIRT_GIC_CPU_BASE, redist = VIRT_GIC_REDIST_BASE;
 
 	a->irqchip_in_kernel = true; /* QEMU's kvm_irqchip_in_kernel(), whatever follows */
 	if (kvm_ioctl(&m->vm, KVM_CREATE_DEVICE, &dev) < 0) {
@@ -80,18 +79,31 @@ int arm64_gic_create(struct machine *m)
 	a->gic.fd = (int)dev.fd;
 	if (device_set(m, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs) < 0)
 		return -1;
+	/* initialised now, after every vCPU exists, so the PMU INIT that
+	 * follows finds it (else the kernel answers -ENODEV) */
+	return device_set(m, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+}
+
+/* The vGIC's addresses, after the PMU: QEMU registers them with
+ * kvm_arm_register_device and sets them when the machine is done
+ * (kvm_arm_machine_init_done), as seen from the kernel side in the lab. */
+int arm64_gic_place(struct machine *m)
+{
+	struct arm64_machine *a = arm64_of(m);
+	uint64_t dist = VIRT_GIC_DIST_BASE, cpu = VIRT_GIC_CPU_BASE, redist = VIRT_GIC_REDIST_BASE;
+
+	if (a->gic.fd < 0)
+		return 0;
 	if (a->gic_version == 3) {
 		if (device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist) < 0 ||
 		    device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist) < 0)
 			return -1;
-	} else {
-		if (device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, &dist) < 0 ||
-		    device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &cpu) < 0)
-			return -1;
+		return 0;
 	}
-	/* initialised now, after every vCPU exists, so the PMU INIT that
-	 * follows finds it (else the kernel answers -ENODEV) */
-	return device_set(m, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+	if (device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, &dist) < 0 ||
+	    device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &cpu) < 0)
+		return -1;
+	return 0;
 }
 
 void arm64_gic_destroy(struct machine *m)

@@ -73,4 +73,30 @@ if command -v qemu-system-aarch64 >/dev/null; then
 	run qemu-gic2 $Q -machine virt,gic-version=2 -kernel "$G/hello.img"
 	}
 fi
+# The board's KVM order against QEMU 7.2's, from the kernel's side: kprobe
+# events on the vCPU, VM and device ioctl handlers with the ioctl number and
+# the user structure's fields (kvm_create_device type/flags, kvm_device_attr
+# group/attr), for `-machine virt -cpu host -smp 2` in both VMMs
+TR=/sys/kernel/tracing
+if [ -w "$TR/kprobe_events" ] && command -v qemu-system-aarch64 >/dev/null; then
+	order() { # NAME CMD...
+		name=$1
+		shift
+		: >"$TR/trace"
+		echo 1 >"$TR/events/kvmscope_order/enable"
+		run "$name" "$@"
+		echo 0 >"$TR/events/kvmscope_order/enable"
+		grep -E 'kvmscope_order|: (vcpu|vm|dev): ' "$TR/trace" | grep -v '^#' >"$OUT/$name.order"
+	}
+	for e in vcpu vm dev; do echo "-:kvmscope_order/$e" >>"$TR/kprobe_events" 2>/dev/null; done
+	A='ioctl=$arg2:x32 u0=+u0($arg3):u32 u4=+u4($arg3):u32 u8=+u8($arg3):u64'
+	echo "p:kvmscope_order/vcpu kvm_vcpu_ioctl $A" >>"$TR/kprobe_events" &&
+		echo "p:kvmscope_order/vm kvm_vm_ioctl $A" >>"$TR/kprobe_events" &&
+		echo "p:kvmscope_order/dev kvm_device_ioctl $A" >>"$TR/kprobe_events" && {
+		order order-ours "$VMM" -machine virt -cpu host -smp 2 -m 128 -kernel "$G/hello.img"
+		order order-qemu qemu-system-aarch64 -machine virt -accel kvm -cpu host -smp 2 -m 128 \
+			-nographic -nic none -kernel "$G/hello.img"
+	}
+	for e in vcpu vm dev; do echo "-:kvmscope_order/$e" >>"$TR/kprobe_events" 2>/dev/null; done
+fi
 echo done >"$OUT/done.txt"
