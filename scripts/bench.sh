@@ -438,4 +438,7 @@ BUILD=$BUILD "$(dirname "$0")/bench-record.sh" || failed=1
 echo
 # the ftrace collector against trace-cmd report, on the same events of one run
 BUILD=$BUILD "$(dirname "$0")/bench-ftrace.sh" || failed=1
+echo
+# the lab's start-up (scripts/lab.sh -- true) against a bare QEMU boot
+BUILD=$BUILD "$(dirname "$0")/bench-lab.sh" || failed=1
 exit $failed

@@ -43,7 +43,9 @@ Exit status: COMMAND's own, or
   125  the lab did not come up (kernel panic, boot or mount failure, QEMU
        error); the console log is kept and named
   126  a kernel, package or host tool is missing (apt-get download failed)
-Kernels and roots are cached under build/lab (LAB_CACHE=DIR for another).
+Kernels and roots are cached under build/lab (LAB_CACHE=DIR for another);
+LAB_APPEND adds kernel command line words (e.g. loglevel=7 for the console
+--verbose shows).
 EOF
 }
 
@@ -136,12 +138,17 @@ prepare() {
 		lab_fetch "$KERNEL" "$DEBARCH"
 	fi
 	lab_initramfs "$KDIR" "$busybox"
+	LAB_KERNEL_IMAGE=$KDIR/vmlinuz
+	if [ "$ARCH" = x86_64 ]; then
+		lab_pvh "$KDIR"
+		[ -f "$KDIR/vmlinux" ] && LAB_KERNEL_IMAGE=$KDIR/vmlinux
+	fi
 	exec 9>&-
 }
 
 # qemu_args RUNDIR: the QEMU command line (LAB_QEMU array)
 qemu_args() {
-	local run=$1 append="panic=-1 quiet loglevel=3"
+	local run=$1 append="panic=-1 quiet loglevel=3 ${LAB_APPEND:-}"
 	if [ "$ARCH" = x86_64 ]; then
 		LAB_QEMU=(qemu-system-x86_64 -M q35 -cpu max)
 		append="console=ttyS0 $append"
@@ -152,7 +159,7 @@ qemu_args() {
 	fi
 	# shellcheck disable=SC2054
 	LAB_QEMU+=(-smp "$CPUS" -m "$MEM" -nodefaults -no-user-config -display none -no-reboot
-		-kernel "$KDIR/vmlinuz" -initrd "$run/initrd" -append "$append"
+		-kernel "$LAB_KERNEL_IMAGE" -initrd "$run/initrd" -append "$append"
 		-chardev "file,id=con,path=$run/console"
 		-serial chardev:con
 		-device virtio-serial-pci,id=vs

@@ -58,6 +58,7 @@ lab_initramfs() {
 	if [ -f "$img" ] && [ "$img" -nt "$LAB_HERE/init" ] && [ "$img" -nt "$LAB_HERE/initramfs.sh" ]; then
 		return 0
 	fi
+	lab_modules "$kdir"
 	tmp=$(mktemp -d "$kdir/initramfs.XXXXXX")
 	mkdir -p "$tmp/bin" "$tmp/modules" "$tmp/lab"
 	cp "$busybox" "$tmp/bin/busybox" || lab_fail 126 "no static busybox at $busybox"
@@ -76,6 +77,9 @@ lab_initramfs() {
 		lab_fail 125 "cpio failed building $img"
 	mv "$img.new" "$img"
 	rm -rf "$tmp"
+	# a packaged kernel's modules come back from its packages when needed
+	[ -f "$kdir/debs" ] && rm -rf "$kdir/modules"
+	return 0
 }
 
 # lab_run_archive DIR CONF CMDFILE: DIR/run.cpio holding lab/conf and lab/cmd

@@ -1,0 +1,97 @@
+#!/bin/bash
+# scripts/lab.sh on x86_64: the cheap error paths (bad option, missing
+# kernel, a kernel that never runs the command, timeout), then ONE boot of
+# bookworm's 6.1 kernel that runs a script of checks - nested KVM, the
+# mounts, both output streams, the writable repository, kvmscope-vmm and
+# kvmscope record under the lab's KVM, the host's tools - and ends with a
+# known status. The first run downloads the kernel into build/lab.
+. "$(dirname "$0")/../lib.sh"
+LAB=$ROOT/scripts/lab.sh
+# shellcheck source=tests/integration/lab-lib.bash
+. "$(dirname "$0")/lab-lib.bash"
+
+lab_require qemu-system-x86_64 cpio apt-get dpkg-deb
+if readelf -l /bin/busybox 2>/dev/null | grep -q INTERP || [ ! -x /bin/busybox ]; then
+	skip "lab: no static busybox at /bin/busybox (busybox-static; scripts/install-deps.sh)"
+	echo "1..$T_N"
+	exit 0
+fi
+
+case $BUILD in "$ROOT"/*) ;; *)
+	skip "lab: BUILD ($BUILD) is outside the repository the lab shares"
+	echo "1..$T_N"
+	exit 0 ;;
+esac
+
+# usage errors and a missing kernel: no boot
+lab_run badopt --bogus -- true
+expect_eq "a bad option: status 2" "$(rc badopt)" 2
+expect_grep "... naming it" "$T_TMP/badopt.err" "unknown option '--bogus'"
+lab_run badarch --arch sparc -- true
+expect_eq "a bad --arch: status 2" "$(rc badarch)" 2
+lab_run nocmd
+expect_eq "no command: status 2" "$(rc nocmd)" 2
+lab_run nokernel --kernel /nonexistent/vmlinuz -- true
+expect_eq "a missing kernel file: status 126" "$(rc nokernel)" 126
+expect_grep "... naming it" "$T_TMP/nokernel.err" '^lab\.sh: error: no kernel file /nonexistent/vmlinuz$'
+lab_run timeout --timeout 1 -- true
+lab_skip_unfetched timeout
+expect_eq "a boot past --timeout: status 124" "$(rc timeout)" 124
+expect_grep "... in one line" "$T_TMP/timeout.err" '^lab\.sh: error: timed out after 1 s'
+
+# a kernel image that is no Linux: QEMU boots the multiboot hello guest,
+# which prints and powers off, and the command never runs
+lab_run notlinux --kernel "$GUESTS/hello.elf" -- true
+expect_eq "a kernel that never runs the command: status 125" "$(rc notlinux)" 125
+expect_grep "... and says so" "$T_TMP/notlinux.err" 'stopped before the command ran'
+
+# the one boot: checks print "name: ok|FAIL ..." lines; the script's
+# status (42) must come out as lab.sh's
+OUTDIR=$ROOT/build/lab/tests/x86_64
+rm -rf "$OUTDIR"
+mkdir -p "$OUTDIR"
+# shellcheck disable=SC2016 # expanded inside the lab
+CHECKS='
+BUILD=$1 OUT=$2 REPO=$3
+say() { if eval "$2" >/dev/null 2>&1; then echo "$1: ok"; else echo "$1: FAIL"; fi; }
+say kvm-device "[ -c /dev/kvm ]"
+say kvm-events "[ -d /sys/kernel/tracing/events/kvm ]"
+say bpffs "[ \"\$(stat -f -c %T /sys/fs/bpf)\" = bpf_fs ]"
+say debugfs "[ \"\$(stat -f -c %T /sys/kernel/debug)\" = debugfs ]"
+say nested-svm "dmesg | grep -q \"SVM: kvm: Nested Paging enabled\""
+say in-repo "[ \"\$(pwd)\" = \"\$REPO\" ] && [ -x ./scripts/lab.sh ]"
+say bpftrace "bpftrace --version"
+say qemu "qemu-system-x86_64 --version"
+uname -r >"$OUT/release"
+echo written-inside >"$OUT/written"
+echo lab-stderr-marker >&2
+"$BUILD/kvmscope-vmm" -kernel "$BUILD/guests/hello.elf" -serial stdio >"$OUT/vmm.out" 2>&1
+echo $? >"$OUT/vmm.rc"
+"$BUILD/kvmscope" record -o "$OUT/hello.cap" -- \
+	"$BUILD/kvmscope-vmm" -kernel "$BUILD/guests/hello.elf" -serial stdio >"$OUT/record.out" 2>"$OUT/record.err"
+echo $? >"$OUT/record.rc"
+exit 42
+'
+lab_run boot --timeout 300 -- sh -c "$CHECKS" sh "$BUILD" "$OUTDIR" "$ROOT"
+lab_skip_unfetched boot
+expect_eq "the command's status comes out (42)" "$(rc boot)" 42
+for c in kvm-device kvm-events bpffs debugfs nested-svm in-repo bpftrace qemu; do
+	expect_grep "inside: $c" "$T_TMP/boot.out" "^$c: ok\$"
+done
+expect_grep "stderr streams back" "$T_TMP/boot.err" '^lab-stderr-marker$'
+if grep -q 'lab-stderr-marker' "$T_TMP/boot.out"; then
+	not_ok "stdout and stderr are apart"
+else
+	ok "stdout and stderr are apart"
+fi
+expect_eq "the repository is writable at its path" "$(cat "$OUTDIR/written" 2>/dev/null)" written-inside
+expect_grep "bookworm's 6.1 kernel ran it" "$OUTDIR/release" '^6\.1\.0-[0-9]+-amd64$'
+expect_eq "kvmscope-vmm under the nested KVM: status 0" "$(cat "$OUTDIR/vmm.rc" 2>/dev/null)" 0
+expect_grep "... and the guest says hello" "$OUTDIR/vmm.out" 'hello from kvmscope guest'
+expect_eq "kvmscope record in the lab: status 0" "$(cat "$OUTDIR/record.rc" 2>/dev/null)" 0
+expect_grep "... with probe hits and kvm events, none lost" "$OUTDIR/record.err" \
+	'records \([1-9][0-9]* probe hits, [1-9][0-9]* kernel events\), 0 lost'
+"$BUILD/kvmscope" report "$OUTDIR/hello.cap" >"$T_TMP/report.txt" 2>&1
+expect_grep "the capture names the lab's kernel" "$T_TMP/report.txt" '^# capture: .*kernel 6\.1\.0-[0-9]+-amd64'
+expect_grep "... and holds the guest's KVM_RUN exits" "$T_TMP/report.txt" 'kvm_exit'
+echo "1..$T_N"
