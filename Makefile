@@ -16,6 +16,13 @@ endif
 
 CC ?= cc
 HOSTCC ?= cc
+# the target's multiarch tuple (x86_64-linux-gnu, aarch64-linux-gnu): where a
+# cross build finds Debian's :arm64 -dev packages (headers, .pc files)
+MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
+ifneq ($(ARCH),$(shell uname -m))
+PKG_CONFIG ?= PKG_CONFIG_LIBDIR=/usr/lib/$(MULTIARCH)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
+PKG_CONFIG ?= pkg-config
 SAN_FLAGS ?=
 # frame pointers: `kvmscope record -s PROBE` walks the VMM's user stacks by them
 # optimisation: a variable of its own, so `make asan` cannot drop the flags below
@@ -23,7 +30,8 @@ OPTFLAGS ?= -O2 -g
 CFLAGS += $(OPTFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	  -Wno-format-nonliteral -fno-strict-aliasing $(SAN_FLAGS) \
 	  -fno-omit-frame-pointer
-CPPFLAGS += -Ivmm -Iprobes -I$(GEN) -MMD -MP
+# lib/ (pure tables) is everyone's; vmm/ headers are the VMM's own (and its tests')
+CPPFLAGS += -Ilib -Iprobes -I$(GEN) -MMD -MP
 LDFLAGS += $(SAN_FLAGS)
 LDLIBS += -lpthread -ljansson
 
@@ -32,10 +40,11 @@ LDLIBS += -lpthread -ljansson
 .SECONDARY:
 
 # --- dependencies: installed by the project's own script, checked once ------
+# NO_DEPS=1 (debian/rules) leaves the packages to the caller: no apt-get.
 DEPS_STAMP := $(BUILD)/.deps-ok
 $(DEPS_STAMP): scripts/install-deps.sh
 	$(Q)mkdir -p $(@D)
-	$(Q)scripts/install-deps.sh --check 2>/dev/null || scripts/install-deps.sh
+	$(Q)$(if $(filter 1,$(NO_DEPS)),:,scripts/install-deps.sh --check 2>/dev/null || scripts/install-deps.sh)
 	$(Q)touch $@
 
 # --- probes: one list, generated everywhere ---------------------------------
@@ -60,10 +69,18 @@ $(GEN)/probe-table.c: $(PROBES) $(GEN_PROBES)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(GEN_PROBES) table $(PROBES) > $@
 
-GENERATED_HEADERS := $(GEN)/vmm-probes.h
+# --- the version: VERSION is its one source (binaries, QMP, debian/changelog)
+KVMSCOPE_VERSION := $(shell cat VERSION)
+$(GEN)/kvmscope-version.h: VERSION
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#define KVMSCOPE_VERSION "%s"\n' "$$(cat $<)" > $@
+
+GENERATED_HEADERS := $(GEN)/vmm-probes.h $(GEN)/kvmscope-version.h
 
 # --- the VMM ----------------------------------------------------------------
-VMM_COMMON := $(wildcard vmm/*.c) $(wildcard vmm/hw/*.c)
+LIB_SRCS := $(wildcard lib/*.c)
+VMM_COMMON := $(wildcard vmm/*.c) $(wildcard vmm/hw/*.c) $(LIB_SRCS)
 ifeq ($(ARCH),x86_64)
 VMM_ARCH := $(wildcard vmm/x86/*.c)
 else ifeq ($(ARCH),aarch64)
@@ -79,6 +96,7 @@ VMM := $(BUILD)/kvmscope-vmm
 # multiarch dir /usr/lib/aarch64-linux-gnu).
 VMM_LDLIBS := -l:libfdt.so.1
 
+$(BUILD)/obj/vmm/%.o: CPPFLAGS += -Ivmm
 $(BUILD)/obj/%.o: %.c $(GENERATED_HEADERS) | $(DEPS_STAMP)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -94,15 +112,17 @@ $(VMM): $(VMM_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(VMM_LDLIBS) $(LDLIBS)
 
-# The collectors, x86 guests, tests and benchmarks are x86-64 host things:
-# `make ARCH=aarch64 CC=aarch64-linux-gnu-gcc` cross-builds the VMM and the
-# arm64 guests.
-ifeq ($(ARCH),x86_64)
 # --- kvmscope, the collector and analyst ------------------------------------
+# Built for both arches: `make ARCH=aarch64 CC=aarch64-linux-gnu-gcc` links it
+# against Debian's :arm64 libbpf, libtraceevent, libtracefs, libdw, jansson.
 -include tools/tools.mk
 
 # --- kvmscope-domain, the libvirt-like control plane ------------------------
 -include tools/domain.mk
+
+# The x86 guests, tests and benchmarks are x86-64 host things; the arm64
+# build has its own guests (tests/guests/arm64).
+ifeq ($(ARCH),x86_64)
 
 # --- guests (freestanding payloads) -----------------------------------------
 -include tests/guests/guests.mk
@@ -112,6 +132,9 @@ ifeq ($(ARCH),x86_64)
 
 # --- benchmarks (make bench): side by side with QEMU and a bare KVM program
 -include tests/bench/bench.mk
+
+# --- make install / uninstall, the man pages ---------------------------------
+-include dist/install.mk
 else ifeq ($(ARCH),aarch64)
 # arm64 board unit tests, cross-built on request (make ... arm64-tests)
 -include tests/unit/arm64.mk
@@ -120,7 +143,7 @@ else ifeq ($(ARCH),aarch64)
 endif
 
 .PHONY: all clean demo asan
-all: $(VMM) $(TOOLS_ALL) $(DOMAIN_ALL) $(if $(GUESTS_ALL),guests) $(A64_GUESTS)
+all: $(VMM) $(TOOLS_ALL) $(DOMAIN_ALL) $(if $(GUESTS_ALL),guests) $(MAN_PAGES) $(A64_GUESTS)
 
 demo: all
 	$(Q)scripts/demo.sh

@@ -5,11 +5,26 @@
 # seed incident under the libvirt-like control plane
 # (scripts/repro-cpus-not-resettable.sh; the seed's 10 s waits, or 1 s with
 # DEMO_FAST=1).
+#   scripts/demo.sh [--help]   (installed: kvmscope-demo)
 set -u
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
-VMM=$BUILD/kvmscope-vmm
-GUEST=$BUILD/guests/reboot.elf
+case ${1:-} in
+-h|--help) sed -n '2,/^set -u$/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+"") ;;
+*) echo "demo: unknown argument '$1'" >&2; exit 1 ;;
+esac
+# Installed (PREFIX/bin/kvmscope-demo, the guests in PREFIX/share/kvmscope)
+# or in the source tree (scripts/, build/)
+HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+if [ -d "$HERE/../share/kvmscope/guests" ]; then
+	BIN=$HERE GUESTS=$HERE/../share/kvmscope/guests
+	REPRO=$BIN/kvmscope-repro-cpus-not-resettable
+else
+	ROOT=$(cd "$HERE/.." && pwd)
+	BUILD=${BUILD:-$ROOT/build}
+	BIN=$BUILD GUESTS=$BUILD/guests REPRO=$ROOT/scripts/repro-cpus-not-resettable.sh
+fi
+VMM=$BIN/kvmscope-vmm
+GUEST=$GUESTS/reboot.elf
 
 if [ ! -c /dev/kvm ]; then
 	echo "demo: /dev/kvm is not available on this host" >&2
@@ -51,5 +66,5 @@ echo "== 3. The whole seed incident: a control plane reboots the confidential VM
 echo "   through an unresponsive guest agent, then the guest reboots itself"
 wait_s=10
 [ -n "${DEMO_FAST:-}" ] && wait_s=1
-BUILD=$BUILD "$ROOT/scripts/repro-cpus-not-resettable.sh" --agent-timeout "$wait_s" \
+BUILD=${BUILD:-} "$REPRO" --agent-timeout "$wait_s" \
 	--powerdown-timeout "$wait_s"

@@ -16,6 +16,9 @@ libtracefs-dev systemtap-sdt-dev binutils"
 # is named (installs here skip recommends).
 PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross libfdt-dev:arm64 libfdt1:arm64
 systemtap-sdt-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64 qemu-user-static"
+# the arm64 kvmscope (collectors and analyst) links Debian's arm64 libraries
+PKGS="$PKGS libbpf-dev:arm64 libelf-dev:arm64 libdw-dev:arm64 libtraceevent-dev:arm64
+libtracefs-dev:arm64"
 # tests and peers the benchmarks compare with
 PKGS="$PKGS valgrind socat qemu-system-x86 qemu-system-arm bpftrace trace-cmd qemu-guest-agent hyperfine
 libclang-rt-14-dev procps psmisc jq"
@@ -24,6 +27,9 @@ libclang-rt-14-dev procps psmisc jq"
 PKGS="$PKGS cpio busybox-static mmdebstrap xz-utils zstd"
 # kvmscope ci's tests: JUnit schema check, the HTML timeline in headless Chromium
 PKGS="$PKGS libxml2-utils chromium"
+# make install (man pages), the Debian package and its test in a fresh root,
+# the CI recipes' YAML check
+PKGS="$PKGS scdoc debhelper dpkg-dev fakeroot lintian mmdebstrap bash-completion python3-yaml"
 
 missing=""
 for p in $PKGS; do

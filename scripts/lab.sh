@@ -4,14 +4,26 @@
 # EL2 with VHE on arm64), with the repository at its own path, writable.
 # See `scripts/lab.sh --help` and README.md "The lab".
 set -u
-LAB_ROOT=$(cd "$(dirname "$0")/.." && pwd)
-LAB_CACHE=${LAB_CACHE:-$LAB_ROOT/build/lab}
+# In the source tree the shared directory is the repository and the cache its
+# build/lab; installed (kvmscope-lab, its parts in PREFIX/share/kvmscope/lab)
+# it is the directory the command is started from, the cache the user's.
+HERE=$(cd "$(dirname "$0")" && pwd)
+if [ -f "$HERE/lab/kernels.sh" ]; then
+	LAB_LIB=$HERE/lab
+	LAB_ROOT=$(cd "$HERE/.." && pwd)
+	LAB_CACHE=${LAB_CACHE:-$LAB_ROOT/build/lab}
+else
+	LAB_LIB=$(cd "$HERE/../share/kvmscope/lab" 2>/dev/null && pwd) ||
+		{ echo "lab: its parts are not in $HERE/../share/kvmscope/lab" >&2; exit 126; }
+	LAB_ROOT=$PWD
+	LAB_CACHE=${LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvmscope/lab}
+fi
 # shellcheck source=scripts/lab/kernels.sh
-. "$LAB_ROOT/scripts/lab/kernels.sh"
+. "$LAB_LIB/kernels.sh"
 # shellcheck source=scripts/lab/initramfs.sh
-. "$LAB_ROOT/scripts/lab/initramfs.sh"
+. "$LAB_LIB/initramfs.sh"
 # shellcheck source=scripts/lab/arm64-root.sh
-. "$LAB_ROOT/scripts/lab/arm64-root.sh"
+. "$LAB_LIB/arm64-root.sh"
 
 usage() {
 	cat <<'EOF'

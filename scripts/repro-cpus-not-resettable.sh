@@ -13,13 +13,24 @@
 # appear, in the seed's order.
 #
 #   scripts/repro-cpus-not-resettable.sh [--agent-timeout S] [--powerdown-timeout S] [--keep DIR]
-#   (BUILD=build-x picks the build directory; the seed's waits are 10 s each)
+#   scripts/repro-cpus-not-resettable.sh --help
+#   (installed: kvmscope-repro-cpus-not-resettable; in the tree BUILD=build-x
+#   picks the build directory; the seed's waits are 10 s each)
 set -u
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-DOMAIN=$BUILD/kvmscope-domain
-GUEST=$BUILD/guests/agent.elf
+# Installed (PREFIX/bin/kvmscope-repro-cpus-not-resettable, the guests and fixtures in
+# PREFIX/share/kvmscope) or in the source tree (scripts/, build/)
+HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+if [ -d "$HERE/../share/kvmscope/guests" ]; then
+	BIN=$HERE DATA=$(cd "$HERE/../share/kvmscope" && pwd)
+	GUESTS=$DATA/guests MISSING="the installation is incomplete"
+else
+	ROOT=$(cd "$HERE/.." && pwd)
+	BUILD=${BUILD:-build}
+	case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+	BIN=$BUILD GUESTS=$BUILD/guests MISSING="run make first"
+fi
+DOMAIN=$BIN/kvmscope-domain
+GUEST=$GUESTS/agent.elf
 AGENT_TIMEOUT=10 POWERDOWN_TIMEOUT=10 KEEP=
 
 while [ $# -gt 0 ]; do
@@ -27,11 +38,12 @@ while [ $# -gt 0 ]; do
 	--agent-timeout) AGENT_TIMEOUT=${2:?}; shift 2 ;;
 	--powerdown-timeout) POWERDOWN_TIMEOUT=${2:?}; shift 2 ;;
 	--keep) KEEP=${2:?}; shift 2 ;;
+	-h|--help) sed -n '2,/^set -u$/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "repro: unknown argument '$1'" >&2; exit 1 ;;
 	esac
 done
-for f in "$DOMAIN" "$BUILD/kvmscope-vmm" "$GUEST"; do
-	if [ ! -e "$f" ]; then echo "repro: $f is missing: run make first" >&2; exit 1; fi
+for f in "$DOMAIN" "$BIN/kvmscope-vmm" "$GUEST"; do
+	if [ ! -e "$f" ]; then echo "repro: $f is missing: $MISSING" >&2; exit 1; fi
 done
 if [ ! -c /dev/kvm ]; then echo "repro: /dev/kvm is not available on this host" >&2; exit 1; fi
 

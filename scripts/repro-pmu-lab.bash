@@ -7,9 +7,8 @@
 # Evidence: the VMM's own kvm_ioctl_exit / arm_pmu_attr trace lines, and on
 # the kernel's side a kretprobe event (tracefs) on kvm_vgic_create,
 # kvm_arm_pmu_v3_set_attr, kvm_vm_ioctl_irq_line and kvm_vm_ioctl with their
-# return values. The arm64 build has no `kvmscope record` (the collectors are x86-64
-# host tools), so no captures (record --functions into build/repro-pmu/*.cap)
-# are made here.
+# return values. No captures (kvmscope record --functions into
+# build/repro-pmu/*.cap) are made yet: the kretprobe events stand in.
 
 repro_lab() {
 	local arm=$ROOT/build-arm64 out=$ROOT/build/repro-pmu lab=$ROOT/scripts/lab.sh
@@ -33,7 +32,7 @@ repro_lab() {
 # repro_lab_report DIR: each case's lines, diagnosis and verdicts
 repro_lab_report() {
 	local out=$1
-	echo "   kernel $(cat "$out/kernel.txt"); no arm64 'kvmscope record' in this build: the VMM's trace lines are the evidence"
+	echo "   kernel $(cat "$out/kernel.txt"); evidence: the VMM's trace lines and kretprobe events"
 	lab_case "$out" seed-pmu "the seed, with PMU: virt-4.1 -cpu host"
 	lab_expect "$out" seed-pmu 134 'KVM_CREATE_DEVICE.*errno 19 \(ENODEV\)' \
 		"seed: VGIC_V2 -> ENODEV (no GICv2 emulation), taken as 'no vGIC'"

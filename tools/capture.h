@@ -16,9 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format-version.h"
+
 #define CAP_MAGIC "KVMSCOPE"	/* 8 bytes, no NUL */
-#define CAP_VERSION_MAJOR 1	/* a reader refuses another major */
-#define CAP_VERSION_MINOR 0	/* additions a v1 reader may skip */
+#define CAP_VERSION_MAJOR CAPTURE_FORMAT_MAJOR
+#define CAP_VERSION_MINOR CAPTURE_FORMAT_MINOR
 #define CAP_BYTE_ORDER 0x01020304u
 #define CAP_ALIGN 8
 #define CAP_MAX_RECORD (1u << 20) /* no valid record is larger */

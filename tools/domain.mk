@@ -6,7 +6,7 @@
 DOMAIN := $(BUILD)/kvmscope-domain
 DOMAIN_SRCS := $(wildcard tools/domain/*.c)
 DOMAIN_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DOMAIN_SRCS))
-DOMAIN_LIBS = $(eval DOMAIN_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson))$(DOMAIN_LIBS)
+DOMAIN_LIBS = $(eval DOMAIN_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson))$(DOMAIN_LIBS)
 
 $(BUILD)/obj/tools/domain/%.o: CPPFLAGS += -Itools/domain
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "version.h"
 
 struct command {
 	const char *name;
@@ -17,6 +18,7 @@ struct command {
 #pragma weak cmd_probes
 #pragma weak cmd_diagnose
 #pragma weak cmd_ci
+#pragma weak cmd_diff
 
 static const struct command commands[] = {
 	{ "record", cmd_record, "record VMM probes and kernel events into a capture" },
@@ -24,6 +26,7 @@ static const struct command commands[] = {
 	{ "probes", cmd_probes, "list the USDT probes of an ELF binary" },
 	{ "diagnose", cmd_diagnose, "explain a capture or QEMU/libvirt logs" },
 	{ "ci", cmd_ci, "run a command under the collectors and keep CI artifacts" },
+	{ "diff", cmd_diff, "where two captures of the same scenario part ways" },
 };
 
 static void usage(FILE *out)
@@ -32,7 +35,7 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-9s %s%s\n", commands[i].name, commands[i].summary,
 			commands[i].run ? "" : " (not built)");
-	fprintf(out, "\n`kvmscope COMMAND --help` describes each command.\n");
+	fprintf(out, "\n`kvmscope COMMAND --help` describes each command; --version the versions.\n");
 }
 
 int main(int argc, char **argv)
@@ -43,6 +46,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		print_version(stdout, "kvmscope");
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

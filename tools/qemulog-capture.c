@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "kvm.h"
+#include "kvm-names.h"
 #include "qemulog-capture.h"
 #include "timeline.h"
 
@@ -59,16 +59,16 @@ static void add_meta(struct qlog_stream *s, const char *file, const struct timel
 		qlog_event_clear(&ev);
 }
 
-static void add_ioctl(struct qlog_stream *s, const char *file, const struct tl_event *e,
-		      unsigned line, int64_t to_real_us)
+static void add_ioctl(struct qlog_stream *s, const char *file, const struct timeline *tl,
+		      const struct tl_event *e, unsigned line, int64_t to_real_us)
 {
 	struct qlog_event ev = { .tid = e->tid, .pid = e->pid, .source = QLOG_SRC_CAPTURE, .line = line,
 				 .kind = QLOG_SYSCALL, .clock = QLOG_CLOCK_UTC,
 				 .ts_us = (int64_t)(e->ts / 1000) + to_real_us };
 	char text[256];
-	const char *name = kvm_ioctl_name(e->cmd);
+	const char *name = timeline_ioctl_name(tl, e->cmd);
 
-	timeline_format_ioctl(e, text, sizeof(text));
+	timeline_format_ioctl(tl, e, text, sizeof(text));
 	qlog_set(&ev, "syscall", "ioctl");
 	qlog_setf(&ev, "fd", "%" PRIu64, e->fd);
 	qlog_setf(&ev, "request", "0x%" PRIx32, (uint32_t)e->cmd);
@@ -106,7 +106,7 @@ int qlog_read_capture(struct qlog_stream *s, const char *path, char *err, size_t
 		const struct tl_event *e = &tl.ev[i];
 		unsigned line = (unsigned)(e->seq + 1);
 		if (e->kind == TL_IOCTL) {
-			add_ioctl(s, path, e, line, to_real_us);
+			add_ioctl(s, path, &tl, e, line, to_real_us);
 			continue;
 		}
 		if (e->kind != TL_PROBE)

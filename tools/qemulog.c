@@ -22,7 +22,7 @@
 
 #include "probe-table.h"
 #include "qemulog.h"
-#include "system.h"
+#include "qapi-names.h"
 
 #define MAX_LINE_BYTES (1u << 20) /* longer lines are cut, and say so */
 

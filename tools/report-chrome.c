@@ -96,7 +96,7 @@ int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts
 			break;
 		}
 		case TL_IOCTL:
-			timeline_format_ioctl(e, line, sizeof(line));
+			timeline_format_ioctl(tl, e, line, sizeof(line));
 			begin(out, &first, "X", e, t0);
 			fputs(",\"dur\":", out);
 			us(out, e->end_ts - e->ts);

@@ -145,7 +145,7 @@ int report_json(const struct timeline *tl, FILE *out, const struct report_opts *
 			break;
 		}
 		case TL_IOCTL:
-			timeline_format_ioctl(e, line, sizeof(line));
+			timeline_format_ioctl(tl, e, line, sizeof(line));
 			fprintf(out, ",\"kind\":\"ioctl\",\"fd\":%" PRId64 ",\"cmd\":%" PRIu64, (int64_t)e->fd,
 				e->cmd);
 			fputs_unlocked(",\"text\":", out);

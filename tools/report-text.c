@@ -118,7 +118,7 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 			break;
 		}
 		case TL_IOCTL:
-			timeline_format_ioctl(e, line, sizeof(line));
+			timeline_format_ioctl(tl, e, line, sizeof(line));
 			if (o->color && e->is_error)
 				fputs_unlocked(BOLD RED, out);
 			fprintf(out, "%s", line);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "findings.h"
-#include "runstate.h"
+#include "runstate-table.h"
 
 /* states a guest should only reach when someone asked for them */
 static bool stops_guest(const char *to)

@@ -11,7 +11,7 @@
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
 
-#include "kvm.h"
+#include "kvm-names.h"
 #include "timeline.h"
 
 /* Kernel events are decoded from a zero-padded copy this large, so a format
@@ -686,7 +686,8 @@ int timeline_probe_arg(const struct timeline *tl, const struct tl_event *e, cons
 		if (strcmp(d->arg_names[i], name))
 			continue;
 		*num = pv.args[i];
-		*str = pv.strs[i];
+		if (str)
+			*str = pv.strs[i];
 		return 0;
 	}
 	return -1;
@@ -866,24 +867,28 @@ static void format_kernel(const struct timeline *tl, const struct tl_event *e, c
 	memset(decode_buf, 0, dlen);
 }
 
-/* kvm_ioctl_name() searches a table; the same few requests repeat. */
-static const char *ioctl_name_cached(uint64_t cmd)
+/* kvm_ioctl_name_arch() searches tables; the same few requests repeat. The
+ * arch is the capture's: an analyst built for one decodes the other's. */
+const char *timeline_ioctl_name(const struct timeline *tl, uint64_t cmd)
 {
 	static uint64_t keys[64];
 	static const char *names[64];
 	static bool used[64];
-	unsigned h = (unsigned)((cmd * 0x9E3779B97F4A7C15ull) >> 58);
-	if (!used[h] || keys[h] != cmd) {
-		keys[h] = cmd;
-		names[h] = kvm_ioctl_name(cmd);
+	enum kvm_arch arch = kvm_arch_by_machine(tl->machine);
+	uint64_t key = cmd ^ ((uint64_t)arch << 63);
+	unsigned h = (unsigned)((key * 0x9E3779B97F4A7C15ull) >> 58);
+	if (!used[h] || keys[h] != key) {
+		keys[h] = key;
+		names[h] = kvm_ioctl_name_arch(arch, cmd);
 		used[h] = true;
 	}
 	return names[h];
 }
 
-void timeline_format_ioctl(const struct tl_event *e, char *buf, size_t len)
+void timeline_format_ioctl(const struct timeline *tl, const struct tl_event *e, char *buf,
+			   size_t len)
 {
-	const char *name = ioctl_name_cached(e->cmd);
+	const char *name = timeline_ioctl_name(tl, e->cmd);
 	char cmd[32];
 	if (!name) {
 		snprintf(cmd, sizeof(cmd), "0x%llx", (unsigned long long)e->cmd);

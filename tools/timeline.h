@@ -108,7 +108,8 @@ const struct cap_probe_def_view *timeline_probe_def(const struct timeline *tl, u
 struct tep_event *timeline_kernel_event(const struct timeline *tl, const struct tl_event *e);
 const char *timeline_thread_name(const struct timeline *tl, uint32_t tid);
 
-/* Looks up a probe argument by name: 0 ok (*num, and *str for strings). */
+/* Looks up a probe argument by name: 0 ok (*num, and *str for strings
+ * unless STR is NULL). */
 int timeline_probe_arg(const struct timeline *tl, const struct tl_event *e, const char *name,
 		       uint64_t *num, const char **str);
 /* The probe's line as the VMM's -trace backend prints it (its format). */
@@ -117,8 +118,11 @@ void timeline_format_probe(const struct timeline *tl, const struct tl_event *e, 
 /* The kernel event's text as ftrace prints it (libtraceevent). */
 void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
 			    size_t len);
+/* The name of a KVM ioctl request on the capture's arch (META machine), or NULL. */
+const char *timeline_ioctl_name(const struct timeline *tl, uint64_t cmd);
 /* "ioctl(12, KVM_RUN, 0x0) = 0" or "... = -1 EINVAL" */
-void timeline_format_ioctl(const struct tl_event *e, char *buf, size_t len);
+void timeline_format_ioctl(const struct timeline *tl, const struct tl_event *e, char *buf,
+			   size_t len);
 
 /* The last META value of KEY, or NULL. */
 const char *timeline_meta(const struct timeline *tl, const char *key);

@@ -3,18 +3,17 @@
 
 KVMSCOPE := $(BUILD)/kvmscope
 TOOLS_SRCS := $(wildcard tools/*.c)
-TOOLS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOLS_SRCS)) $(BUILD)/obj/gen/probe-table.o \
-	      $(BUILD)/obj/vmm/kvm-names.o
-# diagnose checks transitions against the VMM's own run-state table (and what runstate.o needs)
-TOOLS_OBJS += $(addprefix $(BUILD)/obj/,vmm/runstate.o vmm/qapi-names.o vmm/error.o vmm/trace.o gen/vmm-probes.o)
+# The analyst links no VMM object: what it shares with the VMM are lib/'s
+# pure tables (KVM names, QAPI names, the run-state table) and the probe list.
+TOOLS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOLS_SRCS) $(LIB_SRCS)) $(BUILD)/obj/gen/probe-table.o
 # the HTML timeline page, built in (rule at the end)
 TOOLS_OBJS += $(BUILD)/obj/gen/html-timeline.o
 # Asked of pkg-config at first use, not when make reads this file: on a fresh
 # machine the -dev packages arrive only with $(DEPS_STAMP), which every object
 # waits for (then the answer is kept).
 TOOLS_PKGS := libbpf libelf libdw jansson libtracefs libtraceevent
-TOOLS_LIBS = $(eval TOOLS_LIBS := $(shell pkg-config --libs $(TOOLS_PKGS) 2>/dev/null))$(TOOLS_LIBS)
-TOOLS_CFLAGS = $(eval TOOLS_CFLAGS := $(shell pkg-config --cflags $(TOOLS_PKGS) 2>/dev/null))$(TOOLS_CFLAGS)
+TOOLS_LIBS = $(eval TOOLS_LIBS := $(shell $(PKG_CONFIG) --libs $(TOOLS_PKGS) 2>/dev/null))$(TOOLS_LIBS)
+TOOLS_CFLAGS = $(eval TOOLS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TOOLS_PKGS) 2>/dev/null))$(TOOLS_CFLAGS)
 
 $(BUILD)/obj/tools/%.o: CPPFLAGS += -Itools $(TOOLS_CFLAGS)
 
@@ -26,10 +25,11 @@ TOOLS_ALL := $(KVMSCOPE)
 
 # --- BPF programs (probes/*.bpf.c) -> skeletons in $(GEN) -------------------
 # No CO-RE: the programs read only USDT arguments and raw trace entries, so no
-# vmlinux.h is needed. clang -target bpf needs the multiarch include dir.
+# vmlinux.h is needed. clang -target bpf needs the target's multiarch include
+# dir (asm/ headers; linux-libc-dev:arm64 for the arm64 build).
 BPF_CLANG ?= clang
 BPF_ARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(ARCH)))
-BPF_INC := -I/usr/include/$(shell gcc -dumpmachine 2>/dev/null)
+BPF_INC := -I/usr/include/$(MULTIARCH)
 BPF_SRCS := $(wildcard probes/*.bpf.c)
 BPF_SKELS := $(patsubst probes/%.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
 
@@ -57,11 +57,12 @@ $(GEN)/html-timeline.c: tools/html/timeline.html tools/tools.mk
 
 # --- fuzzing the capture reader (libFuzzer, clang): `make fuzz-capture` ----
 FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c tools/capture.c tools/timeline.c tools/report-text.c \
-		     tools/report-json.c tools/report-chrome.c vmm/kvm-names.c
-$(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture.h tools/timeline.h tools/report.h
+		     tools/report-json.c tools/report-chrome.c lib/kvm-names.c
+$(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture.h tools/timeline.h tools/report.h \
+			 $(GEN)/kvmscope-version.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Itools -Ivmm \
+	$(Q)clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Itools -Ilib -I$(GEN) \
 		-Iprobes $(TOOLS_CFLAGS) -o $@ $(FUZZ_CAPTURE_SRCS) $(TOOLS_LIBS)
 .PHONY: fuzz-capture
 fuzz-capture: $(BUILD)/fuzz-capture

@@ -11,7 +11,6 @@
 #define VMM_MAX_SERIALS 2
 #define VMM_MAX_QMP 8
 #define VMM_MAX_CHARDEVS 8
-#define VMM_VERSION "0.1.0"
 
 enum chardev_kind {
 	CHARDEV_NONE, /* "null"/"none": no backend */

@@ -13,6 +13,7 @@
 #include "pmu-filter.h"
 #include "virt-gic.h"
 #include "trace.h"
+#include "version.h"
 
 #define DEFAULT_RAM_MIB 128
 
@@ -724,8 +725,7 @@ enum options_result options_parse(int argc, char **argv, struct vmm_config *cfg,
 			return OPTIONS_EXIT_OK;
 		}
 		if (!strcmp(name, "version")) {
-			printf("kvmscope-vmm version %s (QEMU-compatible run-state semantics of 7.2)\n",
-			       VMM_VERSION);
+			print_version(stdout, "kvmscope-vmm");
 			return OPTIONS_EXIT_OK;
 		}
 		const char *arg = NULL;

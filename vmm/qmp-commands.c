@@ -22,6 +22,7 @@
 #include "qmp-dispatch.h"
 #include "runstate.h"
 #include "system.h"
+#include "version.h"
 
 static json_t *qmp_capabilities(struct qmp_session *s, json_t *args, struct qmp_error *err)
 {
@@ -54,8 +55,8 @@ static json_t *query_status(struct qmp_session *s, json_t *args, struct qmp_erro
 static json_t *query_version(struct qmp_session *s, json_t *args, struct qmp_error *err)
 {
 	(void)s, (void)args, (void)err;
-	return json_pack("{s:{s:i,s:i,s:i},s:s}", "qemu", "micro", 0, "minor", 2, "major", 7,
-			 "package", "kvmscope-vmm " VMM_VERSION);
+	return json_pack("{s:{s:i,s:i,s:i},s:s}", "qemu", "micro", 0, "minor", QEMU_SEMANTICS_MINOR,
+			 "major", QEMU_SEMANTICS_MAJOR, "package", "kvmscope-vmm " KVMSCOPE_VERSION);
 }
 
 static json_t *query_commands(struct qmp_session *s, json_t *args, struct qmp_error *err)

@@ -37,6 +37,7 @@
 #include "qmp-stream.h"
 #include "qmp.h"
 #include "trace.h"
+#include "version.h"
 
 #define READ_CHUNK 65536
 #define REQUEST_QUEUE_MAX 8		/* QEMU's QMP_REQ_QUEUE_LEN_MAX */
@@ -344,8 +345,8 @@ static void on_value(void *opaque, json_t *value, const char *error)
 static char *greeting(void)
 {
 	json_t *g = json_pack("{s:{s:{s:{s:i,s:i,s:i},s:s},s:[]}}", "QMP", "version", "qemu",
-			      "micro", 0, "minor", 2, "major", 7, "package",
-			      "kvmscope-vmm " VMM_VERSION, "capabilities");
+			      "micro", 0, "minor", QEMU_SEMANTICS_MINOR, "major", QEMU_SEMANTICS_MAJOR,
+			      "package", "kvmscope-vmm " KVMSCOPE_VERSION, "capabilities");
 	char *text = wire_text(g);
 	json_decref(g);
 	return text;

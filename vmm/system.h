@@ -9,38 +9,7 @@
 
 #include "runstate.h"
 
-enum shutdown_cause {
-	SHUTDOWN_CAUSE_NONE,
-	SHUTDOWN_CAUSE_HOST_ERROR,
-	SHUTDOWN_CAUSE_HOST_QMP_QUIT,
-	SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET,
-	SHUTDOWN_CAUSE_HOST_SIGNAL,
-	SHUTDOWN_CAUSE_HOST_UI,
-	SHUTDOWN_CAUSE_GUEST_SHUTDOWN,
-	SHUTDOWN_CAUSE_GUEST_RESET,
-	SHUTDOWN_CAUSE_GUEST_PANIC,
-	SHUTDOWN_CAUSE_SUBSYSTEM_RESET,
-	SHUTDOWN_CAUSE_SNAPSHOT_LOAD,
-	SHUTDOWN_CAUSE__MAX,
-};
-
-enum reboot_action { REBOOT_ACTION_RESET, REBOOT_ACTION_SHUTDOWN };
-enum shutdown_action { SHUTDOWN_ACTION_POWEROFF, SHUTDOWN_ACTION_PAUSE };
-enum panic_action {
-	PANIC_ACTION_PAUSE,
-	PANIC_ACTION_SHUTDOWN,
-	PANIC_ACTION_EXIT_FAILURE,
-	PANIC_ACTION_NONE,
-};
-enum watchdog_action {
-	WATCHDOG_ACTION_RESET,
-	WATCHDOG_ACTION_SHUTDOWN,
-	WATCHDOG_ACTION_POWEROFF,
-	WATCHDOG_ACTION_PAUSE,
-	WATCHDOG_ACTION_DEBUG,
-	WATCHDOG_ACTION_NONE,
-	WATCHDOG_ACTION_INJECT_NMI,
-};
+#include "qapi-names.h"
 
 struct run_actions {
 	enum reboot_action reboot;
@@ -51,14 +20,6 @@ struct run_actions {
 
 /* QEMU's defaults: reboot=reset, shutdown=poweroff, panic=shutdown. */
 extern struct run_actions run_actions;
-
-const char *shutdown_cause_name(enum shutdown_cause cause);
-bool shutdown_caused_by_guest(enum shutdown_cause cause);
-/* Value names of each action kind, for -action and set-action. -1 if unknown. */
-int reboot_action_by_name(const char *s);
-int shutdown_action_by_name(const char *s);
-int panic_action_by_name(const char *s);
-int watchdog_action_by_name(const char *s);
 
 /* Requests: they record and wake the main loop; the work happens in
  * main_loop_should_exit(). Safe from any thread. */

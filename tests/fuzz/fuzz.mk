@@ -6,12 +6,12 @@
 FUZZ_DIR := $(BUILD)/tests/fuzz
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-	      -fno-sanitize-recover=undefined -Ivmm -Iprobes -I$(GEN)
+	      -fno-sanitize-recover=undefined -Ilib -Ivmm -Iprobes -I$(GEN)
 
 # QMP input path; small streamer limits so the fuzzer reaches them
 FUZZ_QMP := $(FUZZ_DIR)/fuzz-qmp
 FUZZ_QMP_SRCS := tests/fuzz/fuzz-qmp.c vmm/qmp-stream.c vmm/qmp-dispatch.c \
-		 vmm/qmp-commands.c vmm/qapi-names.c vmm/runstate.c vmm/trace.c vmm/error.c \
+		 vmm/qmp-commands.c lib/qapi-names.c vmm/runstate.c lib/runstate-table.c vmm/trace.c vmm/error.c \
 		 $(GEN)/vmm-probes.c $(GEN)/probe-table.c
 $(FUZZ_QMP): $(FUZZ_QMP_SRCS) $(GENERATED_HEADERS) tests/fuzz/fuzz.mk vmm/qmp-stream.h \
 		vmm/qmp-dispatch.h | $(DEPS_STAMP)

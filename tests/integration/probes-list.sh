@@ -156,3 +156,8 @@ bad_input "ELF cut in half" "$PROBES_TMP/half.elf" 'truncated ELF: section heade
 bad_input "a directory" /tmp 'not a regular file'
 "$KVMSCOPE" probes --format xml "$VMM" >/dev/null 2>"$PROBES_TMP/fmt.err"
 expect_eq "unknown --format is a usage error (2)" "$?" 2
+
+# the analyst links no VMM code (lib/ holds the tables both share), so it
+# carries none of the VMM's probes
+"$KVMSCOPE" probes "$KVMSCOPE" >"$PROBES_TMP/self.out" 2>&1
+expect_grep "kvmscope itself has no USDT probe" "$PROBES_TMP/self.out" 'no USDT probes \(no \.note\.stapsdt notes\)$'

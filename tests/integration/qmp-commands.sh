@@ -74,7 +74,7 @@ $GREETING
 {"return": {}}
 {"return": {"status": "running", "singlestep": false, "running": true}}
 {"return": {"name": "vm1"}}
-{"return": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "kvmscope-vmm 0.1.0"}}
+{"return": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "kvmscope-vmm $KVMSCOPE_VERSION"}}
 {"return": {}}
 {"event": "SHUTDOWN", "data": {"guest": false, "reason": "host-qmp-quit"}}
 {"return": {}, "id": "bye"}

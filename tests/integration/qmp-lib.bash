@@ -2,7 +2,9 @@
 # the greeting this VMM sends as QEMU 7.2, and transcripts compared whole.
 # shellcheck shell=bash
 QMPC=$BUILD/tests/qmp-client
-GREETING='{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "kvmscope-vmm 0.1.0"}, "capabilities": []}}'
+# the package string carries the project's version (VERSION, its one source)
+KVMSCOPE_VERSION=$(cat "$ROOT/VERSION")
+GREETING='{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "kvmscope-vmm '$KVMSCOPE_VERSION'"}, "capabilities": []}}'
 # a sed expression that drops an event's timestamp (it differs every run)
 QMP_UNTIME='s/{"timestamp": {"seconds": [0-9]*, "microseconds": [0-9]*}, /{/'
 

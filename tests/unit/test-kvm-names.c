@@ -51,6 +51,32 @@ static void test_ioctl_name_known_numbers(void **state)
 #endif
 }
 
+/* A capture names its machine: an analyst built for one arch decodes the
+ * other's requests, the ones whose number depends on a struct's size too. */
+static void test_ioctl_name_other_arch(void **state)
+{
+	(void)state;
+	assert_string_equal(kvm_ioctl_name_arch(KVM_ARCH_X86_64, 0xc008ae05), "KVM_GET_SUPPORTED_CPUID");
+	assert_string_equal(kvm_ioctl_name_arch(KVM_ARCH_X86_64, 0x8090ae81), "KVM_GET_REGS");
+	assert_string_equal(kvm_ioctl_name_arch(KVM_ARCH_ARM64, 0x8360ae81), "KVM_GET_REGS");
+	assert_string_equal(kvm_ioctl_name_arch(KVM_ARCH_ARM64, 0x4020aeae), "KVM_ARM_VCPU_INIT");
+	assert_null(kvm_ioctl_name_arch(KVM_ARCH_ARM64, 0xc008ae05)); /* x86's only */
+	assert_null(kvm_ioctl_name_arch(KVM_ARCH_X86_64, 0x4020aeae)); /* arm64's only */
+	/* the requests every arch shares, on either */
+	assert_string_equal(kvm_ioctl_name_arch(KVM_ARCH_ARM64, 0xae80), "KVM_RUN");
+	assert_string_equal(kvm_ioctl_name_arch(KVM_ARCH_X86_64, 0x4018aee1), "KVM_SET_DEVICE_ATTR");
+	/* QEMU passes requests sign-extended to 64 bits */
+	assert_string_equal(kvm_ioctl_name_arch(KVM_ARCH_X86_64, 0xffffffffc008ae05ull),
+			    "KVM_GET_SUPPORTED_CPUID");
+	assert_int_equal(kvm_arch_by_machine("aarch64"), KVM_ARCH_ARM64);
+	assert_int_equal(kvm_arch_by_machine("arm64"), KVM_ARCH_ARM64);
+	assert_int_equal(kvm_arch_by_machine("x86_64"), KVM_ARCH_X86_64);
+#ifdef __x86_64__
+	assert_int_equal(kvm_arch_by_machine(NULL), KVM_ARCH_X86_64);
+	assert_int_equal(kvm_arch_by_machine("riscv64"), KVM_ARCH_X86_64);
+#endif
+}
+
 static void test_ioctl_name_unknown(void **state)
 {
 	(void)state;
@@ -533,6 +559,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ioctl_name_known_numbers),
 		cmocka_unit_test(test_ioctl_name_unknown),
+		cmocka_unit_test(test_ioctl_name_other_arch),
 		cmocka_unit_test(test_ioctl_round_trip),
 		cmocka_unit_test(test_ioctl_name_get_one_reg),
 		cmocka_unit_test(test_exit_reason_names),

@@ -26,6 +26,7 @@
 #include "mainloop.h"
 #include "system.h"
 #include "trace.h"
+#include "version.h"
 
 #include "tap-skip.h"
 
@@ -870,7 +871,8 @@ static void test_help_and_version(void **state)
 	enum options_result r = P(&cfg, "--version");
 	stdout_end(out, sizeof(out));
 	assert_int_equal(r, OPTIONS_EXIT_OK);
-	assert_int_equal(strncmp(out, "kvmscope-vmm version " VMM_VERSION " ", 22 + strlen(VMM_VERSION)),
+	assert_int_equal(strncmp(out, "kvmscope-vmm version " KVMSCOPE_VERSION " ",
+				 22 + strlen(KVMSCOPE_VERSION)),
 			 0);
 	/* --help stops parsing: a bad option after it is not looked at */
 	stdout_start();

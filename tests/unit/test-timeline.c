@@ -186,7 +186,7 @@ static void joined(void **state)
 	assert_true(e[2].has_exit);
 	assert_int_equal(e[2].ret, -4);
 	assert_int_equal(e[2].end_ts, 2300);
-	timeline_format_ioctl(&e[2], line, sizeof(line));
+	timeline_format_ioctl(&tl, &e[2], line, sizeof(line));
 	assert_string_equal(line, "ioctl(6, KVM_RUN, 0x0) = -1 EINTR");
 	assert_int_equal(e[3].kind, TL_KERNEL);
 	assert_int_equal(e[3].parent, 1);

@@ -12,16 +12,16 @@ UNIT_OUT := $(BUILD)/tests/unit
 UNIT_PROBES := gen/vmm-probes.o gen/probe-table.o
 
 # objects (relative to $(BUILD)/obj/) of each test
-UNIT_OBJS_runstate := vmm/runstate.o vmm/error.o vmm/trace.o $(UNIT_PROBES)
-UNIT_OBJS_requests := vmm/system.o vmm/qapi-names.o vmm/runstate.o vmm/events.o vmm/trace.o vmm/error.o \
+UNIT_OBJS_runstate := vmm/runstate.o lib/runstate-table.o vmm/error.o vmm/trace.o $(UNIT_PROBES)
+UNIT_OBJS_requests := vmm/system.o lib/qapi-names.o vmm/runstate.o lib/runstate-table.o vmm/events.o vmm/trace.o vmm/error.o \
 		      $(UNIT_PROBES)
 UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidential.o vmm/kvm.o vmm/numparse.o \
-		     vmm/kvm-names.o vmm/system.o vmm/qapi-names.o vmm/events.o vmm/runstate.o vmm/trace.o \
+		     lib/kvm-names.o vmm/system.o lib/qapi-names.o vmm/events.o vmm/runstate.o lib/runstate-table.o vmm/trace.o \
 		     vmm/error.o $(UNIT_PROBES)
-UNIT_OBJS_kvm-names := vmm/kvm.o vmm/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
+UNIT_OBJS_kvm-names := vmm/kvm.o lib/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_capture := tools/capture.o
-UNIT_OBJS_timeline := tools/timeline.o tools/capture.o vmm/kvm-names.o
+UNIT_OBJS_timeline := tools/timeline.o tools/capture.o lib/kvm-names.o
 
 UNIT_NAMES := runstate requests options kvm-names trace capture timeline
 $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
@@ -62,7 +62,7 @@ UNIT_NAMES += pl011 virt-gic arm64-kernel
 $(UNIT_OUT)/test-pl011: LDLIBS += -lpthread
 # log reader and diagnosis rules (helper "diagnose"); the fixtures by absolute path
 DIAG_UNIT_OBJS := tools/qemulog.o tools/findings.o tools/benign-errno.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
-		  vmm/runstate.o vmm/qapi-names.o vmm/error.o vmm/trace.o $(UNIT_PROBES)
+		  lib/runstate-table.o lib/qapi-names.o gen/probe-table.o
 UNIT_OBJS_qemulog := $(DIAG_UNIT_OBJS)
 UNIT_OBJS_diagnose := $(DIAG_UNIT_OBJS)
 UNIT_NAMES += qemulog diagnose
@@ -82,7 +82,7 @@ $(UNIT_OUT)/test-$(1): tests/unit/test-$(1).c $(addprefix $(BUILD)/obj/,$(UNIT_O
 		$(GENERATED_HEADERS)
 	$$(call msg,CCLD,$$@)
 	$$(Q)mkdir -p $$(@D)
-	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $$$$(pkg-config --cflags cmocka) $$(LDFLAGS) \
+	$$(Q)$$(CC) $$(CPPFLAGS) -Ivmm $$(CFLAGS) $$$$(pkg-config --cflags cmocka) $$(LDFLAGS) \
 		-o $$@ $$< $(addprefix $(BUILD)/obj/,$(UNIT_OBJS_$(1))) \
 		$$$$(pkg-config --libs cmocka) $$(LDLIBS)
 endef

@@ -32,8 +32,8 @@
 #include "io.h"
 #include "process.h"
 #include "qga.h"
+#include "version.h"
 
-#define DOMAIN_VERSION	"0.1.0"
 #define POLL_SLICE_MS	100
 #define KILL_POLL_MS	200	/* virProcessKillPainfully polls every 200 ms */
 #define CONTROL_READ_MS	2000
@@ -388,7 +388,7 @@ static int start_vmm(struct domain *d)
 	uname(&u);
 	gethostname(hostname, sizeof(hostname) - 1);
 	log_line(d, "starting up kvmscope-domain version: %s, qemu version: %s, kernel: %s, hostname: %s",
-		 DOMAIN_VERSION, version, u.release, hostname);
+		 KVMSCOPE_VERSION, version, u.release, hostname);
 	cmdline[0] = '\0';
 	for (char **a = d->argv; *a && n < sizeof(cmdline); a++) {
 		/* quoted when it has a space, as a shell would need it */

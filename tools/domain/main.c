@@ -21,6 +21,7 @@
 #include "domain.h"
 #include "io.h"
 #include "qga.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -28,6 +29,7 @@ static void usage(FILE *f)
 	      "       kvmscope-domain reboot|shutdown|destroy|status DIR\n"
 	      "       kvmscope-domain console DIR TEXT\n"
 	      "       kvmscope-domain qga SOCKET [--sync] [--timeout S] [--lines N | --repeat N] REQUEST\n"
+	      "       kvmscope-domain --help | --version\n"
 	      "\n"
 	      "run: start kvmscope-vmm as libvirt starts QEMU (adding -name, -qmp\n"
 	      "unix:DIR/qmp.sock,server,nowait, -no-shutdown, -msg timestamp=on), log to\n"
@@ -325,6 +327,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		print_version(stdout, "kvmscope-domain");
 		return 0;
 	}
 	if (*cmd)

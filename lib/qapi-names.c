@@ -2,7 +2,7 @@
  * values. Pure tables, so the analysis tools and fuzz targets link them too. */
 #include <string.h>
 
-#include "system.h"
+#include "qapi-names.h"
 
 static const char *const cause_names[SHUTDOWN_CAUSE__MAX] = {
 	[SHUTDOWN_CAUSE_NONE] = "none",
