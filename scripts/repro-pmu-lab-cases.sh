@@ -3,11 +3,12 @@
 # lab (real arm64 KVM, one boot). No -fault: every error is the kernel's.
 # Each VMM's stderr (with its kvm_ioctl_exit and arm_pmu_attr trace lines)
 # goes to DIR/NAME.log, its status to DIR/NAME.rc, the guest's output to
-# DIR/NAME.out. POSIX sh.
-#   repro-pmu-lab-cases.sh DIR VMM GUEST-IMAGE
+# DIR/NAME.out; with KVMSCOPE (the arm64 build's) each of our VMM's runs is
+# recorded into DIR/NAME.cap instead of traced with -trace. POSIX sh.
+#   repro-pmu-lab-cases.sh DIR VMM GUEST-IMAGE [KVMSCOPE]
 set -u
-DIR=$1 VMM=$2 IMG=$3
-mkdir -p "$DIR" && rm -f "$DIR"/*.log "$DIR"/*.rc "$DIR"/*.out
+DIR=$1 VMM=$2 IMG=$3 KVMSCOPE=${4:-}
+mkdir -p "$DIR" && rm -f "$DIR"/*.log "$DIR"/*.rc "$DIR"/*.out "$DIR"/*.cap
 cd /tmp || exit 1
 
 # The kernel's side: a kretprobe event on each function the seed's path
@@ -26,7 +27,7 @@ kfuncs_on() {
 	echo 1 >"$TR/events/kvmscope_repro/enable"
 }
 kfuncs_off() {
-	echo 0 >"$TR/events/kvmscope_repro/enable" 2>/dev/null
+	[ -d "$TR/events/kvmscope_repro" ] && echo 0 >"$TR/events/kvmscope_repro/enable"
 	for f in $KFUNCS; do
 		echo "-:kvmscope_repro/$f" >>"$TR/kprobe_events" 2>/dev/null
 	done
@@ -46,16 +47,29 @@ case_run() {
 }
 
 T="-msg timestamp=on -trace kvm_ioctl_exit -trace arm_pmu_attr -trace qapi_event"
-# shellcheck disable=SC2086
+# vmm_case NAME VMM-ARGS...: recorded when the recorder runs here, else traced
+vmm_case() {
+	name=$1
+	shift
+	if [ -n "$KVMSCOPE" ] && "$KVMSCOPE" record -q -o "$DIR/$name.probe.cap" -- /bin/true 2>/dev/null; then
+		rm -f "$DIR/$name.probe.cap"
+		# shellcheck disable=SC2086
+		case_run "$name" "$KVMSCOPE" record -q -o "$DIR/$name.cap" -- "$VMM" -msg timestamp=on "$@"
+	else
+		rm -f "$DIR/$name.probe.cap"
+		# shellcheck disable=SC2086
+		case_run "$name" "$VMM" "$@" $T
+	fi
+}
 {
 # the seed's two command lines, on QEMU 4.1's board
-case_run seed-pmu "$VMM" -machine virt-4.1 -cpu host -smp 2 -m 1G -kernel "$IMG" $T
-case_run seed-pmu-off "$VMM" -machine virt-4.1 -cpu host,pmu=off -smp 2 -m 1G -kernel "$IMG" $T
+vmm_case seed-pmu -machine virt-4.1 -cpu host -smp 2 -m 1G -kernel "$IMG"
+vmm_case seed-pmu-off -machine virt-4.1 -cpu host,pmu=off -smp 2 -m 1G -kernel "$IMG"
 # QEMU 7.2's board: the GIC probed (GICv3 here), with and without the PMU
-case_run healthy-gicv3 "$VMM" -machine virt -cpu host -smp 2 -m 1G -kernel "$IMG" $T
-case_run pmu-off "$VMM" -machine virt -cpu host,pmu=off -smp 2 -m 1G -kernel "$IMG" $T
+vmm_case healthy-gicv3 -machine virt -cpu host -smp 2 -m 1G -kernel "$IMG"
+vmm_case pmu-off -machine virt -cpu host,pmu=off -smp 2 -m 1G -kernel "$IMG"
 # the seed's GICv2 asked of QEMU 7.2's board: refused before any vCPU
-case_run gicv2-refused "$VMM" -machine virt,gic-version=2 -cpu host -smp 2 -m 1G -kernel "$IMG" $T
+vmm_case gicv2-refused -machine virt,gic-version=2 -cpu host -smp 2 -m 1G -kernel "$IMG"
 }
 # (256M: QEMU allocates its RAM before it checks the GIC, and 1G does not fit
 # in the lab's 1 GiB)

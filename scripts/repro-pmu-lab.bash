@@ -4,11 +4,12 @@
 # Debian's 6.1 arm64 kernel), with no -fault, then `kvmscope diagnose` of each
 # case's log here. Files in build/repro-pmu/.
 #
-# Evidence: the VMM's own kvm_ioctl_exit / arm_pmu_attr trace lines, and on
-# the kernel's side a kretprobe event (tracefs) on kvm_vgic_create,
-# kvm_arm_pmu_v3_set_attr, kvm_vm_ioctl_irq_line and kvm_vm_ioctl with their
-# return values. No captures (kvmscope record --functions into
-# build/repro-pmu/*.cap) are made yet: the kretprobe events stand in.
+# Evidence: each run of our VMM recorded by the arm64 build's kvmscope
+# record into build/repro-pmu/NAME.cap (or, without it, the VMM's own
+# kvm_ioctl_exit / arm_pmu_attr trace lines), and on the kernel's side a
+# kretprobe event (tracefs) on kvm_vgic_create, kvm_arm_pmu_v3_set_attr,
+# kvm_vm_ioctl_irq_line and kvm_vm_ioctl with their return values (not
+# record --functions).
 
 repro_lab() {
 	local arm=$ROOT/build-arm64 out=$ROOT/build/repro-pmu lab=$ROOT/scripts/lab.sh
@@ -22,7 +23,7 @@ repro_lab() {
 		{ echo "repro: the arm64 cross build failed" >&2; return 1; }
 	echo "== one arm64 lab boot: every case (no -fault); files in $out"
 	"$lab" --arch aarch64 --timeout 900 -- sh "$ROOT/scripts/repro-pmu-lab-cases.sh" "$out" \
-		"$arm/kvmscope-vmm" "$arm/guests/arm64/hello.img" || {
+		"$arm/kvmscope-vmm" "$arm/guests/arm64/hello.img" "$arm/kvmscope" || {
 		echo "repro: the lab run failed (status $?)" >&2
 		return 1
 	}
@@ -32,7 +33,7 @@ repro_lab() {
 # repro_lab_report DIR: each case's lines, diagnosis and verdicts
 repro_lab_report() {
 	local out=$1
-	echo "   kernel $(cat "$out/kernel.txt"); evidence: the VMM's trace lines and kretprobe events"
+	echo "   kernel $(cat "$out/kernel.txt"); evidence: kvmscope record captures (or the VMM's trace lines) and kretprobe events"
 	lab_case "$out" seed-pmu "the seed, with PMU: virt-4.1 -cpu host"
 	lab_expect "$out" seed-pmu 134 'KVM_CREATE_DEVICE.*errno 19 \(ENODEV\)' \
 		"seed: VGIC_V2 -> ENODEV (no GICv2 emulation), taken as 'no vGIC'"
@@ -44,8 +45,9 @@ repro_lab_report() {
 		"seed, kernel side: ... before kvm_vgic_create: no VGIC_V2 device type registered (GICv3 host without GICV)"
 	lab_kfunc_expect "$out" seed-pmu 'kvm_arm_pmu_v3_set_attr: .* ret=-22' \
 		"seed, kernel side: kvm_arm_pmu_v3_set_attr returned -EINVAL (no in-kernel vGIC)"
-	lab_diag_expect "$out" seed-pmu '[.findings[] | select(.rule == "pmu-set-attr") | "\(.facts.attr) \(.facts.errno)"] == ["KVM_ARM_VCPU_PMU_V3_IRQ EINVAL"]' \
-		"seed: diagnose names the IRQ attribute and EINVAL"
+	# (unique: a capture and its VMM's stderr can each give the finding)
+	lab_diag_expect "$out" seed-pmu '[.findings[] | select(.rule == "pmu-set-attr") | "\(.facts.attr) \(.facts.errno) \(.facts.vgic)"] | unique == ["KVM_ARM_VCPU_PMU_V3_IRQ EINVAL refused by the kernel"]' \
+		"seed: diagnose names the IRQ attribute, EINVAL, and the vGIC the kernel refused before"
 	lab_case "$out" seed-pmu-off "the seed, pmu=off: virt-4.1 -cpu host,pmu=off"
 	lab_expect "$out" seed-pmu-off 134 'KVM_IRQ_LINE.*errno 6 \(ENXIO\)' \
 		"seed pmu=off: the first SPI -> ENXIO, 'kvm_set_irq: No such device or address', SIGABRT"
@@ -70,19 +72,33 @@ repro_lab_report() {
 	fi
 }
 
-# lab_case DIR NAME TITLE: the case's VMM lines and diagnosis
+# lab_case DIR NAME TITLE: the case's VMM lines and diagnosis. A recorded
+# case (NAME.cap) takes its VMM's status from the capture (record itself
+# exits 0) and its trace lines from the capture's report: NAME.evidence
 lab_case() {
+	local inputs=("$1/$2.log")
 	echo
 	echo "== $2: $3"
+	cp "$1/$2.log" "$1/$2.evidence"
+	if [ -s "$1/$2.cap" ]; then
+		inputs=("$1/$2.cap" "$1/$2.log")
+		"$KVMSCOPE" report "$1/$2.cap" >>"$1/$2.evidence" 2>&1
+		local st
+		st=$(grep -m1 '^# capture:' "$1/$2.evidence" |
+			sed -n 's/.*, exit \([0-9]*\),.*/\1/p; s/.*, signal \([0-9]*\),.*/S\1/p')
+		case $st in S*) echo $((128 + ${st#S})) >"$1/$2.rc" ;; [0-9]*) echo "$st" >"$1/$2.rc" ;; esac
+		echo "   recorded: $2.cap; its failing KVM ioctls:"
+		grep -E 'kvm_ioctl_exit .*ret -1' "$1/$2.evidence" | sed 's/^ */    /' | head -4
+	fi
 	echo "   status $(cat "$1/$2.rc"); guest: $(head -1 "$1/$2.out")"
-	grep -Ev 'errno 0 \(OK\)|qapi_event event RESUME' "$1/$2.log" | sed 's/^/    /' | tail -8
+	grep -Ev 'errno 0 \(OK\)|qapi_event event RESUME|^kvmscope record:' "$1/$2.log" | sed 's/^/    /' | tail -8
 	if [ -s "$1/$2.kfunc" ]; then
 		echo "   the kernel's functions (kretprobe, return value):"
 		sed -E 's/.*: \(([^+]*)\+[^<]*<- ([a-z_0-9]+)\) (ret=[-0-9]+).*/\2 \3 (from \1)/' "$1/$2.kfunc" |
 			sort | uniq -c | awk '{ n = $1; $1 = ""; printf "      %dx%s\n", n, $0 }'
 	fi
-	"$KVMSCOPE" diagnose --format "$FORMAT" "$1/$2.log" | sed -n '/^\[1\]/,/^  decision/p'
-	"$KVMSCOPE" diagnose --format json "$1/$2.log" >"$1/$2.diagnosis.json"
+	"$KVMSCOPE" diagnose --format "$FORMAT" "${inputs[@]}" | sed -n '/^\[1\]/,/^  decision/p'
+	"$KVMSCOPE" diagnose --format json "${inputs[@]}" >"$1/$2.diagnosis.json"
 }
 
 # lab_kfunc_expect DIR NAME PATTERN WHAT: in the kretprobe records
@@ -109,7 +125,7 @@ lab_kfunc_absent() {
 
 # lab_expect DIR NAME STATUS PATTERN WHAT
 lab_expect() {
-	if [ "$(cat "$1/$2.rc")" = "$3" ] && grep -Eq -- "$4" "$1/$2.log"; then
+	if [ "$(cat "$1/$2.rc")" = "$3" ] && grep -Eq -- "$4" "$1/$2.evidence"; then
 		results+=("  ok    $5")
 	else
 		results+=("  FAIL  $5")
