@@ -120,7 +120,8 @@ $(VMM): $(VMM_OBJS)
 # --- kvmscope-domain, the libvirt-like control plane ------------------------
 -include tools/domain.mk
 
-# The x86 guests, tests and benchmarks are x86-64 host things.
+# The x86 guests, tests and benchmarks are x86-64 host things; the arm64
+# build has its own guests (tests/guests/arm64).
 ifeq ($(ARCH),x86_64)
 
 # --- guests (freestanding payloads) -----------------------------------------
@@ -137,10 +138,12 @@ ifeq ($(ARCH),x86_64)
 else ifeq ($(ARCH),aarch64)
 # arm64 board unit tests, cross-built on request (make ... arm64-tests)
 -include tests/unit/arm64.mk
+# the bundled arm64 guests, built with the VMM
+-include tests/guests/arm64/guests.mk
 endif
 
 .PHONY: all clean demo asan
-all: $(VMM) $(TOOLS_ALL) $(DOMAIN_ALL) $(if $(GUESTS_ALL),guests) $(MAN_PAGES)
+all: $(VMM) $(TOOLS_ALL) $(DOMAIN_ALL) $(if $(GUESTS_ALL),guests) $(MAN_PAGES) $(A64_GUESTS)
 
 demo: all
 	$(Q)scripts/demo.sh

@@ -421,6 +421,9 @@ echo
 # the arm64 virt board's dumpdtb against qemu-system-aarch64 (its own script)
 BUILD=$BUILD "$(dirname "$0")/bench-arm64.sh" || failed=1
 echo
+# the arm64 board under real arm64 KVM (the arm64 lab) against Debian's QEMU 7.2 there
+BUILD=$BUILD "$(dirname "$0")/bench-arm64-lab.sh" || failed=1
+echo
 # the guest agent's round trip through COM2, kvmscope-vmm vs QEMU -M pc
 BUILD=$BUILD "$(dirname "$0")/bench-agent.sh" || failed=1
 echo

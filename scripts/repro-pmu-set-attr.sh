@@ -14,14 +14,21 @@
 # record offers it) with the VMM's stderr beside it; diagnose reads both.
 #
 #   scripts/repro-pmu-set-attr.sh [--keep DIR] [--json]
+#   scripts/repro-pmu-set-attr.sh --lab [--json]
 #   scripts/repro-pmu-set-attr.sh --help
 #   (installed: kvmscope-repro-pmu-set-attr; in the tree BUILD=build-x picks
 #   the build directory)
+# --lab (source tree only): the seed's cases under real arm64 KVM in the
+# arm64 lab instead, no -fault (scripts/repro-pmu-lab.bash): virt-4.1 with
+# and without the PMU, the healthy GICv3 board, pmu=off, gic-version=2
+# refused (and Debian's QEMU 7.2 beside it); logs, kernel-function return
+# values and diagnoses in build/repro-pmu/.
 # Exit status 0 when every case gave the expected pmu-set-attr finding.
 set -u
 # Installed (PREFIX/bin/kvmscope-repro-pmu-set-attr, the guests and fixtures in
 # PREFIX/share/kvmscope) or in the source tree (scripts/, build/)
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+ROOT=
 if [ -d "$HERE/../share/kvmscope/guests" ]; then
 	BIN=$HERE DATA=$(cd "$HERE/../share/kvmscope" && pwd)
 	GUESTS=$DATA/guests FIX=$DATA/fixtures MISSING="the installation is incomplete"
@@ -34,16 +41,29 @@ fi
 VMM=$BIN/kvmscope-vmm
 KVMSCOPE=$BIN/kvmscope
 GUEST=$GUESTS/hello.elf
-KEEP= FORMAT=text
+KEEP= FORMAT=text LAB=
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) KEEP=${2:?--keep needs a directory}; shift 2 ;;
 	--json) FORMAT=json; shift ;;
+	--lab) LAB=1; shift ;;
 	-h|--help) sed -n '2,/^set -u$/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "repro: unknown argument '$1'" >&2; exit 1 ;;
 	esac
 done
+if [ -n "$LAB" ]; then
+	if [ -z "$ROOT" ]; then echo "repro: --lab needs the source tree (scripts/lab.sh)" >&2; exit 1; fi
+	# shellcheck source=scripts/repro-pmu-lab.bash
+	. "$ROOT/scripts/repro-pmu-lab.bash"
+	results=()
+	repro_lab || exit 1
+	echo
+	echo "== Summary"
+	printf '%s\n' "${results[@]}"
+	printf '%s\n' "${results[@]}" | grep -q FAIL && exit 1
+	exit 0
+fi
 for f in "$VMM" "$KVMSCOPE" "$GUEST" "$FIX/seed-003-pmu-on.log"; do
 	if [ ! -e "$f" ]; then echo "repro: $f is missing: $MISSING" >&2; exit 1; fi
 done

@@ -206,6 +206,60 @@ static void x86_no_vpmu(const struct qlog_stream *s, size_t i, struct finding_li
 		finding_fact_str(f, "errno", NULL);
 }
 
+static bool is_no_device(const char *errname)
+{
+	return errname && (!strcmp(errname, "ENODEV") || !strcmp(errname, "ENOTSUP") ||
+			   !strcmp(errname, "EOPNOTSUPP"));
+}
+
+/* Why there was no in-kernel vGIC for the PMU IRQ's EINVAL: a
+ * KVM_CREATE_DEVICE the kernel refused with ENODEV/ENOTSUP earlier in the run
+ * (QEMU <= 5.0's virt took that as "use the legacy irqchip" and went on), or,
+ * in a log without ioctls, the GICv2 the board mapped: then it is the likely
+ * cause, with how to confirm it. Seen in the arm64 lab on a GICv3-only host
+ * (repro-pmu-set-attr.sh --lab). */
+static void vgic_cause(const struct qlog_stream *s, size_t start, size_t i,
+		       const struct qlog_event *t, const char *attr, const char *errname,
+		       const char *gic_kind, struct finding *f)
+{
+	const struct qlog_event *create = NULL;
+	char w[256];
+
+	if (!attr || strcmp(attr, "KVM_ARM_VCPU_PMU_V3_IRQ") || !errname || strcmp(errname, "EINVAL"))
+		return;
+	for (size_t j = start; j < i; j++) {
+		const struct qlog_event *e = &s->ev[j];
+		if (e->kind == QLOG_KVM_IOCTL_EXIT && qlog_get_int(e, "ret", 0) < 0 &&
+		    !strcmp(qlog_get(e, "ioctl") ?: "", "KVM_CREATE_DEVICE") &&
+		    is_no_device(qlog_get(e, "errname")))
+			create = e;
+	}
+	if (create) {
+		diag_where(create, t, w, sizeof(w));
+		finding_step(f, "before it the kernel refused the vGIC: KVM_CREATE_DEVICE failed with %s "
+				"(%s) and the board went on without one, as QEMU <= 5.0's virt did "
+				"with a GICv2 the host cannot emulate; so kvm_arm_pmu_v3_set_attr "
+				"found no in-kernel irqchip (the first cause below)",
+			     qlog_get(create, "errname"), w);
+		finding_evidence(f, create);
+		finding_fact_str(f, "vgic", "refused by the kernel");
+	} else if (gic_kind && strstr(gic_kind, "GICv2")) {
+		finding_step(f, "likely cause: a GICv2 board (QEMU <= 5.0's virt default) on a host "
+				"whose KVM has no GICv2 emulation (a GICv3 host without a GICV "
+				"region; its kernel logs \"GICv3: no GICV resource entry\"): "
+				"KVM_CREATE_DEVICE(VGIC_V2) fails with ENODEV, QEMU goes on without "
+				"a vGIC, and the PMU IRQ meets EINVAL. Confirm with kvmscope record "
+				"(KVM_CREATE_DEVICE -> ENODEV before the attribute) or "
+				"scripts/repro-pmu-set-attr.sh --lab");
+		finding_fact_str(f, "vgic", "likely refused (GICv2 board)");
+	} else {
+		return;
+	}
+	finding_step(f, "fix: -machine virt,gic-version=3 or gic-version=host, or QEMU 5.1+, which "
+			"probes the host's GIC before it picks one");
+	finding_fact_str(f, "fix", "gic-version=3 or host, or QEMU >= 5.1");
+}
+
 static void run(const struct qlog_stream *s, struct finding_list *out)
 {
 	size_t consumed = 0;
@@ -329,6 +383,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			finding_evidence(f, gic);
 			finding_fact_str(f, "gic", gic_kind);
 		}
+		if (!fault && !x86)
+			vgic_cause(s, start, i, t, attr, errname, gic_kind, f);
 		if (fault) {
 			diag_where(fault, t, w, sizeof(w));
 			finding_step(f, "the errno was injected by kvmscope-vmm -fault (%s): the kernel "

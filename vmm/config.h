@@ -84,7 +84,8 @@ struct vmm_config {
 	uint64_t loader_addr;
 	enum pmu_setting pmu;
 	struct pmu_filter_config pmu_filter;
-	int gic_version;			/* arm64 -machine virt,gic-version=2|3; 0: as QEMU picks */
+	int gic_version;			/* arm64 -machine virt,gic-version=2|3|host|max (VIRT_GIC_ASK_*); 0: as QEMU picks */
+	bool virt_legacy;		/* arm64 -machine virt-4.1: QEMU 4.1's board (GICv2 default, fallback) */
 	char dumpdtb[1024];		/* arm64 -machine virt,dumpdtb=FILE; "" = none */
 	struct sev_config sev;		/* -object sev-guest */
 	char cgs_id[64];		/* -machine confidential-guest-support= */

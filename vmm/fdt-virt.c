@@ -10,8 +10,11 @@
 
 #include "error.h"
 #include "fdt-virt.h"
+#include "virt-gic.h"
 
 #define GIC_PHANDLE 1
+#define CLOCK_PHANDLE 2
+#define UART_CLOCK_HZ 24000000 /* QEMU's "clk24mhz" apb-pclk */
 #define FDT_MAX_SIZE 0x10000 /* QEMU's create_fdt starts with 1 MiB; 64 KiB is ample here */
 
 /* Sticky-error builder: the first libfdt failure is kept with what failed. */
@@ -186,6 +189,32 @@ static void add_pmu(struct fdt_builder *b, const struct virt_fdt_params *p)
 	prop_cells(b, n, "interrupts", irq, 3);
 }
 
+/* QEMU create_uart: the PL011 and the fixed clock it names twice */
+static void add_uart(struct fdt_builder *b)
+{
+	static const char compat[] = "arm,pl011\0arm,primecell";
+	static const char clock_names[] = "uartclk\0apb_pclk";
+	const uint64_t reg[] = { VIRT_UART_BASE, VIRT_UART_SIZE };
+	uint32_t irq[] = { GIC_FDT_IRQ_TYPE_SPI, VIRT_UART_SPI, GIC_FDT_IRQ_FLAGS_LEVEL_HI };
+	uint32_t clocks[] = { CLOCK_PHANDLE, CLOCK_PHANDLE };
+	char name[32];
+
+	snprintf(name, sizeof(name), "pl011@%llx", (unsigned long long)VIRT_UART_BASE);
+	int n = node(b, 0, name);
+	prop_strs(b, n, "compatible", compat, sizeof(compat));
+	prop_reg64(b, n, reg, 1);
+	prop_cells(b, n, "interrupts", irq, 3);
+	prop_cells(b, n, "clocks", clocks, 2);
+	prop_strs(b, n, "clock-names", clock_names, sizeof(clock_names));
+
+	int c = node(b, 0, "apb-pclk");
+	prop_str(b, c, "compatible", "fixed-clock");
+	prop_u32(b, c, "#clock-cells", 0);
+	prop_u32(b, c, "clock-frequency", UART_CLOCK_HZ);
+	prop_str(b, c, "clock-output-names", "clk24mhz");
+	prop_u32(b, c, "phandle", CLOCK_PHANDLE);
+}
+
 static void add_memory(struct fdt_builder *b, const struct virt_fdt_params *p)
 {
 	char name[32];
@@ -198,7 +227,10 @@ static void add_memory(struct fdt_builder *b, const struct virt_fdt_params *p)
 
 static void add_chosen(struct fdt_builder *b, const struct virt_fdt_params *p)
 {
+	char uart[32];
 	int n = node(b, 0, "chosen");
+	snprintf(uart, sizeof(uart), "/pl011@%llx", (unsigned long long)VIRT_UART_BASE);
+	prop_str(b, n, "stdout-path", uart);
 	if (p->bootargs)
 		prop_str(b, n, "bootargs", p->bootargs);
 	if (p->initrd_end) {
@@ -232,6 +264,7 @@ int virt_fdt_build(const struct virt_fdt_params *p, void *buf, size_t size, char
 		add_pmu(&b, p);
 	add_gic(&b, p);
 	add_psci(&b);
+	add_uart(&b);
 	add_timer(&b, p);
 	add_cpus(&b, p);
 	add_memory(&b, p);
@@ -253,7 +286,9 @@ void virt_fdt_params_from_config(const struct vmm_config *cfg, struct virt_fdt_p
 		p->mpidr[i] = (uint64_t)(i % 16) | ((uint64_t)(i / 16) << 8);
 	p->ram_base = VIRT_RAM_BASE;
 	p->ram_size = cfg->ram_size;
-	p->gic_version = cfg->gic_version ? cfg->gic_version : 2;
+	/* without KVM, as QEMU under TCG: max is GICv3, unset GICv2 */
+	p->gic_version = cfg->gic_version > 0 ? cfg->gic_version
+			 : cfg->gic_version == VIRT_GIC_ASK_MAX ? 3 : 2;
 	p->pmu = cfg->pmu != PMU_OFF;
 	p->bootargs = cfg->append;
 }
@@ -265,6 +300,11 @@ int virt_dump_dtb(const struct vmm_config *cfg)
 	void *buf = malloc(FDT_MAX_SIZE);
 	int size, fd = -1, ok = 0;
 
+	if (cfg->gic_version == VIRT_GIC_ASK_HOST) {
+		error_report("gic-version=host requires KVM");
+		free(buf);
+		return -1;
+	}
 	if (!buf) {
 		error_report("qemu_fdt_dumpdtb: out of memory");
 		return -1;

@@ -19,6 +19,9 @@
 #define VIRT_GIC_REDIST_BASE 0x080a0000ULL /* GICv3 redistributors, 128 KiB each */
 #define VIRT_GIC_REDIST_SIZE 0x00f60000ULL
 #define VIRT_GIC_REDIST_STRIDE 0x20000ULL
+#define VIRT_UART_BASE 0x09000000ULL
+#define VIRT_UART_SIZE 0x00001000ULL
+#define VIRT_UART_SPI 1 /* hw/arm/virt.c a15irqmap[VIRT_UART] */
 #define VIRT_RAM_BASE 0x40000000ULL
 
 /* Architected timer PPIs (hw/arm/virt.h ARCH_TIMER_*_IRQ) */

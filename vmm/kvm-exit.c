@@ -6,6 +6,7 @@
 #include "error.h"
 #include "ioport.h"
 #include "machine.h"
+#include "mmio.h"
 #include "system.h"
 #include "trace.h"
 
@@ -59,6 +60,9 @@ int kvm_handle_exit(struct machine *m, struct vcpu *v)
 		handle_io(v);
 		return 0;
 	case KVM_EXIT_MMIO:
+		if (mmio_dispatch(run->mmio.is_write, run->mmio.phys_addr, run->mmio.len,
+				  run->mmio.data))
+			return 0;
 		trace_vcpu_unhandled_mmio(v->index, run->mmio.is_write ? "write" : "read",
 					  run->mmio.phys_addr, run->mmio.len);
 		arch_vcpu_unhandled_mmio(m, v);

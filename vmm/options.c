@@ -11,6 +11,7 @@
 #include "kvm.h"
 #include "numparse.h"
 #include "pmu-filter.h"
+#include "virt-gic.h"
 #include "trace.h"
 #include "version.h"
 
@@ -149,11 +150,14 @@ static int kv_machine(struct vmm_config *cfg, const char *opt, char *key, char *
 	if (!val || !strcmp(key, "type")) {
 		const char *type = val ? val : key;
 #ifdef __aarch64__
-		if (strcmp(type, "virt") && strncmp(type, "virt-", 5)) {
-			snprintf(err, errlen, "%s: unsupported machine type '%s' (arm64: virt)", opt,
-				 type);
+		/* virt-4.1: the seed's QEMU board (vmm/virt-gic.h); virt-7.2 is virt */
+		if (strcmp(type, "virt") && strcmp(type, "virt-7.2") && strcmp(type, "virt-4.1")) {
+			snprintf(err, errlen,
+				 "%s: unsupported machine type '%s' (arm64: virt, virt-7.2, virt-4.1)",
+				 opt, type);
 			return -1;
 		}
+		cfg->virt_legacy = !strcmp(type, "virt-4.1");
 #else
 		if (strcmp(type, "pc") && strcmp(type, "q35") && strcmp(type, "microvm") &&
 		    strncmp(type, "pc-", 3)) {
@@ -174,8 +178,13 @@ static int kv_machine(struct vmm_config *cfg, const char *opt, char *key, char *
 		return 0;
 	}
 	if (!strcmp(key, "gic-version")) {
+		if (!strcmp(val, "host") || !strcmp(val, "max")) {
+			cfg->gic_version = val[0] == 'h' ? VIRT_GIC_ASK_HOST : VIRT_GIC_ASK_MAX;
+			return 0;
+		}
 		if (strcmp(val, "2") && strcmp(val, "3")) {
-			snprintf(err, errlen, "%s: gic-version: '%s' is not 2 or 3", opt, val);
+			snprintf(err, errlen, "%s: gic-version: '%s' is not 2, 3, host or max", opt,
+				 val);
 			return -1;
 		}
 		cfg->gic_version = val[0] - '0';
@@ -526,7 +535,7 @@ static void print_help(void)
 	       "  -smp N              vCPUs, 1..%d, one thread each\n"
 	       "  -cpu host[,pmu=on|off][,pmu-filter=allow|deny:EVENT[:EVENT...]]\n"
 	       "  -machine [type=]pc[,confidential-guest-support=ID]   (-M too)\n"
-	       "  -machine virt[,gic-version=2|3][,dumpdtb=FILE]   (arm64 build)\n"
+	       "  -machine virt|virt-7.2|virt-4.1[,gic-version=2|3|host|max][,dumpdtb=FILE]   (arm64 build)\n"
 	       "  -object sev-guest,id=ID,policy=N,cbitpos=N,reduced-phys-bits=N\n"
 	       "                      A confidential-guest POLICY ONLY: memory is NOT\n"
 	       "                      encrypted and no SEV hardware is used. The policy drives\n"

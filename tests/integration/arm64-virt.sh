@@ -13,7 +13,9 @@ expect_eq "cross build (make ARCH=aarch64 CC=$CROSS) succeeds" "$?" 0
 tail -5 "$T_TMP/make.log" | diag
 expect_grep "the binary is an aarch64 ELF" <(file "$ARM_VMM") 'ELF 64-bit LSB .*ARM aarch64'
 check "no x86 guests or collectors in the arm64 build" \
-	[ ! -e "$ARM_BUILD/guests" ] && [ ! -e "$ARM_BUILD/kvmscope" ] && [ ! -e "$ARM_BUILD/obj/tools" ]
+	[ ! -e "$ARM_BUILD/guests/hello.elf" ] && [ ! -e "$ARM_BUILD/kvmscope" ] && [ ! -e "$ARM_BUILD/obj/tools" ]
+expect_grep "the arm64 guests are arm64 Images" <(file "$ARM_BUILD"/guests/arm64/{hello,reboot,pmu}.img | grep -c 'Linux kernel ARM64 boot executable Image') '^3$'
+
 expect_grep "USDT probe arm_pmu_attr in the arm64 binary" <(readelf -n "$ARM_VMM") 'NT_STAPSDT.*|arm_pmu_attr'
 expect_eq "every probe of probes/vmm.probes has its note in the arm64 binary" \
 	"$(readelf -n "$ARM_VMM" | grep -c 'Provider: vmm')" \
@@ -72,9 +74,9 @@ expect_eq "dumpdtb to a missing directory: status 1" "$(rc badpath)" 1
 expect_grep "dumpdtb to a missing directory: QEMU's message with the reason" "$T_TMP/badpath.err" \
 	'^kvmscope-vmm: qemu_fdt_dumpdtb: Failed dumping dtb to /nonexistent-dir/x.dtb: No such file or directory$'
 avmm badgic -machine virt,gic-version=4,dumpdtb="$T_TMP/x.dtb"
-expect_grep "gic-version=4 refused by name" "$T_TMP/badgic.err" "gic-version: '4' is not 2 or 3"
+expect_grep "gic-version=4 refused by name" "$T_TMP/badgic.err" "gic-version: '4' is not 2, 3, host or max"
 avmm pc -machine pc
-expect_grep "arm64 build: -machine pc refused" "$T_TMP/pc.err" "unsupported machine type 'pc' \(arm64: virt\)"
+expect_grep "arm64 build: -machine pc refused" "$T_TMP/pc.err" "unsupported machine type 'pc' \(arm64: virt, virt-7.2, virt-4.1\)"
 avmm toomany -machine virt,dumpdtb="$T_TMP/x.dtb" -smp 9
 expect_eq "-smp 9: refused (status 1)" "$(rc toomany)" 1
 

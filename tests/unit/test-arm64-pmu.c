@@ -47,6 +47,7 @@ static struct {
 	bool inited[NCPUS];
 	bool vgic_created, vgic_inited;
 	bool no_host_pmu;     /* 6.7+: VCPU_INIT with PMUv3 fails without a host PMU */
+	bool no_vgic_v2;      /* a GICv3-only host (no GICV): VGIC_V2 -> ENODEV */
 	uint32_t features[NCPUS]; /* what KVM_ARM_VCPU_INIT was given */
 	int calls;
 	char log[2048];	      /* "fd:NAME[:group.attr] " per call, in order */
@@ -136,6 +137,8 @@ int ioctl(int fd, unsigned long req, ...)
 		struct kvm_create_device *d = arg;
 		if (d->type != KVM_DEV_TYPE_ARM_VGIC_V2 && d->type != KVM_DEV_TYPE_ARM_VGIC_V3)
 			return kfail(ENODEV);
+		if (d->type == KVM_DEV_TYPE_ARM_VGIC_V2 && k.no_vgic_v2)
+			return kfail(ENODEV); /* kvm_vgic_create: no GICv2 emulation */
 		if (d->flags & KVM_CREATE_DEVICE_TEST)
 			return 0;
 		if (k.vgic_created)
@@ -199,6 +202,22 @@ int ioctl(int fd, unsigned long req, ...)
 
 /* ---- the board the set-up sees ---- */
 
+/* the board's devices (vmm/device.c, vmm/arm64/uart.c) are not under test */
+const struct device arm64_uart_device = { .name = "pl011" };
+int devices_init(struct machine *mach, const struct device *const *table, int n)
+{
+	(void)mach, (void)table, (void)n;
+	return 0;
+}
+void devices_reset(struct machine *mach, const struct device *const *table, int n)
+{
+	(void)mach, (void)table, (void)n;
+}
+void devices_exit(struct machine *mach, const struct device *const *table, int n)
+{
+	(void)mach, (void)table, (void)n;
+}
+
 /* vmm/machine.c's, which vmm/arm64/boot.c needs at link time */
 void *guest_ptr(struct machine *mach, uint64_t gpa, uint64_t len)
 {
@@ -227,6 +246,7 @@ static int setup(void **state)
 	}
 	a.pmu = true;
 	a.gic = (struct kvm_fd){ 50, KVM_FD_DEVICE, -1 }; /* an in-kernel vGIC */
+	a.irqchip_in_kernel = true;
 	m.arch = &a;
 	kvm_fault_clear();
 	return 0;
@@ -409,6 +429,7 @@ static void test_without_vgic_only_init(void **state)
 {
 	(void)state;
 	a.gic.fd = -1; /* no in-kernel irqchip: QEMU skips the IRQ */
+	a.irqchip_in_kernel = false;
 	k.vgic_created = k.vgic_inited = false;
 	assert_int_equal(expect_child(pmu_setup, 0, ""), 4);
 }
@@ -469,21 +490,24 @@ static void board_without_gic(int version)
 {
 	k.vgic_created = k.vgic_inited = false;
 	a.gic = (struct kvm_fd){ -1, KVM_FD_DEVICE, -1 };
+	a.irqchip_in_kernel = false;
 	a.gic_version = version;
 }
 
-/* the whole board after its vCPUs, in QEMU machvirt_init's order: every
- * VCPU_INIT, then the vGIC created, sized, placed and initialised, then per
- * vCPU the PMU IRQ (INTID 23) and INIT */
+/* the whole board after its vCPUs, in QEMU 7.2's order (compared with QEMU
+ * itself in the arm64 lab): every VCPU_INIT, then the vGIC created, sized and
+ * initialised, then per vCPU the PMU IRQ (INTID 23) and INIT, then the vGIC's
+ * addresses (QEMU's machine-init-done) */
 static void test_board_order_as_qemu(void **state)
 {
 	(void)state;
 	board_without_gic(2);
 	expect_child(init_all_vcpus, 0,
 		     "100:INIT 100:GET_ONE_REG 101:INIT 101:GET_ONE_REG "
-		     "10:CREATE_DEVICE 50:SET:3.0 50:SET:0.0 50:SET:0.1 50:SET:4.0 "
+		     "10:CREATE_DEVICE 50:SET:3.0 50:SET:4.0 "
 		     "100:HAS:0.0 100:SET:0.0 100:HAS:0.1 100:SET:0.1 "
-		     "101:HAS:0.0 101:SET:0.0 101:HAS:0.1 101:SET:0.1 ");
+		     "101:HAS:0.0 101:SET:0.0 101:HAS:0.1 101:SET:0.1 "
+		     "50:SET:0.0 50:SET:0.1 ");
 }
 
 /* -fault fd=vcpu picks the PMU's SET out of the GIC's, as the seed needs */
@@ -506,6 +530,84 @@ static void test_board_fault_on_gic(void **state)
 	/* a clean start failure, status 1 */
 	expect_child(init_all_vcpus, 0, "kvmscope-vmm: KVM_SET_DEVICE_ATTR failed: Group 3 attr "
 					"0x0000000000000000: Invalid argument\n");
+}
+
+/* ---- GIC version choice and the seed-era board, on a GICv3-only host ---- */
+
+static void gicv3_only_host(bool legacy)
+{
+	board_without_gic(0);
+	k.no_vgic_v2 = true;
+	a.legacy = legacy;
+}
+
+static void probe_default(void)
+{
+	int v = arm64_gic_probe_version(&m, 0);
+	fprintf(stderr, "v%d", v);
+}
+
+static void probe_v2(void)
+{
+	fprintf(stderr, "v%d", arm64_gic_probe_version(&m, 2));
+}
+
+/* QEMU 7.2: probed, GICv3 picked; gic-version=2 refused in QEMU's words */
+static void test_gic_probe_picks_v3_refuses_v2(void **state)
+{
+	(void)state;
+	gicv3_only_host(false);
+	expect_child(probe_default, 0, "v3");
+	assert_int_equal(expect_child(probe_v2, 0, "kvmscope-vmm: host does not support in-kernel "
+						   "GICv2 emulation\nv-1"), 2);
+	assert_string_equal(k.log, "");
+	k.no_vgic_v2 = false; /* a host with both: GICv2 for up to 8 vCPUs, as QEMU */
+	expect_child(probe_default, 0, "v2");
+}
+
+/* virt-4.1: GICv2 without a probe, the kernel's ENODEV taken as "no vGIC",
+ * then the PMU IRQ meets the kernel's EINVAL: the seed, from its cause */
+static void test_virt41_is_the_seed(void **state)
+{
+	(void)state;
+	gicv3_only_host(true);
+	a.gic_version = arm64_gic_probe_version(&m, 0);
+	assert_int_equal(a.gic_version, 2);
+	assert_int_equal(k.calls, 0);
+	int sig, calls;
+	const char *err = run_in_child(init_all_vcpus, &sig, &calls);
+	assert_int_equal(sig, SIGABRT);
+	assert_string_equal(err, "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
+				 "kvmscope-vmm: failed to set irq for PMU\n");
+}
+
+static void board_then_spi(void)
+{
+	init_all_vcpus();
+	raise_spi();
+}
+
+/* virt-4.1 with pmu=off: the board comes up without a vGIC, and the first
+ * SPI meets the kernel's ENXIO: the seed's second case */
+static void test_virt41_pmu_off_is_the_second_seed(void **state)
+{
+	(void)state;
+	gicv3_only_host(true);
+	a.gic_version = 2;
+	a.pmu = false;
+	expect_child(board_then_spi, SIGABRT,
+		     "100:INIT 100:GET_ONE_REG 101:INIT 101:GET_ONE_REG 10:CREATE_DEVICE "
+		     "kvm_set_irq: No such device or address\n");
+}
+
+/* the same GICv2 on the QEMU 7.2 board is an error, with QEMU's hint */
+static void test_virt72_gicv2_create_error(void **state)
+{
+	(void)state;
+	gicv3_only_host(false);
+	a.gic_version = 2;
+	expect_child(init_all_vcpus, 0, "kvmscope-vmm: error creating in-kernel VGIC: No such device\n"
+					"Perhaps the host CPU does not support GICv2?\n");
 }
 
 /* ---- boot: Image, initrd and device tree in RAM; the boot vCPU's entry ---- */
@@ -598,6 +700,7 @@ static void test_reset_entry_state(void **state)
 	m.vcpus[1].arch = calloc(1, sizeof(struct arm64_vcpu));
 	a.entry = 0x40200000;
 	a.dtb_addr = 0x42200000;
+	a.boot_x0 = a.dtb_addr;
 	assert_int_equal(arch_vcpu_reset(&m, &m.vcpus[0]), 0);
 	assert_int_equal(arch_vcpu_reset(&m, &m.vcpus[1]), 0);
 	assert_int_equal(k.pc[0], 0x40200000);
@@ -641,6 +744,10 @@ int main(void)
 		F(test_board_order_as_qemu),
 		F(test_board_seed_fault_on_vcpu_fd),
 		F(test_board_fault_on_gic),
+		F(test_gic_probe_picks_v3_refuses_v2),
+		F(test_virt41_is_the_seed),
+		F(test_virt41_pmu_off_is_the_second_seed),
+		F(test_virt72_gicv2_create_error),
 		F(test_load_image_initrd_dtb),
 		F(test_load_flat_binary_and_too_big),
 		F(test_reset_entry_state),

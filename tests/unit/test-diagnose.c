@@ -190,6 +190,33 @@ static void seed003_pmu_without_duration(void **state)
 	assert_true(chain_has(f, "not in the log"));
 }
 
+/* the seed's log has no ioctls: the GICv2 it mapped is the likely cause */
+static void seed003_pmu_likely_vgic_cause(void **state)
+{
+	(void)state;
+	run_files("seed-003-pmu-on.log", NULL);
+	const struct finding *f = find("pmu-set-attr");
+	assert_string_equal(fact_str(f, "vgic"), "likely refused (GICv2 board)");
+	assert_string_equal(fact_str(f, "fix"), "gic-version=3 or host, or QEMU >= 5.1");
+	assert_true(chain_has(f, "likely cause: a GICv2 board"));
+}
+
+/* the same failure from the arm64 lab (virt-4.1 on Debian's 6.1 arm64 kernel,
+ * no -fault): the kernel's ENODEV for the vGIC is the evidence */
+static void arm64_lab_virt41_vgic_refused(void **state)
+{
+	(void)state;
+	run_files("arm64-lab-virt41-pmu.log", NULL);
+	const struct finding *f = find("pmu-set-attr");
+	assert_string_equal(fact_str(f, "attr"), "KVM_ARM_VCPU_PMU_V3_IRQ");
+	assert_string_equal(fact_str(f, "errno"), "EINVAL");
+	assert_string_equal(fact_str(f, "vgic"), "refused by the kernel");
+	assert_string_equal(fact_str(f, "fix"), "gic-version=3 or host, or QEMU >= 5.1");
+	assert_true(has_evidence(f, 15)); /* KVM_CREATE_DEVICE ... errno 19 (ENODEV) */
+	assert_true(chain_has(f, "KVM_CREATE_DEVICE failed with ENODEV (line 15)"));
+	assert_false(json_is_true(json_object_get(f->facts, "injected")));
+}
+
 static void seed003_pmu_off(void **state)
 {
 	(void)state;
@@ -460,6 +487,8 @@ int main(void)
 		cmocka_unit_test_teardown(seed000_confidential_reboot, teardown),
 		cmocka_unit_test_teardown(seed003_pmu_with_function_graph, teardown),
 		cmocka_unit_test_teardown(seed003_pmu_without_duration, teardown),
+		cmocka_unit_test_teardown(seed003_pmu_likely_vgic_cause, teardown),
+		cmocka_unit_test_teardown(arm64_lab_virt41_vgic_refused, teardown),
 		cmocka_unit_test_teardown(seed003_pmu_off, teardown),
 		cmocka_unit_test_teardown(variant_upstream_sev_es, teardown),
 		cmocka_unit_test_teardown(variant_arm64_init_enodev, teardown),

@@ -54,6 +54,12 @@ UNIT_OBJS_arm64-fdt := vmm/fdt-virt.o vmm/error.o
 UNIT_OBJS_pmu-filter := vmm/pmu-filter.o vmm/numparse.o
 UNIT_NAMES += pmu-attrs arm64-fdt pmu-filter
 $(UNIT_OUT)/test-arm64-fdt: LDLIBS += -l:libfdt.so.1
+# the arm64 board's host-independent parts: PL011 model, GIC choice, -kernel kinds
+UNIT_OBJS_pl011 := vmm/hw/pl011.o
+UNIT_OBJS_virt-gic := vmm/virt-gic.o
+UNIT_OBJS_arm64-kernel := vmm/arm64-kernel.o
+UNIT_NAMES += pl011 virt-gic arm64-kernel
+$(UNIT_OUT)/test-pl011: LDLIBS += -lpthread
 # log reader and diagnosis rules (helper "diagnose"); the fixtures by absolute path
 DIAG_UNIT_OBJS := $(patsubst %.c,%.o,$(filter-out tools/qemulog-capture.c,$(wildcard tools/qemulog*.c))) tools/findings.o tools/benign-errno.o tools/kvm-ioctl-causes.o tools/sev-status.o tools/reset-cause.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
 		  lib/runstate-table.o lib/qapi-names.o gen/probe-table.o

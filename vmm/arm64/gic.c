@@ -1,15 +1,19 @@
-/* The in-kernel vGIC: version choice (QEMU finalize_gic_version), creation,
- * placement at the virt memory map, and CTRL_INIT (QEMU create_gic). */
+/* The in-kernel vGIC: version choice (vmm/virt-gic.c), creation, placement
+ * at the virt memory map, and CTRL_INIT (QEMU create_gic). On virt-4.1 a
+ * GICv2 the kernel cannot create leaves the board without a vGIC device, as
+ * QEMU 4.1 did: every later interrupt ioctl then meets the kernel's answer
+ * for a VM without an in-kernel irqchip. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "arm64.h"
 #include "error.h"
+#include "virt-gic.h"
 
 #define VIRT_GIC_NR_IRQS 288 /* 256 SPIs + 32 private, as QEMU's virt */
-#define GIC_V2_MAX_CPUS 8
 
 static uint32_t device_type(int version)
 {
@@ -27,24 +31,17 @@ static bool vgic_supported(struct machine *m, int version)
 
 int arm64_gic_probe_version(struct machine *m, int asked)
 {
-	bool v2 = vgic_supported(m, 2), v3 = vgic_supported(m, 3);
+	bool legacy = arm64_of(m)->legacy;
+	unsigned probe = 0;
+	char err[160];
 
-	if (asked) {
-		if ((asked == 2 && !v2) || (asked == 3 && !v3)) {
-			error_report("host does not support in-kernel GICv%d emulation", asked);
-			return -1;
-		}
-		return asked;
-	}
-	/* no gic-version: GICv2 where it fits, for compatibility, else GICv3 */
-	if (v2 && m->nr_vcpus <= GIC_V2_MAX_CPUS)
-		return 2;
-	if (v3)
-		return 3;
-	error_report(v2 ? "host only supports in-kernel GICv2 emulation but more than 8 vcpus "
-			  "are requested"
-			: "Unable to determine GIC version supported by host");
-	return -1;
+	if (virt_gic_needs_probe(legacy, asked))
+		probe = (vgic_supported(m, 2) ? VIRT_GIC_PROBE_V2 : 0) |
+			(vgic_supported(m, 3) ? VIRT_GIC_PROBE_V3 : 0);
+	int v = virt_gic_choose(legacy, asked, probe, m->nr_vcpus, err, sizeof(err));
+	if (v < 0)
+		error_report("%s", err);
+	return v;
 }
 
 /* kvm_device_access(): QEMU's wording on failure */
@@ -65,27 +62,48 @@ int arm64_gic_create(struct machine *m)
 	struct arm64_machine *a = arm64_of(m);
 	struct kvm_create_device dev = { .type = device_type(a->gic_version) };
 	uint32_t nr_irqs = VIRT_GIC_NR_IRQS;
-	uint64_t dist = VIRT_GIC_DIST_BASE, cpu = VIRT_GIC_CPU_BASE, redist = VIRT_GIC_REDIST_BASE;
 
+	a->irqchip_in_kernel = true; /* QEMU's kvm_irqchip_in_kernel(), whatever follows */
 	if (kvm_ioctl(&m->vm, KVM_CREATE_DEVICE, &dev) < 0) {
-		error_report("Creating in-kernel GICv%d failed: %s", a->gic_version, strerror(errno));
+		if (a->legacy && a->gic_version == 2 && virt_gic_legacy_fallback(errno))
+			return 0; /* QEMU 4.1: the legacy irqchip API, no vGIC device */
+		if (a->gic_version == 3) {
+			error_report("error creating in-kernel VGICv3: %s", strerror(errno));
+		} else {
+			error_report("error creating in-kernel VGIC: %s", strerror(errno));
+			if (!a->legacy)
+				fprintf(stderr, "Perhaps the host CPU does not support GICv2?\n");
+		}
 		return -1;
 	}
 	a->gic.fd = (int)dev.fd;
 	if (device_set(m, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs) < 0)
 		return -1;
+	/* initialised now, after every vCPU exists, so the PMU INIT that
+	 * follows finds it (else the kernel answers -ENODEV) */
+	return device_set(m, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+}
+
+/* The vGIC's addresses, after the PMU: QEMU registers them with
+ * kvm_arm_register_device and sets them when the machine is done
+ * (kvm_arm_machine_init_done), as seen from the kernel side in the lab. */
+int arm64_gic_place(struct machine *m)
+{
+	struct arm64_machine *a = arm64_of(m);
+	uint64_t dist = VIRT_GIC_DIST_BASE, cpu = VIRT_GIC_CPU_BASE, redist = VIRT_GIC_REDIST_BASE;
+
+	if (a->gic.fd < 0)
+		return 0;
 	if (a->gic_version == 3) {
 		if (device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist) < 0 ||
 		    device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist) < 0)
 			return -1;
-	} else {
-		if (device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, &dist) < 0 ||
-		    device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &cpu) < 0)
-			return -1;
+		return 0;
 	}
-	/* initialised now, after every vCPU exists, so the PMU INIT that
-	 * follows finds it (else the kernel answers -ENODEV) */
-	return device_set(m, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+	if (device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, &dist) < 0 ||
+	    device_set(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &cpu) < 0)
+		return -1;
+	return 0;
 }
 
 void arm64_gic_destroy(struct machine *m)

@@ -1,5 +1,5 @@
 /* The arm64 `virt` board: KVM capabilities, the vGIC and the PMU set up in
- * QEMU machvirt_init's order once every vCPU exists, no emulated devices. */
+ * QEMU machvirt_init's order once every vCPU exists, and the PL011 console. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,10 @@
 #include "arm64.h"
 #include "device.h"
 #include "error.h"
+#include "mmio.h"
+
+static const struct device *const board_devices[] = { &arm64_uart_device };
+#define NR_BOARD_DEVICES ((int)(sizeof(board_devices) / sizeof(board_devices[0])))
 
 int arch_machine_init(struct machine *m)
 {
@@ -32,6 +36,7 @@ int arch_machine_init(struct machine *m)
 		return -1;
 	}
 	a->pmu = m->cfg->pmu != PMU_OFF && cap;
+	a->legacy = m->cfg->virt_legacy;
 	a->gic_version = arm64_gic_probe_version(m, m->cfg->gic_version);
 	if (a->gic_version < 0)
 		return -1;
@@ -43,13 +48,15 @@ int arch_machine_init(struct machine *m)
 	virt_fdt_params_from_config(m->cfg, &a->fdt);
 	a->fdt.gic_version = a->gic_version;
 	a->fdt.pmu = a->pmu;
-	return 0;
+	return devices_init(m, board_devices, NR_BOARD_DEVICES);
 }
 
 void arch_machine_destroy(struct machine *m)
 {
 	if (!m->arch)
 		return;
+	devices_exit(m, board_devices, NR_BOARD_DEVICES);
+	mmio_unregister_all();
 	arm64_gic_destroy(m);
 	free(m->arch);
 	m->arch = NULL;
@@ -57,7 +64,8 @@ void arch_machine_destroy(struct machine *m)
 
 void arch_machine_reset(struct machine *m)
 {
-	(void)m; /* no emulated devices; the vGIC resets with the vCPUs */
+	/* the vGIC resets with the vCPUs; the devices drive their lines to it */
+	devices_reset(m, board_devices, NR_BOARD_DEVICES);
 }
 
 void arch_machine_powerdown(struct machine *m)

@@ -14,7 +14,7 @@ void arm64_pmu_setup(struct machine *m)
 	struct pmu_attr_inputs in = {
 		.ncpus = m->nr_vcpus,
 		.pmu = a->pmu,
-		.irqchip_in_kernel = a->gic.fd >= 0,
+		.irqchip_in_kernel = a->irqchip_in_kernel,
 		.irq = VIRT_PMU_INTID,
 	};
 	struct pmu_attr_step plan[PMU_ATTR_MAX_STEPS(VMM_MAX_VCPUS)];

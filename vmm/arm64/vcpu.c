@@ -32,13 +32,16 @@ static int set_reg(struct vcpu *v, uint64_t id, uint64_t val)
 	return kvm_ioctl(&v->fd, KVM_SET_ONE_REG, &r);
 }
 
-/* machvirt_init after its CPU loop: create_gic, then virt_cpu_post_init */
+/* machvirt_init after its CPU loop: create_gic, then virt_cpu_post_init;
+ * then the vGIC's addresses, as QEMU's machine-init-done notifier */
 static int board_after_cpus(struct machine *m)
 {
 	struct arm64_machine *a = arm64_of(m);
 	if (arm64_gic_create(m) < 0)
 		return -1;
 	arm64_pmu_setup(m); /* aborts on failure, as QEMU */
+	if (arm64_gic_place(m) < 0)
+		return -1;
 	a->board_done = true;
 	return 0;
 }
@@ -89,7 +92,7 @@ int arch_vcpu_reset(struct machine *m, struct vcpu *v)
 		return 0; /* powered off until the guest's PSCI CPU_ON */
 	if (set_reg(v, CORE_REG(regs.pstate), BOOT_PSTATE) < 0 ||
 	    set_reg(v, CORE_REG(regs.pc), a->entry) < 0 ||
-	    set_reg(v, CORE_REG(regs.regs[0]), a->dtb_addr) < 0 ||
+	    set_reg(v, CORE_REG(regs.regs[0]), a->boot_x0) < 0 ||
 	    set_reg(v, CORE_REG(regs.regs[1]), 0) < 0 || set_reg(v, CORE_REG(regs.regs[2]), 0) < 0 ||
 	    set_reg(v, CORE_REG(regs.regs[3]), 0) < 0) {
 		error_report("cpu 0: setting the boot registers: %s", strerror(errno));

@@ -1,0 +1,81 @@
+#!/bin/sh
+# The cases of `scripts/repro-pmu-set-attr.sh --lab`, run inside the arm64
+# lab (real arm64 KVM, one boot). No -fault: every error is the kernel's.
+# Each VMM's stderr (with its kvm_ioctl_exit and arm_pmu_attr trace lines)
+# goes to DIR/NAME.log, its status to DIR/NAME.rc, the guest's output to
+# DIR/NAME.out; with KVMSCOPE (the arm64 build's) each of our VMM's runs is
+# recorded into DIR/NAME.cap instead of traced with -trace. POSIX sh.
+#   repro-pmu-lab-cases.sh DIR VMM GUEST-IMAGE [KVMSCOPE]
+set -u
+DIR=$1 VMM=$2 IMG=$3 KVMSCOPE=${4:-}
+mkdir -p "$DIR" && rm -f "$DIR"/*.log "$DIR"/*.rc "$DIR"/*.out "$DIR"/*.cap
+cd /tmp || exit 1
+
+# The kernel's side: a kretprobe event on each function the seed's path
+# goes through records its return value (tracefs, $retval as s32): the VM
+# ioctl (kvm_vm_ioctl, where KVM_CREATE_DEVICE of an unregistered device type
+# ends: kvm_ioctl_create_device is inlined), the vGIC creation
+# (kvm_vgic_create), the PMU attribute (kvm_arm_pmu_v3_set_attr), the IRQ
+# line (kvm_vm_ioctl_irq_line). Each case's records go to DIR/NAME.kfunc.
+TR=/sys/kernel/tracing
+KFUNCS="kvm_vm_ioctl kvm_vgic_create kvm_arm_pmu_v3_set_attr kvm_vm_ioctl_irq_line"
+kfuncs_on() {
+	[ -w "$TR/kprobe_events" ] || return 1
+	for f in $KFUNCS; do
+		echo "r:kvmscope_repro/$f $f ret=\$retval:s32" >>"$TR/kprobe_events" || return 1
+	done
+	echo 1 >"$TR/events/kvmscope_repro/enable"
+}
+kfuncs_off() {
+	[ -d "$TR/events/kvmscope_repro" ] && echo 0 >"$TR/events/kvmscope_repro/enable"
+	for f in $KFUNCS; do
+		echo "-:kvmscope_repro/$f" >>"$TR/kprobe_events" 2>/dev/null
+	done
+}
+KF=
+kfuncs_off
+if kfuncs_on; then KF=1; else kfuncs_off; fi
+
+# case NAME CMD...
+case_run() {
+	name=$1
+	shift
+	[ -n "$KF" ] && : >"$TR/trace"
+	timeout -s KILL 120 "$@" </dev/null >"$DIR/$name.out" 2>"$DIR/$name.log"
+	echo $? >"$DIR/$name.rc"
+	[ -n "$KF" ] && grep -E '<- [a-z_0-9]+\) ret=' "$TR/trace" >"$DIR/$name.kfunc"
+}
+
+T="-msg timestamp=on -trace kvm_ioctl_exit -trace arm_pmu_attr -trace qapi_event"
+# vmm_case NAME VMM-ARGS...: recorded when the recorder runs here, else traced
+vmm_case() {
+	name=$1
+	shift
+	if [ -n "$KVMSCOPE" ] && "$KVMSCOPE" record -q -o "$DIR/$name.probe.cap" -- /bin/true 2>/dev/null; then
+		rm -f "$DIR/$name.probe.cap"
+		# shellcheck disable=SC2086
+		case_run "$name" "$KVMSCOPE" record -q -o "$DIR/$name.cap" -- "$VMM" -msg timestamp=on "$@"
+	else
+		rm -f "$DIR/$name.probe.cap"
+		# shellcheck disable=SC2086
+		case_run "$name" "$VMM" "$@" $T
+	fi
+}
+{
+# the seed's two command lines, on QEMU 4.1's board
+vmm_case seed-pmu -machine virt-4.1 -cpu host -smp 2 -m 1G -kernel "$IMG"
+vmm_case seed-pmu-off -machine virt-4.1 -cpu host,pmu=off -smp 2 -m 1G -kernel "$IMG"
+# QEMU 7.2's board: the GIC probed (GICv3 here), with and without the PMU
+vmm_case healthy-gicv3 -machine virt -cpu host -smp 2 -m 1G -kernel "$IMG"
+vmm_case pmu-off -machine virt -cpu host,pmu=off -smp 2 -m 1G -kernel "$IMG"
+# the seed's GICv2 asked of QEMU 7.2's board: refused before any vCPU
+vmm_case gicv2-refused -machine virt,gic-version=2 -cpu host -smp 2 -m 1G -kernel "$IMG"
+}
+# (256M: QEMU allocates its RAM before it checks the GIC, and 1G does not fit
+# in the lab's 1 GiB)
+if command -v qemu-system-aarch64 >/dev/null; then
+	case_run qemu72-gicv2 qemu-system-aarch64 -accel kvm -machine virt,gic-version=2 -cpu host \
+		-smp 2 -m 256M -nographic -nic none -kernel "$IMG"
+fi
+uname -r >"$DIR/kernel.txt"
+[ -n "$KF" ] && kfuncs_off

@@ -1,0 +1,142 @@
+# shellcheck shell=bash
+# `scripts/repro-pmu-set-attr.sh --lab` (sourced by it): the seed-003 cases
+# under real arm64 KVM in the arm64 lab (scripts/lab.sh --arch aarch64,
+# Debian's 6.1 arm64 kernel), with no -fault, then `kvmscope diagnose` of each
+# case's log here. Files in build/repro-pmu/.
+#
+# Evidence: each run of our VMM recorded by the arm64 build's kvmscope
+# record into build/repro-pmu/NAME.cap (or, without it, the VMM's own
+# kvm_ioctl_exit / arm_pmu_attr trace lines), and on the kernel's side a
+# kretprobe event (tracefs) on kvm_vgic_create, kvm_arm_pmu_v3_set_attr,
+# kvm_vm_ioctl_irq_line and kvm_vm_ioctl with their return values (not
+# record --functions).
+
+repro_lab() {
+	local arm=$ROOT/build-arm64 out=$ROOT/build/repro-pmu lab=$ROOT/scripts/lab.sh
+	if [ ! -x "$lab" ] || ! "$lab" --help 2>&1 | grep -q aarch64; then
+		echo "repro: the arm64 lab (scripts/lab.sh --arch aarch64) is not in this tree" >&2
+		return 1
+	fi
+	[ -x "$KVMSCOPE" ] || { echo "repro: $KVMSCOPE is missing: run make first" >&2; return 1; }
+	echo "== cross build: the arm64 VMM and guests (build-arm64)"
+	make -C "$ROOT" -s -j2 ARCH=aarch64 CC=aarch64-linux-gnu-gcc BUILD=build-arm64 >/dev/null ||
+		{ echo "repro: the arm64 cross build failed" >&2; return 1; }
+	echo "== one arm64 lab boot: every case (no -fault); files in $out"
+	"$lab" --arch aarch64 --timeout 900 -- sh "$ROOT/scripts/repro-pmu-lab-cases.sh" "$out" \
+		"$arm/kvmscope-vmm" "$arm/guests/arm64/hello.img" "$arm/kvmscope" || {
+		echo "repro: the lab run failed (status $?)" >&2
+		return 1
+	}
+	repro_lab_report "$out"
+}
+
+# repro_lab_report DIR: each case's lines, diagnosis and verdicts
+repro_lab_report() {
+	local out=$1
+	echo "   kernel $(cat "$out/kernel.txt"); evidence: kvmscope record captures (or the VMM's trace lines) and kretprobe events"
+	lab_case "$out" seed-pmu "the seed, with PMU: virt-4.1 -cpu host"
+	lab_expect "$out" seed-pmu 134 'KVM_CREATE_DEVICE.*errno 19 \(ENODEV\)' \
+		"seed: VGIC_V2 -> ENODEV (no GICv2 emulation), taken as 'no vGIC'"
+	lab_expect "$out" seed-pmu 134 'attr IRQ ret -1 errno 22' \
+		"seed: then the kernel's EINVAL for the PMU IRQ, the seed's lines, SIGABRT"
+	lab_kfunc_expect "$out" seed-pmu 'kvm_vm_ioctl: .* ret=-19' \
+		"seed, kernel side: the VM ioctl returned -ENODEV for KVM_CREATE_DEVICE(VGIC_V2)"
+	lab_kfunc_absent "$out" seed-pmu 'kvm_vgic_create:' \
+		"seed, kernel side: ... before kvm_vgic_create: no VGIC_V2 device type registered (GICv3 host without GICV)"
+	lab_kfunc_expect "$out" seed-pmu 'kvm_arm_pmu_v3_set_attr: .* ret=-22' \
+		"seed, kernel side: kvm_arm_pmu_v3_set_attr returned -EINVAL (no in-kernel vGIC)"
+	# (unique: a capture and its VMM's stderr can each give the finding)
+	lab_diag_expect "$out" seed-pmu '[.findings[] | select(.rule == "pmu-set-attr") | "\(.facts.attr) \(.facts.errno) \(.facts.vgic)"] | unique == ["KVM_ARM_VCPU_PMU_V3_IRQ EINVAL refused by the kernel"]' \
+		"seed: diagnose names the IRQ attribute, EINVAL, and the vGIC the kernel refused before"
+	lab_case "$out" seed-pmu-off "the seed, pmu=off: virt-4.1 -cpu host,pmu=off"
+	lab_expect "$out" seed-pmu-off 134 'KVM_IRQ_LINE.*errno 6 \(ENXIO\)' \
+		"seed pmu=off: the first SPI -> ENXIO, 'kvm_set_irq: No such device or address', SIGABRT"
+	lab_kfunc_expect "$out" seed-pmu-off 'kvm_vm_ioctl_irq_line: .* ret=-6' \
+		"seed pmu=off, kernel side: kvm_vm_ioctl_irq_line returned -ENXIO"
+	lab_case "$out" healthy-gicv3 "QEMU 7.2's board, GIC probed: virt -cpu host"
+	lab_expect "$out" healthy-gicv3 0 'attr INIT ret 0 errno 0' \
+		"healthy: GICv3, PMU IRQ and INIT set, the guest runs and powers off"
+	lab_kfunc_expect "$out" healthy-gicv3 'kvm_arm_pmu_v3_set_attr: .* ret=0' \
+		"healthy, kernel side: kvm_arm_pmu_v3_set_attr returned 0"
+	lab_kfunc_expect "$out" healthy-gicv3 'kvm_vgic_create: .* ret=0' \
+		"healthy, kernel side: kvm_vgic_create (GICv3) returned 0"
+	lab_case "$out" pmu-off "QEMU 7.2's board, pmu=off"
+	lab_expect "$out" pmu-off 0 'SHUTDOWN' "pmu=off on GICv3: the guest runs and powers off"
+	lab_case "$out" gicv2-refused "QEMU 7.2's board asked for GICv2"
+	lab_expect "$out" gicv2-refused 1 'host does not support in-kernel GICv2 emulation' \
+		"gic-version=2: refused in QEMU 7.2's words, status 1"
+	if [ -f "$out/qemu72-gicv2.rc" ]; then
+		lab_case "$out" qemu72-gicv2 "Debian's qemu-system-aarch64 7.2, gic-version=2"
+		lab_expect "$out" qemu72-gicv2 1 'host does not support in-kernel GICv2 emulation' \
+			"QEMU 7.2 itself: the same words and status"
+	fi
+}
+
+# lab_case DIR NAME TITLE: the case's VMM lines and diagnosis. A recorded
+# case (NAME.cap) takes its VMM's status from the capture (record itself
+# exits 0) and its trace lines from the capture's report: NAME.evidence
+lab_case() {
+	local inputs=("$1/$2.log")
+	echo
+	echo "== $2: $3"
+	cp "$1/$2.log" "$1/$2.evidence"
+	if [ -s "$1/$2.cap" ]; then
+		inputs=("$1/$2.cap" "$1/$2.log")
+		"$KVMSCOPE" report "$1/$2.cap" >>"$1/$2.evidence" 2>&1
+		local st
+		st=$(grep -m1 '^# capture:' "$1/$2.evidence" |
+			sed -n 's/.*, exit \([0-9]*\),.*/\1/p; s/.*, signal \([0-9]*\),.*/S\1/p')
+		case $st in S*) echo $((128 + ${st#S})) >"$1/$2.rc" ;; [0-9]*) echo "$st" >"$1/$2.rc" ;; esac
+		echo "   recorded: $2.cap; its failing KVM ioctls:"
+		grep -E 'kvm_ioctl_exit .*ret -1' "$1/$2.evidence" | sed 's/^ */    /' | head -4
+	fi
+	echo "   status $(cat "$1/$2.rc"); guest: $(head -1 "$1/$2.out")"
+	grep -Ev 'errno 0 \(OK\)|qapi_event event RESUME|^kvmscope record:' "$1/$2.log" | sed 's/^/    /' | tail -8
+	if [ -s "$1/$2.kfunc" ]; then
+		echo "   the kernel's functions (kretprobe, return value):"
+		sed -E 's/.*: \(([^+]*)\+[^<]*<- ([a-z_0-9]+)\) (ret=[-0-9]+).*/\2 \3 (from \1)/' "$1/$2.kfunc" |
+			sort | uniq -c | awk '{ n = $1; $1 = ""; printf "      %dx%s\n", n, $0 }'
+	fi
+	"$KVMSCOPE" diagnose --format "$FORMAT" "${inputs[@]}" | sed -n '/^\[1\]/,/^  decision/p'
+	"$KVMSCOPE" diagnose --format json "${inputs[@]}" >"$1/$2.diagnosis.json"
+}
+
+# lab_kfunc_expect DIR NAME PATTERN WHAT: in the kretprobe records
+lab_kfunc_expect() {
+	if [ ! -f "$1/$2.kfunc" ]; then
+		results+=("  skip  $4 (no kprobe events in the lab)")
+	elif grep -Eq -- "$3" "$1/$2.kfunc"; then
+		results+=("  ok    $4")
+	else
+		results+=("  FAIL  $4")
+	fi
+}
+
+# lab_kfunc_absent DIR NAME PATTERN WHAT: not in the kretprobe records
+lab_kfunc_absent() {
+	if [ ! -f "$1/$2.kfunc" ]; then
+		results+=("  skip  $4 (no kprobe events in the lab)")
+	elif grep -Eq -- "$3" "$1/$2.kfunc"; then
+		results+=("  FAIL  $4")
+	else
+		results+=("  ok    $4")
+	fi
+}
+
+# lab_expect DIR NAME STATUS PATTERN WHAT
+lab_expect() {
+	if [ "$(cat "$1/$2.rc")" = "$3" ] && grep -Eq -- "$4" "$1/$2.evidence"; then
+		results+=("  ok    $5")
+	else
+		results+=("  FAIL  $5")
+	fi
+}
+
+# lab_diag_expect DIR NAME JQ WHAT
+lab_diag_expect() {
+	if [ "$(jq -r "$3" "$1/$2.diagnosis.json" 2>/dev/null)" = true ]; then
+		results+=("  ok    $4")
+	else
+		results+=("  FAIL  $4")
+	fi
+}
