@@ -21,7 +21,8 @@ UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidenti
 UNIT_OBJS_kvm-names := vmm/kvm.o vmm/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_capture := tools/capture.o
-UNIT_OBJS_timeline := tools/timeline.o tools/capture.o vmm/kvm-names.o
+UNIT_OBJS_timeline := tools/timeline.o tools/timeline-kfunc.o tools/capture.o tools/capture-kfunc.o \
+		      vmm/kvm-names.o
 
 UNIT_NAMES := runstate requests options kvm-names trace capture timeline
 $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
