@@ -60,6 +60,7 @@ static const char *const kind_names[QLOG_KIND__MAX] = {
 	[QLOG_FUNCTION_GRAPH] = "function-graph",
 	[QLOG_SYSCALL] = "syscall",
 	[QLOG_HOST] = "host",
+	[QLOG_KERNEL_FUNCTION] = "kernel-function",
 };
 
 static const char *const source_names[QLOG_SRC__MAX] = {

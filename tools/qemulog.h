@@ -60,6 +60,7 @@ enum qlog_kind {
 	QLOG_FUNCTION_GRAPH,	/* function, cpu, duration_ns */
 	QLOG_SYSCALL,		/* capture: request, fd, ret, errno, errname, duration_ns (one ioctl) */
 	QLOG_HOST,		/* capture: kernel, hostname, collector */
+	QLOG_KERNEL_FUNCTION,	/* capture: function, module, ret, [errno, errname], duration_ns, depth */
 	QLOG_KIND__MAX,
 };
 

@@ -56,7 +56,7 @@ UNIT_OBJS_pmu-filter := vmm/pmu-filter.o vmm/numparse.o
 UNIT_NAMES += pmu-attrs arm64-fdt pmu-filter
 $(UNIT_OUT)/test-arm64-fdt: LDLIBS += -l:libfdt.so.1
 # log reader and diagnosis rules (helper "diagnose"); the fixtures by absolute path
-DIAG_UNIT_OBJS := tools/qemulog.o tools/findings.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
+DIAG_UNIT_OBJS := tools/qemulog.o tools/findings.o tools/diag-kfunc.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
 		  vmm/runstate.o vmm/qapi-names.o vmm/error.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_qemulog := $(DIAG_UNIT_OBJS)
 UNIT_OBJS_diagnose := $(DIAG_UNIT_OBJS)
