@@ -18,6 +18,8 @@
 #include "record-kfunc-events.h"
 #include "record-kfunc.h"
 
+_Static_assert(KFUNC_LIST_MAX == KFUNC_MAX, "one limit for the list and the BPF ids");
+
 struct kfunc_target {
 	char name[128];
 	char module[64];	/* "" for vmlinux */

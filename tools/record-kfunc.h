@@ -37,6 +37,7 @@ void record_kfunc_finish(struct record_kfunc *k, struct record_kfunc_stats *st);
 /* Detaches and frees (after the ring buffer is freed). */
 void record_kfunc_free(struct record_kfunc *k);
 
+#define KFUNC_LIST_MAX 64	/* functions in one --functions list (KFUNC_MAX) */
 /* Splits "f,g" into NAMES (at most MAX); the count, or -1 with ERR. */
 int record_kfunc_parse(const char *list, char names[][128], unsigned max, char *err, size_t errlen);
 

@@ -242,9 +242,15 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case 'F':
 			o->ftrace = true;
 			break;
-		case 'G':
+		case 'G': {
+			char names[KFUNC_LIST_MAX][128], err[200];
+			if (record_kfunc_parse(optarg, names, KFUNC_LIST_MAX, err, sizeof(err)) < 0) {
+				fprintf(stderr, "kvmscope record: %s\n", err);
+				return -1;
+			}
 			o->functions = optarg;
 			break;
+		}
 		case 'W':
 			o->follow = true;
 			break;
