@@ -258,7 +258,12 @@ static void attach_one(struct record_kfunc *k, uint32_t id, struct btf *vmlinux,
 	}
 	t->def.func_id = id;
 	snprintf(t->ret_type, sizeof(t->ret_type), "?");
-	if (describe_return(t, vmlinux)) {
+	bool btf = describe_return(t, vmlinux);
+	/* KVMSCOPE_FUNCTIONS_VIA=kprobe: kprobes even with BTF (tests, bench) */
+	const char *via = getenv("KVMSCOPE_FUNCTIONS_VIA");
+	if (btf && via && !strcmp(via, "kprobe")) {
+		snprintf(why, sizeof(why), "fentry: not tried (KVMSCOPE_FUNCTIONS_VIA=kprobe); ");
+	} else if (btf) {
 		rc = attach_fentry(k, t, id, o);
 		if (!rc)
 			t->def.attach = CAP_KFUNC_FENTRY;
