@@ -654,6 +654,13 @@ int timeline_load_source(struct timeline *tl, const char *path, int source, char
 			tl->symbols[tl->nsymbols++] = (struct tl_symbol){ .ip = ip, .text = text };
 			break;
 		}
+		case CAP_REC_MAPS:
+		case CAP_REC_END:
+			break;
+		default:
+			/* a record type from a later minor version: skipped, but said */
+			tl->unknown++;
+			break;
 		case CAP_REC_NOTE:
 			if (cap_decode_text(rec, &text)) {
 				tl->malformed++;

@@ -73,6 +73,7 @@ struct timeline {
 	size_t nthreads;
 	/* what the capture says about itself */
 	uint64_t records, lost, malformed;
+	uint64_t unknown;		/* records of types this reader does not know */
 	uint64_t partial_bytes;
 	bool truncated, clean_end;
 	char corrupt[200];		/* set if the reader stopped on a corrupt record */

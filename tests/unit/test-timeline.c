@@ -330,10 +330,14 @@ static void kernel_functions(void **state)
 	uint64_t exit1[8] = { 0, (uint64_t)-1, 22, 0, 0, SET_CPUID2_CMD, 0, 0 };
 	const char *exit1_strs[8] = { "KVM_SET_CPUID2", NULL, NULL, "vcpu", NULL, NULL, NULL, "EINVAL" };
 	probe(w, 2400, 1, 8, exit1, 0x89, exit1_strs);
+	/* a type from a later minor version: skipped and counted */
+	struct cap_record later = { .type = 99, .cpu = UINT32_MAX };
+	assert_int_equal(cap_append(w, &later, "x", 1), 0);
 	assert_int_equal(cap_writer_close(w, true), 0);
 	assert_int_equal(timeline_load(&tl, path, err, sizeof(err)), 0);
 	unlink(path);
 	assert_int_equal(tl.malformed, 0);
+	assert_int_equal(tl.unknown, 1);
 
 	/* entry, ioctl, outer, flag, inner, other thread's, exit */
 	assert_int_equal(tl.n, 7);
