@@ -435,4 +435,7 @@ BUILD=$BUILD "$(dirname "$0")/bench-record.sh" || failed=1
 echo
 # the ftrace collector against trace-cmd report, on the same events of one run
 BUILD=$BUILD "$(dirname "$0")/bench-ftrace.sh" || failed=1
+echo
+# record --functions in the lab: per kernel function call, fentry and kprobes vs bpftrace
+BUILD=$BUILD "$(dirname "$0")/bench-functions.sh" || failed=1
 exit $failed
