@@ -8,5 +8,6 @@ int cmd_report(int argc, char **argv);   /* report.c */
 int cmd_probes(int argc, char **argv);   /* probes.c */
 int cmd_diagnose(int argc, char **argv); /* diagnose.c */
 int cmd_ci(int argc, char **argv);       /* ci.c */
+int cmd_diff(int argc, char **argv);     /* diff.c */
 
 #endif

@@ -17,6 +17,7 @@ struct command {
 #pragma weak cmd_probes
 #pragma weak cmd_diagnose
 #pragma weak cmd_ci
+#pragma weak cmd_diff
 
 static const struct command commands[] = {
 	{ "record", cmd_record, "record VMM probes and kernel events into a capture" },
@@ -24,6 +25,7 @@ static const struct command commands[] = {
 	{ "probes", cmd_probes, "list the USDT probes of an ELF binary" },
 	{ "diagnose", cmd_diagnose, "explain a capture or QEMU/libvirt logs" },
 	{ "ci", cmd_ci, "run a command under the collectors and keep CI artifacts" },
+	{ "diff", cmd_diff, "where two captures of one scenario part ways (ioctls, kernel functions)" },
 };
 
 static void usage(FILE *out)

@@ -82,6 +82,15 @@ expect_eq "kprobes: one kvm_vcpu_ioctl call per VMM entry probe, all under ioctl
 	"$(count '.kind=="kfunc" and .name=="kvm_vcpu_ioctl" and .ioctl >= 0' "$T_TMP/kp.json")" \
 	"$(count '.kind=="probe" and .name=="kvm_vcpu_ioctl"' "$T_TMP/kp.json")"
 
+# --follow: the calls of the processes the command starts (record.bpf.c's map of them)
+timeout -s KILL 300 "$KVMSCOPE" record --follow -o "$T_TMP/fo.cap" --functions kvm_vcpu_ioctl -- \
+	sh -c "\"$VMM\" -kernel \"$GUESTS/hello.elf\" -serial null; true" >/dev/null 2>"$T_TMP/fo.err"
+expect_eq "--follow: record exits 0" "$?" 0
+"$KVMSCOPE" report --format json "$T_TMP/fo.cap" >"$T_TMP/fo.json" 2>/dev/null
+n=$(count '.kind=="kfunc" and .name=="kvm_vcpu_ioctl" and .ioctl >= 0' "$T_TMP/fo.json")
+check "--follow: the child VMM's kvm_vcpu_ioctl calls recorded ($n), under its ioctls" [ "$n" -gt 0 ]
+expect_eq "... one per VMM entry probe" "$(count '.kind=="probe" and .name=="kvm_vcpu_ioctl"' "$T_TMP/fo.json")" "$n"
+
 # a genuine kernel error: no vPMU here, so the kernel refuses KVM_CAP_PMU_CAPABILITY
 timeout -s KILL 300 "$KVMSCOPE" record -o "$T_TMP/pmu.cap" --functions "$FUNCS" -- \
 	"$VMM" -cpu host,pmu=on -kernel "$GUESTS/hello.elf" -serial null >/dev/null 2>"$T_TMP/pmu.err"
@@ -101,3 +110,9 @@ expect_eq "diagnose names the kernel function that returned EINVAL" \
 "$KVMSCOPE" diagnose "$T_TMP/pmu.cap" 2>&1 | tr -s ' \n' ' ' >"$T_TMP/pmu.txt" # lines wrapped
 expect_grep "... in its text, with the return value" "$T_TMP/pmu.txt" \
 	'innermost recorded kernel function that returned EINVAL: kvm_vm_ioctl_enable_cap \[kvm\]\(\) = -22 EINVAL'
+
+# diff: the clean run and the pmu=on run part ways where the kernel said EINVAL
+"$KVMSCOPE" diff "$T_TMP/hello.cap" "$T_TMP/pmu.cap" >"$T_TMP/diff.out" 2>&1
+expect_eq "diff of the clean run and the pmu=on run: they differ (status 1)" "$?" 1
+expect_grep "... B's side shows kvm_vm_ioctl_enable_cap's EINVAL under KVM_ENABLE_CAP" "$T_TMP/diff.out" \
+	'^  B.* kfunc kvm_vm_ioctl_enable_cap \[kvm\]\(\) = -22 EINVAL$'
