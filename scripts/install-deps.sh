@@ -19,6 +19,9 @@ systemtap-sdt-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64 qemu-user-stati
 # tests and peers the benchmarks compare with
 PKGS="$PKGS valgrind socat qemu-system-x86 qemu-system-arm bpftrace trace-cmd qemu-guest-agent hyperfine
 libclang-rt-14-dev procps psmisc jq"
+# scripts/lab.sh: initramfs (cpio, a static busybox), the arm64 root
+# (mmdebstrap), its QEMUs are above; file locking comes with util-linux
+PKGS="$PKGS cpio busybox-static mmdebstrap xz-utils zstd"
 # kvmscope ci's tests: JUnit schema check, the HTML timeline in headless Chromium
 PKGS="$PKGS libxml2-utils chromium"
 

@@ -52,6 +52,9 @@ G_BZIMAGE := $(G_OUT)/linux64.bzImage
 
 GUESTS_ALL := $(G_ELFS) $(G_FLAT16) $(G_BZIMAGE)
 
+# arm64 guests for the lab, when the cross compiler is there
+include $(G_SRC)/arm64/lab-guests.mk
+
 .PHONY: guests guests-clean
 guests: $(GUESTS_ALL)
 
