@@ -20,7 +20,7 @@ cd "$ROOT" || exit 1
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wno-unknown-attributes -Wno-format-zero-length \
 	-Itools -Ivmm -Iprobes -I"$BUILD/gen" -o "$F" tests/fuzz/fuzz-qemulog.c \
-	tools/qemulog.c tools/findings.c tools/rule-*.c vmm/runstate.c vmm/qapi-names.c vmm/error.c vmm/trace.c \
+	tools/qemulog.c tools/findings.c tools/diag-kfunc.c tools/rule-*.c vmm/runstate.c vmm/qapi-names.c vmm/error.c vmm/trace.c \
 	"$BUILD/gen/vmm-probes.c" "$BUILD/gen/probe-table.c" -ljansson -lpthread \
 	>"$T_TMP/build.log" 2>&1
 expect_eq "the fuzz target builds (clang, libFuzzer, ASan+UBSan)" "$?" 0
