@@ -441,4 +441,6 @@ BUILD=$BUILD "$(dirname "$0")/bench-ftrace.sh" || failed=1
 echo
 # the lab's start-up (scripts/lab.sh -- true) against a bare QEMU boot
 BUILD=$BUILD "$(dirname "$0")/bench-lab.sh" || failed=1
+# record --functions in the lab: per kernel function call, fentry and kprobes vs bpftrace
+BUILD=$BUILD "$(dirname "$0")/bench-functions.sh" || failed=1
 exit $failed

@@ -19,7 +19,7 @@
 #   (installed: kvmscope-repro-pmu-set-attr; in the tree BUILD=build-x picks
 #   the build directory)
 # --lab (source tree only): the seed's cases under real arm64 KVM in the
-# arm64 lab instead, no -fault (scripts/repro-pmu-lab.bash): virt-4.1 with
+# arm64 lab instead, no -fault (scripts/repro-pmu-lab/run.bash): virt-4.1 with
 # and without the PMU, the healthy GICv3 board, pmu=off, gic-version=2
 # refused (and Debian's QEMU 7.2 beside it); logs, kernel-function return
 # values and diagnoses in build/repro-pmu/.
@@ -54,8 +54,8 @@ while [ $# -gt 0 ]; do
 done
 if [ -n "$LAB" ]; then
 	if [ -z "$ROOT" ]; then echo "repro: --lab needs the source tree (scripts/lab.sh)" >&2; exit 1; fi
-	# shellcheck source=scripts/repro-pmu-lab.bash
-	. "$ROOT/scripts/repro-pmu-lab.bash"
+	# shellcheck source=scripts/repro-pmu-lab/run.bash
+	. "$ROOT/scripts/repro-pmu-lab/run.bash"
 	results=()
 	repro_lab || exit 1
 	echo

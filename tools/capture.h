@@ -61,6 +61,8 @@ enum cap_record_type {
 	CAP_REC_NOTE = 9,	/* text: something the collector could not do ("tracepoint x absent") */
 	CAP_REC_END = 10,	/* struct cap_end: the collector finished cleanly */
 	CAP_REC_SYMBOL = 11,	/* struct cap_symbol + text: an ip of pid resolved at record time */
+	CAP_REC_KFUNC_DEF = 12,	/* struct cap_kfunc_def + strings: a recorded kernel function (1.1) */
+	CAP_REC_KFUNC = 13,	/* struct cap_kfunc: one call of it, ts_ns = entry (1.1) */
 };
 
 /* Every record starts with this. size covers header + payload + padding. */
@@ -135,6 +137,38 @@ struct cap_end {
 	uint64_t records;	/* records written before END (with --max-size: dropped ones too) */
 	uint64_t lost;		/* sum of every LOST count (with --max-size: dropped ones too) */
 	uint64_t end_mono_ns;
+};
+
+/* Kernel functions (record --functions; tools/capture-kfunc.h decodes them). */
+enum cap_kfunc_attach {
+	CAP_KFUNC_FENTRY = 1,	/* BPF fentry/fexit (the kernel's BTF names its types) */
+	CAP_KFUNC_KPROBE = 2,	/* BPF kprobe/kretprobe */
+};
+
+enum cap_kfunc_ret_kind {
+	CAP_KFUNC_RET_UNKNOWN = 0,	/* no BTF: an errno is guessed from the value */
+	CAP_KFUNC_RET_SIGNED = 1,	/* signed integer of ret_size bytes */
+	CAP_KFUNC_RET_UNSIGNED = 2,	/* unsigned integer (bool, enum too): never an errno */
+	CAP_KFUNC_RET_POINTER = 3,	/* ERR_PTR(-errno) is an errno */
+	CAP_KFUNC_RET_VOID = 4,
+};
+
+struct cap_kfunc_def {
+	uint32_t func_id;	/* the id KFUNC records use */
+	uint8_t attach;		/* enum cap_kfunc_attach */
+	uint8_t ret_kind;	/* enum cap_kfunc_ret_kind */
+	uint8_t ret_size;	/* bytes of the return type (0: unknown) */
+	uint8_t reserved;
+	/* then NUL-terminated: name, module ("" for vmlinux), return type as C ("long") */
+};
+
+#define CAP_KFUNC_NO_ENTRY 1u	/* cap_kfunc.flags: entry not seen, ts_ns is the return */
+
+struct cap_kfunc {
+	uint32_t func_id;
+	uint32_t flags;		/* CAP_KFUNC_NO_ENTRY */
+	uint64_t duration_ns;	/* entry to return (0 with CAP_KFUNC_NO_ENTRY) */
+	uint64_t ret;		/* the return register as the kernel left it */
 };
 
 /* ---- writer ---------------------------------------------------------- */

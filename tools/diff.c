@@ -1,6 +1,7 @@
 /* kvmscope diff A B: where two runs of the same scenario part ways ("it works
  * on 6.1 and fails on 7.2: where?"). Each capture becomes, per thread, the
- * sequence of its KVM ioctls with their outcomes; repeats in a row fold into
+ * sequence of its KVM ioctls with their outcomes, and the kernel function
+ * calls recorded under them (record --functions); repeats in a row fold into
  * one step (a guest's KVM_RUN count depends on timing, not on the kernel).
  * Threads are paired by name ("CPU 0/KVM" is the same vCPU in both runs, as
  * QEMU names them too), and the first step whose ioctl, return value or errno
@@ -15,13 +16,14 @@
 
 #include "commands.h"
 #include "benign-errno.h"
+#include "kvm-caps.h"
 #include "kvm-names.h"
 #include "timeline.h"
 
 #define CONTEXT_STEPS 3
 
 struct step {
-	char key[96];	 /* what is compared: "KVM_SET_DEVICE_ATTR = -1 EINVAL" */
+	char key[224];	 /* what is compared: "KVM_SET_DEVICE_ATTR = -1 EINVAL" */
 	uint64_t ts;	 /* the first of the fold */
 	uint32_t repeat; /* how many in a row */
 };
@@ -63,12 +65,14 @@ static bool step_key(const struct timeline *tl, char *buf, size_t len, uint64_t 
 	const char *name = timeline_ioctl_name(tl, cmd);
 	if (ret < 0 && ret >= -4095 && benign_errno(name, errno_name((int)-ret)))
 		return false;
-	char unknown[24], args[32] = "";
+	char unknown[24], args[64] = "";
 	if (!name) {
 		snprintf(unknown, sizeof(unknown), "ioctl 0x%x", (uint32_t)cmd);
 		name = unknown;
 	}
-	if (!strcmp(name, "KVM_CHECK_EXTENSION"))
+	if (!strcmp(name, "KVM_CHECK_EXTENSION") && kvm_cap_name(arg))
+		snprintf(args, sizeof(args), "(%s)", kvm_cap_name(arg));
+	else if (!strcmp(name, "KVM_CHECK_EXTENSION"))
 		snprintf(args, sizeof(args), "(cap %llu)", (unsigned long long)arg);
 	if (ret < 0 && ret >= -4095)
 		snprintf(buf, len, "%s%s = -1 %s", name, args, errno_name((int)-ret));
@@ -140,7 +144,7 @@ static int collect_steps(struct run *r)
 	int rc = 0;
 	for (size_t i = 0; i < tl->n && !rc; i++) {
 		const struct tl_event *e = &tl->ev[i];
-		char key[96];
+		char key[224];
 		if (e->kind == TL_IOCTL && e->has_exit) {
 			if (!step_key(tl, key, sizeof(key), e->cmd, e->arg, e->ret))
 				continue;
@@ -157,6 +161,12 @@ static int collect_steps(struct run *r)
 			if (!step_key(tl, key, sizeof(key), type, arg,
 				      r32 < 0 ? -(int64_t)(int32_t)err : r32))
 				continue;
+		} else if (e->kind == TL_KFUNC) {
+			char call[192];
+			timeline_format_kfunc(tl, e, call, sizeof(call));
+			/* indented by nesting: depth 2 is a call directly under its ioctl */
+			snprintf(key, sizeof(key), "%*skfunc %s",
+				 2 * (e->depth > 2 ? e->depth - 2 : 0) + 2, "", call);
 		} else {
 			continue;
 		}
@@ -194,7 +204,7 @@ static void print_side(const char *label, const struct run *r, const struct thre
 {
 	size_t from = at > CONTEXT_STEPS ? at - CONTEXT_STEPS : 0;
 	printf("  %s: %s (kernel %s)\n", label, r->path, r->tl.kernel_release ?: "?");
-	for (size_t i = from; i < t->n && i <= at + 1; i++) {
+	for (size_t i = from; i < t->n && i <= at + CONTEXT_STEPS; i++) {
 		printf("  %s %10.6f  %s", i == at ? ">" : " ", timeline_rel_s(&r->tl, t->s[i].ts),
 		       t->s[i].key);
 		if (t->s[i].repeat > 1)
@@ -301,8 +311,9 @@ static void usage(FILE *out)
 		"usage: kvmscope diff [--format text|json] A.capture B.capture\n"
 		"\n"
 		"Where two runs of the same scenario part ways: per thread (paired by name,\n"
-		"e.g. \"CPU 0/KVM\"), the first KVM ioctl whose request, return value or errno\n"
-		"differs, with both sides' context. Repeats in a row count as one step;\n"
+		"e.g. \"CPU 0/KVM\"), the first KVM ioctl or recorded kernel function call\n"
+		"(kvmscope record's kernel functions) whose request, return value or errno differs, with\n"
+		"both sides' context. Repeats in a row count as one step;\n"
 		"expected answers (an interrupted KVM_RUN, a size probe's E2BIG) are left out.\n"
 		"Exit status: 0 the same, 1 they differ, 2 trouble.\n");
 }

@@ -86,6 +86,16 @@ size_t diag_run_end(const struct qlog_stream *s, size_t i);
 #define DIAG_LOOKBACK 4096
 size_t diag_lookback(const struct qlog_stream *s, size_t i);
 
+/* record --functions (diag-kfunc.c): the innermost recorded kernel function
+ * call on the thread of the failed ioctl at I (since its syscall) that
+ * returned ERRNAME, or NULL ... */
+const struct qlog_event *diag_kernel_function(const struct qlog_stream *s, size_t i,
+					      const char *errname);
+/* ... and a step, evidence and the fact "kernel_function" for it in F (or a
+ * step saying that none of the calls recorded there returned it). */
+void diag_kernel_function_step(struct finding *f, const struct qlog_stream *s, size_t i,
+			       const char *errname);
+
 /* ---- output ---- */
 
 struct diag_rule_result {

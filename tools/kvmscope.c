@@ -26,7 +26,7 @@ static const struct command commands[] = {
 	{ "probes", cmd_probes, "list the USDT probes of an ELF binary" },
 	{ "diagnose", cmd_diagnose, "explain a capture or QEMU/libvirt logs" },
 	{ "ci", cmd_ci, "run a command under the collectors and keep CI artifacts" },
-	{ "diff", cmd_diff, "where two captures of the same scenario part ways" },
+	{ "diff", cmd_diff, "where two captures of one scenario part ways (ioctls, kernel functions)" },
 };
 
 static void usage(FILE *out)

@@ -93,6 +93,35 @@ static void add_ioctl(struct qlog_stream *s, const char *file, const struct time
 	qlog_stream_add(s, &ev, file);
 }
 
+/* a kernel function call (record --functions): its return value and errno */
+static void add_kfunc(struct qlog_stream *s, const char *file, const struct timeline *tl,
+		      const struct tl_event *e, unsigned line, int64_t to_real_us)
+{
+	struct qlog_event ev = { .tid = e->tid, .pid = e->pid, .source = QLOG_SRC_CAPTURE, .line = line,
+				 .kind = QLOG_KERNEL_FUNCTION, .clock = QLOG_CLOCK_UTC,
+				 .ts_us = (int64_t)(e->ts / 1000) + to_real_us };
+	const struct cap_kfunc_def_view *d = timeline_kfunc_def(tl, e->id);
+	int err = timeline_kfunc_errno(tl, e);
+	char text[256];
+
+	if (!d)
+		return;
+	qlog_set(&ev, "function", d->name);
+	qlog_set(&ev, "module", d->module);
+	qlog_setf(&ev, "ret", "%" PRId64, e->ret);
+	if (err) {
+		qlog_setf(&ev, "errno", "%d", err);
+		qlog_set(&ev, "errname", errno_name(err));
+	}
+	if (e->has_exit)
+		qlog_setf(&ev, "duration_ns", "%" PRIu64, e->end_ts - e->ts);
+	qlog_setf(&ev, "depth", "%u", e->depth);
+	timeline_format_kfunc(tl, e, text, sizeof(text));
+	if (asprintf(&ev.text, "kfunc %s in %.3f us", text, (double)(e->end_ts - e->ts) / 1e3) < 0)
+		ev.text = NULL;
+	qlog_stream_add(s, &ev, file);
+}
+
 int qlog_read_capture(struct qlog_stream *s, const char *path, char *err, size_t errlen)
 {
 	struct timeline tl;
@@ -110,6 +139,10 @@ int qlog_read_capture(struct qlog_stream *s, const char *path, char *err, size_t
 		unsigned line = (unsigned)(e->seq + 1);
 		if (e->kind == TL_IOCTL) {
 			add_ioctl(s, path, &tl, e, line, to_real_us);
+			continue;
+		}
+		if (e->kind == TL_KFUNC) {
+			add_kfunc(s, path, &tl, e, line, to_real_us);
 			continue;
 		}
 		if (e->kind != TL_PROBE)

@@ -71,6 +71,7 @@ static const char *const kind_names[QLOG_KIND__MAX] = {
 	[QLOG_CONFIDENTIAL_ERROR] = "confidential-error",
 	[QLOG_CONFIDENTIAL_TECH] = "confidential-tech",
 	[QLOG_KERNEL] = "kernel",
+	[QLOG_KERNEL_FUNCTION] = "kernel-function",
 };
 
 static const char *const source_names[QLOG_SRC__MAX] = {

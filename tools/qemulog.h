@@ -77,6 +77,7 @@ enum qlog_kind {
 	QLOG_CONFIDENTIAL_TECH,	/* a line naming the confidential technology in use: tech */
 	/* kernel log lines (host or guest console) */
 	QLOG_KERNEL,		/* subsystem, message, [uptime_s], [event: panic | reboot | msr | kvm] */
+	QLOG_KERNEL_FUNCTION,	/* capture: function, module, ret, [errno, errname], duration_ns, depth */
 	QLOG_KIND__MAX,
 };
 

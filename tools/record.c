@@ -32,6 +32,7 @@
 #include "slurp.h"
 #include "usdt-notes.h"
 #include "ftrace.h"
+#include "record-kfunc.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 
@@ -54,7 +55,7 @@ struct record_opts {
 	unsigned n_stack;
 	bool no_kvm, no_syscalls, quiet;
 	bool ftrace;		/* also the ftrace collector, into the same capture */
-	const char *functions;	/* function_graph of these kernel functions (ftrace) */
+	const char *functions;	/* kernel functions: BPF (record-kfunc.c), function_graph with --ftrace */
 	bool follow;		/* also every process the command starts (BPF map of tgids) */
 	const char *binary;	/* --binary: the VMM whose probes to attach */
 	uint64_t max_bytes;	/* --max-size: the capture's bound (0: none) */
@@ -78,6 +79,7 @@ struct recorder {
 	uint32_t tid_pids[256];	/* their processes (several with --follow) */
 	unsigned ntids;
 	struct ftrace_collector *fc;	/* --ftrace */
+	struct record_kfunc *kfunc;	/* --functions */
 	struct record_stacks *stacks;	/* --stack: their symbols, while the processes live */
 };
 
@@ -157,7 +159,8 @@ static void usage(FILE *out)
 		"  -s, --stack PROBE     take the user stack at PROBE ('all' for every probe)\n"
 		"      --ftrace          also record the same events through ftrace (tools/ftrace.c)\n"
 		"                        into the capture: report shows one source (--source)\n"
-		"      --functions LIST  ftrace function_graph of these kernel functions (implies --ftrace)\n"
+		"      --functions LIST  every call of these kernel functions (f,g: BPF fentry/fexit or\n"
+		"                        kprobes; duration, return value); with --ftrace their callees too\n"
 		"      --follow          also record every process the command starts (a test suite's\n"
 		"                        VMMs): their probes, kvm events and KVM ioctls\n"
 		"      --binary PATH     the VMM whose probes to attach (default: the command, or with\n"
@@ -239,10 +242,15 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case 'F':
 			o->ftrace = true;
 			break;
-		case 'G':
-			o->ftrace = true;
+		case 'G': {
+			char names[KFUNC_LIST_MAX][128], err[200];
+			if (record_kfunc_parse(optarg, names, KFUNC_LIST_MAX, err, sizeof(err)) < 0) {
+				fprintf(stderr, "kvmscope record: %s\n", err);
+				return -1;
+			}
 			o->functions = optarg;
 			break;
+		}
 		case 'W':
 			o->follow = true;
 			break;
@@ -1013,6 +1021,13 @@ int cmd_record(int argc, char **argv)
 		problem(&r, "no VMM probe (USDT provider " PROBE_PROVIDER ") attached in %s: not a "
 			"kvmscope-vmm? recording its kernel events only", binary);
 	attach_kernel_events(&r);
+	if (o.functions) {
+		struct record_kfunc_options ko = {
+			.functions = o.functions, .tgid = (uint32_t)r.pid, .follow = child_off >= 0,
+			.followed_fd = bpf_map__fd(r.skel->maps.followed), .w = r.w, .rb = r.rb,
+		};
+		r.kfunc = record_kfunc_start(&ko);
+	}
 	if (o.ftrace) {
 		struct ftrace_options fo = {
 			.pid = r.pid, .follow = o.follow, .binary = probeless ? NULL : binary,
@@ -1062,19 +1077,25 @@ out:
 		close(go_fd); /* the child sees EOF and exits 127 */
 	if (r.child && !r.child_exited)
 		waitpid(r.pid, NULL, 0);
-	uint64_t lost = r.last_counters[REC_CNT_LOST_RINGBUF];
+	struct record_kfunc_stats ks = { 0 };
+	record_kfunc_finish(r.kfunc, &ks);
+	uint64_t lost = r.last_counters[REC_CNT_LOST_RINGBUF] + ks.lost;
 	uint64_t records = cap_writer_records(r.w);
 	if (cap_writer_close(r.w, true)) {
 		fprintf(stderr, "kvmscope record: %s: write failed\n", o.output);
 		ret = 1;
 	}
 	ring_buffer__free(r.rb);
+	record_kfunc_free(r.kfunc);
 	record_stacks_free(r.stacks);
 	if (ret == 0 && !o.quiet)
 		fprintf(stderr, "kvmscope record: %llu records (%llu probe hits, %llu kernel events), "
 			"%llu lost%s -> %s\n", (unsigned long long)records,
 			(unsigned long long)r.probes, (unsigned long long)r.kernel_events,
 			(unsigned long long)lost, r.write_errors ? ", WRITE ERRORS" : "", o.output);
+	if (ret == 0 && !o.quiet && o.functions)
+		fprintf(stderr, "kvmscope record: %llu kernel function calls (%u of the functions "
+			"recorded)\n", (unsigned long long)ks.calls, ks.attached);
 	detach_all(&r);
 	if (ret == 0 && stop_signal && !r.child)
 		return 0;

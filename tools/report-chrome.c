@@ -115,6 +115,24 @@ int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts
 			fputs("}}", out);
 			break;
 		}
+		case TL_KFUNC: {
+			/* a slice nested in its ioctl's: Chrome stacks slices of a thread by time */
+			const char *name = timeline_kfunc_name(tl, e);
+			timeline_format_kfunc(tl, e, line, sizeof(line));
+			begin(out, &first, e->has_exit ? "X" : "i", e, t0);
+			if (e->has_exit) {
+				fputs(",\"dur\":", out);
+				us(out, e->end_ts - e->ts);
+			} else {
+				fputs(",\"s\":\"t\"", out);
+			}
+			fputs(",\"cat\":\"kfunc\",\"name\":", out);
+			report_json_string(out, name ? name : "?");
+			fputs(",\"args\":{\"call\":", out);
+			report_json_string(out, line);
+			fputs("}}", out);
+			break;
+		}
 		case TL_LOST:
 			begin(out, &first, "i", e, t0);
 			fputs(",\"s\":\"g\",\"name\":\"records lost\"}", out);

@@ -5,6 +5,7 @@
 
 #include <traceevent/event-parse.h>
 
+#include "kvm-names.h"
 #include "report.h"
 
 void report_json_string(FILE *out, const char *s)
@@ -88,6 +89,37 @@ static void probe_args(const struct timeline *tl, const struct tl_event *e, FILE
 	putc_unlocked('}', out);
 }
 
+/* a kernel function call: name, module, how it was traced, return value,
+ * errno, duration, and the ioctl syscall it ran under ("ioctl": index) */
+static void kfunc_fields(const struct timeline *tl, const struct tl_event *e, FILE *out)
+{
+	const struct cap_kfunc_def_view *d = timeline_kfunc_def(tl, e->id);
+	int err = timeline_kfunc_errno(tl, e);
+	char line[256];
+
+	fputs_unlocked(",\"kind\":\"kfunc\",\"name\":", out);
+	report_json_string(out, d ? d->name : "?");
+	if (d) {
+		fputs_unlocked(",\"module\":", out);
+		report_json_string(out, d->module);
+		fprintf(out, ",\"attach\":\"%s\",\"ret_type\":", cap_kfunc_attach_name(d->attach));
+		report_json_string(out, d->ret_type);
+	}
+	if (!d || d->ret_kind != CAP_KFUNC_RET_VOID)
+		fprintf(out, ",\"ret\":%" PRId64, e->ret);
+	if (err) {
+		fprintf(out, ",\"errno\":%d,\"errname\":", err);
+		report_json_string(out, errno_name(err));
+		fputs_unlocked(",\"error\":true", out);
+	}
+	if (e->has_exit)
+		fprintf(out, ",\"dur_ns\":%" PRIu64, e->end_ts - e->ts);
+	fprintf(out, ",\"ioctl\":%d", e->link);
+	timeline_format_kfunc(tl, e, line, sizeof(line));
+	fputs_unlocked(",\"text\":", out);
+	report_json_string(out, line);
+}
+
 int report_json(const struct timeline *tl, FILE *out, const struct report_opts *o)
 {
 	char line[4096];
@@ -168,6 +200,9 @@ int report_json(const struct timeline *tl, FILE *out, const struct report_opts *
 			report_json_string(out, line);
 			break;
 		}
+		case TL_KFUNC:
+			kfunc_fields(tl, e, out);
+			break;
 		case TL_LOST: {
 			const struct cap_lost *l;
 			if (cap_decode_lost(e->rec, &l) == 0)

@@ -137,6 +137,18 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 			putc_unlocked('\n', out);
 			break;
 		}
+		case TL_KFUNC:
+			timeline_format_kfunc(tl, e, line, sizeof(line));
+			if (o->color && e->is_error)
+				fputs_unlocked(BOLD RED, out);
+			fputs_unlocked("kfunc ", out);
+			fputs_unlocked(line, out);
+			if (e->has_exit)
+				fprintf(out, " <%.3f us>", (double)(e->end_ts - e->ts) / 1000.0);
+			if (o->color && e->is_error)
+				fputs_unlocked(RESET, out);
+			putc_unlocked('\n', out);
+			break;
 		case TL_LOST: {
 			const struct cap_lost *l;
 			if (cap_decode_lost(e->rec, &l) == 0) {

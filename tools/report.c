@@ -46,6 +46,11 @@ static void warn_capture(const struct timeline *tl, const char *path)
 	if (tl->malformed)
 		fprintf(stderr, "kvmscope report: %s: %llu malformed records skipped\n", path,
 			(unsigned long long)tl->malformed);
+	if (tl->unknown)
+		fprintf(stderr, "kvmscope report: %s: %llu records of types this kvmscope does not "
+			"know skipped (capture format %u.%u, this reader %u.%u)\n", path,
+			(unsigned long long)tl->unknown, cap_header(tl->reader)->version_major,
+			cap_header(tl->reader)->version_minor, CAP_VERSION_MAJOR, CAP_VERSION_MINOR);
 	for (size_t i = 0; i < tl->nnotes; i++)
 		fprintf(stderr, "kvmscope report: collector: %s\n", tl->notes[i]);
 }

@@ -286,6 +286,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		} else {
 			finding_step(f, "how long the kernel took is not in the input");
 		}
+		if (!fault && t->kind == QLOG_KVM_IOCTL_EXIT)
+			diag_kernel_function_step(f, s, i, errname);
 		if (msg) {
 			diag_where(msg, t, w, sizeof(w));
 			finding_step(f, "the VMM reported: %s (%s)", msg->text, w);

@@ -409,6 +409,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 				     x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr");
 			finding_fact(f, "kernel_duration_us", json_null());
 		}
+		if (!fault && t->kind == QLOG_KVM_IOCTL_EXIT)
+			diag_kernel_function_step(f, s, i, errname);
 		if (kernel && !x86) {
 			diag_where(kwhere, t, w, sizeof(w));
 			finding_step(f, "host kernel %s (%s): %s rules of kvm_arm_pmu_v3_set_attr apply",

@@ -135,6 +135,26 @@ static void add_probe_def(struct timeline *tl, const struct cap_record *rec)
 	tl->probes[v.probe_id].v = v;
 }
 
+/* the definition of a kernel function: kfunc calls of that id are named */
+static void add_kfunc_def(struct timeline *tl, const struct cap_record *rec)
+{
+	struct cap_kfunc_def_view v;
+	if (cap_decode_kfunc_def(rec, &v) || v.func_id >= 4096) {
+		tl->malformed++;
+		return;
+	}
+	if (v.func_id >= tl->nkfuncs) {
+		uint32_t n = v.func_id + 1;
+		struct cap_kfunc_def_view *p = realloc(tl->kfuncs, n * sizeof(*p));
+		if (!p)
+			return;
+		memset(p + tl->nkfuncs, 0, (n - tl->nkfuncs) * sizeof(*p));
+		tl->kfuncs = p;
+		tl->nkfuncs = n;
+	}
+	tl->kfuncs[v.func_id] = v;
+}
+
 /* libtraceevent trusts the format text it parses (a mangled one can crash
  * it), and a capture is outside input. A format identical to this host's own
  * tracefs file is trusted; any other is first parsed and printed over
@@ -289,6 +309,8 @@ struct thread_state {
 	uint32_t tid;
 	int32_t open_probe;	/* entry probe of the VMM ioctl span, or -1 */
 	int32_t open_ioctl;	/* TL_IOCTL waiting for its sys_exit, or -1 */
+	uint8_t nkfunc;		/* kernel function calls open at this point ... */
+	uint64_t kfunc_end[8];	/* ... and when they return */
 };
 
 struct thread_table {
@@ -389,7 +411,15 @@ static void join(struct timeline *tl)
 		}
 		e->parent = t->open_probe;
 		e->depth = (uint8_t)((t->open_probe >= 0) + (t->open_ioctl >= 0 && e->kind != TL_IOCTL));
-		if (e->kind == TL_IOCTL) {
+		if (e->kind == TL_KFUNC) {
+			/* calls nest: those begun earlier that have not returned yet */
+			while (t->nkfunc && t->kfunc_end[t->nkfunc - 1] < e->end_ts)
+				t->nkfunc--;
+			e->depth = (uint8_t)(e->depth + t->nkfunc);
+			e->link = t->open_ioctl; /* the syscall it ran under, or -1 */
+			if (t->nkfunc < 8)
+				t->kfunc_end[t->nkfunc++] = e->end_ts;
+		} else if (e->kind == TL_IOCTL) {
 			t->open_ioctl = self;
 		} else if (e->kind == TL_PROBE) {
 			const char *name = probe_name_of(tl, e->id);
@@ -464,7 +494,8 @@ static void choose_source(struct timeline *tl, int source)
 	size_t out = 0;
 	for (size_t i = 0; i < tl->n; i++) {
 		const struct tl_event *e = &tl->ev[i];
-		bool keep = e->kind == TL_LOST || e->kind == TL_NOTE ||
+		/* kernel function calls come from BPF only: no copy to choose from */
+		bool keep = e->kind == TL_LOST || e->kind == TL_NOTE || e->kind == TL_KFUNC ||
 			    (e->rec->source != CAP_SRC_BPF && e->rec->source != CAP_SRC_FTRACE) ||
 			    e->rec->source == (unsigned)source;
 		if (keep)
@@ -536,6 +567,26 @@ int timeline_load_source(struct timeline *tl, const char *path, int source, char
 				goto oom;
 			tl->ev[tl->n - 1].id = pv.probe_id;
 			break;
+		case CAP_REC_KFUNC_DEF:
+			add_kfunc_def(tl, rec);
+			break;
+		case CAP_REC_KFUNC: {
+			const struct cap_kfunc *k;
+			if (cap_decode_kfunc(rec, &k)) {
+				tl->malformed++;
+				break;
+			}
+			if (add_event(tl, &cap, rec, TL_KFUNC))
+				goto oom;
+			struct tl_event *e = &tl->ev[tl->n - 1];
+			const struct cap_kfunc_def_view *d = timeline_kfunc_def(tl, k->func_id);
+			e->id = k->func_id;
+			e->end_ts = e->ts + k->duration_ns;
+			e->has_exit = !(k->flags & CAP_KFUNC_NO_ENTRY);
+			e->ret = cap_kfunc_value(d, k->ret);
+			e->is_error = cap_kfunc_errno(d, k->ret) != 0;
+			break;
+		}
 		case CAP_REC_STACK:
 			/* belongs to the probe just before it on the same thread */
 			if (cap_decode_stack(rec, &st)) {
@@ -604,6 +655,13 @@ int timeline_load_source(struct timeline *tl, const char *path, int source, char
 			tl->symbols[tl->nsymbols++] = (struct tl_symbol){ .ip = ip, .text = text };
 			break;
 		}
+		case CAP_REC_MAPS:
+		case CAP_REC_END:
+			break;
+		default:
+			/* a record type from a later minor version: skipped, but said */
+			tl->unknown++;
+			break;
 		case CAP_REC_NOTE:
 			if (cap_decode_text(rec, &text)) {
 				tl->malformed++;
@@ -642,6 +700,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->cache);
 	free(tl->ev);
 	free(tl->probes);
+	free(tl->kfuncs);
 	free(tl->threads);
 	free(tl->notes);
 	free(tl->symbols);

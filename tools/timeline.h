@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "capture.h"
+#include "capture-kfunc.h"
 
 struct tep_handle;
 struct tep_event;
@@ -22,6 +23,7 @@ enum tl_kind {
 	TL_KERNEL,	/* any other kernel event (kvm tracepoints, ...) */
 	TL_LOST,	/* a LOST record */
 	TL_NOTE,	/* a collector NOTE */
+	TL_KFUNC,	/* a kernel function call (record --functions): entry .. return */
 };
 
 struct tl_event {
@@ -30,16 +32,18 @@ struct tl_event {
 	uint32_t pid, tid, cpu;
 	uint32_t seq;			/* order in the capture: ties keep it */
 	uint8_t kind;			/* enum tl_kind */
-	uint8_t depth;			/* 0 top level; 1 inside a VMM ioctl span; 2 inside its syscall */
-	uint8_t has_exit;		/* TL_IOCTL: the sys_exit was seen */
-	uint8_t is_error;		/* TL_IOCTL/kvm_ioctl_exit: failed */
+	uint8_t depth;			/* 0 top level; 1 inside a VMM ioctl span; 2 inside its syscall;
+					 * TL_KFUNC: + 1 per enclosing call on its thread */
+	uint8_t has_exit;		/* TL_IOCTL: the sys_exit was seen; TL_KFUNC: its entry */
+	uint8_t is_error;		/* TL_IOCTL/kvm_ioctl_exit/TL_KFUNC: failed (an errno) */
 	int32_t parent;			/* index of the enclosing VMM ioctl entry probe, or -1 */
-	int32_t link;			/* entry probe <-> kvm_ioctl_exit, or -1 */
+	int32_t link;			/* entry probe <-> kvm_ioctl_exit, or -1; TL_KFUNC: its
+					 * TL_IOCTL, or -1 */
 	const struct cap_stack *stack;	/* TL_PROBE: user stack taken there, or NULL */
-	/* TL_IOCTL */
+	/* TL_IOCTL; TL_KFUNC: ret as its type has it */
 	uint64_t fd, cmd, arg;
 	int64_t ret;
-	/* TL_PROBE: probe id; TL_KERNEL: tracefs event id */
+	/* TL_PROBE: probe id; TL_KERNEL: tracefs event id; TL_KFUNC: function id */
 	uint32_t id;
 };
 
@@ -59,6 +63,8 @@ struct timeline {
 	size_t n;
 	struct tl_probe_def *probes;	/* by probe id */
 	uint32_t nprobes;
+	struct cap_kfunc_def_view *kfuncs;	/* by function id (name NULL: undefined) */
+	uint32_t nkfuncs;
 	struct tep_handle *tep;		/* kernel event formats (libtraceevent) */
 	int sys_enter_id, sys_exit_id;	/* raw_syscalls ids, or -1 */
 	/* meta */
@@ -67,6 +73,7 @@ struct timeline {
 	size_t nthreads;
 	/* what the capture says about itself */
 	uint64_t records, lost, malformed;
+	uint64_t unknown;		/* records of types this reader does not know */
 	uint64_t partial_bytes;
 	bool truncated, clean_end;
 	char corrupt[200];		/* set if the reader stopped on a corrupt record */
@@ -120,6 +127,18 @@ void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e,
 			    size_t len);
 /* The name of a KVM ioctl request on the capture's arch (META machine), or NULL. */
 const char *timeline_ioctl_name(const struct timeline *tl, uint64_t cmd);
+/* TL_KFUNC: the function's definition (NULL if the capture has none), the
+ * errno it returned (0: none), "kvm_vcpu_ioctl() = -22 EINVAL" */
+const struct cap_kfunc_def_view *timeline_kfunc_def(const struct timeline *tl, uint32_t id);
+int timeline_kfunc_errno(const struct timeline *tl, const struct tl_event *e);
+const char *timeline_kfunc_name(const struct timeline *tl, const struct tl_event *e);
+void timeline_format_kfunc(const struct timeline *tl, const struct tl_event *e, char *buf,
+			   size_t len);
+/* The innermost kernel function call under the ioctl span (TL_IOCTL, or a
+ * VMM entry probe) at index I, on its thread, that returned ERR (0: any
+ * errno); -1 if none. */
+long timeline_kfunc_culprit(const struct timeline *tl, size_t i, int err);
+
 /* "ioctl(12, KVM_RUN, 0x0) = 0" or "... = -1 EINVAL" */
 void timeline_format_ioctl(const struct timeline *tl, const struct tl_event *e, char *buf,
 			   size_t len);

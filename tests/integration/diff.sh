@@ -28,9 +28,9 @@ expect_eq "an injected ENOTTY: status 1" "$?" 1
 expect_grep "the first difference is in the VMM's main thread" "$T_TMP/fault.txt" \
 	'^first difference: thread "kvmscope-vmm", step [0-9]+ \(after [0-9]+ equal steps\)$'
 expect_grep "A's side: the capability check answered" "$T_TMP/fault.txt" \
-	'^  > +[0-9.]+  KVM_CHECK_EXTENSION\(cap [0-9]+\) = [0-9]+$'
+	'^  > +[0-9.]+  KVM_CHECK_EXTENSION\((KVM_CAP_[A-Z0-9_]+|cap [0-9]+)\) = [0-9]+$'
 expect_grep "B's side: the same check failed with ENOTTY" "$T_TMP/fault.txt" \
-	'^  > +[0-9.]+  KVM_CHECK_EXTENSION\(cap [0-9]+\) = -1 ENOTTY$'
+	'^  > +[0-9.]+  KVM_CHECK_EXTENSION\((KVM_CAP_[A-Z0-9_]+|cap [0-9]+)\) = -1 ENOTTY$'
 expect_eq "the runs go on alike after it (context line after the marked one on both sides)" \
 	"$(grep -A1 '^  > ' "$T_TMP/fault.txt" | grep -v '^  > ' | grep -v '^--$' | sed 's/^ *[0-9.]* *//' | sort -u | wc -l)" 1
 expect_eq "json: the same step, both sides" \
@@ -57,4 +57,4 @@ head -c $((size - 7)) "$T_TMP/fault.cap" >"$T_TMP/cut.cap"
 "$KVMSCOPE" diff "$T_TMP/a.cap" "$T_TMP/cut.cap" >"$T_TMP/cut.txt" 2>&1
 expect_eq "a truncated capture is compared all the same: status 1" "$?" 1
 expect_grep "... with a warning" "$T_TMP/cut.txt" "^kvmscope diff: warning: $T_TMP/cut.cap: read up to its last whole record"
-expect_grep "... and the same first difference" "$T_TMP/cut.txt" 'KVM_CHECK_EXTENSION\(cap [0-9]+\) = -1 ENOTTY$'
+expect_grep "... and the same first difference" "$T_TMP/cut.txt" 'KVM_CHECK_EXTENSION\((KVM_CAP_[A-Z0-9_]+|cap [0-9]+)\) = -1 ENOTTY$'

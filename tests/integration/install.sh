@@ -56,7 +56,7 @@ for b in kvmscope kvmscope-vmm kvmscope-domain; do
 	expect_eq "$b --version: project version, QEMU 7.2 semantics, capture format" \
 		"$(cat "$T_TMP/$b.version")" \
 		"$b version $VERSION (QEMU-compatible run-state semantics of 7.2)
-capture format version 1.0"
+capture format version 1.1"
 done
 expect_eq "kvmscope-vmm -version, as QEMU spells it" "$("$P/bin/kvmscope-vmm" -version | head -1)" \
 	"kvmscope-vmm version $VERSION (QEMU-compatible run-state semantics of 7.2)"

@@ -312,6 +312,55 @@ static void x86_without_vpmu(void **state)
 	assert_string_equal(fact_str(f, "arch"), "x86_64");
 }
 
+/* a capture with record --functions: the innermost call on the failing
+ * ioctl's thread that returned its errno is named, not another thread's
+ * deeper one nor a deeper call with another errno */
+static void add_ev(enum qlog_kind kind, long tid, const char *fn, const char *errname, const char *depth)
+{
+	struct qlog_event ev = { .kind = kind, .tid = tid, .pid = 5, .source = QLOG_SRC_CAPTURE,
+				 .line = (unsigned)R.s.n + 1, .text = strdup(fn ? fn : "ioctl") };
+	if (kind == QLOG_KERNEL_FUNCTION) {
+		qlog_set(&ev, "function", fn);
+		qlog_set(&ev, "module", "kvm");
+		qlog_set(&ev, "ret", "-22");
+		qlog_set(&ev, "duration_ns", "1000");
+		qlog_set(&ev, "depth", depth);
+	} else if (kind == QLOG_KVM_IOCTL_EXIT) {
+		qlog_set(&ev, "ioctl", "KVM_ENABLE_CAP");
+		qlog_set(&ev, "ret", "-1");
+		qlog_set(&ev, "fd_kind", "vm");
+	} else {
+		qlog_set(&ev, "ioctl", "KVM_ENABLE_CAP");
+		qlog_set(&ev, "duration_ns", "5000");
+	}
+	if (errname)
+		qlog_set(&ev, "errname", errname);
+	qlog_stream_add(&R.s, &ev, "k.cap");
+}
+
+static void kernel_function_named(void **state)
+{
+	(void)state;
+	memset(&R, 0, sizeof(R));
+	qlog_stream_init(&R.s);
+	add_ev(QLOG_SYSCALL, 5, NULL, "EINVAL", NULL);
+	add_ev(QLOG_KERNEL_FUNCTION, 5, "kvm_vm_ioctl", "EINVAL", "2");
+	add_ev(QLOG_KERNEL_FUNCTION, 6, "other_thread_fn", "EINVAL", "5");
+	add_ev(QLOG_KERNEL_FUNCTION, 5, "kvm_vm_ioctl_enable_cap", "EINVAL", "3");
+	add_ev(QLOG_KERNEL_FUNCTION, 5, "deeper_other_errno", "EBUSY", "4");
+	add_ev(QLOG_KVM_IOCTL_EXIT, 5, NULL, "EINVAL", NULL);
+	run_rules();
+	const struct qlog_event *k = diag_kernel_function(&R.s, 5, "EINVAL");
+	assert_non_null(k);
+	assert_string_equal(qlog_get(k, "function"), "kvm_vm_ioctl_enable_cap");
+	assert_null(diag_kernel_function(&R.s, 5, "ENOENT"));
+	const struct finding *f = find("kvm-ioctl-error");
+	assert_string_equal(fact_str(f, "kernel_function"), "kvm_vm_ioctl_enable_cap");
+	assert_true(has_evidence(f, 4));
+	assert_true(chain_has(f, "innermost recorded kernel function that returned EINVAL: "
+				 "kvm_vm_ioctl_enable_cap [kvm]() = -22 EINVAL"));
+}
+
 static void clean_poweroff_passes(void **state)
 {
 	(void)state;
@@ -495,6 +544,7 @@ int main(void)
 		cmocka_unit_test_teardown(newer_kernel_drops_old_cause, teardown),
 		cmocka_unit_test_teardown(invalid_transition, teardown),
 		cmocka_unit_test_teardown(fault_injected_pmu_attr, teardown),
+		cmocka_unit_test_teardown(kernel_function_named, teardown),
 		cmocka_unit_test_teardown(x86_without_vpmu, teardown),
 		cmocka_unit_test_teardown(clean_poweroff_passes, teardown),
 		cmocka_unit_test_teardown(agent_worked_is_no_finding, teardown),

@@ -286,11 +286,106 @@ static void many_threads(void **state)
 	timeline_free(&tl);
 }
 
+/* record --functions: calls under the ioctl of their thread, nested by
+ * time; return values as their type has them; the innermost that returned
+ * the ioctl's errno is the culprit. */
+#define SET_CPUID2_CMD 0x4008ae90ull
+static void kfunc_call(struct cap_writer *w, uint32_t tid, uint64_t ts, uint32_t id, uint64_t dur,
+		       uint64_t ret)
+{
+	struct cap_kfunc c = { .func_id = id, .duration_ns = dur, .ret = ret };
+	assert_int_equal(cap_write_kfunc(w, ts, tid, tid, 0, &c), 0);
+}
+
+static void kernel_functions(void **state)
+{
+	(void)state;
+	struct timeline tl;
+	char err[256], line[256];
+
+	snprintf(path, sizeof(path), "/tmp/test-timeline.XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	struct cap_writer_info info = { .target_pid = TID, .command = "vmm" };
+	struct cap_writer *w = cap_writer_open(path, &info, err, sizeof(err));
+	assert_non_null(w);
+	write_probe_defs(w);
+	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_ENTER_ID, "raw_syscalls", "sys_enter", sys_enter_fmt);
+	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_EXIT_ID, "raw_syscalls", "sys_exit", sys_exit_fmt);
+	struct cap_kfunc_def outer = { .func_id = 0, .attach = CAP_KFUNC_FENTRY,
+				       .ret_kind = CAP_KFUNC_RET_SIGNED, .ret_size = 8 };
+	struct cap_kfunc_def inner = { .func_id = 1, .attach = CAP_KFUNC_FENTRY,
+				       .ret_kind = CAP_KFUNC_RET_SIGNED, .ret_size = 4 };
+	struct cap_kfunc_def flag = { .func_id = 2, .attach = CAP_KFUNC_KPROBE,
+				      .ret_kind = CAP_KFUNC_RET_UNSIGNED, .ret_size = 1 };
+	assert_int_equal(cap_write_kfunc_def(w, &outer, "kvm_vcpu_ioctl", "kvm", "long"), 0);
+	assert_int_equal(cap_write_kfunc_def(w, &inner, "kvm_vcpu_ioctl_set_cpuid2", "kvm", "int"), 0);
+	assert_int_equal(cap_write_kfunc_def(w, &flag, "kvm_flag", "", "bool"), 0);
+
+	uint64_t entry[3] = { 0, SET_CPUID2_CMD, 0 };
+	probe(w, 2000, 0, 3, entry, 0, NULL);
+	sys(w, 2100, true, 16, 6, SET_CPUID2_CMD, 0);
+	/* written at their return, innermost first, as the collector drains them */
+	kfunc_call(w, TID, 2120, 2, 5, 0xffffff01);		/* a bool: never an errno */
+	kfunc_call(w, TID, 2130, 1, 50, 0xffffffea);		/* int -22, upper half zero */
+	kfunc_call(w, TID, 2110, 0, 150, (uint64_t)-22);	/* long -22 */
+	kfunc_call(w, TID + 1, 2140, 0, 10, (uint64_t)-22);	/* another thread's */
+	sys(w, 2300, false, 16, 0, 0, -22);
+	uint64_t exit1[8] = { 0, (uint64_t)-1, 22, 0, 0, SET_CPUID2_CMD, 0, 0 };
+	const char *exit1_strs[8] = { "KVM_SET_CPUID2", NULL, NULL, "vcpu", NULL, NULL, NULL, "EINVAL" };
+	probe(w, 2400, 1, 8, exit1, 0x89, exit1_strs);
+	/* a type from a later minor version: skipped and counted */
+	struct cap_record later = { .type = 99, .cpu = UINT32_MAX };
+	assert_int_equal(cap_append(w, &later, "x", 1), 0);
+	assert_int_equal(cap_writer_close(w, true), 0);
+	assert_int_equal(timeline_load(&tl, path, err, sizeof(err)), 0);
+	unlink(path);
+	assert_int_equal(tl.malformed, 0);
+	assert_int_equal(tl.unknown, 1);
+
+	/* entry, ioctl, outer, flag, inner, other thread's, exit */
+	assert_int_equal(tl.n, 7);
+	const struct tl_event *e = tl.ev;
+	assert_int_equal(e[1].kind, TL_IOCTL);
+	assert_int_equal(e[2].kind, TL_KFUNC);
+	assert_string_equal(timeline_kfunc_name(&tl, &e[2]), "kvm_vcpu_ioctl");
+	assert_int_equal(e[2].depth, 2);
+	assert_int_equal(e[2].link, 1);
+	assert_int_equal(e[2].parent, 0);
+	assert_int_equal(e[2].end_ts, 2260);
+	assert_int_equal(e[2].ret, -22);
+	assert_string_equal(timeline_kfunc_name(&tl, &e[3]), "kvm_flag");
+	assert_int_equal(e[3].depth, 3);
+	assert_false(e[3].is_error);
+	assert_int_equal(e[3].ret, 1);
+	assert_int_equal(e[4].depth, 3);	/* the flag call returned before it began */
+	assert_int_equal(e[4].ret, -22);
+	assert_int_equal(timeline_kfunc_errno(&tl, &e[4]), 22);
+	timeline_format_kfunc(&tl, &e[4], line, sizeof(line));
+	assert_string_equal(line, "kvm_vcpu_ioctl_set_cpuid2 [kvm]() = -22 EINVAL");
+	assert_int_equal(e[5].tid, TID + 1);
+	assert_int_equal(e[5].link, -1);
+	assert_int_equal(e[5].depth, 0);
+
+	assert_int_equal(timeline_kfunc_culprit(&tl, 1, 22), 4);	/* from the syscall */
+	assert_int_equal(timeline_kfunc_culprit(&tl, 0, 0), 4);		/* from the VMM's span */
+	assert_int_equal(timeline_kfunc_culprit(&tl, 1, 9), -1);	/* no EBADF there */
+	timeline_free(&tl);
+
+	/* without BTF: an int's -errno (upper half zero) or a long's */
+	assert_int_equal(cap_kfunc_errno(NULL, 0xffffffeaull), 22);
+	assert_int_equal(cap_kfunc_errno(NULL, (uint64_t)-4095), 4095);
+	assert_int_equal(cap_kfunc_errno(NULL, (uint64_t)-4096), 0);
+	assert_int_equal(cap_kfunc_errno(NULL, 0x1ffffffeaull), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(joined),
 		cmocka_unit_test(many_threads),
+		cmocka_unit_test(kernel_functions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,8 @@ UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidenti
 UNIT_OBJS_kvm-names := vmm/kvm.o lib/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_capture := tools/capture.o
-UNIT_OBJS_timeline := tools/timeline.o tools/capture.o lib/kvm-names.o gen/kvm-caps.o
+UNIT_OBJS_timeline := tools/timeline.o tools/timeline-kfunc.o tools/capture.o tools/capture-kfunc.o \
+		      lib/kvm-names.o gen/kvm-caps.o
 
 UNIT_NAMES := runstate requests options kvm-names trace capture timeline
 $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
@@ -61,7 +62,7 @@ UNIT_OBJS_arm64-kernel := vmm/arm64-kernel.o
 UNIT_NAMES += pl011 virt-gic arm64-kernel
 $(UNIT_OUT)/test-pl011: LDLIBS += -lpthread
 # log reader and diagnosis rules (helper "diagnose"); the fixtures by absolute path
-DIAG_UNIT_OBJS := $(patsubst %.c,%.o,$(filter-out tools/qemulog-capture.c,$(wildcard tools/qemulog*.c))) tools/findings.o tools/benign-errno.o tools/kvm-ioctl-causes.o tools/sev-status.o tools/reset-cause.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
+DIAG_UNIT_OBJS := $(patsubst %.c,%.o,$(filter-out tools/qemulog-capture.c,$(wildcard tools/qemulog*.c))) tools/findings.o tools/benign-errno.o tools/kvm-ioctl-causes.o tools/sev-status.o tools/reset-cause.o tools/diag-kfunc.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
 		  lib/runstate-table.o lib/qapi-names.o gen/probe-table.o
 UNIT_OBJS_qemulog := $(DIAG_UNIT_OBJS)
 UNIT_OBJS_diagnose := $(DIAG_UNIT_OBJS)

@@ -5,7 +5,7 @@
 # goes to DIR/NAME.log, its status to DIR/NAME.rc, the guest's output to
 # DIR/NAME.out; with KVMSCOPE (the arm64 build's) each of our VMM's runs is
 # recorded into DIR/NAME.cap instead of traced with -trace. POSIX sh.
-#   repro-pmu-lab-cases.sh DIR VMM GUEST-IMAGE [KVMSCOPE]
+#   scripts/repro-pmu-lab/cases.sh DIR VMM GUEST-IMAGE [KVMSCOPE]
 set -u
 DIR=$1 VMM=$2 IMG=$3 KVMSCOPE=${4:-}
 mkdir -p "$DIR" && rm -f "$DIR"/*.log "$DIR"/*.rc "$DIR"/*.out "$DIR"/*.cap

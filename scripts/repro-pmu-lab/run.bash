@@ -22,7 +22,7 @@ repro_lab() {
 	make -C "$ROOT" -s -j2 ARCH=aarch64 CC=aarch64-linux-gnu-gcc BUILD=build-arm64 >/dev/null ||
 		{ echo "repro: the arm64 cross build failed" >&2; return 1; }
 	echo "== one arm64 lab boot: every case (no -fault); files in $out"
-	"$lab" --arch aarch64 --timeout 900 -- sh "$ROOT/scripts/repro-pmu-lab-cases.sh" "$out" \
+	"$lab" --arch aarch64 --timeout 900 -- sh "$ROOT/scripts/repro-pmu-lab/cases.sh" "$out" \
 		"$arm/kvmscope-vmm" "$arm/guests/arm64/hello.img" "$arm/kvmscope" || {
 		echo "repro: the lab run failed (status $?)" >&2
 		return 1

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kvmscope record --functions: every call of chosen kernel functions made by
+ * the recorded processes, with its duration and return value. Two ways in:
+ *  - fentry/fexit: the object is loaded once per function (its attach target
+ *    is fixed at load), func_id set in its rodata; the maps are shared by
+ *    every copy (the loader reuses the first copy's fds).
+ *  - kprobe/kretprobe: one copy of the pair attached to every function that
+ *    has no BTF, the function id being the attach cookie.
+ * The entry stores its time per (thread, function); the return sends one
+ * event. The process filter is record.bpf.c's: target_tgid, or with --follow
+ * the `followed` map, which the loader points at record.bpf.c's own. */
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "record-kfunc-events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 target_tgid = 0;
+const volatile bool follow = false;
+const volatile __u32 func_id = 0;	/* fentry/fexit copies: the function they trace */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} kfunc_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KFUNC_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} kfunc_counters SEC(".maps");
+
+/* entry times; LRU, so a thread killed inside a call leaves nothing for good */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct kfunc_entry_key);
+	__type(value, __u64);
+} kfunc_entries SEC(".maps");
+
+/* record.bpf.c's map of followed tgids (same definition, fd reused) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} followed SEC(".maps");
+
+static __always_inline bool wanted(__u64 pid_tgid)
+{
+	__u32 tgid = pid_tgid >> 32;
+
+	if (!follow)
+		return tgid == target_tgid;
+	return bpf_map_lookup_elem(&followed, &tgid) != NULL;
+}
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&kfunc_counters, &which);
+	if (c)
+		(*c)++;
+}
+
+static __always_inline int on_entry(__u32 id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct kfunc_entry_key key = { .tid = (__u32)pid_tgid, .func_id = id };
+	__u64 now;
+
+	if (!wanted(pid_tgid))
+		return 0;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&kfunc_entries, &key, &now, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_return(__u32 id, __u64 ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct kfunc_entry_key key = { .tid = (__u32)pid_tgid, .func_id = id };
+	__u64 now = bpf_ktime_get_ns(), *entry;
+	struct kfunc_event *e;
+
+	if (!wanted(pid_tgid))
+		return 0;
+	entry = bpf_map_lookup_elem(&kfunc_entries, &key);
+	e = bpf_ringbuf_reserve(&kfunc_events, sizeof(*e), 0);
+	if (!e) {
+		count(KFUNC_CNT_LOST_RINGBUF);
+		if (entry)
+			bpf_map_delete_elem(&kfunc_entries, &key);
+		return 0;
+	}
+	e->entry_ns = entry ? *entry : 0;
+	if (entry)
+		bpf_map_delete_elem(&kfunc_entries, &key);
+	else
+		count(KFUNC_CNT_NO_ENTRY);
+	e->exit_ns = now;
+	e->ret = ret;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->cpu = bpf_get_smp_processor_id();
+	e->func_id = id;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("fentry")
+int kfunc_entry(void *ctx)
+{
+	return on_entry(func_id);
+}
+
+SEC("fexit")
+int kfunc_exit(void *ctx)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return on_return(func_id, ret);
+}
+
+SEC("kprobe")
+int kprobe_entry(struct pt_regs *ctx)
+{
+	return on_entry((__u32)bpf_get_attach_cookie(ctx));
+}
+
+SEC("kretprobe")
+int kprobe_exit(struct pt_regs *ctx)
+{
+	return on_return((__u32)bpf_get_attach_cookie(ctx), PT_REGS_RC(ctx));
+}
