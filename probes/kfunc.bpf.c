@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kvmscope record --functions: every call of chosen kernel functions made by
  * the recorded processes, with its duration and return value. Two ways in:
- *  - fentry/fexit: the object is loaded once per function (its attach target
- *    is fixed at load), func_id set in its rodata; the maps are shared by
- *    every copy (the loader reuses the first copy's fds).
+ *  - fentry/fexit: KFUNC_MAX pairs of programs, pair N for function id N; the
+ *    loader sets each used pair's attach target (fixed at load) and loads
+ *    them in one object (one parse of the kernel's BTF), or, when that load
+ *    fails, one copy per function to find which cannot; the maps are shared
+ *    by every copy (the loader reuses the first copy's fds).
  *  - kprobe/kretprobe: one copy of the pair attached to every function that
  *    has no BTF, the function id being the attach cookie.
  * The entry stores its time per (thread, function); the return sends one
@@ -21,7 +23,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 target_tgid = 0;
 const volatile bool follow = false;
-const volatile __u32 func_id = 0;	/* fentry/fexit copies: the function they trace */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -112,20 +113,29 @@ static __always_inline int on_return(__u32 id, __u64 ret)
 	return 0;
 }
 
-SEC("fentry")
-int kfunc_entry(void *ctx)
-{
-	return on_entry(func_id);
-}
-
-SEC("fexit")
-int kfunc_exit(void *ctx)
-{
-	__u64 ret = 0;
-
-	bpf_get_func_ret(ctx, &ret);
-	return on_return(func_id, ret);
-}
+#define KFUNC_PAIR(n)						\
+	SEC("fentry")						\
+	int kfunc_entry##n(void *ctx)				\
+	{							\
+		return on_entry(n);				\
+	}							\
+	SEC("fexit")						\
+	int kfunc_exit##n(void *ctx)				\
+	{							\
+		__u64 ret = 0;					\
+		bpf_get_func_ret(ctx, &ret);			\
+		return on_return(n, ret);			\
+	}
+/* one pair per function id, 0 .. KFUNC_MAX - 1 */
+KFUNC_PAIR(0) KFUNC_PAIR(1) KFUNC_PAIR(2) KFUNC_PAIR(3) KFUNC_PAIR(4) KFUNC_PAIR(5) KFUNC_PAIR(6) KFUNC_PAIR(7)
+KFUNC_PAIR(8) KFUNC_PAIR(9) KFUNC_PAIR(10) KFUNC_PAIR(11) KFUNC_PAIR(12) KFUNC_PAIR(13) KFUNC_PAIR(14) KFUNC_PAIR(15)
+KFUNC_PAIR(16) KFUNC_PAIR(17) KFUNC_PAIR(18) KFUNC_PAIR(19) KFUNC_PAIR(20) KFUNC_PAIR(21) KFUNC_PAIR(22) KFUNC_PAIR(23)
+KFUNC_PAIR(24) KFUNC_PAIR(25) KFUNC_PAIR(26) KFUNC_PAIR(27) KFUNC_PAIR(28) KFUNC_PAIR(29) KFUNC_PAIR(30) KFUNC_PAIR(31)
+KFUNC_PAIR(32) KFUNC_PAIR(33) KFUNC_PAIR(34) KFUNC_PAIR(35) KFUNC_PAIR(36) KFUNC_PAIR(37) KFUNC_PAIR(38) KFUNC_PAIR(39)
+KFUNC_PAIR(40) KFUNC_PAIR(41) KFUNC_PAIR(42) KFUNC_PAIR(43) KFUNC_PAIR(44) KFUNC_PAIR(45) KFUNC_PAIR(46) KFUNC_PAIR(47)
+KFUNC_PAIR(48) KFUNC_PAIR(49) KFUNC_PAIR(50) KFUNC_PAIR(51) KFUNC_PAIR(52) KFUNC_PAIR(53) KFUNC_PAIR(54) KFUNC_PAIR(55)
+KFUNC_PAIR(56) KFUNC_PAIR(57) KFUNC_PAIR(58) KFUNC_PAIR(59) KFUNC_PAIR(60) KFUNC_PAIR(61) KFUNC_PAIR(62) KFUNC_PAIR(63)
+_Static_assert(KFUNC_MAX == 64, "a pair per function id");
 
 SEC("kprobe")
 int kprobe_entry(struct pt_regs *ctx)

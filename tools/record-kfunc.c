@@ -26,12 +26,15 @@ struct kfunc_target {
 	bool in_kallsyms;
 	struct cap_kfunc_def def;
 	char ret_type[64];
-	struct kfunc_bpf *copy;	/* fentry/fexit: this function's own copy */
+	bool btf;		/* its BTF is known: fentry/fexit can be tried */
+	char why[160];		/* why fentry was not used, for the NOTE */
 };
 
 struct record_kfunc {
 	struct cap_writer *w;
 	struct kfunc_bpf *base;	/* the maps, and the kprobe pair */
+	struct kfunc_bpf *objs[KFUNC_MAX];	/* fentry/fexit: one for all, or one per function */
+	unsigned nobjs;
 	struct kfunc_target t[KFUNC_MAX];
 	unsigned n;
 	struct bpf_link *links[2 * KFUNC_MAX];
@@ -102,11 +105,46 @@ static bool read_kallsyms(struct record_kfunc *k)
 	return true;
 }
 
-/* The return type from BTF: kind, size and its C name. false: no BTF for it. */
-static bool describe_return(struct kfunc_target *t, struct btf *vmlinux)
+/* The kernel's BTF, and its modules' as they are asked for: each is parsed
+ * once (a module's on top of vmlinux's), however many functions it has. */
+struct btf_cache {
+	struct btf *vmlinux;
+	struct {
+		char name[64];
+		struct btf *btf;	/* NULL: the module has none */
+	} mod[16];
+	unsigned nmod;
+};
+
+static struct btf *btf_of(struct btf_cache *c, const char *module)
 {
-	struct btf *mod = t->module[0] && vmlinux ? btf__load_module_btf(t->module, vmlinux) : NULL;
-	struct btf *btf = mod ? mod : vmlinux;
+	if (!module[0] || !c->vmlinux)
+		return c->vmlinux;
+	for (unsigned i = 0; i < c->nmod; i++)
+		if (!strcmp(c->mod[i].name, module))
+			return c->mod[i].btf;
+	struct btf *b = btf__load_module_btf(module, c->vmlinux);
+	if (c->nmod < sizeof(c->mod) / sizeof(c->mod[0])) {
+		snprintf(c->mod[c->nmod].name, sizeof(c->mod[0].name), "%s", module);
+		c->mod[c->nmod++].btf = b;
+	} else {
+		btf__free(b); /* too many modules to keep: asked again next time */
+		b = NULL;
+	}
+	return b;
+}
+
+static void btf_cache_free(struct btf_cache *c)
+{
+	for (unsigned i = 0; i < c->nmod; i++)
+		btf__free(c->mod[i].btf);
+	btf__free(c->vmlinux);
+}
+
+/* The return type from BTF: kind, size and its C name. false: no BTF for it. */
+static bool describe_return(struct kfunc_target *t, struct btf_cache *cache)
+{
+	struct btf *btf = btf_of(cache, t->module);
 	bool found = false;
 
 	int id = btf ? btf__find_by_name_kind(btf, t->name, BTF_KIND_FUNC) : -1;
@@ -130,7 +168,6 @@ static bool describe_return(struct kfunc_target *t, struct btf *vmlinux)
 				 btf__name_by_offset(btf, r->name_off) ?: "int");
 		}
 	}
-	btf__free(mod);
 	return found;
 }
 
@@ -140,45 +177,107 @@ static void keep(struct record_kfunc *k, struct bpf_link *l)
 		k->links[k->nlinks++] = l;
 }
 
-/* fentry/fexit: a copy of the object whose programs target this function */
-static int attach_fentry(struct record_kfunc *k, struct kfunc_target *t, uint32_t id,
-			 const struct record_kfunc_options *o)
+static struct bpf_program *pair_prog(struct kfunc_bpf *o, bool exit, uint32_t id)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "kfunc_%s%u", exit ? "exit" : "entry", id);
+	return bpf_object__find_program_by_name(o->obj, name);
+}
+
+/* A copy of the object with only these programs: the fentry/fexit pairs of
+ * IDS, aimed at their functions, and the kprobe pair if KPROBES. The maps
+ * are the base's (the first copy makes them). NULL with *err. */
+static struct kfunc_bpf *load_copy(const struct record_kfunc *k, const struct record_kfunc_options *o,
+				   const uint32_t *ids, unsigned n, bool kprobes, int *err)
 {
 	struct kfunc_bpf *c = kfunc_bpf__open();
-	int rc;
+	struct bpf_program *p;
 
-	if (!c)
-		return -errno;
+	if (!c) {
+		*err = -errno;
+		return NULL;
+	}
 	c->rodata->target_tgid = o->tgid;
 	c->rodata->follow = o->follow;
-	c->rodata->func_id = id;
-	bpf_program__set_autoload(c->progs.kprobe_entry, false);
-	bpf_program__set_autoload(c->progs.kprobe_exit, false);
-	if ((rc = bpf_program__set_attach_target(c->progs.kfunc_entry, 0, t->name)) ||
-	    (rc = bpf_program__set_attach_target(c->progs.kfunc_exit, 0, t->name)) ||
-	    (rc = bpf_map__reuse_fd(c->maps.kfunc_events, bpf_map__fd(k->base->maps.kfunc_events))) ||
-	    (rc = bpf_map__reuse_fd(c->maps.kfunc_counters, bpf_map__fd(k->base->maps.kfunc_counters))) ||
-	    (rc = bpf_map__reuse_fd(c->maps.kfunc_entries, bpf_map__fd(k->base->maps.kfunc_entries))) ||
-	    (rc = bpf_map__reuse_fd(c->maps.followed, bpf_map__fd(k->base->maps.followed))) ||
-	    (rc = kfunc_bpf__load(c))) {
-		kfunc_bpf__destroy(c);
-		return rc < 0 ? rc : -rc;
+	bpf_object__for_each_program(p, c->obj)
+		bpf_program__set_autoload(p, false);
+	bpf_program__set_autoload(c->progs.kprobe_entry, kprobes);
+	bpf_program__set_autoload(c->progs.kprobe_exit, kprobes);
+	*err = 0;
+	for (unsigned i = 0; i < n * 2 && !*err; i++) {
+		p = pair_prog(c, i & 1, ids[i / 2]);
+		*err = p ? bpf_program__set_autoload(p, true) : -ENOENT;
+		if (!*err)
+			*err = bpf_program__set_attach_target(p, 0, k->t[ids[i / 2]].name);
 	}
-	struct bpf_link *in = bpf_program__attach_trace(c->progs.kfunc_entry);
-	rc = in ? 0 : -errno;
-	struct bpf_link *out = in ? bpf_program__attach_trace(c->progs.kfunc_exit) : NULL;
+	if (!*err && k->base)
+		*err = bpf_map__reuse_fd(c->maps.kfunc_events, bpf_map__fd(k->base->maps.kfunc_events));
+	if (!*err && k->base)
+		*err = bpf_map__reuse_fd(c->maps.kfunc_counters, bpf_map__fd(k->base->maps.kfunc_counters));
+	if (!*err && k->base)
+		*err = bpf_map__reuse_fd(c->maps.kfunc_entries, bpf_map__fd(k->base->maps.kfunc_entries));
+	int followed = k->base ? bpf_map__fd(k->base->maps.followed) : o->followed_fd;
+	if (!*err && followed >= 0)
+		*err = bpf_map__reuse_fd(c->maps.followed, followed);
+	if (!*err)
+		*err = kfunc_bpf__load(c);
+	if (*err) {
+		*err = *err < 0 ? *err : -*err;
+		kfunc_bpf__destroy(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* the loaded pair of function ID in C, attached; 0 or -errno */
+static int attach_pair(struct record_kfunc *k, struct kfunc_bpf *c, uint32_t id)
+{
+	struct bpf_link *in = bpf_program__attach_trace(pair_prog(c, false, id));
+	int rc = in ? 0 : -errno;
+	struct bpf_link *out = in ? bpf_program__attach_trace(pair_prog(c, true, id)) : NULL;
+
 	if (in && !out) {
 		rc = -errno;
 		bpf_link__destroy(in);
 	}
-	if (rc) {
-		kfunc_bpf__destroy(c);
+	if (rc)
 		return rc;
-	}
 	keep(k, in);
 	keep(k, out);
-	t->copy = c;
+	k->t[id].def.attach = CAP_KFUNC_FENTRY;
 	return 0;
+}
+
+static void keep_object(struct record_kfunc *k, struct kfunc_bpf *c)
+{
+	if (k->nobjs < KFUNC_MAX)
+		k->objs[k->nobjs++] = c;
+	else
+		kfunc_bpf__destroy(c);
+}
+
+/* fentry/fexit for the functions IDS: every pair in one object (one parse
+ * of the kernel's BTF); if the kernel refuses that object, one object per
+ * function, so that each gets its own answer. A refused one keeps its
+ * reason in why[] and is left to kprobes. */
+static void attach_fentry(struct record_kfunc *k, const uint32_t *ids, unsigned n,
+			  const struct record_kfunc_options *o)
+{
+	int rc;
+	struct kfunc_bpf *all = n ? load_copy(k, o, ids, n, false, &rc) : NULL;
+
+	if (all)
+		keep_object(k, all);
+	for (unsigned i = 0; i < n; i++) {
+		struct kfunc_target *t = &k->t[ids[i]];
+		struct kfunc_bpf *one = all ? all : load_copy(k, o, &ids[i], 1, false, &rc);
+		if (one && !all)
+			keep_object(k, one);
+		if (one)
+			rc = attach_pair(k, one, ids[i]);
+		if (rc)
+			snprintf(t->why, sizeof(t->why), "fentry: %s; ", strerror(-rc));
+	}
 }
 
 static int attach_kprobe(struct record_kfunc *k, struct kfunc_target *t, uint32_t id)
@@ -220,66 +319,42 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The base object: the shared maps and the kprobe pair (no fentry target). */
-static struct kfunc_bpf *load_base(const struct record_kfunc_options *o, int *err)
-{
-	struct kfunc_bpf *b = kfunc_bpf__open();
-
-	if (!b) {
-		*err = -errno;
-		return NULL;
-	}
-	b->rodata->target_tgid = o->tgid;
-	b->rodata->follow = o->follow;
-	bpf_program__set_autoload(b->progs.kfunc_entry, false);
-	bpf_program__set_autoload(b->progs.kfunc_exit, false);
-	if (o->followed_fd >= 0 && (*err = bpf_map__reuse_fd(b->maps.followed, o->followed_fd))) {
-		kfunc_bpf__destroy(b);
-		return NULL;
-	}
-	if ((*err = kfunc_bpf__load(b))) {
-		kfunc_bpf__destroy(b);
-		return NULL;
-	}
-	return b;
-}
-
-static void attach_one(struct record_kfunc *k, uint32_t id, struct btf *vmlinux, bool kallsyms,
-		       const struct record_kfunc_options *o)
+/* Is ID's function there, and what BTF says of it. false: absent (a NOTE). */
+static bool look_up(struct record_kfunc *k, uint32_t id, struct btf_cache *btf, bool kallsyms)
 {
 	struct kfunc_target *t = &k->t[id];
-	char why[160] = "";
-	int rc = -ENOENT;
+	/* KVMSCOPE_FUNCTIONS_VIA=kprobe: kprobes even with BTF (tests, bench) */
+	const char *via = getenv("KVMSCOPE_FUNCTIONS_VIA");
 
 	if (kallsyms && !t->in_kallsyms) {
 		note(k, "kernel function %s: absent on this kernel (not in /proc/kallsyms, or "
 			"inlined): not recorded", t->name);
-		return;
+		return false;
 	}
 	t->def.func_id = id;
 	snprintf(t->ret_type, sizeof(t->ret_type), "?");
-	bool btf = describe_return(t, vmlinux);
-	/* KVMSCOPE_FUNCTIONS_VIA=kprobe: kprobes even with BTF (tests, bench) */
-	const char *via = getenv("KVMSCOPE_FUNCTIONS_VIA");
-	if (btf && via && !strcmp(via, "kprobe")) {
-		snprintf(why, sizeof(why), "fentry: not tried (KVMSCOPE_FUNCTIONS_VIA=kprobe); ");
-	} else if (btf) {
-		rc = attach_fentry(k, t, id, o);
-		if (!rc)
-			t->def.attach = CAP_KFUNC_FENTRY;
-		else
-			snprintf(why, sizeof(why), "fentry: %s; ", strerror(-rc));
-	} else {
-		snprintf(why, sizeof(why), "fentry: no BTF for it; ");
-	}
-	if (rc) {
+	t->btf = describe_return(t, btf);
+	if (!t->btf)
+		snprintf(t->why, sizeof(t->why), "fentry: no BTF for it; ");
+	else if (via && !strcmp(via, "kprobe"))
+		snprintf(t->why, sizeof(t->why), "fentry: not tried (KVMSCOPE_FUNCTIONS_VIA=kprobe); ");
+	return true;
+}
+
+/* kprobes for what fentry did not take; the definition of what attached */
+static void finish_one(struct record_kfunc *k, uint32_t id)
+{
+	struct kfunc_target *t = &k->t[id];
+	int rc = 0;
+
+	if (!t->def.attach) {
 		rc = attach_kprobe(k, t, id);
 		if (!rc)
 			t->def.attach = CAP_KFUNC_KPROBE;
 	}
 	if (rc) {
 		note(k, "kernel function %s: cannot attach (%skprobe: %s): its calls are not recorded",
-		     t->name, why, strerror(-rc));
+		     t->name, t->why, strerror(-rc));
 		return;
 	}
 	cap_write_kfunc_def(k->w, &t->def, t->name, t->module, t->ret_type);
@@ -303,7 +378,7 @@ struct record_kfunc *record_kfunc_start(const struct record_kfunc_options *o)
 	k->n = (unsigned)n;
 	for (unsigned i = 0; i < k->n; i++)
 		memcpy(k->t[i].name, names[i], sizeof(names[i]));
-	k->base = load_base(o, &rc);
+	k->base = load_copy(k, o, NULL, 0, true, &rc);
 	if (!k->base ||
 	    ring_buffer__add(o->rb, bpf_map__fd(k->base->maps.kfunc_events), on_event, k)) {
 		note(k, "kernel functions (--functions %s): cannot load their BPF programs (%s): not "
@@ -312,10 +387,20 @@ struct record_kfunc *record_kfunc_start(const struct record_kfunc_options *o)
 		return NULL;
 	}
 	bool kallsyms = read_kallsyms(k);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	for (unsigned i = 0; i < k->n; i++)
-		attach_one(k, i, vmlinux, kallsyms, o);
-	btf__free(vmlinux);
+	struct btf_cache btf = { .vmlinux = btf__load_vmlinux_btf() };
+	bool present[KFUNC_MAX];
+	uint32_t fentry[KFUNC_MAX];
+	unsigned nfentry = 0;
+	for (uint32_t i = 0; i < k->n; i++) {
+		present[i] = look_up(k, i, &btf, kallsyms);
+		if (present[i] && !k->t[i].why[0])
+			fentry[nfentry++] = i;
+	}
+	btf_cache_free(&btf);
+	attach_fentry(k, fentry, nfentry, o);
+	for (uint32_t i = 0; i < k->n; i++)
+		if (present[i])
+			finish_one(k, i);
 	return k;
 }
 
@@ -357,8 +442,8 @@ void record_kfunc_free(struct record_kfunc *k)
 		return;
 	for (unsigned i = 0; i < k->nlinks; i++)
 		bpf_link__destroy(k->links[i]);
-	for (unsigned i = 0; i < k->n; i++)
-		kfunc_bpf__destroy(k->t[i].copy);
+	for (unsigned i = 0; i < k->nobjs; i++)
+		kfunc_bpf__destroy(k->objs[i]);
 	kfunc_bpf__destroy(k->base);
 	free(k);
 }

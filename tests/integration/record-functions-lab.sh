@@ -86,14 +86,21 @@ expect_eq "kprobes: one kvm_vcpu_ioctl call per VMM entry probe, all under ioctl
 	"$(count '.kind=="kfunc" and .name=="kvm_vcpu_ioctl" and .ioctl >= 0' "$T_TMP/kp.json")" \
 	"$(count '.kind=="probe" and .name=="kvm_vcpu_ioctl"' "$T_TMP/kp.json")"
 
-# --follow: the calls of the processes the command starts (record.bpf.c's map of them)
-timeout -s KILL 300 "$KVMSCOPE" record --follow -o "$T_TMP/fo.cap" --functions kvm_vcpu_ioctl -- \
+# --follow: the calls of the processes the command starts (record.bpf.c's map of
+# them); with a function fentry refuses (in BTF, not traceable: a tracepoint's
+# BPF stub), which sends the loader from one object for all to one per function
+NOTRACE=__bpf_trace_fast_page_fault
+timeout -s KILL 300 "$KVMSCOPE" record --follow -o "$T_TMP/fo.cap" --functions kvm_vcpu_ioctl,$NOTRACE -- \
 	sh -c "\"$VMM\" -kernel \"$GUESTS/hello.elf\" -serial null; true" >/dev/null 2>"$T_TMP/fo.err"
 expect_eq "--follow: record exits 0" "$?" 0
 "$KVMSCOPE" report --format json "$T_TMP/fo.cap" >"$T_TMP/fo.json" 2>/dev/null
 n=$(count '.kind=="kfunc" and .name=="kvm_vcpu_ioctl" and .ioctl >= 0' "$T_TMP/fo.json")
 check "--follow: the child VMM's kvm_vcpu_ioctl calls recorded ($n), under its ioctls" [ "$n" -gt 0 ]
 expect_eq "... one per VMM entry probe" "$(count '.kind=="probe" and .name=="kvm_vcpu_ioctl"' "$T_TMP/fo.json")" "$n"
+expect_eq "... through fentry, beside a function fentry refused" \
+	"$(jq -r 'select(.kind=="kfunc") | .attach' "$T_TMP/fo.json" | sort -u)" fentry
+expect_grep "the refused one: a NOTE with both reasons" "$T_TMP/fo.err" \
+	"kernel function $NOTRACE: cannot attach \\(fentry: .*; kprobe: .*\\): its calls are not recorded"
 
 # a genuine kernel error: no vPMU here, so the kernel refuses KVM_CAP_PMU_CAPABILITY
 timeout -s KILL 300 "$KVMSCOPE" record -o "$T_TMP/pmu.cap" --functions "$FUNCS" -- \
