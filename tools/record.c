@@ -32,6 +32,7 @@
 #include "slurp.h"
 #include "usdt-notes.h"
 #include "ftrace.h"
+#include "ftrace-kept.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 
@@ -54,6 +55,8 @@ struct record_opts {
 	unsigned n_stack;
 	bool no_kvm, no_syscalls, quiet;
 	bool ftrace;		/* also the ftrace collector, into the same capture */
+	bool ftrace_keep;	/* through the kept instance (tools/ftrace-kept.h) */
+	bool cleanup;		/* only remove the kept instance */
 	const char *functions;	/* function_graph of these kernel functions (ftrace) */
 	bool follow;		/* also every process the command starts (BPF map of tgids) */
 	const char *binary;	/* --binary: the VMM whose probes to attach */
@@ -158,6 +161,9 @@ static void usage(FILE *out)
 		"      --ftrace          also record the same events through ftrace (tools/ftrace.c)\n"
 		"                        into the capture: report shows one source (--source)\n"
 		"      --functions LIST  ftrace function_graph of these kernel functions (implies --ftrace)\n"
+		"      --ftrace-keep     --ftrace through the kept instance kvmscope-kept: set up once,\n"
+		"                        left for the next run (probes stay armed); see --cleanup\n"
+		"      --cleanup         remove the kept instance and its uprobe events, then exit\n"
 		"      --follow          also record every process the command starts (a test suite's\n"
 		"                        VMMs): their probes, kvm events and KVM ioctls\n"
 		"      --binary PATH     the VMM whose probes to attach (default: the command, or with\n"
@@ -186,6 +192,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ftrace", no_argument, NULL, 'F' },
 		{ "functions", required_argument, NULL, 'G' },
+		{ "ftrace-keep", no_argument, NULL, 'k' },
+		{ "cleanup", no_argument, NULL, 'C' },
 		{ "follow", no_argument, NULL, 'W' },
 		{ "binary", required_argument, NULL, 'B' },
 		{ "max-size", required_argument, NULL, 'M' },
@@ -243,6 +251,12 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			o->ftrace = true;
 			o->functions = optarg;
 			break;
+		case 'k':
+			o->ftrace = o->ftrace_keep = true;
+			break;
+		case 'C':
+			o->cleanup = true;
+			break;
 		case 'W':
 			o->follow = true;
 			break;
@@ -271,6 +285,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	}
 	if (optind < argc)
 		o->command = argv + optind;
+	if (o->cleanup && !o->command && !o->pid)
+		return 0;
 	if (!o->command == !o->pid) {
 		fprintf(stderr, "kvmscope record: give either -- COMMAND or --pid PID\n");
 		usage(stderr);
@@ -902,6 +918,16 @@ int cmd_record(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o))
 		return 2;
+	if (o.cleanup) {
+		if (o.command || o.pid) {
+			fprintf(stderr, "kvmscope record: --cleanup takes no command and no --pid\n");
+			return 2;
+		}
+		if (ftrace_kept_cleanup(stdout, err, sizeof(err)) == 0)
+			return 0;
+		fprintf(stderr, "kvmscope record: --cleanup: %s\n", err);
+		return 1;
+	}
 	libbpf_set_print(libbpf_print);
 
 	if (geteuid() != 0)
@@ -1018,7 +1044,7 @@ int cmd_record(int argc, char **argv)
 			.pid = r.pid, .follow = o.follow, .binary = probeless ? NULL : binary,
 			.events = o.extra_events,
 			.nevents = o.n_extra, .no_kvm = o.no_kvm, .no_syscalls = o.no_syscalls,
-			.functions = o.functions, .probe_defs_written = true,
+			.functions = o.functions, .probe_defs_written = true, .keep = o.ftrace_keep,
 			.problem = ftrace_problem, .problem_ctx = &r,
 		};
 		char ferr[256];
@@ -1055,8 +1081,10 @@ out:
 		r.fc = NULL;
 		if (!o.quiet)
 			fprintf(stderr, "kvmscope record: ftrace: %llu probes, %llu kernel events, "
-				"%llu lost\n", (unsigned long long)fs.probes,
-				(unsigned long long)fs.kernel_events, (unsigned long long)fs.lost);
+				"%llu lost%s\n", (unsigned long long)fs.probes,
+				(unsigned long long)fs.kernel_events, (unsigned long long)fs.lost,
+				!fs.kept ? "" : fs.kept_reused ? " (kept instance, probes reused)" :
+				" (kept instance, probes defined)");
 	}
 	if (go_fd >= 0)
 		close(go_fd); /* the child sees EOF and exits 127 */
