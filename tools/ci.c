@@ -382,7 +382,8 @@ static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, const cha
 			return true;
 		}
 	}
-	snprintf(ci->why_not, sizeof(ci->why_not), "kvmscope record %s %s %d", ftrace ? ftrace : "",
+	snprintf(ci->why_not, sizeof(ci->why_not), "kvmscope record%s%s %s %d", ftrace ? " " : "",
+		 ftrace ? ftrace : "",
 		 st >= 0 && WIFSIGNALED(st) ? "died of signal" : "exited with status",
 		 st < 0 ? -1 : WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 	return false;
