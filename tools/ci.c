@@ -63,6 +63,7 @@ struct ci_run {
 	unsigned long long records, notes_n;
 	char **notes;		/* NOTE records: what the collector could not do */
 	uint64_t trimmed_records, trimmed_bytes;
+	uint64_t lost;		/* records the collectors lost (LOST records, trimmed ones too) */
 	json_t *artifacts;	/* name -> "ok" or why not */
 };
 
@@ -433,9 +434,17 @@ static void read_capture_facts(struct ci_run *ci)
 	const struct cap_record *rec;
 	while (cap_next(r, &rec) == CAP_NEXT_OK) {
 		const char *text;
+		const struct cap_lost *l;
 		ci->records++;
+		if (rec->type == CAP_REC_LOST && cap_decode_lost(rec, &l) == 0)
+			ci->lost += l->count;
 		if (rec->type != CAP_REC_NOTE || cap_decode_text(rec, &text))
 			continue;
+		/* the LOST records a --max-size trim dropped are counted in its NOTE */
+		unsigned long long lr, lc;
+		const char *among = strstr(text, ", among them ");
+		if (among && sscanf(among, ", among them %llu LOST records counting %llu", &lr, &lc) == 2)
+			ci->lost += lc;
 		/* what record --max-size dropped while it ran, and what we trimmed */
 		uint64_t dr, db;
 		if (cap_parse_drop_note(text, &dr, &db)) {
@@ -628,7 +637,8 @@ static void write_junit(struct ci_run *ci, const struct ci_opts *o, bool have_di
 	/* the collectors: skipped (not failed) when the host did not allow them */
 	if (ci->recorded) {
 		c = junit_add(&s, "kvmscope.ci", "collectors", JUNIT_PASS, NULL, NULL);
-		junit_case_append(c, "collectors: %s, %llu records", ci->collectors, ci->records);
+		junit_case_append(c, "collectors: %s, %llu records, %llu lost", ci->collectors,
+				  ci->records, (unsigned long long)ci->lost);
 		if (ci->trimmed_records)
 			junit_case_append(c, ", %llu oldest event records dropped (--max-size)",
 					  (unsigned long long)ci->trimmed_records);
@@ -694,13 +704,14 @@ static void write_summary(struct ci_run *ci, const struct ci_opts *o)
 	json_t *notes = json_array();
 	for (size_t i = 0; i < ci->notes_n; i++)
 		json_array_append_new(notes, json_string(ci->notes[i]));
-	json_t *root = json_pack("{s:i, s:o, s:i, s:s, s:f, s:b, s:s, s:s, s:I, s:I, s:I, s:o, s:O}",
+	json_t *root = json_pack("{s:i, s:o, s:i, s:s, s:f, s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:O}",
 				 "version", 1, "command", cmd, "status", ci->status,
 				 "started", ci->started, "seconds", ci->seconds,
 				 "recorded", ci->recorded, "collectors", ci->collectors,
 				 "collectors_missing", ci->why_not,
 				 "records", (json_int_t)ci->records,
 				 "trimmed_records", (json_int_t)ci->trimmed_records,
+				 "lost", (json_int_t)ci->lost,
 				 "trimmed_bytes", (json_int_t)ci->trimmed_bytes,
 				 "notes", notes, "artifacts", ci->artifacts);
 	char path[PATH_MAX];
@@ -913,9 +924,9 @@ int cmd_ci(int argc, char **argv)
 	}
 	write_junit(&ci, &o, have_diag);
 	write_summary(&ci, &o);
-	say("%s: exit status %d, collectors %s%s%s, artifacts in %s/", o.command[0], ci.status,
-	    ci.collectors, ci.trimmed_records ? ", capture trimmed to --max-size" : "",
-	    ci.recorded ? "" : " (not recorded)", o.out_dir);
+	say("%s: exit status %d, collectors %s%s%s, %llu records lost, artifacts in %s/", o.command[0],
+	    ci.status, ci.collectors, ci.trimmed_records ? ", capture trimmed to --max-size" : "",
+	    ci.recorded ? "" : " (not recorded)", (unsigned long long)ci.lost, o.out_dir);
 out:
 	if (msg_out != stderr)
 		fclose(msg_out);

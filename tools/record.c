@@ -770,6 +770,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+#define RECORD_POLL_MS 10
+
 static void run_loop(struct recorder *r, const char *binary)
 {
 	bool sems_checked = false;
@@ -778,7 +780,8 @@ static void run_loop(struct recorder *r, const char *binary)
 	bool renamed = false;
 
 	for (;;) {
-		int n = ring_buffer__poll(r->rb, 100);
+		/* the BPF side wakes us only for a batch (probes/record.bpf.c) */
+		int n = ring_buffer__poll(r->rb, RECORD_POLL_MS);
 		if (n < 0 && n != -EINTR) {
 			problem(r, "ring buffer: %s", strerror(-n));
 			break;
