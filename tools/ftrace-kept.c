@@ -176,8 +176,9 @@ int ftrace_kept_cleanup(FILE *out, char *err, size_t errlen)
 	struct tracefs_instance *inst = NULL;
 	if (tracefs_instance_exists(FTRACE_KEPT_INSTANCE)) {
 		inst = tracefs_instance_alloc(NULL, FTRACE_KEPT_INSTANCE);
-		/* waits for a collector that records through it now */
-		int fd = inst ? lock_instance(inst, true, err, errlen) : -1;
+		/* a collector recording through it now keeps it: waiting could wait
+		 * for ever (a cleanup inside the command a ci wraps) */
+		int fd = inst ? lock_instance(inst, false, err, errlen) : -1;
 		if (fd < 0) {
 			tracefs_instance_free(inst);
 			return -1;

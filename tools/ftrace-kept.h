@@ -55,8 +55,9 @@ unsigned ftrace_kept_remove_groups(struct tracefs_instance *inst);
  * several settings wait for a grace period on every write. 0 or -1. */
 int ftrace_kept_setting(struct tracefs_instance *inst, const char *file, const char *value);
 
-/* Removes the kept instance (waiting for a collector that holds it) and
- * every kept uprobe group, one line each on OUT. 0, or -1 with ERR. */
+/* Removes the kept instance and every kept uprobe group, one line each on
+ * OUT. 0, or -1 with ERR, also when a collector holds the instance now
+ * (then nothing is removed). */
 int ftrace_kept_cleanup(FILE *out, char *err, size_t errlen);
 
 #endif

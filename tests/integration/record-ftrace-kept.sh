@@ -70,6 +70,10 @@ expect_grep "a binary with another mtime is not reused" "$T_TMP/touched.err" '\(
 exec {held}<"$INST"
 flock -x "$held"
 rec busy {held}<&- # the lock is this shell's, not the collector's
+"$KVMSCOPE" record --cleanup {held}<&- >"$T_TMP/busyclean.out" 2>&1
+expect_eq "a cleanup while the instance is held fails (status 1)" "$?" 1
+expect_grep "... saying why" "$T_TMP/busyclean.out" 'kvmscope-kept: in use by another collector'
+check "... and leaves it in place" test -d "$INST"
 exec {held}<&-
 expect_eq "a run while the instance is held succeeds" "$(rc busy)" 0
 expect_grep "... says it records through a private instance" "$T_TMP/busy.err" \
