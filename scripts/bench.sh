@@ -206,6 +206,7 @@ HELLO=(-kernel "$BUILD/guests/hello.elf" -append exit=debug)
 set -- \
 	@kvm.hello:1:"powering off" "${VMM[@]}" -no-reboot "${HELLO[@]}" \
 	@kvm.blob "${VMM[@]}" -no-reboot -kernel "$G/firstbyte.bin" \
+	@kvm.blob-sync env KVMSCOPE_VMM_SYNC_TEARDOWN=1 "${VMM[@]}" -no-reboot -kernel "$G/firstbyte.bin" \
 	@kvm.blob-mb "${VMM[@]}" -no-reboot -kernel "$G/firstbyte.elf" \
 	@kvm.blob-pm:0 "${VMM[@]}" -no-reboot -kernel "$G/firstbyte-pm.bin" \
 	@bare.blob "$BARE" \
@@ -412,6 +413,14 @@ else
 fi
 echo "  per exit, kvmscope vs bare: $R3   aim <= 1.2x: $(verdict "$R3" '<=' 1.2)"
 echo "  process exit after the last byte: kvmscope $(ms "${R[kvm.blob.tail]:-}"), bare $(ms "${R[bare.blob.tail]:-}"), bare+irqchip+PIT $(ms "${R[bare.blob-p.tail]:-}")"
+R4=$(ratio "${R[kvm.blob.tail]:-}" "${R[bare.blob.tail]:-}")
+echo "    kvmscope vs bare: $R4   aim <= 2x: $(verdict "$R4" '<=' 2)   (teardown kept in the VMM," \
+	"KVMSCOPE_VMM_SYNC_TEARDOWN=1: $(ms "${R[kvm.blob-sync.tail]:-}"))"
+if qemu_mv; then
+	R5=$(ratio "${R[kvm.blob.exit]:-}" "${R[microvm.blob-mb.exit]:-}")
+	echo "  start to exit, kvmscope vs qemu-microvm (1-byte guest): $R5   aim <= 0.1x: $(verdict "$R5" '<=' 0.1)" \
+		"  (teardown in the VMM: $(ratio "${R[kvm.blob-sync.exit]:-}" "${R[microvm.blob-mb.exit]:-}"))"
+fi
 echo "  reboot: kvmscope $(pus "$PR_KVM") (cf9), $(pus "$PR_KVM_T") (triple); qemu-pc $(pus "$PR_PC") (cf9); qemu-microvm $(pus "$PR_MV_T") (triple)"
 echo "  aims are informational: timings on this shared, emulating host are never asserted"
 if [ $failed -ne 0 ]; then

@@ -21,6 +21,8 @@ CI_WRAP = $(if $(CI_ARTIFACTS),$(KVMSCOPE) ci --quiet --keep=always --max-size $
 .PHONY: test test-programs
 # everything `make test` runs, built
 test-programs: all $(UNIT_TESTS) $(TEST_PROGS)
+# at the end the kept ftrace instance goes (kvmscope ci --cleanup), so no
+# probe stays armed on the host after the suite
 test: test-programs
 	$(Q)if [ -n "$(CI_ARTIFACTS)" ]; then rm -rf $(CI_ARTIFACTS); fi
 	$(Q)if [ -n "$(CI_ARTIFACTS)" ] && ! $(KVMSCOPE) ci --help >/dev/null 2>&1; then \
@@ -28,4 +30,6 @@ test: test-programs
 		tests/run-tests.sh $(BUILD) $(T); \
 	else \
 		$(CI_WRAP) tests/run-tests.sh $(BUILD) $(T); \
-	fi
+	fi; st=$$?; \
+	$(KVMSCOPE) ci --cleanup >/dev/null 2>&1; \
+	exit $$st

@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "capture.h"
+#include "ci-trim.h"
 #include "commands.h"
 #include "junit.h"
 #include "report-html.h"
@@ -45,6 +46,7 @@ struct ci_opts {
 	bool no_ftrace;
 	bool no_record;
 	bool quiet;
+	bool cleanup;		/* only `record --cleanup` */
 	char **command;
 };
 
@@ -61,6 +63,7 @@ struct ci_run {
 	unsigned long long records, notes_n;
 	char **notes;		/* NOTE records: what the collector could not do */
 	uint64_t trimmed_records, trimmed_bytes;
+	uint64_t lost;		/* records the collectors lost (LOST records, trimmed ones too) */
 	json_t *artifacts;	/* name -> "ok" or why not */
 };
 
@@ -83,6 +86,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: kvmscope ci [--out DIR] [--keep=always|failure] [--max-size MIB]\n"
 		"                   [--vmm PATH] [--no-ftrace] [--no-record] [--quiet] -- COMMAND [ARGS...]\n"
+		"       kvmscope ci --cleanup\n"
 		"\n"
 		"Runs COMMAND under the collectors (eBPF and ftrace, whatever the host allows),\n"
 		"exits with its status (killed by signal N: 128+N) and leaves in DIR\n"
@@ -103,11 +107,15 @@ static void usage(FILE *out)
 		"                       recording too, to twice MIB (kvmscope record --max-size)\n"
 		"      --vmm PATH       the VMM binary to record when COMMAND is a test suite\n"
 		"      --no-ftrace      eBPF collector only\n"
+		"      --cleanup        remove the kept ftrace instance (see below) and exit\n"
 		"      --no-record      run without collectors (artifacts from nothing)\n"
 		"  -q, --quiet          messages after the command go to DIR/ci.log, so the\n"
 		"                       command's own last line stays last\n"
 		"\n"
 		"When a collector cannot attach, one line says so and COMMAND still runs.\n"
+		"ftrace records through the kept instance kvmscope-kept (kvmscope record\n"
+		"--ftrace-keep): set up by the first run and reused, so a run does not pay its\n"
+		"setup and teardown; meanwhile the VMM binary's probes stay armed.\n"
 		"KVMSCOPE_CI_TOOL=PATH runs another kvmscope binary for record/report/diagnose.\n");
 }
 
@@ -254,19 +262,27 @@ static int run(char *const argv[], const char *out_path, const char *err_path, u
 	return st;
 }
 
-/* Runs the tool's `SUBCOMMAND --help` and says whether it mentions OPTION. */
-static bool tool_has_option(const char *tool, const char *subcommand, const char *option,
-			    const char *tmpdir)
+/* The tool's `SUBCOMMAND --help`, which names the options it has (NULL:
+ * none could be read); once, as each run costs a process start. */
+static char *tool_help(const char *tool, const char *subcommand, const char *tmpdir)
 {
 	char out[PATH_MAX];
 	path_in(out, sizeof(out), tmpdir, ".help.txt");
 	char *argv[] = { (char *)tool, (char *)subcommand, "--help", NULL };
 	int st = run(argv, out, "/dev/null", 30, NULL);
-	char *text = slurp(out, NULL);
+	char *text = st >= 0 ? slurp(out, NULL) : NULL;
 	unlink(out);
-	bool has = st >= 0 && text && strstr(text, option);
-	free(text);
-	return has;
+	return text;
+}
+
+/* whether HELP names OPTION as an option (not as the start of a longer one) */
+static bool has_option(const char *help, const char *option)
+{
+	size_t n = strlen(option);
+	for (const char *p = help; p && (p = strstr(p, option)); p += n)
+		if (p[n] != '-' && p[n] != '_' && !(p[n] >= 'a' && p[n] <= 'z'))
+			return true;
+	return false;
 }
 
 /* The capture's meta "exit_status" ("exit N" / "signal N"), header target
@@ -308,8 +324,8 @@ static bool capture_exit_status(const char *path, int *status, uint32_t *target_
 
 /* One attempt at recording: returns true when the command ran (its status in
  * ci->status), false when the collector gave up before starting it. */
-static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, bool ftrace, bool follow,
-			   bool binary_opt, bool max_size_opt)
+static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, const char *ftrace,
+			   bool follow, bool binary_opt, bool max_size_opt)
 {
 	char mib[32];
 	size_t n = 0;
@@ -322,8 +338,8 @@ static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, bool ftra
 	argv[i++] = "-o";
 	argv[i++] = ci->capture;
 	argv[i++] = "-q";
-	if (ftrace)
-		argv[i++] = "--ftrace";
+	if (ftrace) /* --ftrace or --ftrace-keep */
+		argv[i++] = (char *)ftrace;
 	if (follow)
 		argv[i++] = "--follow";
 	if (binary_opt && o->vmm) {
@@ -367,7 +383,8 @@ static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, bool ftra
 			return true;
 		}
 	}
-	snprintf(ci->why_not, sizeof(ci->why_not), "kvmscope record%s %s %d", ftrace ? " --ftrace" : "",
+	snprintf(ci->why_not, sizeof(ci->why_not), "kvmscope record%s%s %s %d", ftrace ? " " : "",
+		 ftrace ? ftrace : "",
 		 st >= 0 && WIFSIGNALED(st) ? "died of signal" : "exited with status",
 		 st < 0 ? -1 : WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 	return false;
@@ -377,15 +394,17 @@ static void run_command(struct ci_run *ci, const struct ci_opts *o)
 {
 	snprintf(ci->collectors, sizeof(ci->collectors), "none");
 	if (!o->no_record && access(ci->tool, X_OK) == 0) {
-		bool has_ftrace = !o->no_ftrace &&
-				  tool_has_option(ci->tool, "record", "--ftrace", o->out_dir);
-		bool has_follow = tool_has_option(ci->tool, "record", "--follow", o->out_dir);
-		bool has_binary = tool_has_option(ci->tool, "record", "--binary", o->out_dir);
-		bool has_max = o->max_bytes &&
-			       tool_has_option(ci->tool, "record", "--max-size", o->out_dir);
+		char *help = tool_help(ci->tool, "record", o->out_dir);
+		/* the kept instance: its setup and teardown are paid once, not per run */
+		const char *ftrace = o->no_ftrace ? NULL : has_option(help, "--ftrace-keep") ?
+				     "--ftrace-keep" : has_option(help, "--ftrace") ? "--ftrace" : NULL;
+		bool has_follow = has_option(help, "--follow");
+		bool has_binary = has_option(help, "--binary");
+		bool has_max = o->max_bytes && has_option(help, "--max-size");
+		free(help);
 		/* record_attempt names the collectors from what the capture holds */
-		if ((has_ftrace && record_attempt(ci, o, true, has_follow, has_binary, has_max)) ||
-		    record_attempt(ci, o, false, has_follow, has_binary, has_max)) {
+		if ((ftrace && record_attempt(ci, o, ftrace, has_follow, has_binary, has_max)) ||
+		    record_attempt(ci, o, NULL, has_follow, has_binary, has_max)) {
 			ci->recorded = true;
 			return;
 		}
@@ -404,140 +423,6 @@ static void run_command(struct ci_run *ci, const struct ci_opts *o)
 	ci->status = st < 0 ? 127 : shell_status(st);
 }
 
-/* ---- bounding the capture (ring-buffer style) ------------------------ */
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* A NOTE record, written by hand: the writer API opens new captures only. */
-static int write_note(int fd, uint64_t ts, const char *text)
-{
-	size_t tl = strlen(text) + 1;
-	size_t size = (sizeof(struct cap_record) + tl + CAP_ALIGN - 1) & ~(size_t)(CAP_ALIGN - 1);
-	char *buf = calloc(1, size);
-	if (!buf)
-		return -1;
-	struct cap_record *rec = (struct cap_record *)buf;
-	rec->type = CAP_REC_NOTE;
-	rec->source = CAP_SRC_COLLECTOR;
-	rec->size = (uint32_t)size;
-	rec->ts_ns = ts;
-	rec->cpu = UINT32_MAX;
-	memcpy(buf + sizeof(*rec), text, tl);
-	int rc = write_all(fd, buf, size);
-	free(buf);
-	return rc;
-}
-
-/* Drops the oldest event records (cap_record_is_event) until the file fits
- * MAX bytes; every other record stays, in place. record --max-size bounds the
- * capture while it runs; this is the exact bound after it (and the only one
- * with a kvmscope whose record lacks the option). Returns 0 (also when
- * nothing had to go). */
-static int trim_capture(const char *path, uint64_t max)
-{
-	char err[256];
-	struct stat st;
-	struct cap_drop d = { 0 };
-	if (stat(path, &st) || (uint64_t)st.st_size <= max)
-		return 0;
-	struct cap_reader *r = cap_open(path, err, sizeof(err));
-	if (!r) {
-		say("--max-size: %s", err);
-		return -1;
-	}
-	const struct cap_file_header *h = cap_header(r);
-	uint64_t fixed = h->header_size + 384; /* + our NOTE */
-	size_t nev = 0, cap = 0;
-	uint32_t *sizes = NULL;
-	const struct cap_record *rec;
-	while (cap_next(r, &rec) == CAP_NEXT_OK) {
-		if (!cap_record_is_event(rec->type)) {
-			fixed += rec->size;
-			continue;
-		}
-		if (nev == cap) {
-			cap = cap ? cap * 2 : 65536;
-			uint32_t *ns = realloc(sizes, cap * sizeof(*ns));
-			if (!ns) {
-				free(sizes);
-				cap_close(r);
-				return -1;
-			}
-			sizes = ns;
-		}
-		sizes[nev++] = rec->size;
-	}
-	/* keep events from the newest backwards while they fit */
-	uint64_t budget = max > fixed ? max - fixed : 0, used = 0;
-	size_t first_kept = nev;
-	while (first_kept > 0 && used + sizes[first_kept - 1] <= budget)
-		used += sizes[--first_kept];
-	for (size_t i = 0; i < first_kept; i++)
-		d.bytes += sizes[i];
-	d.records = first_kept;
-	free(sizes);
-	if (!first_kept) {
-		cap_close(r);
-		return 0;
-	}
-
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s.trim", path) >= (int)sizeof(tmp)) {
-		cap_close(r);
-		return -1;
-	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		say("--max-size: %s: %s", tmp, strerror(errno));
-		cap_close(r);
-		return -1;
-	}
-	int rc = write_all(fd, h, h->header_size);
-	size_t ev = 0;
-	bool noted = false;
-	cap_rewind(r);
-	while (!rc && cap_next(r, &rec) == CAP_NEXT_OK) {
-		const struct cap_lost *l;
-		bool event = cap_record_is_event(rec->type);
-		if (event && ev++ < first_kept) {
-			if (rec->type == CAP_REC_LOST && cap_decode_lost(rec, &l) == 0) {
-				d.lost_records++;
-				d.lost += l->count;
-			}
-			continue;
-		}
-		if (!noted && event) {
-			char note[320];
-			cap_format_drop_note(note, sizeof(note), "kvmscope ci", max, &d);
-			rc = write_note(fd, rec->ts_ns, note);
-			noted = true;
-		}
-		if (!rc)
-			rc = write_all(fd, rec, rec->size);
-	}
-	cap_close(r);
-	if (close(fd) || rc || rename(tmp, path)) {
-		say("--max-size: cannot write %s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- reading the capture for the summary ----------------------------- */
 
 static void read_capture_facts(struct ci_run *ci)
@@ -549,9 +434,17 @@ static void read_capture_facts(struct ci_run *ci)
 	const struct cap_record *rec;
 	while (cap_next(r, &rec) == CAP_NEXT_OK) {
 		const char *text;
+		const struct cap_lost *l;
 		ci->records++;
+		if (rec->type == CAP_REC_LOST && cap_decode_lost(rec, &l) == 0)
+			ci->lost += l->count;
 		if (rec->type != CAP_REC_NOTE || cap_decode_text(rec, &text))
 			continue;
+		/* the LOST records a --max-size trim dropped are counted in its NOTE */
+		unsigned long long lr, lc;
+		const char *among = strstr(text, ", among them ");
+		if (among && sscanf(among, ", among them %llu LOST records counting %llu", &lr, &lc) == 2)
+			ci->lost += lc;
 		/* what record --max-size dropped while it ran, and what we trimmed */
 		uint64_t dr, db;
 		if (cap_parse_drop_note(text, &dr, &db)) {
@@ -744,7 +637,8 @@ static void write_junit(struct ci_run *ci, const struct ci_opts *o, bool have_di
 	/* the collectors: skipped (not failed) when the host did not allow them */
 	if (ci->recorded) {
 		c = junit_add(&s, "kvmscope.ci", "collectors", JUNIT_PASS, NULL, NULL);
-		junit_case_append(c, "collectors: %s, %llu records", ci->collectors, ci->records);
+		junit_case_append(c, "collectors: %s, %llu records, %llu lost", ci->collectors,
+				  ci->records, (unsigned long long)ci->lost);
 		if (ci->trimmed_records)
 			junit_case_append(c, ", %llu oldest event records dropped (--max-size)",
 					  (unsigned long long)ci->trimmed_records);
@@ -810,13 +704,14 @@ static void write_summary(struct ci_run *ci, const struct ci_opts *o)
 	json_t *notes = json_array();
 	for (size_t i = 0; i < ci->notes_n; i++)
 		json_array_append_new(notes, json_string(ci->notes[i]));
-	json_t *root = json_pack("{s:i, s:o, s:i, s:s, s:f, s:b, s:s, s:s, s:I, s:I, s:I, s:o, s:O}",
+	json_t *root = json_pack("{s:i, s:o, s:i, s:s, s:f, s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:O}",
 				 "version", 1, "command", cmd, "status", ci->status,
 				 "started", ci->started, "seconds", ci->seconds,
 				 "recorded", ci->recorded, "collectors", ci->collectors,
 				 "collectors_missing", ci->why_not,
 				 "records", (json_int_t)ci->records,
 				 "trimmed_records", (json_int_t)ci->trimmed_records,
+				 "lost", (json_int_t)ci->lost,
 				 "trimmed_bytes", (json_int_t)ci->trimmed_bytes,
 				 "notes", notes, "artifacts", ci->artifacts);
 	char path[PATH_MAX];
@@ -851,6 +746,7 @@ static int parse_args(int argc, char **argv, struct ci_opts *o)
 		{ "vmm", required_argument, NULL, 'v' },
 		{ "no-ftrace", no_argument, NULL, 'F' },
 		{ "no-record", no_argument, NULL, 'R' },
+		{ "cleanup", no_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -902,6 +798,9 @@ static int parse_args(int argc, char **argv, struct ci_opts *o)
 		case 'R':
 			o->no_record = true;
 			break;
+		case 'C':
+			o->cleanup = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -913,6 +812,12 @@ static int parse_args(int argc, char **argv, struct ci_opts *o)
 			return -1;
 		}
 	}
+	if (o->cleanup && optind < argc) {
+		fprintf(stderr, "kvmscope ci: --cleanup takes no command\n");
+		return -1;
+	}
+	if (o->cleanup)
+		return 0;
 	if (optind >= argc) {
 		fprintf(stderr, "kvmscope ci: no command given (kvmscope ci [OPTIONS] -- COMMAND...)\n");
 		return -1;
@@ -942,6 +847,12 @@ int cmd_ci(int argc, char **argv)
 	if (parse_args(argc, argv, &o))
 		return 2;
 	msg_out = stderr;
+	if (o.cleanup) {
+		find_tool(ci.tool, sizeof(ci.tool));
+		char *cleanup[] = { ci.tool, "record", "--cleanup", NULL };
+		int st = run(cleanup, NULL, NULL, 0, NULL);
+		return st < 0 ? 1 : shell_status(st);
+	}
 
 	/* from here on, nothing may cost the command its run or its status */
 	struct sigaction sa = { .sa_handler = forward_signal };
@@ -989,10 +900,16 @@ int cmd_ci(int argc, char **argv)
 		goto out;
 	}
 
-	if (ci.recorded && o.max_bytes)
-		trim_capture(ci.capture, o.max_bytes);
+	if (ci.recorded && o.max_bytes) {
+		char err[256];
+		if (ci_trim_capture(ci.capture, o.max_bytes, err, sizeof(err)))
+			say("--max-size: %s", err);
+	}
 	bool have_diag = false;
 	if (ci.recorded) {
+		/* the analysers read formats our record took from this host's tracefs:
+		 * no need to compare them with it again (tools/timeline.c) */
+		setenv("KVMSCOPE_CAPTURE_FORMATS_LOCAL", "1", 1);
 		read_capture_facts(&ci);
 		json_object_set_new(ci.artifacts, "kvmscope.capture", json_string("ok"));
 		const char *report_text[] = { "report", ci.capture, "--format", "text", NULL };
@@ -1010,9 +927,9 @@ int cmd_ci(int argc, char **argv)
 	}
 	write_junit(&ci, &o, have_diag);
 	write_summary(&ci, &o);
-	say("%s: exit status %d, collectors %s%s%s, artifacts in %s/", o.command[0], ci.status,
-	    ci.collectors, ci.trimmed_records ? ", capture trimmed to --max-size" : "",
-	    ci.recorded ? "" : " (not recorded)", o.out_dir);
+	say("%s: exit status %d, collectors %s%s%s, %llu records lost, artifacts in %s/", o.command[0],
+	    ci.status, ci.collectors, ci.trimmed_records ? ", capture trimmed to --max-size" : "",
+	    ci.recorded ? "" : " (not recorded)", (unsigned long long)ci.lost, o.out_dir);
 out:
 	if (msg_out != stderr)
 		fclose(msg_out);

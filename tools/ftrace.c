@@ -7,15 +7,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
-#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +23,9 @@
 #include "capture.h"
 #include "cpu-merge.h"
 #include "ftrace-formats.h"
+#include "ftrace-kept.h"
+#include "ftrace-stale.h"
+#include "ftrace-trace-dat.h"
 #include "probe-table.h"
 #include "record-events.h"
 #include "thread-process.h"
@@ -79,6 +79,12 @@ struct ftrace_collector {
 	uint64_t last_lost;
 	struct ftrace_stats st;
 	bool tracing_off;
+	/* the kept instance (ftrace-kept.h): held by LOCK_FD, its events enabled
+	 * before this run and those this run wants ("\nSYS:NAME\n..." lists) */
+	bool kept;
+	int lock_fd;
+	char *enabled_before;
+	char *wanted;
 };
 
 static void problem(struct ftrace_collector *fc, const char *fmt, ...)
@@ -188,17 +194,54 @@ static int set_event_enabled(struct tracefs_instance *inst, const char *sys, con
 	return tracefs_instance_file_write(inst, path, on ? "1" : "0") < 0 ? -1 : 0;
 }
 
+/* whether LIST ("\nSYS:NAME\n...") names SYS:NAME */
+static bool listed(const char *list, const char *sys, const char *name)
+{
+	char key[256];
+	snprintf(key, sizeof(key), "\n%s:%s\n", sys, name);
+	return list && strstr(list, key);
+}
+
+static void want(struct ftrace_collector *fc, const char *sys, const char *name)
+{
+	char *more = NULL;
+	if (asprintf(&more, "%s%s:%s\n", fc->wanted ? fc->wanted : "\n", sys, name) < 0)
+		return;
+	free(fc->wanted);
+	fc->wanted = more;
+}
+
 static int enable_event(struct ftrace_collector *fc, const char *sys, const char *name)
 {
 	char why[256];
+	/* kept: enabling is cheap, disabling waits for grace periods; keep what is on */
+	bool on = fc->kept && listed(fc->enabled_before, sys, name);
 
-	if (set_event_enabled(fc->inst, sys, name, true)) {
+	if (fc->kept)
+		want(fc, sys, name);
+	if (!on && set_event_enabled(fc->inst, sys, name, true)) {
 		problem(fc, "event %s:%s cannot be enabled: %s: not recorded", sys, name,
 			tracefs_why(fc->inst, why, sizeof(why)));
 		return -1;
 	}
 	fc->st.events_enabled++;
 	return 0;
+}
+
+/* kept: what an earlier run enabled and this one does not want */
+static void disable_unwanted(struct ftrace_collector *fc)
+{
+	char *list = fc->enabled_before ? strdup(fc->enabled_before) : NULL, *save = NULL;
+
+	for (char *e = list ? strtok_r(list, "\n", &save) : NULL; e; e = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(e, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		if (!listed(fc->wanted, e, colon + 1))
+			set_event_enabled(fc->inst, e, colon + 1, false);
+	}
+	free(list);
 }
 
 static void setup_kernel_events(struct ftrace_collector *fc)
@@ -212,7 +255,11 @@ static void setup_kernel_events(struct ftrace_collector *fc)
 			const char *name = exit ? "sys_exit" : "sys_enter";
 			/* only ioctls reach the buffer; KVM's are picked in user space */
 			char *path = NULL;
-			if (asprintf(&path, "events/raw_syscalls/%s/filter", name) > 0)
+			if (asprintf(&path, "events/raw_syscalls/%s/filter", name) < 0)
+				path = NULL;
+			else if (fc->kept) /* replacing a filter waits for a grace period */
+				ftrace_kept_setting(fc->inst, path, filter);
+			else
 				tracefs_instance_file_write(fc->inst, path, filter);
 			free(path);
 			if (!enable_event(fc, "raw_syscalls", name))
@@ -242,12 +289,14 @@ static void setup_kernel_events(struct ftrace_collector *fc)
 
 /* ---- USDT probes as uprobe events ------------------------------------ */
 
+/* forgets the uprobe events, deleting them unless they are kept */
 static void remove_uprobes(struct ftrace_collector *fc)
 {
 	for (unsigned i = 0; i < fc->nuprobes; i++) {
 		char line[160];
 		snprintf(line, sizeof(line), "-:%s", fc->uprobes[i]);
-		tracefs_instance_file_append(NULL, "uprobe_events", line);
+		if (!fc->kept)
+			tracefs_instance_file_append(NULL, "uprobe_events", line);
 		free(fc->uprobes[i]);
 	}
 	free(fc->uprobes);
@@ -255,38 +304,82 @@ static void remove_uprobes(struct ftrace_collector *fc)
 	fc->nuprobes = 0;
 }
 
-static void define_probes(struct ftrace_collector *fc, struct usdt_notes *notes)
+/* The uprobe_events line of probe P in GROUP into DEF, or -1 after saying
+ * why it is not recorded (SAY: only the first time). */
+static int probe_definition(struct ftrace_collector *fc, const struct usdt_probe *p,
+			    unsigned machine, const char *group, char *def, size_t len, bool say)
 {
-	fc->uprobes = calloc(notes->count ? notes->count : 1, sizeof(*fc->uprobes));
-	if (!fc->uprobes)
-		return;
-	for (size_t i = 0; i < notes->count; i++) {
-		const struct usdt_probe *p = &notes->probes[i];
-		char def[2048], why[256];
-		if (strcmp(p->provider, PROBE_PROVIDER))
-			continue;
-		int id = probe_lookup(p->name);
-		if (id < 0) {
+	char why[256];
+	int id = probe_lookup(p->name);
+	if (id < 0) {
+		if (say)
 			problem(fc, "probe %s:%s of %s is not in this kvmscope's probe list: not recorded",
 				p->provider, p->name, fc->o.binary);
-			continue;
-		}
-		const struct probe_desc *d = &vmm_probe_table[id];
-		if (d->nargs != p->nargs) {
-			problem(fc, "probe %s has %u arguments in %s but %u in the probe list: not recorded",
-				p->name, p->nargs, fc->o.binary, d->nargs);
-			continue;
-		}
-		uint16_t str_mask = 0;
-		for (unsigned a = 0; a < d->nargs; a++)
-			if (d->arg_types[a] == PROBE_ARG_STR)
-				str_mask |= (uint16_t)(1u << a);
-		if (ftrace_uprobe_definition(p, notes->machine, fc->group, fc->o.binary, str_mask, def,
-					     sizeof(def), why, sizeof(why))) {
+		return -1;
+	}
+	const struct probe_desc *d = &vmm_probe_table[id];
+	if (d->nargs != p->nargs) {
+		if (say)
+			problem(fc, "probe %s has %u arguments in %s but %u in the probe list: not "
+				"recorded", p->name, p->nargs, fc->o.binary, d->nargs);
+		return -1;
+	}
+	uint16_t str_mask = 0;
+	for (unsigned a = 0; a < d->nargs; a++)
+		if (d->arg_types[a] == PROBE_ARG_STR)
+			str_mask |= (uint16_t)(1u << a);
+	if (ftrace_uprobe_definition(p, machine, group, fc->o.binary, str_mask, def, len, why,
+				     sizeof(why))) {
+		if (say)
 			problem(fc, "%s: not recorded", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Kept: FC's group becomes the one of these definitions (hash H) and this
+ * binary. Returns true when it is fully defined already; otherwise every
+ * kept group (another binary's, or an incomplete one) is removed first. */
+static bool kept_group_ready(struct ftrace_collector *fc, uint64_t h, char *const *names,
+			     unsigned n)
+{
+	if (ftrace_kept_group_name(fc->o.binary, h, fc->group, sizeof(fc->group)) < 0)
+		snprintf(fc->group, sizeof(fc->group), FTRACE_KEPT_GROUP "%016llx",
+			 (unsigned long long)h);
+	if (ftrace_kept_group_ready(fc->group, names, n))
+		return true;
+	ftrace_kept_remove_groups(fc->inst);
+	return false;
+}
+
+static void define_probes(struct ftrace_collector *fc, struct usdt_notes *notes)
+{
+	size_t n = notes->count ? notes->count : 1;
+	char def[2048], why[256];
+	const struct usdt_probe **ok = calloc(n, sizeof(*ok));
+	char **names = calloc(n, sizeof(*names));
+	unsigned nok = 0;
+	uint64_t h = FTRACE_KEPT_HASH_INIT;
+
+	fc->uprobes = calloc(n, sizeof(*fc->uprobes));
+	if (!fc->uprobes || !ok || !names)
+		goto out;
+	for (size_t i = 0; i < notes->count; i++) {
+		const struct usdt_probe *p = &notes->probes[i];
+		if (strcmp(p->provider, PROBE_PROVIDER) ||
+		    probe_definition(fc, p, notes->machine, fc->group, def, sizeof(def), true))
 			continue;
-		}
-		if (tracefs_instance_file_append(NULL, "uprobe_events", def) < 0) {
+		h = ftrace_kept_hash(h, def, strlen(def) + 1);
+		names[nok] = (char *)p->name;
+		ok[nok++] = p;
+	}
+	bool reuse = fc->kept && kept_group_ready(fc, h, names, nok);
+	fc->st.kept_reused = reuse;
+	for (unsigned i = 0; i < nok; i++) {
+		const struct usdt_probe *p = ok[i];
+		if (probe_definition(fc, p, notes->machine, fc->group, def, sizeof(def), false))
+			continue;
+		if (!reuse && tracefs_instance_file_append(NULL, "uprobe_events", def) < 0) {
 			problem(fc, "uprobe for probe %s refused: %s: not recorded", p->name,
 				tracefs_why(NULL, why, sizeof(why)));
 			continue;
@@ -296,6 +389,9 @@ static void define_probes(struct ftrace_collector *fc, struct usdt_notes *notes)
 		fc->nuprobes++;
 		fc->st.probes_defined++;
 	}
+out:
+	free(ok);
+	free(names);
 }
 
 static void enable_probes(struct ftrace_collector *fc)
@@ -363,58 +459,27 @@ static void setup_functions(struct ftrace_collector *fc)
 
 /* ---- start ----------------------------------------------------------- */
 
-static bool collector_dead(const char *pidtext)
-{
-	char *end;
-	long pid = strtol(pidtext, &end, 10);
-	return end != pidtext && (*end == '\0' || *end == '/') && pid > 0 &&
-	       kill((pid_t)pid, 0) < 0 && errno == ESRCH;
-}
+static uint64_t count_lost(struct ftrace_collector *fc);
 
-/* What a collector killed before ftrace_collector_stop left behind: its
- * instance (kvmscope-PID) and its uprobe group (kvmscope_PID), PID being
- * the collector's own. Removed once that process is gone. */
-static void remove_stale(void)
+/* kept: drops what the buffers hold from a run killed before its stop, and
+ * counts only the overruns from now on */
+static void discard_leftovers(struct ftrace_collector *fc)
 {
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/instances", tracefs_tracing_dir());
-	DIR *d = opendir(path);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (strncmp(de->d_name, "kvmscope-", 9) || !collector_dead(de->d_name + 9))
-			continue;
-		struct tracefs_instance *inst = tracefs_instance_create(de->d_name);
-		if (inst) {
-			set_event_enabled(inst, NULL, NULL, false);
-			tracefs_instance_destroy(inst);
-			tracefs_instance_free(inst);
-		}
-	}
-	if (d)
-		closedir(d);
-	char *defs = tracefs_instance_file_read(NULL, "uprobe_events", NULL);
-	for (char *line = defs, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		char *group = strstr(line, ":kvmscope_");
-		char *blank = strchr(line, ' ');
-		if (!group || !blank || group > blank || !collector_dead(group + 10))
-			continue;
-		*blank = '\0';
-		char del[256];
-		snprintf(del, sizeof(del), "-%s", group);
-		tracefs_instance_file_append(NULL, "uprobe_events", del);
-	}
-	free(defs);
+	for (int c = 0; c < fc->ncpus; c++)
+		while (fc->cpus[c] && tracefs_cpu_flush(fc->cpus[c], fc->page) > 0)
+			;
+	fc->last_lost = count_lost(fc);
 }
 
 static int write_setting(struct ftrace_collector *fc, const char *file, const char *value,
 			 char *err, size_t errlen)
 {
 	char why[256];
+	/* kept: most settings wait for a grace period on every write */
+	int r = fc->kept ? ftrace_kept_setting(fc->inst, file, value)
+			 : tracefs_instance_file_write(fc->inst, file, value);
 
-	if (tracefs_instance_file_write(fc->inst, file, value) < 0) {
+	if (r < 0) {
 		seterr(err, errlen, "tracefs instance %s: cannot set %s to '%s': %s", fc->inst_name,
 		       file, value, tracefs_why(fc->inst, why, sizeof(why)));
 		return -1;
@@ -443,13 +508,14 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 	}
 	fc->o = *opts;
 	fc->w = w;
+	fc->lock_fd = -1;
 	snprintf(fc->inst_name, sizeof(fc->inst_name), "%s",
 		 opts->instance ? opts->instance : "");
 	/* named after this process, so a leftover is known stale once it is gone */
 	if (!opts->instance)
 		snprintf(fc->inst_name, sizeof(fc->inst_name), "kvmscope-%d", (int)getpid());
 	snprintf(fc->group, sizeof(fc->group), "kvmscope_%d", (int)getpid());
-	remove_stale();
+	ftrace_remove_stale();
 	fc->by_id = calloc(MAX_EVENT_ID, sizeof(*fc->by_id));
 	if (!fc->by_id) {
 		seterr(err, errlen, "out of memory");
@@ -457,7 +523,17 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 		return -1;
 	}
 
-	fc->inst = tracefs_instance_create(fc->inst_name);
+	if (opts->keep && !(opts->functions && *opts->functions) && !opts->raw_dir) {
+		if (ftrace_kept_open(&fc->inst, &fc->lock_fd, why, sizeof(why)) == 0) {
+			fc->kept = fc->st.kept = true;
+			snprintf(fc->inst_name, sizeof(fc->inst_name), FTRACE_KEPT_INSTANCE);
+			snprintf(fc->group, sizeof(fc->group), "kvmscope_kept"); /* until hashed */
+		} else {
+			problem(fc, "%s: a private instance this run", why);
+		}
+	}
+	if (!fc->inst)
+		fc->inst = tracefs_instance_create(fc->inst_name);
 	if (!fc->inst) {
 		seterr(err, errlen, "cannot create tracefs instance %s: %s", fc->inst_name,
 		       strerror(errno));
@@ -472,7 +548,7 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 	    write_setting(fc, "options/event-fork", "1", err, errlen))
 		goto fail;
 	/* saved_tgids then knows threads that ended before they were read */
-	if (tracefs_instance_file_write(fc->inst, "options/record-tgid", "1") < 0)
+	if (write_setting(fc, "options/record-tgid", "1", NULL, 0) < 0)
 		problem(fc, "options/record-tgid refused (%s): a thread that ends before it is "
 			"read keeps an unknown process", tracefs_why(fc->inst, why, sizeof(why)));
 	char *saved = tracefs_get_tracing_file("saved_tgids");
@@ -482,7 +558,8 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 		seterr(err, errlen, "out of memory");
 		goto fail;
 	}
-	set_event_enabled(fc->inst, NULL, NULL, false);
+	if (!fc->kept)
+		set_event_enabled(fc->inst, NULL, NULL, false);
 	char pid[32];
 	snprintf(pid, sizeof(pid), "%d", (int)opts->pid);
 	if (write_setting(fc, "set_event_pid", pid, err, errlen))
@@ -518,6 +595,13 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 			usdt_notes_free(&notes);
 		goto fail;
 	}
+	if (fc->kept) {
+		char *on = tracefs_instance_file_read(fc->inst, "set_event", NULL);
+		if (asprintf(&fc->enabled_before, "\n%s", on ? on : "") < 0)
+			fc->enabled_before = NULL;
+		free(on);
+		cap_write_meta(w, "ftrace_kept", fc->st.kept_reused ? "reused" : "defined");
+	}
 	if (have_notes) {
 		enable_probes(fc);
 		usdt_notes_free(&notes);
@@ -525,6 +609,8 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 	setup_kernel_events(fc);
 	if (opts->functions && *opts->functions)
 		setup_functions(fc);
+	if (fc->kept)
+		disable_unwanted(fc);
 
 	fc->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (fc->ncpus < 1)
@@ -560,6 +646,8 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 		seterr(err, errlen, "cannot open the per-CPU buffers of instance %s", fc->inst_name);
 		goto fail;
 	}
+	if (fc->kept) /* what a killed run left; overruns so far were not ours */
+		discard_leftovers(fc);
 	if (tracefs_trace_on(fc->inst) < 0) {
 		seterr(err, errlen, "cannot turn tracing on in instance %s: %s", fc->inst_name,
 		       tracefs_why(fc->inst, why, sizeof(why)));
@@ -817,75 +905,17 @@ int ftrace_collector_poll(struct ftrace_collector *fc, int timeout_ms)
 	return written;
 }
 
-/* runs ARGV (trace-cmd), its output appended to LOG; its exit status or -1 */
-static int run_quiet(char *const argv[], const char *log)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int status = -1;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) == 0 &&
-	    waitpid(pid, &status, 0) == pid)
-		status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	posix_spawn_file_actions_destroy(&fa);
-	return status;
-}
-
-/* RAW_DIR/trace.dat from the kept sub-buffers: `trace-cmd restore -c`
- * writes the system's headers and event formats (ours included, so it must
- * run before the uprobe events go), `restore -i` appends the CPU data. */
+/* RAW_DIR/trace.dat from the kept sub-buffers (ftrace-trace-dat.h) */
 static void export_trace_dat(struct ftrace_collector *fc)
 {
-	const char *dir = fc->o.raw_dir;
-	char head[PATH_MAX], out[PATH_MAX], log[PATH_MAX];
-	char **argv = calloc((size_t)fc->ncpus + 8, sizeof(char *));
+	char out[PATH_MAX], why[PATH_MAX + 128];
 
-	if (!argv)
+	if (ftrace_trace_dat(fc->o.raw_dir, fc->ncpus, out, sizeof(out), why, sizeof(why))) {
+		problem(fc, "trace.dat: %s", why);
 		return;
-	snprintf(head, sizeof(head), "%s/head.dat", dir);
-	snprintf(out, sizeof(out), "%s/trace.dat", dir);
-	snprintf(log, sizeof(log), "%s/trace-cmd.log", dir);
-	char *create[] = { "trace-cmd", "restore", "-c", "-o", head, NULL };
-	int n = 0;
-	argv[n++] = "trace-cmd";
-	argv[n++] = "restore";
-	argv[n++] = "-i";
-	argv[n++] = head;
-	argv[n++] = "-o";
-	argv[n++] = out;
-	for (int c = 0; c < fc->ncpus; c++)
-		if (asprintf(&argv[n], "%s/cpu%d", dir, c) > 0)
-			n++;
-	argv[n] = NULL;
-	/* `restore -c` reads /proc/kallsyms and every event format of the
-	 * system, each by size then text: a module or BPF program loaded, or
-	 * another collector's uprobe group removed, in between spoils the
-	 * headers (then -c or -i fails), so the pair gets a few tries */
-	int rc = -1, step = 0;
-	for (int attempt = 0; attempt < 5 && rc != 0; attempt++) {
-		step = 0;
-		if ((rc = run_quiet(create, log)) != 0)
-			continue;
-		step = 1;
-		rc = run_quiet(argv, log);
 	}
-	if (rc == 0) {
-		fc->st.trace_dat = true;
-		cap_write_meta(fc->w, "ftrace_trace_dat", out);
-	} else if (step == 0) {
-		problem(fc, "trace.dat: `trace-cmd restore -c` %s (see %s): raw buffers kept in %s/cpu*",
-			rc < 0 ? "could not run" : "failed", log, dir);
-	} else {
-		problem(fc, "trace.dat: `trace-cmd restore -i` failed (status %d, see %s): raw buffers "
-			"kept in %s/cpu*", rc, log, dir);
-	}
-	for (int i = 6; i < n; i++)
-		free(argv[i]);
-	free(argv);
-	unlink(head);
+	fc->st.trace_dat = true;
+	cap_write_meta(fc->w, "ftrace_trace_dat", out);
 }
 
 int ftrace_collector_stop(struct ftrace_collector *fc, struct ftrace_stats *stats)
@@ -906,7 +936,8 @@ int ftrace_collector_stop(struct ftrace_collector *fc, struct ftrace_stats *stat
 		if (fc->page)
 			release(fc, UINT64_MAX);
 		account_lost(fc);
-		set_event_enabled(fc->inst, NULL, NULL, false);
+		if (!fc->kept)
+			set_event_enabled(fc->inst, NULL, NULL, false);
 		if (fc->st.functions_traced)
 			tracefs_instance_file_write(fc->inst, "current_tracer", "nop");
 	}
@@ -921,9 +952,14 @@ int ftrace_collector_stop(struct ftrace_collector *fc, struct ftrace_stats *stat
 	}
 	remove_uprobes(fc);
 	if (fc->inst) {
-		tracefs_instance_destroy(fc->inst);
+		if (!fc->kept)
+			tracefs_instance_destroy(fc->inst);
 		tracefs_instance_free(fc->inst);
 	}
+	if (fc->lock_fd >= 0)
+		close(fc->lock_fd);
+	free(fc->enabled_before);
+	free(fc->wanted);
 	if (stats)
 		*stats = fc->st;
 	for (int i = 0; fc->by_id && i < MAX_EVENT_ID; i++)

@@ -26,7 +26,8 @@
  * line through the problem callback and one NOTE record; the rest goes on.
  * The instance and the uprobe group are named after the collector's pid
  * (kvmscope-PID, kvmscope_PID); a later start removes those of collectors
- * that died without ftrace_collector_stop.
+ * that died without ftrace_collector_stop. With keep, the kept instance and
+ * its per-binary group (tools/ftrace-kept.h) are reused and left in place.
  *
  * Use (tools/record.c, `kvmscope record --ftrace`):
  *   struct ftrace_collector *fc;
@@ -55,6 +56,8 @@ struct ftrace_options {
 	bool no_syscalls;          /* no raw_syscalls KVM ioctl records */
 	const char *functions;     /* "f1,f2": function_graph of these (NULL: none) */
 	const char *instance;      /* tracefs instance name (NULL: kvmscope-<our pid>) */
+	bool keep;                 /* the kept instance (tools/ftrace-kept.h), left set up for
+				      the next run; not with functions or raw_dir */
 	unsigned buffer_kb;        /* per-CPU ring buffer size (0: 4096 KiB) */
 	bool probe_defs_written;   /* the caller (BPF collector) already wrote PROBE_DEFs */
 	/* also keep every raw sub-buffer in RAW_DIR/cpuN and, at stop, turn them
@@ -76,6 +79,8 @@ struct ftrace_stats {
 	unsigned events_enabled; /* tracepoints enabled */
 	bool functions_traced;  /* function(_graph) tracing was accepted */
 	bool trace_dat;         /* RAW_DIR/trace.dat was written */
+	bool kept;              /* recorded through the kept instance */
+	bool kept_reused;       /* its uprobe events were already defined */
 };
 
 /* Creates the instance, defines and enables everything, turns tracing on.

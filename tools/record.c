@@ -33,6 +33,7 @@
 #include "usdt-notes.h"
 #include "ftrace.h"
 #include "record-kfunc.h"
+#include "ftrace-kept.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 
@@ -55,6 +56,8 @@ struct record_opts {
 	unsigned n_stack;
 	bool no_kvm, no_syscalls, quiet;
 	bool ftrace;		/* also the ftrace collector, into the same capture */
+	bool ftrace_keep;	/* through the kept instance (tools/ftrace-kept.h) */
+	bool cleanup;		/* only remove the kept instance */
 	const char *functions;	/* kernel functions: BPF (record-kfunc.c), function_graph with --ftrace */
 	bool follow;		/* also every process the command starts (BPF map of tgids) */
 	const char *binary;	/* --binary: the VMM whose probes to attach */
@@ -161,6 +164,9 @@ static void usage(FILE *out)
 		"                        into the capture: report shows one source (--source)\n"
 		"      --functions LIST  every call of these kernel functions (f,g: BPF fentry/fexit or\n"
 		"                        kprobes; duration, return value); with --ftrace their callees too\n"
+		"      --ftrace-keep     --ftrace through the kept instance kvmscope-kept: set up once,\n"
+		"                        left for the next run (probes stay armed); see --cleanup\n"
+		"      --cleanup         remove the kept instance and its uprobe events, then exit\n"
 		"      --follow          also record every process the command starts (a test suite's\n"
 		"                        VMMs): their probes, kvm events and KVM ioctls\n"
 		"      --binary PATH     the VMM whose probes to attach (default: the command, or with\n"
@@ -189,6 +195,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ftrace", no_argument, NULL, 'F' },
 		{ "functions", required_argument, NULL, 'G' },
+		{ "ftrace-keep", no_argument, NULL, 'k' },
+		{ "cleanup", no_argument, NULL, 'C' },
 		{ "follow", no_argument, NULL, 'W' },
 		{ "binary", required_argument, NULL, 'B' },
 		{ "max-size", required_argument, NULL, 'M' },
@@ -251,6 +259,12 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			o->functions = optarg;
 			break;
 		}
+		case 'k':
+			o->ftrace = o->ftrace_keep = true;
+			break;
+		case 'C':
+			o->cleanup = true;
+			break;
 		case 'W':
 			o->follow = true;
 			break;
@@ -279,6 +293,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	}
 	if (optind < argc)
 		o->command = argv + optind;
+	if (o->cleanup && !o->command && !o->pid)
+		return 0;
 	if (!o->command == !o->pid) {
 		fprintf(stderr, "kvmscope record: give either -- COMMAND or --pid PID\n");
 		usage(stderr);
@@ -762,6 +778,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+#define RECORD_POLL_MS 10
+
 static void run_loop(struct recorder *r, const char *binary)
 {
 	bool sems_checked = false;
@@ -770,7 +788,8 @@ static void run_loop(struct recorder *r, const char *binary)
 	bool renamed = false;
 
 	for (;;) {
-		int n = ring_buffer__poll(r->rb, 100);
+		/* the BPF side wakes us only for a batch (probes/record.bpf.c) */
+		int n = ring_buffer__poll(r->rb, RECORD_POLL_MS);
 		if (n < 0 && n != -EINTR) {
 			problem(r, "ring buffer: %s", strerror(-n));
 			break;
@@ -910,6 +929,16 @@ int cmd_record(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o))
 		return 2;
+	if (o.cleanup) {
+		if (o.command || o.pid) {
+			fprintf(stderr, "kvmscope record: --cleanup takes no command and no --pid\n");
+			return 2;
+		}
+		if (ftrace_kept_cleanup(stdout, err, sizeof(err)) == 0)
+			return 0;
+		fprintf(stderr, "kvmscope record: --cleanup: %s\n", err);
+		return 1;
+	}
 	libbpf_set_print(libbpf_print);
 
 	if (geteuid() != 0)
@@ -1033,7 +1062,7 @@ int cmd_record(int argc, char **argv)
 			.pid = r.pid, .follow = o.follow, .binary = probeless ? NULL : binary,
 			.events = o.extra_events,
 			.nevents = o.n_extra, .no_kvm = o.no_kvm, .no_syscalls = o.no_syscalls,
-			.functions = o.functions, .probe_defs_written = true,
+			.functions = o.functions, .probe_defs_written = true, .keep = o.ftrace_keep,
 			.problem = ftrace_problem, .problem_ctx = &r,
 		};
 		char ferr[256];
@@ -1070,8 +1099,10 @@ out:
 		r.fc = NULL;
 		if (!o.quiet)
 			fprintf(stderr, "kvmscope record: ftrace: %llu probes, %llu kernel events, "
-				"%llu lost\n", (unsigned long long)fs.probes,
-				(unsigned long long)fs.kernel_events, (unsigned long long)fs.lost);
+				"%llu lost%s\n", (unsigned long long)fs.probes,
+				(unsigned long long)fs.kernel_events, (unsigned long long)fs.lost,
+				!fs.kept ? "" : fs.kept_reused ? " (kept instance, probes reused)" :
+				" (kept instance, probes defined)");
 	}
 	if (go_fd >= 0)
 		close(go_fd); /* the child sees EOF and exits 127 */

@@ -180,6 +180,12 @@ static bool format_is_local(const struct cap_tp_format_view *f)
 
 static bool format_is_safe(const struct cap_tp_format_view *f)
 {
+	/* kvmscope ci analysing the capture its own record just wrote here: reading
+	 * tracefs would wait on the kernel's event_mutex, held through a grace
+	 * period per uprobe while that record's BPF links are released */
+	const char *own = getenv("KVMSCOPE_CAPTURE_FORMATS_LOCAL");
+	if (own && !strcmp(own, "1"))
+		return true;
 	if (format_is_local(f))
 		return true;
 	fflush(NULL);

@@ -11,6 +11,7 @@
 #include "cpus.h"
 #include "error.h"
 #include "machine.h"
+#include "teardown.h"
 #include "trace.h"
 
 #ifdef __aarch64__
@@ -78,6 +79,8 @@ static int create_memory(struct machine *m)
 		return -1;
 	}
 	madvise(m->ram, m->ram_size, MADV_MERGEABLE);
+	/* as QEMU under KVM: a fork (teardown.h) copies none of it */
+	madvise(m->ram, m->ram_size, MADV_DONTFORK);
 	m->banks[0] = (struct memory_bank){ RAM_BASE, low, m->ram };
 	m->nr_banks = 1;
 	if (m->ram_size > low)
@@ -176,12 +179,20 @@ int machine_create(struct machine *m, const struct vmm_config *cfg)
 	}
 	if (create_memory(m) < 0 || arch_machine_init(m) < 0 || create_vcpus(m) < 0)
 		return -1;
+	int fds[2 + VMM_MAX_VCPUS], n = 0;
+	fds[n++] = m->sys.fd;
+	fds[n++] = m->vm.fd;
+	for (int i = 0; i < m->nr_vcpus && i < VMM_MAX_VCPUS; i++)
+		fds[n++] = m->vcpus[i].fd.fd;
+	teardown_register(fds, n);
 	return 0;
 }
 
 void machine_destroy(struct machine *m)
 {
 	vcpus_stop_threads(m);
+	/* the kernel's teardown of the VM then runs after our exit, not in it */
+	teardown_hand_off();
 	arch_machine_destroy(m);
 	for (int i = 0; i < m->nr_vcpus; i++) {
 		struct vcpu *v = &m->vcpus[i];

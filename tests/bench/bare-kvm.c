@@ -2,7 +2,7 @@
  * bare-kvm - the floor a VMM can reach: /dev/kvm, one VM, one memory slot,
  * one vCPU in real mode, and a KVM_RUN loop that knows three ports.
  *
- *   bare-kvm [-k FLAT.bin] [-i] [-p] [-s]
+ *   bare-kvm [-k FLAT.bin] [-i] [-p] [-S] [-C] [-H] [-s]
  *
  * Without -k it runs its own blob: `out 0x3f8, al` of one byte, then a
  * write to isa-debug-exit (0xf4). With -k it runs a flat binary the way
@@ -20,6 +20,11 @@
  *   -i   also create the in-kernel irqchip (PIC, IOAPIC, LAPIC), as
  *        kvmscope-vmm does
  *   -p   and the in-kernel PIT (implies -i), as kvmscope-vmm does
+ *   -S   the split irqchip instead (LAPIC in the kernel, PIC/IOAPIC not
+ *        created), as QEMU microvm
+ *   -C   close the vCPU and VM fds (the kernel's VM teardown) before exit
+ *   -H   hand the fds to a child at exit, which closes them after the
+ *        parent has gone: the teardown leaves the path to waitpid()
  *   -s   print exits and the time spent from the first KVM_RUN to the
  *        power-off write on stderr
  */
@@ -44,7 +49,8 @@ static const uint8_t builtin_blob[] = {
 	0xb0, 'K', 0xba, 0xf8, 0x03, 0xee, 0x30, 0xc0, 0xe6, 0xf4, 0xf4,
 };
 
-static int stats;
+static int stats, close_first, hand_off;
+static int vm_fd = -1, vcpu_fd = -1, kvm_fd = -1;
 static uint64_t exits;
 static struct timespec run_start;
 
@@ -63,6 +69,26 @@ static void finish(int status)
 			    (double)(t.tv_nsec - run_start.tv_nsec) / 1e3;
 		fprintf(stderr, "bare-kvm: exits=%llu run_us=%.1f us_per_exit=%.3f\n",
 			(unsigned long long)exits, us, exits ? us / (double)exits : 0.0);
+	}
+	if (close_first) {
+		close(vcpu_fd);
+		close(vm_fd);
+		close(kvm_fd);
+	}
+	int gone[2];
+	if (hand_off && pipe(gone) == 0 && fork() == 0) {
+		/* the child holds the last references until the parent is gone
+		 * (EOF on the pipe); then its exit tears the VM down */
+		char c;
+		int null = open("/dev/null", O_RDWR);
+		close(gone[1]);
+		/* not the parent's stdout: a reader waits for its EOF */
+		for (int fd = 0; fd < 3 && null >= 0; fd++)
+			dup2(null, fd);
+		setsid();
+		while (read(gone[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
 	}
 	exit(status);
 }
@@ -116,9 +142,9 @@ static void port_io(struct kvm_run *run)
 int main(int argc, char **argv)
 {
 	const char *kernel = NULL;
-	int irqchip = 0, pit = 0, opt;
+	int irqchip = 0, pit = 0, split = 0, opt;
 
-	while ((opt = getopt(argc, argv, "k:ips")) != -1) {
+	while ((opt = getopt(argc, argv, "k:ipsSCH")) != -1) {
 		switch (opt) {
 		case 'k':
 			kernel = optarg;
@@ -132,8 +158,17 @@ int main(int argc, char **argv)
 		case 's':
 			stats = 1;
 			break;
+		case 'S':
+			split = 1;
+			break;
+		case 'C':
+			close_first = 1;
+			break;
+		case 'H':
+			hand_off = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: bare-kvm [-k FLAT.bin] [-i] [-p] [-s]\n");
+			fprintf(stderr, "usage: bare-kvm [-k FLAT.bin] [-i] [-p] [-S] [-C] [-H] [-s]\n");
 			return 2;
 		}
 	}
@@ -168,6 +203,13 @@ int main(int argc, char **argv)
 		if (ioctl(vm, KVM_CREATE_IRQCHIP, 0) < 0)
 			die("KVM_CREATE_IRQCHIP");
 	}
+	if (split) {
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+		if (ioctl(vm, KVM_SET_TSS_ADDR, 0xfffbd000UL) < 0)
+			die("KVM_SET_TSS_ADDR");
+		if (ioctl(vm, KVM_ENABLE_CAP, &cap) < 0)
+			die("KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)");
+	}
 	if (pit) {
 		struct kvm_pit_config cfg = { .flags = KVM_PIT_SPEAKER_DUMMY };
 		if (ioctl(vm, KVM_CREATE_PIT2, &cfg) < 0)
@@ -177,6 +219,9 @@ int main(int argc, char **argv)
 	int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
 		die("KVM_CREATE_VCPU");
+	kvm_fd = kvm;
+	vm_fd = vm;
+	vcpu_fd = vcpu;
 	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (run_size < 0)
 		die("KVM_GET_VCPU_MMAP_SIZE");
