@@ -25,6 +25,9 @@ INSTALL_MANIFEST ?= $(DATADIR)/installed-files
 
 # scripts installed as commands (a missing one, e.g. lab.sh before it exists, is skipped)
 INSTALL_SCRIPTS := $(wildcard scripts/demo.sh scripts/repro-*.sh scripts/lab.sh)
+# the guests this arch's kvmscope-vmm boots; the arm64 lab's own guest, built
+# here for Debian's arm64 QEMU inside the lab, serves the source tree's tests
+INSTALL_GUESTS = $(filter-out $(BUILD)/guests/arm64/%,$(GUESTS_ALL))
 # the parts kvmscope-lab sources (scripts/lab/), in share/kvmscope/lab
 INSTALL_LAB_PARTS := $(wildcard scripts/lab/*.sh)
 # what the installed scripts read besides the guests
@@ -55,7 +58,7 @@ install: all man
 	$(Q)$(foreach b,$(VMM) $(KVMSCOPE) $(DOMAIN),$(call inst,0755,$(b),$(BINDIR)/$(notdir $(b))) && ) :
 	$(Q)$(foreach s,$(INSTALL_SCRIPTS),\
 		$(call inst,0755,$(s),$(BINDIR)/kvmscope-$(basename $(notdir $(s)))) && ) :
-	$(Q)$(foreach g,$(GUESTS_ALL),$(call inst,0644,$(g),$(DATADIR)/guests/$(notdir $(g))) && ) :
+	$(Q)$(foreach g,$(INSTALL_GUESTS),$(call inst,0644,$(g),$(DATADIR)/guests/$(notdir $(g))) && ) :
 	$(Q)$(foreach f,$(INSTALL_FIXTURES),$(call inst,0644,$(f),$(DATADIR)/fixtures/$(notdir $(f))) && ) :
 	$(Q)$(foreach f,$(INSTALL_LAB_PARTS),$(call inst,0644,$(f),$(DATADIR)/lab/$(notdir $(f))) && ) :
 	$(Q)$(foreach m,$(MAN_PAGES),$(call inst,0644,$(m),$(MAN1DIR)/$(notdir $(m))) && ) :
