@@ -9,7 +9,7 @@
 #   scripts/repro-pmu-lab/cases.sh DIR VMM GUEST-IMAGE [KVMSCOPE]
 set -u
 DIR=$1 VMM=$2 IMG=$3 KVMSCOPE=${4:-}
-mkdir -p "$DIR" && rm -f "$DIR"/*.log "$DIR"/*.rc "$DIR"/*.out "$DIR"/*.cap "$DIR"/*.kfunc
+mkdir -p "$DIR" && rm -f "$DIR"/*.log "$DIR"/*.rc "$DIR"/*.out "$DIR"/*.cap "$DIR"/*.kfunc "$DIR"/*.kfunc.all
 cd /tmp || exit 1
 
 # The kernel's side: record --functions on each function the seed's path

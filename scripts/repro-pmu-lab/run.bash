@@ -95,7 +95,8 @@ lab_case() {
 		inputs=("$1/$2.cap" "$1/$2.log")
 		"$KVMSCOPE" report "$1/$2.cap" >>"$1/$2.evidence" 2>&1
 		"$KVMSCOPE" report --format json "$1/$2.cap" 2>/dev/null |
-			jq -r 'select(.kind == "kfunc") | "\(.name) \(.ret)"' >"$1/$2.kfunc"
+			jq -r 'select(.kind == "kfunc") | "\(.name) \(.ret) \(.attach)"' >"$1/$2.kfunc.all"
+		cut -d' ' -f1,2 "$1/$2.kfunc.all" >"$1/$2.kfunc"
 		local st
 		st=$(grep -m1 '^# capture:' "$1/$2.evidence" |
 			sed -n 's/.*, exit \([0-9]*\),.*/\1/p; s/.*, signal \([0-9]*\),.*/S\1/p')
@@ -106,7 +107,8 @@ lab_case() {
 	echo "   status $(cat "$1/$2.rc"); guest: $(head -1 "$1/$2.out")"
 	grep -Ev 'errno 0 \(OK\)|qapi_event event RESUME|^kvmscope record:' "$1/$2.log" | sed 's/^/    /' | tail -8
 	if [ -s "$1/$2.kfunc" ]; then
-		echo "   the kernel's functions (record --functions: calls, return value):"
+		echo "   the kernel's functions (record --functions, through $(cut -d' ' -f3 "$1/$2.kfunc.all" |
+			sort -u | paste -sd,); calls, return value):"
 		sort "$1/$2.kfunc" | uniq -c | awk '{ printf "      %dx %s() = %s\n", $1, $2, $3 }'
 	fi
 	# the first finding: its title, decision chain and explanation
