@@ -59,6 +59,8 @@ repro_lab_report() {
 		"seed pmu=off, kernel side: kvm_vm_ioctl_irq_line returned -ENXIO"
 	lab_kfunc_expect "$out" seed-pmu-off kvm_vm_ioctl -19 \
 		"seed pmu=off, kernel side: the same ENODEV for KVM_CREATE_DEVICE(VGIC_V2) before it"
+	lab_diag_expect "$out" seed-pmu-off '[.findings[] | select(.facts.ioctl == "KVM_IRQ_LINE") | "\(.facts.kernel_function) \(.explanation | test("no in-kernel irqchip"))"] == ["kvm_vm_ioctl_irq_line true"]' \
+		"seed pmu=off: diagnose names kvm_vm_ioctl_irq_line's ENXIO and, first, no in-kernel irqchip"
 	lab_case "$out" healthy-gicv3 "QEMU 7.2's board, GIC probed: virt -cpu host"
 	lab_recorded "$out" healthy-gicv3
 	lab_expect "$out" healthy-gicv3 0 'attr INIT ret 0 errno 0' \
