@@ -124,6 +124,25 @@ static const struct ioctl_causes table[] = {
 	    "before they exist)" },
 	  "kvmscope record --functions kvm_device_ioctl -- <the QEMU command>: the group and "
 	  "attribute of the failing call and the kernel function that refused it" },
+	/* virt/kvm/kvm_main.c kvm_ioctl_create_device; arch/arm64/kvm/arm.c
+	 * kvm_vm_ioctl_irq_line (seen in the arm64 lab, repro-pmu-set-attr.sh --lab) */
+	{ "KVM_CREATE_DEVICE", "ENODEV", NULL,
+	  { "this host's KVM registers no device of that type: on arm64 a vGIC version it "
+	    "cannot emulate (KVM_DEV_TYPE_ARM_VGIC_V2 on a GICv3 host without a GICV region); "
+	    "a VMM probing GIC versions (QEMU's KVM_CREATE_DEVICE_TEST) gets it too and picks "
+	    "another, which is harmless",
+	    "the device type is newer than this kernel" },
+	  "kvmscope record --functions kvm_vm_ioctl,kvm_vgic_create -- <the QEMU command>: "
+	  "kvm_vm_ioctl returns -ENODEV with no kvm_vgic_create call when the type is not "
+	  "registered" },
+	{ "KVM_IRQ_LINE", "ENXIO", NULL,
+	  { "no in-kernel irqchip: on arm64 no vGIC, which an SPI or PPI line needs (the VM's "
+	    "KVM_CREATE_DEVICE of the vGIC failed or was never made, e.g. QEMU <= 5.0's virt "
+	    "going on without a vGIC after ENODEV for GICv2)",
+	    "on arm64, a vCPU index or PPI the VM does not have" },
+	  "kvmscope record --functions kvm_vm_ioctl,kvm_vm_ioctl_irq_line -- <the QEMU "
+	  "command>: an earlier KVM_CREATE_DEVICE failing, and kvm_vm_ioctl_irq_line "
+	  "returning -ENXIO" },
 	{ "KVM_SET_USER_MEMORY_REGION", NULL, NULL,
 	  { "a memslot that overlaps another, is not page aligned or lies beyond the host's "
 	    "guest address width",

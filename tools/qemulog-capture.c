@@ -52,6 +52,20 @@ static void add_meta(struct qlog_stream *s, const char *file, const struct timel
 		qlog_set(&ev, "kernel", tl->kernel_release);
 	if (tl->hostname)
 		qlog_set(&ev, "hostname", tl->hostname);
+	/* the kernel functions record --functions attached ("f,g"): a rule can
+	 * tell "never called" from "not recorded" */
+	char *kfuncs = NULL;
+	for (uint32_t i = 0; i < tl->nkfuncs; i++) {
+		char *more = NULL;
+		if (tl->kfuncs[i].name &&
+		    asprintf(&more, "%s%s%s", kfuncs ? kfuncs : "", kfuncs ? "," : "", tl->kfuncs[i].name) >= 0) {
+			free(kfuncs);
+			kfuncs = more;
+		}
+	}
+	if (kfuncs)
+		qlog_set(&ev, "kernel_functions", kfuncs);
+	free(kfuncs);
 	if (asprintf(&ev.text, "meta host: kernel %s, hostname %s",
 		     tl->kernel_release ? tl->kernel_release : "?",
 		     tl->hostname ? tl->hostname : "?") >= 0)

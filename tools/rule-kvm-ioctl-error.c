@@ -202,6 +202,24 @@ static size_t report_qemu_words(const struct qlog_stream *s, size_t i, struct fi
 	return i + 1;
 }
 
+/* a failed ioctl of a capture or trace whose errno the table knows: its
+ * causes, most likely first, and what tells them apart */
+static bool explain_from_table(struct finding *f, const char *ioctl, const char *errname,
+			       const char *arch)
+{
+	const struct ioctl_causes *c = ioctl ? ioctl_causes_find(ioctl, errname, arch) : NULL;
+	char causes[3072] = "";
+	size_t n = 0;
+
+	if (!c || !errname)
+		return false;
+	append_causes(causes, sizeof(causes), &n, c, NULL);
+	finding_explain(f, "%s failed with %s. What makes it fail that way, most likely first: %s. "
+			   "To tell them apart: %s.",
+			ioctl, errname, causes, c->tell_apart);
+	return true;
+}
+
 static void run(const struct qlog_stream *s, struct finding_list *out)
 {
 	size_t consumed = 0;
@@ -294,7 +312,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 		}
 		if (abrt)
 			finding_step(f, "and aborted");
-		finding_explain(f,
+		if (fault || fn || !explain_from_table(f, ioctl, errname, vmm_arch(s, start, end)))
+			finding_explain(f,
 				"A KVM ioctl failed%s. The errno comes from the kernel's handler of "
 				"%s; kvmscope has no table of causes for this one, so look at that "
 				"handler for the checks that return %s%s.",

@@ -212,21 +212,62 @@ static bool is_no_device(const char *errname)
 			   !strcmp(errname, "EOPNOTSUPP"));
 }
 
+/* NAME is one of LIST's comma-separated names */
+static bool list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+/* with record --functions: the kernel function that returned the vGIC
+ * creation's errno (6.1 inlines kvm_ioctl_create_device into kvm_vm_ioctl),
+ * and whether kvm_vgic_create ran at all in the run */
+static void vgic_kernel_function(const struct qlog_stream *s, const struct qlog_event *create,
+				 const struct qlog_event *t, struct finding *f)
+{
+	const char *errname = qlog_get(create, "errname");
+	const struct qlog_event *k = diag_kernel_function(s, diag_index(s, create), errname);
+	bool traced = false, called = false;
+	char w[256];
+
+	if (!k)
+		return;
+	for (size_t j = 0; j < s->n; j++) {
+		const struct qlog_event *e = &s->ev[j];
+		const char *fn = qlog_get(e, "function"), *list = qlog_get(e, "kernel_functions");
+		called |= e->kind == QLOG_KERNEL_FUNCTION && fn && !strcmp(fn, "kvm_vgic_create");
+		traced |= e->kind == QLOG_HOST && e->file == create->file && list &&
+			  list_has(list, "kvm_vgic_create");
+	}
+	diag_where(k, t, w, sizeof(w));
+	finding_step(f, "the kernel's side of that refusal: %s() = %s %s (%s)%s",
+		     qlog_get(k, "function"), qlog_get(k, "ret"), errname, w,
+		     traced && !called ?
+			     ", and kvm_vgic_create (recorded) was never called: no device type of "
+			     "that vGIC is registered (a GICv3 host without GICv2 emulation)" : "");
+	finding_evidence(f, k);
+	finding_fact_str(f, "vgic_kernel_function", qlog_get(k, "function"));
+}
+
 /* Why there was no in-kernel vGIC for the PMU IRQ's EINVAL: a
  * KVM_CREATE_DEVICE the kernel refused with ENODEV/ENOTSUP earlier in the run
  * (QEMU <= 5.0's virt took that as "use the legacy irqchip" and went on), or,
  * in a log without ioctls, the GICv2 the board mapped: then it is the likely
  * cause, with how to confirm it. Seen in the arm64 lab on a GICv3-only host
  * (repro-pmu-set-attr.sh --lab). */
-static void vgic_cause(const struct qlog_stream *s, size_t start, size_t i,
+static bool vgic_cause(const struct qlog_stream *s, size_t start, size_t i,
 		       const struct qlog_event *t, const char *attr, const char *errname,
 		       const char *gic_kind, struct finding *f)
 {
 	const struct qlog_event *create = NULL;
+	bool refused = false;
 	char w[256];
 
 	if (!attr || strcmp(attr, "KVM_ARM_VCPU_PMU_V3_IRQ") || !errname || strcmp(errname, "EINVAL"))
-		return;
+		return false;
 	for (size_t j = start; j < i; j++) {
 		const struct qlog_event *e = &s->ev[j];
 		if (e->kind == QLOG_KVM_IOCTL_EXIT && qlog_get_int(e, "ret", 0) < 0 &&
@@ -243,6 +284,8 @@ static void vgic_cause(const struct qlog_stream *s, size_t start, size_t i,
 			     qlog_get(create, "errname"), w);
 		finding_evidence(f, create);
 		finding_fact_str(f, "vgic", "refused by the kernel");
+		vgic_kernel_function(s, create, t, f);
+		refused = true;
 	} else if (gic_kind && strstr(gic_kind, "GICv2")) {
 		finding_step(f, "likely cause: a GICv2 board (QEMU <= 5.0's virt default) on a host "
 				"whose KVM has no GICv2 emulation (a GICv3 host without a GICV "
@@ -253,11 +296,36 @@ static void vgic_cause(const struct qlog_stream *s, size_t start, size_t i,
 				"scripts/repro-pmu-set-attr.sh --lab");
 		finding_fact_str(f, "vgic", "likely refused (GICv2 board)");
 	} else {
-		return;
+		return false;
 	}
 	finding_step(f, "fix: -machine virt,gic-version=3 or gic-version=host, or QEMU 5.1+, which "
 			"probes the host's GIC before it picks one");
 	finding_fact_str(f, "fix", "gic-version=3 or host, or QEMU >= 5.1");
+	return refused;
+}
+
+/* the explanation when the input shows the kernel refused the vGIC: that
+ * cause first, from the kernel evidence, then the other causes of EINVAL */
+static void vgic_explain(struct finding *f, const struct qlog_stream *s, size_t i,
+			 const struct qlog_event *t, const char *causes)
+{
+	const struct qlog_event *k = t->kind == QLOG_KVM_IOCTL_EXIT ?
+					     diag_kernel_function(s, i, "EINVAL") : NULL;
+	char kf[160] = "";
+
+	if (k)
+		snprintf(kf, sizeof(kf), " (recorded: %s() returned %s EINVAL)",
+			 qlog_get(k, "function"), qlog_get(k, "ret"));
+	finding_explain(f,
+			"KVM refused the PMU IRQ (KVM_ARM_VCPU_PMU_V3_IRQ) with EINVAL because the "
+			"VM has no in-kernel vGIC: earlier in the run KVM_CREATE_DEVICE for the vGIC "
+			"failed with ENODEV (this host's KVM cannot emulate that GIC version; a GICv3 "
+			"host without a GICV region has no GICv2 emulation) and the VMM went on "
+			"without one, as QEMU <= 5.0's virt board did with its default GICv2. "
+			"kvm_arm_pmu_v3_set_attr then fails its in-kernel irqchip check%s. Fix: "
+			"-machine virt,gic-version=3 or gic-version=host, or QEMU 5.1+, which probes "
+			"the host's GIC. Every cause of this errno there (the first is this one): %s.",
+			kf, causes);
 }
 
 static void run(const struct qlog_stream *s, struct finding_list *out)
@@ -383,8 +451,7 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			finding_evidence(f, gic);
 			finding_fact_str(f, "gic", gic_kind);
 		}
-		if (!fault && !x86)
-			vgic_cause(s, start, i, t, attr, errname, gic_kind, f);
+		bool no_vgic = !fault && !x86 && vgic_cause(s, start, i, t, attr, errname, gic_kind, f);
 		if (fault) {
 			diag_where(fault, t, w, sizeof(w));
 			finding_step(f, "the errno was injected by kvmscope-vmm -fault (%s): the kernel "
@@ -468,6 +535,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 					"(run without -fault to see them).",
 					errname ? errname : "an error",
 					x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr");
+		else if (k && no_vgic)
+			vgic_explain(f, s, i, t, causes);
 		else if (k)
 			finding_explain(f,
 					"KVM refused a PMU setting (%s) with %s. In %s%s this errno "

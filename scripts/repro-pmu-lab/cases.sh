@@ -4,46 +4,39 @@
 # Each VMM's stderr (with its kvm_ioctl_exit and arm_pmu_attr trace lines)
 # goes to DIR/NAME.log, its status to DIR/NAME.rc, the guest's output to
 # DIR/NAME.out; with KVMSCOPE (the arm64 build's) each of our VMM's runs is
-# recorded into DIR/NAME.cap instead of traced with -trace. POSIX sh.
+# recorded into DIR/NAME.cap with record --functions (the kernel functions'
+# return values) instead of traced with -trace. POSIX sh.
 #   scripts/repro-pmu-lab/cases.sh DIR VMM GUEST-IMAGE [KVMSCOPE]
 set -u
 DIR=$1 VMM=$2 IMG=$3 KVMSCOPE=${4:-}
-mkdir -p "$DIR" && rm -f "$DIR"/*.log "$DIR"/*.rc "$DIR"/*.out "$DIR"/*.cap
+mkdir -p "$DIR" && rm -f "$DIR"/*.log "$DIR"/*.rc "$DIR"/*.out "$DIR"/*.cap "$DIR"/*.kfunc "$DIR"/*.kfunc.all
 cd /tmp || exit 1
 
-# The kernel's side: a kretprobe event on each function the seed's path
-# goes through records its return value (tracefs, $retval as s32): the VM
-# ioctl (kvm_vm_ioctl, where KVM_CREATE_DEVICE of an unregistered device type
-# ends: kvm_ioctl_create_device is inlined), the vGIC creation
-# (kvm_vgic_create), the PMU attribute (kvm_arm_pmu_v3_set_attr), the IRQ
-# line (kvm_vm_ioctl_irq_line). Each case's records go to DIR/NAME.kfunc.
-TR=/sys/kernel/tracing
-KFUNCS="kvm_vm_ioctl kvm_vgic_create kvm_arm_pmu_v3_set_attr kvm_vm_ioctl_irq_line"
-kfuncs_on() {
-	[ -w "$TR/kprobe_events" ] || return 1
-	for f in $KFUNCS; do
-		echo "r:kvmscope_repro/$f $f ret=\$retval:s32" >>"$TR/kprobe_events" || return 1
-	done
-	echo 1 >"$TR/events/kvmscope_repro/enable"
-}
-kfuncs_off() {
-	[ -d "$TR/events/kvmscope_repro" ] && echo 0 >"$TR/events/kvmscope_repro/enable"
-	for f in $KFUNCS; do
-		echo "-:kvmscope_repro/$f" >>"$TR/kprobe_events" 2>/dev/null
-	done
-}
-KF=
-kfuncs_off
-if kfuncs_on; then KF=1; else kfuncs_off; fi
+# The kernel's side: record --functions on each function the seed's path
+# goes through, with its return value: the VM ioctl (kvm_vm_ioctl, where
+# KVM_CREATE_DEVICE of an unregistered device type ends: 6.1's
+# kvm_ioctl_create_device is static and inlined, so it is a NOTE if absent),
+# the vGIC creation (kvm_vgic_create), the PMU attribute
+# (kvm_arm_pmu_v3_set_attr), the IRQ line (kvm_vm_ioctl_irq_line). Which of
+# them this kernel can trace goes to DIR/functions.txt.
+FUNCS=kvm_arm_pmu_v3_set_attr,kvm_vm_ioctl,kvm_ioctl_create_device,kvm_vgic_create,kvm_vm_ioctl_irq_line
+AFF=/sys/kernel/tracing/available_filter_functions
+: >"$DIR/functions.txt"
+for f in $(echo "$FUNCS" | tr , ' '); do
+	if [ -r "$AFF" ] && grep -Eq "^$f( |\$)" "$AFF"; then
+		echo "$f traceable" >>"$DIR/functions.txt"
+	else
+		echo "$f absent (or inlined)" >>"$DIR/functions.txt"
+	fi
+done
+[ -r "$AFF" ] && grep -E '(create_device|vgic_create|irq_line)' "$AFF" | sed 's/^/available: /' >>"$DIR/functions.txt"
 
 # case NAME CMD...
 case_run() {
 	name=$1
 	shift
-	[ -n "$KF" ] && : >"$TR/trace"
 	timeout -s KILL 120 "$@" </dev/null >"$DIR/$name.out" 2>"$DIR/$name.log"
 	echo $? >"$DIR/$name.rc"
-	[ -n "$KF" ] && grep -E '<- [a-z_0-9]+\) ret=' "$TR/trace" >"$DIR/$name.kfunc"
 }
 
 T="-msg timestamp=on -trace kvm_ioctl_exit -trace arm_pmu_attr -trace qapi_event"
@@ -54,7 +47,8 @@ vmm_case() {
 	if [ -n "$KVMSCOPE" ] && "$KVMSCOPE" record -q -o "$DIR/$name.probe.cap" -- /bin/true 2>/dev/null; then
 		rm -f "$DIR/$name.probe.cap"
 		# shellcheck disable=SC2086
-		case_run "$name" "$KVMSCOPE" record -q -o "$DIR/$name.cap" -- "$VMM" -msg timestamp=on "$@"
+		case_run "$name" "$KVMSCOPE" record -q -o "$DIR/$name.cap" --functions "$FUNCS" -- \
+			"$VMM" -msg timestamp=on "$@"
 	else
 		rm -f "$DIR/$name.probe.cap"
 		# shellcheck disable=SC2086
@@ -78,4 +72,3 @@ if command -v qemu-system-aarch64 >/dev/null; then
 		-smp 2 -m 256M -nographic -nic none -kernel "$IMG"
 fi
 uname -r >"$DIR/kernel.txt"
-[ -n "$KF" ] && kfuncs_off

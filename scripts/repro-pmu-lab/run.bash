@@ -5,11 +5,10 @@
 # case's log here. Files in build/repro-pmu/.
 #
 # Evidence: each run of our VMM recorded by the arm64 build's kvmscope
-# record into build/repro-pmu/NAME.cap (or, without it, the VMM's own
-# kvm_ioctl_exit / arm_pmu_attr trace lines), and on the kernel's side a
-# kretprobe event (tracefs) on kvm_vgic_create, kvm_arm_pmu_v3_set_attr,
-# kvm_vm_ioctl_irq_line and kvm_vm_ioctl with their return values (not
-# record --functions).
+# record --functions into build/repro-pmu/NAME.cap (or, without it, the VMM's
+# own kvm_ioctl_exit / arm_pmu_attr trace lines): its KVM ioctls and, on the
+# kernel's side, each call of kvm_vm_ioctl, kvm_vgic_create,
+# kvm_arm_pmu_v3_set_attr and kvm_vm_ioctl_irq_line with its return value.
 
 repro_lab() {
 	local arm=$ROOT/build-arm64 out=$ROOT/build/repro-pmu lab=$ROOT/scripts/lab.sh
@@ -33,36 +32,50 @@ repro_lab() {
 # repro_lab_report DIR: each case's lines, diagnosis and verdicts
 repro_lab_report() {
 	local out=$1
-	echo "   kernel $(cat "$out/kernel.txt"); evidence: kvmscope record captures (or the VMM's trace lines) and kretprobe events"
+	echo "   kernel $(cat "$out/kernel.txt"); evidence: kvmscope record --functions captures (or the VMM's trace lines)"
+	sed 's/^/   function /' "$out/functions.txt"
 	lab_case "$out" seed-pmu "the seed, with PMU: virt-4.1 -cpu host"
+	lab_recorded "$out" seed-pmu
 	lab_expect "$out" seed-pmu 134 'KVM_CREATE_DEVICE.*errno 19 \(ENODEV\)' \
 		"seed: VGIC_V2 -> ENODEV (no GICv2 emulation), taken as 'no vGIC'"
 	lab_expect "$out" seed-pmu 134 'attr IRQ ret -1 errno 22' \
 		"seed: then the kernel's EINVAL for the PMU IRQ, the seed's lines, SIGABRT"
-	lab_kfunc_expect "$out" seed-pmu 'kvm_vm_ioctl: .* ret=-19' \
+	lab_kfunc_expect "$out" seed-pmu kvm_vm_ioctl -19 \
 		"seed, kernel side: the VM ioctl returned -ENODEV for KVM_CREATE_DEVICE(VGIC_V2)"
-	lab_kfunc_absent "$out" seed-pmu 'kvm_vgic_create:' \
+	lab_kfunc_absent "$out" seed-pmu kvm_vgic_create \
 		"seed, kernel side: ... before kvm_vgic_create: no VGIC_V2 device type registered (GICv3 host without GICV)"
-	lab_kfunc_expect "$out" seed-pmu 'kvm_arm_pmu_v3_set_attr: .* ret=-22' \
+	lab_kfunc_expect "$out" seed-pmu kvm_arm_pmu_v3_set_attr -22 \
 		"seed, kernel side: kvm_arm_pmu_v3_set_attr returned -EINVAL (no in-kernel vGIC)"
 	# (unique: a capture and its VMM's stderr can each give the finding)
 	lab_diag_expect "$out" seed-pmu '[.findings[] | select(.rule == "pmu-set-attr") | "\(.facts.attr) \(.facts.errno) \(.facts.vgic)"] | unique == ["KVM_ARM_VCPU_PMU_V3_IRQ EINVAL refused by the kernel"]' \
 		"seed: diagnose names the IRQ attribute, EINVAL, and the vGIC the kernel refused before"
+	lab_diag_expect "$out" seed-pmu '[.findings[] | select(.rule == "pmu-set-attr" and .facts.kernel_function != null) | "\(.facts.kernel_function) \(.facts.vgic_kernel_function) \(.facts.fix)"] | unique == ["kvm_arm_pmu_v3_set_attr kvm_vm_ioctl gic-version=3 or host, or QEMU >= 5.1"]' \
+		"seed: diagnose, from the kernel functions: kvm_vm_ioctl's ENODEV for the vGIC, then kvm_arm_pmu_v3_set_attr's EINVAL, and the fix"
 	lab_case "$out" seed-pmu-off "the seed, pmu=off: virt-4.1 -cpu host,pmu=off"
+	lab_recorded "$out" seed-pmu-off
 	lab_expect "$out" seed-pmu-off 134 'KVM_IRQ_LINE.*errno 6 \(ENXIO\)' \
 		"seed pmu=off: the first SPI -> ENXIO, 'kvm_set_irq: No such device or address', SIGABRT"
-	lab_kfunc_expect "$out" seed-pmu-off 'kvm_vm_ioctl_irq_line: .* ret=-6' \
+	lab_kfunc_expect "$out" seed-pmu-off kvm_vm_ioctl_irq_line -6 \
 		"seed pmu=off, kernel side: kvm_vm_ioctl_irq_line returned -ENXIO"
+	lab_kfunc_expect "$out" seed-pmu-off kvm_vm_ioctl -19 \
+		"seed pmu=off, kernel side: the same ENODEV for KVM_CREATE_DEVICE(VGIC_V2) before it"
+	lab_diag_expect "$out" seed-pmu-off '[.findings[] | select(.facts.ioctl == "KVM_IRQ_LINE") | "\(.facts.kernel_function) \(.explanation | test("no in-kernel irqchip"))"] == ["kvm_vm_ioctl_irq_line true"]' \
+		"seed pmu=off: diagnose names kvm_vm_ioctl_irq_line's ENXIO and, first, no in-kernel irqchip"
 	lab_case "$out" healthy-gicv3 "QEMU 7.2's board, GIC probed: virt -cpu host"
+	lab_recorded "$out" healthy-gicv3
 	lab_expect "$out" healthy-gicv3 0 'attr INIT ret 0 errno 0' \
 		"healthy: GICv3, PMU IRQ and INIT set, the guest runs and powers off"
-	lab_kfunc_expect "$out" healthy-gicv3 'kvm_arm_pmu_v3_set_attr: .* ret=0' \
-		"healthy, kernel side: kvm_arm_pmu_v3_set_attr returned 0"
-	lab_kfunc_expect "$out" healthy-gicv3 'kvm_vgic_create: .* ret=0' \
+	lab_kfunc_only "$out" healthy-gicv3 kvm_arm_pmu_v3_set_attr 0 \
+		"healthy, kernel side: every kvm_arm_pmu_v3_set_attr returned 0"
+	lab_kfunc_expect "$out" healthy-gicv3 kvm_vgic_create 0 \
 		"healthy, kernel side: kvm_vgic_create (GICv3) returned 0"
+	lab_kfunc_only "$out" healthy-gicv3 kvm_vm_ioctl_irq_line 0 \
+		"healthy, kernel side: every kvm_vm_ioctl_irq_line returned 0 (the vGIC exists)"
 	lab_case "$out" pmu-off "QEMU 7.2's board, pmu=off"
+	lab_recorded "$out" pmu-off
 	lab_expect "$out" pmu-off 0 'SHUTDOWN' "pmu=off on GICv3: the guest runs and powers off"
 	lab_case "$out" gicv2-refused "QEMU 7.2's board asked for GICv2"
+	lab_recorded "$out" gicv2-refused
 	lab_expect "$out" gicv2-refused 1 'host does not support in-kernel GICv2 emulation' \
 		"gic-version=2: refused in QEMU 7.2's words, status 1"
 	if [ -f "$out/qemu72-gicv2.rc" ]; then
@@ -83,6 +96,9 @@ lab_case() {
 	if [ -s "$1/$2.cap" ]; then
 		inputs=("$1/$2.cap" "$1/$2.log")
 		"$KVMSCOPE" report "$1/$2.cap" >>"$1/$2.evidence" 2>&1
+		"$KVMSCOPE" report --format json "$1/$2.cap" 2>/dev/null |
+			jq -r 'select(.kind == "kfunc") | "\(.name) \(.ret) \(.attach)"' >"$1/$2.kfunc.all"
+		cut -d' ' -f1,2 "$1/$2.kfunc.all" >"$1/$2.kfunc"
 		local st
 		st=$(grep -m1 '^# capture:' "$1/$2.evidence" |
 			sed -n 's/.*, exit \([0-9]*\),.*/\1/p; s/.*, signal \([0-9]*\),.*/S\1/p')
@@ -93,30 +109,54 @@ lab_case() {
 	echo "   status $(cat "$1/$2.rc"); guest: $(head -1 "$1/$2.out")"
 	grep -Ev 'errno 0 \(OK\)|qapi_event event RESUME|^kvmscope record:' "$1/$2.log" | sed 's/^/    /' | tail -8
 	if [ -s "$1/$2.kfunc" ]; then
-		echo "   the kernel's functions (kretprobe, return value):"
-		sed -E 's/.*: \(([^+]*)\+[^<]*<- ([a-z_0-9]+)\) (ret=[-0-9]+).*/\2 \3 (from \1)/' "$1/$2.kfunc" |
-			sort | uniq -c | awk '{ n = $1; $1 = ""; printf "      %dx%s\n", n, $0 }'
+		echo "   the kernel's functions (record --functions, through $(cut -d' ' -f3 "$1/$2.kfunc.all" |
+			sort -u | paste -sd,); calls, return value):"
+		sort "$1/$2.kfunc" | uniq -c | awk '{ printf "      %dx %s() = %s\n", $1, $2, $3 }'
 	fi
-	"$KVMSCOPE" diagnose --format "$FORMAT" "${inputs[@]}" | sed -n '/^\[1\]/,/^  decision/p'
+	# the first finding: its title, decision chain and explanation
+	"$KVMSCOPE" diagnose --format "$FORMAT" "${inputs[@]}" |
+		awk '/^\[2\]/ { exit } /^\[1\]/ { on = 1 } /^  evidence:/ { ev = 1; next }
+			/^  decision/ { ev = 0 } on && !ev'
 	"$KVMSCOPE" diagnose --format json "${inputs[@]}" >"$1/$2.diagnosis.json"
 }
 
-# lab_kfunc_expect DIR NAME PATTERN WHAT: in the kretprobe records
-lab_kfunc_expect() {
-	if [ ! -f "$1/$2.kfunc" ]; then
-		results+=("  skip  $4 (no kprobe events in the lab)")
-	elif grep -Eq -- "$3" "$1/$2.kfunc"; then
-		results+=("  ok    $4")
+# lab_recorded DIR NAME: the case's capture holds record --functions calls
+# (NAME.kfunc: "function ret" per call, from its json report)
+lab_recorded() {
+	if [ ! -s "$1/$2.cap" ]; then
+		results+=("  FAIL  $2: no capture $2.cap (record did not run in the lab)")
+	elif [ ! -s "$1/$2.kfunc" ]; then
+		results+=("  FAIL  $2: $2.cap holds no kernel function calls (record --functions)")
 	else
-		results+=("  FAIL  $4")
+		results+=("  ok    $2: $2.cap holds $(wc -l <"$1/$2.kfunc") kernel function calls")
 	fi
 }
 
-# lab_kfunc_absent DIR NAME PATTERN WHAT: not in the kretprobe records
+# lab_kfunc_expect DIR NAME FUNCTION RET WHAT: a recorded call returned RET
+lab_kfunc_expect() {
+	if grep -qx -- "$3 $4" "$1/$2.kfunc" 2>/dev/null; then
+		results+=("  ok    $5")
+	else
+		results+=("  FAIL  $5")
+	fi
+}
+
+# lab_kfunc_only DIR NAME FUNCTION RET WHAT: FUNCTION was called and every
+# call returned RET
+lab_kfunc_only() {
+	if [ "$(grep "^$3 " "$1/$2.kfunc" 2>/dev/null | sort -u)" = "$3 $4" ]; then
+		results+=("  ok    $5")
+	else
+		results+=("  FAIL  $5")
+	fi
+}
+
+# lab_kfunc_absent DIR NAME FUNCTION WHAT: FUNCTION was recorded (attached,
+# no NOTE about it) and never called
 lab_kfunc_absent() {
-	if [ ! -f "$1/$2.kfunc" ]; then
-		results+=("  skip  $4 (no kprobe events in the lab)")
-	elif grep -Eq -- "$3" "$1/$2.kfunc"; then
+	if [ ! -s "$1/$2.kfunc" ] || grep -q "kernel function $3:" "$1/$2.evidence"; then
+		results+=("  FAIL  $4 (not recorded)")
+	elif grep -q "^$3 " "$1/$2.kfunc"; then
 		results+=("  FAIL  $4")
 	else
 		results+=("  ok    $4")

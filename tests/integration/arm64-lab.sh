@@ -13,6 +13,9 @@
 # - the board's KVM order (vCPU init, vGIC, PMU attributes, vGIC addresses)
 #   is QEMU 7.2's, seen from the kernel side (kprobe events on the ioctl
 #   handlers, folded by lab/kvm-order.awk);
+# - the same order from kvmscope record captures of both VMMs (decoded
+#   ioctls, kvm_vgic_create and kvm_arm_pmu_v3_set_attr under them,
+#   lab/cap-order.jq);
 # - virt-4.1 gives the seed's lines from the kernel's own answers (no
 #   -fault): VGIC_V2 ENODEV, the PMU IRQ EINVAL, and with pmu=off the SPI's
 #   ENXIO.
@@ -32,7 +35,8 @@ if [ -z "$RES" ]; then
 	expect_eq "cross build of the VMM and the arm64 guests" "$?" 0
 	RES=$ARM_BUILD/arm64-lab
 	"$LAB" --arch aarch64 --timeout 900 -- sh "$ROOT/tests/integration/lab/arm64-cases.sh" \
-		"$RES" "$ARM_BUILD/kvmscope-vmm" "$ARM_BUILD/guests/arm64" >"$T_TMP/lab.out" 2>"$T_TMP/lab.err"
+		"$RES" "$ARM_BUILD/kvmscope-vmm" "$ARM_BUILD/guests/arm64" "$ARM_BUILD/kvmscope" \
+		>"$T_TMP/lab.out" 2>"$T_TMP/lab.err"
 	rc=$?
 	# 126: a kernel, package or tool missing; 125: the lab itself did not
 	# come up (its console is named) - the lab's trouble, not the board's
@@ -117,6 +121,27 @@ if [ -s "$RES/order-ours.order" ] && [ -s "$RES/order-qemu.order" ]; then
 	expect_eq "... both VMMs ran the hello guest" "$(r order-ours):$(r order-qemu)" "0:0"
 else
 	skip "KVM order against QEMU 7.2: no kprobe events or no qemu-system-aarch64 in the lab"
+fi
+if [ -s "$RES/rec-ours.cap" ] && [ -s "$RES/rec-qemu.cap" ]; then
+	for v in ours qemu; do
+		"$BUILD/kvmscope" report --format json "$RES/rec-$v.cap" 2>/dev/null >"$T_TMP/rec-$v.json"
+		jq -rs -f "$ROOT/tests/integration/lab/cap-order.jq" "$T_TMP/rec-$v.json" >"$T_TMP/rec-$v.order"
+		diag <"$T_TMP/rec-$v.order"
+	done
+	q() { jq -r "$1" "$T_TMP/rec-qemu.json" | sort -u | tr '\n' ' '; }
+	expect_eq "record of QEMU 7.2: its arm64 ioctls decoded by name" \
+		"$(q 'select(.kind == "ioctl") | .text | capture("^ioctl\\([0-9]+, (?<n>[A-Z_0-9]+)").n |
+			select(. == "KVM_ARM_VCPU_INIT" or . == "KVM_SET_DEVICE_ATTR" or . == "KVM_CREATE_DEVICE")')" \
+		"KVM_ARM_VCPU_INIT KVM_CREATE_DEVICE KVM_SET_DEVICE_ATTR "
+	expect_eq "record of QEMU 7.2: its kernel functions, each returned 0" \
+		"$(q 'select(.kind == "kfunc") | "\(.name)=\(.ret)"')" \
+		"kvm_arm_pmu_v3_set_attr=0 kvm_vgic_create=0 "
+	expect_eq "KVM order from the two captures: vCPU init, vGIC, PMU attributes as QEMU 7.2" \
+		"$(tr '\n' ';' <"$T_TMP/rec-ours.order")" "$(tr '\n' ';' <"$T_TMP/rec-qemu.order")"
+	expect_grep "... the order has the three milestones" "$T_TMP/rec-ours.order" '^PMU_SET_ATTR = 0$'
+	expect_eq "... both recorded VMMs ran the hello guest" "$(r rec-ours):$(r rec-qemu)" "0:0"
+else
+	skip "recorded KVM order against QEMU 7.2: no captures (no qemu-system-aarch64 or record in the lab)"
 fi
 if [ -f "$RES/qemu-gic2.rc" ]; then
 	expect_eq "QEMU 7.2 in the lab: gic-version=2 status 1, as ours" "$(r qemu-gic2)" "$(r gic2)"

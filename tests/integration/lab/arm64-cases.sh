@@ -2,10 +2,11 @@
 # The commands tests/integration/arm64-lab.sh runs inside the arm64 lab (one
 # boot, real arm64 KVM): each case's stdout, stderr and status go to
 # OUT/NAME.{out,err,rc}; the checks are made on the host afterwards. POSIX sh.
-#   arm64-cases.sh OUT VMM GUESTS   (GUESTS: build-arm64/guests/arm64)
+#   arm64-cases.sh OUT VMM GUESTS [KVMSCOPE]   (GUESTS: build-arm64/guests/arm64,
+#   KVMSCOPE: the arm64 build's, for the recorded order against QEMU 7.2)
 set -u
-OUT=$1 VMM=$2 G=$3
-mkdir -p "$OUT" && rm -f "$OUT"/*.out "$OUT"/*.err "$OUT"/*.rc
+OUT=$1 VMM=$2 G=$3 KVMSCOPE=${4:-}
+mkdir -p "$OUT" && rm -f "$OUT"/*.out "$OUT"/*.err "$OUT"/*.rc "$OUT"/*.cap
 cd /tmp || exit 1
 
 # run NAME CMD...: under a 120 s limit, stdin empty
@@ -98,5 +99,16 @@ if [ -w "$TR/kprobe_events" ] && command -v qemu-system-aarch64 >/dev/null; then
 			-nographic -nic none -kernel "$G/hello.img"
 	}
 	for e in vcpu vm dev; do echo "-:kvmscope_order/$e" >>"$TR/kprobe_events" 2>/dev/null; done
+fi
+# The same order from kvmscope record captures of both VMMs: their decoded
+# ioctls and the kernel functions under them (kvm_vgic_create under the
+# vGIC's KVM_CREATE_DEVICE, kvm_arm_pmu_v3_set_attr under a PMU attribute)
+if [ -n "$KVMSCOPE" ] && command -v qemu-system-aarch64 >/dev/null; then
+	F=kvm_vgic_create,kvm_arm_pmu_v3_set_attr
+	run rec-ours "$KVMSCOPE" record -q -o "$OUT/rec-ours.cap" --functions $F -- \
+		"$VMM" -machine virt -cpu host -smp 2 -m 128 -kernel "$G/hello.img"
+	run rec-qemu "$KVMSCOPE" record -q -o "$OUT/rec-qemu.cap" --functions $F -- \
+		qemu-system-aarch64 -accel kvm -machine virt -cpu host -smp 2 -m 128 -nographic \
+		-nic none -kernel "$G/hello.img"
 fi
 echo done >"$OUT/done.txt"
