@@ -220,6 +220,25 @@ static bool explain_from_table(struct finding *f, const char *ioctl, const char 
 	return true;
 }
 
+/* A VMM asks whether the kernel has a device by creating it with
+ * KVM_CREATE_DEVICE_TEST (QEMU's kvm_device_supported: the GIC versions, the
+ * ITS); ENODEV/ENOTSUP is the answer "no", and the trace does not show the
+ * flag. It was such a probe when a later KVM_CREATE_DEVICE of the same run
+ * succeeded: the VMM went on with a device the kernel has. */
+static bool device_probe_answered(const struct qlog_stream *s, size_t i, size_t end,
+				  const char *ioctl, const char *errname)
+{
+	if (!ioctl || strcmp(ioctl, "KVM_CREATE_DEVICE") || !errname ||
+	    (strcmp(errname, "ENODEV") && strcmp(errname, "ENOTSUP") && strcmp(errname, "EOPNOTSUPP")))
+		return false;
+	for (size_t j = i + 1; j < end; j++)
+		if (s->ev[j].kind == QLOG_KVM_IOCTL_EXIT &&
+		    !strcmp(qlog_get(&s->ev[j], "ioctl") ?: "", "KVM_CREATE_DEVICE") &&
+		    qlog_get_int(&s->ev[j], "ret", -1) >= 0)
+			return true;
+	return false;
+}
+
 static void run(const struct qlog_stream *s, struct finding_list *out)
 {
 	size_t consumed = 0;
@@ -244,6 +263,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			continue;
 		}
 		size_t start = diag_lookback(s, i), end = diag_run_end(s, i);
+		if (device_probe_answered(s, i, end, ioctl, errname))
+			continue;
 		/* a failure that leads to a PMU verdict is pmu-set-attr's */
 		bool pmu = false;
 		for (size_t j = i + 1; j < end && j < i + 5; j++)

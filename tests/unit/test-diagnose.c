@@ -377,6 +377,26 @@ static void clean_poweroff_passes(void **state)
 		assert_int_equal(R.res[i].findings, 0);
 }
 
+/* QEMU 7.2's virt probes the GIC versions with KVM_CREATE_DEVICE_TEST: on a
+ * GICv3-only host the GICv2 probe says ENODEV, then the GICv3 is created. The
+ * same ENODEV with no device after it (QEMU 4.1's virt) is a finding. */
+static void device_probe_is_no_finding(void **state)
+{
+	(void)state;
+	static const char probe[] =
+		"9@[2026-11-22 05:00:00.000100] kvm_ioctl_exit vm cpu_index -1, type 0xc00caee0 "
+		"(KVM_CREATE_DEVICE), arg 0xffffc0de0010, ret -1, errno 19 (ENODEV)\n";
+	char text[1024];
+	snprintf(text, sizeof(text), "%s%s", probe,
+		 "9@[2026-11-22 05:00:00.000200] kvm_ioctl_exit vm cpu_index -1, type 0xc00caee0 "
+		 "(KVM_CREATE_DEVICE), arg 0xffffc0de0010, ret 0, errno 0 (OK)\n");
+	run_text(text);
+	assert_int_equal(count("kvm-ioctl-error"), 0);
+	teardown(NULL);
+	run_text(probe);
+	assert_int_equal(count("kvm-ioctl-error"), 1);
+}
+
 static void agent_worked_is_no_finding(void **state)
 {
 	(void)state;
@@ -547,6 +567,7 @@ int main(void)
 		cmocka_unit_test_teardown(kernel_function_named, teardown),
 		cmocka_unit_test_teardown(x86_without_vpmu, teardown),
 		cmocka_unit_test_teardown(clean_poweroff_passes, teardown),
+		cmocka_unit_test_teardown(device_probe_is_no_finding, teardown),
 		cmocka_unit_test_teardown(agent_worked_is_no_finding, teardown),
 		cmocka_unit_test_teardown(rules_list_and_json, teardown),
 		cmocka_unit_test_teardown(proxmox_agent_escalation, teardown),
