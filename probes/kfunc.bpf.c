@@ -9,20 +9,19 @@
  *  - kprobe/kretprobe: one copy of the pair attached to every function that
  *    has no BTF, the function id being the attach cookie.
  * The entry stores its time per (thread, function); the return sends one
- * event. The process filter is record.bpf.c's: target_tgid, or with --follow
- * the `followed` map, which the loader points at record.bpf.c's own. */
+ * event. The process filter is process-filter.bpf.h's, with the `followed`
+ * map the loader points at record.bpf.c's own. */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "process-filter.bpf.h"
 #include "record-kfunc-events.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __u32 target_tgid = 0;
-const volatile bool follow = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -44,22 +43,6 @@ struct {
 	__type(value, __u64);
 } kfunc_entries SEC(".maps");
 
-/* record.bpf.c's map of followed tgids (same definition, fd reused) */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u8);
-} followed SEC(".maps");
-
-static __always_inline bool wanted(__u64 pid_tgid)
-{
-	__u32 tgid = pid_tgid >> 32;
-
-	if (!follow)
-		return tgid == target_tgid;
-	return bpf_map_lookup_elem(&followed, &tgid) != NULL;
-}
 
 static __always_inline void count(__u32 which)
 {

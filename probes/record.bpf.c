@@ -16,13 +16,10 @@
 #include <bpf/usdt.bpf.h>
 
 #include "record-events.h"
+#include "process-filter.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __u32 target_tgid = 0;
-/* --follow: record the processes in `followed` (the command and everything
- * it starts) instead of target_tgid alone */
-const volatile bool follow = false;
 const volatile __u32 fork_child_pid_off = 20;	/* from sched_process_fork's format */
 const volatile __u32 nr_ioctl = 16;	/* __NR_ioctl on x86-64; set by the loader */
 
@@ -73,24 +70,6 @@ struct {
 	__type(value, __u8);
 } in_ioctl SEC(".maps");
 
-/* --follow: tgids (and, harmlessly, thread ids: a new thread's tgid is
- * already here) of the command and its descendants. Seeded by the loader
- * with the command's pid, grown on fork, shrunk on exit. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u8);
-} followed SEC(".maps");
-
-static __always_inline bool wanted(__u64 pid_tgid)
-{
-	__u32 tgid = pid_tgid >> 32;
-
-	if (!follow)
-		return tgid == target_tgid;
-	return bpf_map_lookup_elem(&followed, &tgid) != NULL;
-}
 
 static __always_inline void count(__u32 which)
 {
@@ -115,7 +94,7 @@ int vmm_probe(struct pt_regs *ctx)
 	__u32 id = (__u32)bpf_usdt_cookie(ctx);
 	struct rec_probe_conf *conf = bpf_map_lookup_elem(&probe_conf, &id);
 	struct rec_probe_event *e;
-	struct rec_stack_event *s = NULL;
+	struct rec_stack_event *s;
 	int nargs, slot = 0;
 
 	if (!wanted(pid_tgid)) /* --follow attaches to every process of the binary */
@@ -154,7 +133,10 @@ int vmm_probe(struct pt_regs *ctx)
 		slot++;
 	}
 
-	/* reserved after e, so the reader sees it right after its probe */
+	/* reserved after e, so the reader sees it right after its probe. Both
+	 * are submitted on the path that holds s: a second test of s after a
+	 * helper call is a branch the 6.1 verifier cannot rule out ("Unreleased
+	 * reference", seen in the lab) */
 	if (conf->want_stack) {
 		s = bpf_ringbuf_reserve(&events, sizeof(*s), 0);
 		if (s) {
@@ -167,13 +149,13 @@ int vmm_probe(struct pt_regs *ctx)
 			}
 			s->nframes = n / sizeof(__u64);
 			s->reserved = 0;
-		} else {
-			count(REC_CNT_LOST_STACK);
+			submit(e);
+			submit(s);
+			return 0;
 		}
+		count(REC_CNT_LOST_STACK);
 	}
 	submit(e);
-	if (s)
-		submit(s);
 	return 0;
 }
 

@@ -35,7 +35,7 @@ BPF_INC := -I/usr/include/$(MULTIARCH)
 BPF_SRCS := $(wildcard probes/*.bpf.c)
 BPF_SKELS := $(patsubst probes/%.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
 
-$(GEN)/%.bpf.o: probes/%.bpf.c tools/record-events.h | $(DEPS_STAMP)
+$(GEN)/%.bpf.o: probes/%.bpf.c probes/process-filter.bpf.h tools/record-events.h | $(DEPS_STAMP)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(BPF_INC) -Itools \
