@@ -83,7 +83,21 @@ static bool step_key(const struct timeline *tl, char *buf, size_t len, uint64_t 
 	return true;
 }
 
-static struct thread_steps *thread_of(struct run *r, uint32_t tid, size_t *unnamed)
+/* A main thread whose name the recorder did not read (the process was gone
+ * first: a VMM that fails at start) is named as the kernel names it, after
+ * the command's file, cut to 15 bytes (TASK_COMM_LEN), so it still pairs
+ * with the other run's. */
+static void main_thread_name(const struct timeline *tl, char *buf, size_t len)
+{
+	const char *cmd = tl->command ? tl->command : "";
+	size_t n = strcspn(cmd, " ");
+	const char *slash = memrchr(cmd, '/', n);
+	const char *base = slash ? slash + 1 : cmd;
+	size_t blen = (size_t)(cmd + n - base);
+	snprintf(buf, len, "%.*s", (int)(blen > 15 ? 15 : blen), base);
+}
+
+static struct thread_steps *thread_of(struct run *r, uint32_t pid, uint32_t tid, size_t *unnamed)
 {
 	for (size_t i = 0; i < r->nt; i++)
 		if (r->t[i].tid == tid)
@@ -98,6 +112,8 @@ static struct thread_steps *thread_of(struct run *r, uint32_t tid, size_t *unnam
 	const char *name = timeline_thread_name(&r->tl, tid);
 	if (name)
 		snprintf(t->name, sizeof(t->name), "%s", name);
+	else if (tid == pid && r->tl.command)
+		main_thread_name(&r->tl, t->name, sizeof(t->name));
 	else
 		snprintf(t->name, sizeof(t->name), "thread #%zu", ++*unnamed);
 	return t;
@@ -170,7 +186,7 @@ static int collect_steps(struct run *r)
 		} else {
 			continue;
 		}
-		struct thread_steps *t = thread_of(r, e->tid, &unnamed);
+		struct thread_steps *t = thread_of(r, e->pid, e->tid, &unnamed);
 		rc = t ? add_step(t, key, e->ts) : -1;
 	}
 	free(has_syscall);
