@@ -104,7 +104,7 @@ lab_case() {
 		cut -d' ' -f1,2 "$1/$2.kfunc.all" >"$1/$2.kfunc"
 		local st
 		st=$(grep -m1 '^# capture:' "$1/$2.evidence" |
-			sed -n 's/.*, exit \([0-9]*\),.*/\1/p; s/.*, signal \([0-9]*\),.*/S\1/p')
+			sed -n 's/.*, exit \([0-9]*\)\(,.*\)\{0,1\}$/\1/p; s/.*, signal \([0-9]*\)\(,.*\)\{0,1\}$/S\1/p')
 		case $st in S*) echo $((128 + ${st#S})) >"$1/$2.rc" ;; [0-9]*) echo "$st" >"$1/$2.rc" ;; esac
 		echo "   recorded: $2.cap; its failing KVM ioctls:"
 		grep -E 'kvm_ioctl_exit .*ret -1' "$1/$2.evidence" | sed 's/^ */    /' | head -4
