@@ -220,7 +220,8 @@ run_lab() {
 	LAB_KEEP=
 	trap '[ -n "$LAB_KEEP" ] || rm -rf "$run"; [ -n "$tailpid" ] && kill $tailpid 2>/dev/null' EXIT
 	printf "REPO=%s\nROOT_TAG=labroot\nREPO_TAG=labrepo\n" "$(lab_quote "$LAB_ROOT")" >"$run/conf"
-	printf 'cd %s || exit 126\nexec %s\n' "$(lab_quote "$LAB_ROOT")" "$(lab_quote "${ARGS[@]}")" >"$run/cmd"
+	printf 'cd %s || { echo "lab.sh: error: the shared directory is not at its path inside the lab" >&2; exit 125; }\nexec %s\n' \
+		"$(lab_quote "$LAB_ROOT")" "$(lab_quote "${ARGS[@]}")" >"$run/cmd"
 	lab_run_archive "$run" "$run/conf" "$run/cmd"
 	cat "$KDIR/initramfs.cpio" "$run/run.cpio" >"$run/initrd"
 	qemu_args "$run"
