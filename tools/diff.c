@@ -143,9 +143,27 @@ static int add_step(struct thread_steps *t, const char *key, uint64_t ts)
 /* The kernel's answers (syscall spans) where the capture has them; an ioctl
  * that -fault failed never reached the kernel, so its exit probe stands for
  * it. A capture without syscalls (BPF refused) uses the exit probes alone. */
+/* The spans of the ioctls left out as expected answers: the kernel function
+ * calls inside them (kvm_vcpu_ioctl's -EINTR under an interrupted KVM_RUN)
+ * are timing as much as the ioctl is. */
+struct benign_span {
+	uint32_t tid;
+	uint64_t from, to;
+};
+
+static bool in_benign_span(const struct benign_span *b, size_t n, const struct tl_event *e)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i].tid == e->tid && e->ts >= b[i].from && e->ts <= b[i].to)
+			return true;
+	return false;
+}
+
 static int collect_steps(struct run *r)
 {
 	const struct timeline *tl = &r->tl;
+	struct benign_span *benign = NULL;
+	size_t nbenign = 0;
 	bool *has_syscall = calloc(tl->n + 1, sizeof(bool));
 	bool any_syscall = false;
 	size_t unnamed = 0;
@@ -162,8 +180,16 @@ static int collect_steps(struct run *r)
 		const struct tl_event *e = &tl->ev[i];
 		char key[224];
 		if (e->kind == TL_IOCTL && e->has_exit) {
-			if (!step_key(tl, key, sizeof(key), e->cmd, e->arg, e->ret))
+			if (!step_key(tl, key, sizeof(key), e->cmd, e->arg, e->ret)) {
+				struct benign_span *b = realloc(benign, (nbenign + 1) * sizeof(*b));
+				if (!b) {
+					rc = -1;
+					break;
+				}
+				benign = b;
+				benign[nbenign++] = (struct benign_span){ e->tid, e->ts, e->end_ts };
 				continue;
+			}
 		} else if (e->kind == TL_PROBE && e->link >= 0 &&
 			   !strcmp(timeline_probe_name(tl, e->id) ?: "", "kvm_ioctl_exit") &&
 			   !(any_syscall && has_syscall[e->link])) {
@@ -179,6 +205,8 @@ static int collect_steps(struct run *r)
 				continue;
 		} else if (e->kind == TL_KFUNC) {
 			char call[192];
+			if (in_benign_span(benign, nbenign, e))
+				continue;
 			timeline_format_kfunc(tl, e, call, sizeof(call));
 			/* indented by nesting: depth 2 is a call directly under its ioctl */
 			snprintf(key, sizeof(key), "%*skfunc %s",
@@ -190,6 +218,7 @@ static int collect_steps(struct run *r)
 		rc = t ? add_step(t, key, e->ts) : -1;
 	}
 	free(has_syscall);
+	free(benign);
 	return rc;
 }
 
