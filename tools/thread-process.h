@@ -4,7 +4,8 @@
  *
  * A lookup reads /proc/TID/status (Tgid:) while the thread lives, else the
  * tracefs saved_tgids table, which the kernel fills for traced threads when
- * the instance's options/record-tgid is set; answers are cached. Thread ids
+ * the instance's options/record-tgid is set; answers are cached, and a
+ * thread neither knows is asked again at most every 100 ms. Thread ids
  * are recycled only after a pid_max wrap, far longer than a capture.
  *
  *   struct thread_process *tp = thread_process_new("/sys/kernel/tracing/saved_tgids");

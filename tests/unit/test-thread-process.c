@@ -1,6 +1,6 @@
 /* Unit tests of the thread -> process lookup (tools/thread-process.c): live
  * threads through /proc, ended ones through a saved_tgids table, unknown
- * ones as 0 and not cached (they may be known later). */
+ * ones as 0, asked again after a while (they may be known later). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -93,10 +93,12 @@ static void test_saved_tgids(void **state)
 	assert_int_equal(thread_process_of(tp, NO_SUCH_TID), 4242);
 	assert_int_equal(thread_process_of(tp, NO_SUCH_TID + 1), 0); /* 0 is "not saved" */
 	assert_int_equal(thread_process_of(tp, NO_SUCH_TID + 2), 0);
-	/* not cached: the table learns it later */
+	/* an unknown thread is asked again after a while (thread-process.c:
+	 * UNKNOWN_RETRY_NS, 100 ms): the table learns it later */
 	f = fopen(path, "a");
 	fprintf(f, "%u 99\n", NO_SUCH_TID + 2);
 	fclose(f);
+	usleep(250 * 1000);
 	assert_int_equal(thread_process_of(tp, NO_SUCH_TID + 2), 99);
 	/* /proc wins over the table for a live thread */
 	f = fopen(path, "a");
