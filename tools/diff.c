@@ -57,8 +57,9 @@ static bool returns_fd(const char *name)
 
 /* The compared text of one ioctl, or false for an expected answer that
  * depends on timing or on the host's size (benign-errno.h: an interrupted
- * KVM_RUN, a size probe's E2BIG), which is no place where runs part. Only KVM_CHECK_EXTENSION's argument is a
- * value (the capability); every other one is a pointer that moves run to run. */
+ * KVM_RUN, a size probe's E2BIG), which is no place where runs part. Only
+ * KVM_CHECK_EXTENSION's argument is a value (the capability); every other one
+ * is a pointer that moves run to run. */
 static bool step_key(const struct timeline *tl, char *buf, size_t len, uint64_t cmd, uint64_t arg,
 		     int64_t ret)
 {
