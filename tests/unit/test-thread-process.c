@@ -113,7 +113,7 @@ static void test_saved_tgids(void **state)
 	thread_process_free(tp);
 }
 
-/* more threads than the cache holds: answers stay right, uncached */
+/* more threads than the first table holds: it grows, answers stay right */
 static void test_full_cache(void **state)
 {
 	(void)state;
