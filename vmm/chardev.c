@@ -14,6 +14,7 @@
 
 #include "chardev.h"
 #include "error.h"
+#include "keyval.h"
 #include "mainloop.h"
 
 struct chardev {
@@ -37,6 +38,21 @@ static void restore_tty(void)
 		tcsetattr(STDIN_FILENO, TCSANOW, &stdio_owner->saved_tty);
 }
 
+bool chardev_socket_flag(const char *field, bool *server, bool *wait)
+{
+	if (!strcmp(field, "server") || !strcmp(field, "server=on"))
+		*server = true;
+	else if (!strcmp(field, "server=off"))
+		*server = false;
+	else if (!strcmp(field, "nowait") || !strcmp(field, "wait=off"))
+		*wait = false;
+	else if (!strcmp(field, "wait=on"))
+		*wait = true;
+	else
+		return false;
+	return true;
+}
+
 int chardev_parse(const char *spec, struct chardev_config *cfg, char *err, size_t errlen)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -52,28 +68,20 @@ int chardev_parse(const char *spec, struct chardev_config *cfg, char *err, size_
 			return -1;
 		}
 	} else if (!strncmp(spec, "unix:", 5)) {
-		char buf[256], *save = NULL;
+		struct keyval kv;
 		bool server = false;
 		cfg->wait = true;
-		snprintf(buf, sizeof(buf), "%s", spec + 5);
-		/* strtok_r would skip an empty first field ("unix:,server") */
-		char *path = buf[0] == ',' ? NULL : strtok_r(buf, ",", &save);
-		if (!path || snprintf(cfg->path, sizeof(cfg->path), "%s", path) >=
-				     (int)sizeof(cfg->path)) {
+		if (keyval_start(&kv, "unix", spec + 5, KEYVAL_MAX, err, errlen) < 0)
+			return -1;
+		/* the splitter would skip an empty first field ("unix:,server") */
+		if (spec[5] == ',' || !keyval_next(&kv) ||
+		    snprintf(cfg->path, sizeof(cfg->path), "%s", kv.text) >= (int)sizeof(cfg->path)) {
 			snprintf(err, errlen, "'%s': bad socket path", spec);
 			return -1;
 		}
-		for (char *opt = strtok_r(NULL, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
-			if (!strcmp(opt, "server") || !strcmp(opt, "server=on"))
-				server = true;
-			else if (!strcmp(opt, "server=off"))
-				server = false;
-			else if (!strcmp(opt, "nowait") || !strcmp(opt, "wait=off"))
-				cfg->wait = false;
-			else if (!strcmp(opt, "wait=on"))
-				cfg->wait = true;
-			else {
-				snprintf(err, errlen, "'%s': unknown socket option '%s'", spec, opt);
+		while (keyval_next(&kv)) {
+			if (!chardev_socket_flag(kv.text, &server, &cfg->wait)) {
+				snprintf(err, errlen, "'%s': unknown socket option '%s'", spec, kv.text);
 				return -1;
 			}
 		}

@@ -4,6 +4,7 @@
 #ifndef VMM_CHARDEV_H
 #define VMM_CHARDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,9 @@ typedef void (*chardev_receive)(void *opaque, const uint8_t *buf, size_t len);
 /* "stdio", "null", "none", "file:PATH", "unix:PATH[,server][,nowait]"
  * (also "server=on", "wait=off"). */
 int chardev_parse(const char *spec, struct chardev_config *cfg, char *err, size_t errlen);
+/* A socket flag as -serial unix: and -chardev socket spell it: server,
+ * server=on|off, nowait, wait=on|off. False for any other field. */
+bool chardev_socket_flag(const char *field, bool *server, bool *wait);
 struct chardev *chardev_open(const struct chardev_config *cfg, char *err, size_t errlen);
 void chardev_set_receiver(struct chardev *c, chardev_can_receive can_receive,
 			  chardev_receive receive, void *opaque);

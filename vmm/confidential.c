@@ -5,27 +5,25 @@
 
 #include "confidential.h"
 #include "error.h"
+#include "keyval.h"
 #include "numparse.h"
 
 static const struct sev_config *active_sev;
 
 int sev_parse_object(const char *props, struct sev_config *sev, char *err, size_t errlen)
 {
-	char buf[512], *save = NULL;
+	struct keyval kv;
 
 	memset(sev, 0, sizeof(*sev));
 	sev->policy = SEV_POLICY_NODBG; /* QEMU's default */
-	if (snprintf(buf, sizeof(buf), "%s", props) >= (int)sizeof(buf)) {
-		snprintf(err, errlen, "-object: argument too long");
+	if (keyval_start(&kv, "-object", props, 512, err, errlen) < 0)
 		return -1;
-	}
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *val = strchr(tok, '=');
+	while (keyval_next(&kv)) {
+		const char *tok = kv.key, *val = kv.val;
 		if (!val) {
 			snprintf(err, errlen, "-object sev-guest: '%s' is not KEY=VALUE", tok);
 			return -1;
 		}
-		*val++ = '\0';
 		if (!strcmp(tok, "qom-type")) {
 			if (strcmp(val, "sev-guest") != 0) {
 				snprintf(err, errlen, "-object: unsupported type '%s'", val);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "keyval.h"
 #include "kvm.h"
 #include "numparse.h"
 #include "trace.h"
@@ -43,23 +44,20 @@ void kvm_fault_clear(void)
 int kvm_fault_parse(const char *spec, char *err, size_t errlen)
 {
 	struct kvm_fault f = { .kind = -1, .cpu = -1, .count = 1, .err = -1 };
-	char buf[512], *save = NULL;
+	struct keyval kv;
 
 	if (nfaults == MAX_FAULTS) {
 		snprintf(err, errlen, "-fault: at most %d rules", MAX_FAULTS);
 		return -1;
 	}
-	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf)) {
-		snprintf(err, errlen, "-fault: argument too long");
+	if (keyval_start(&kv, "-fault", spec, 512, err, errlen) < 0)
 		return -1;
-	}
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *val = strchr(tok, '=');
+	while (keyval_next(&kv)) {
+		const char *tok = kv.key, *val = kv.val;
 		if (!val) {
 			snprintf(err, errlen, "-fault: '%s' is not KEY=VALUE", tok);
 			return -1;
 		}
-		*val++ = '\0';
 		if (!strcmp(tok, "ioctl")) {
 			f.request = kvm_ioctl_by_name(val);
 			if (!f.request) {

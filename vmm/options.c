@@ -1,5 +1,6 @@
-/* QEMU-style command line -> struct vmm_config. Every error names the
- * option it is about. */
+/* QEMU-style command line -> struct vmm_config: one table row per option
+ * (name, argument, handler, --help text). Every error names the option it is
+ * about; list arguments ("k=v,...") go through vmm/keyval.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "chardev.h"
 #include "config.h"
 #include "confidential.h"
+#include "keyval.h"
 #include "kvm.h"
 #include "numparse.h"
 #include "pmu-filter.h"
@@ -16,6 +18,28 @@
 #include "version.h"
 
 #define DEFAULT_RAM_MIB 128
+
+/* a handler: 0 when applied, -1 with the message in err, OPTION_EXIT when
+ * the option printed what was asked (--help) and the VMM should exit 0 */
+#define OPTION_EXIT 1
+typedef int option_fn(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		      size_t errlen);
+
+enum { ARG_NONE, ARG_ONE };
+
+/* where a row shows in --help (print_help) */
+enum help_group { HELP_GUEST, HELP_DEVICES, HELP_MONITOR, HELP_RUNSTATE, HELP_TRACING,
+		  HELP_OTHER, HELP_IGNORED };
+
+struct option_row {
+	const char *name;	/* "-name" or "--name" on the command line */
+	const char *alias;	/* another spelling (-M for -machine), or NULL */
+	int arg;		/* ARG_ONE: takes the next argument */
+	option_fn *apply;	/* NULL: accepted and ignored */
+	const char *help;	/* its lines in --help (HELP_OTHER, HELP_IGNORED: its spelling) */
+	enum help_group group;
+	const struct option_row *drivers; /* -device's drivers, each a row with its help */
+};
 
 void config_defaults(struct vmm_config *cfg)
 {
@@ -60,29 +84,49 @@ static int parse_u64(const char *s, uint64_t *out)
 	return parse_uint_max(s, UINT64_MAX, out);
 }
 
-/* Splits "a=1,b=2" in place; calls fn for each pair; a bare word gets val NULL. */
-typedef int (*kv_fn)(struct vmm_config *cfg, const char *opt, char *key, char *val, char *err,
-		     size_t errlen);
-
-static int each_kv(struct vmm_config *cfg, const char *opt, const char *arg, kv_fn fn, char *err,
-		   size_t errlen)
+/* a parser's message ("why") behind the option's name */
+static int option_error(const char *opt, const char *why, char *err, size_t errlen)
 {
-	char buf[1024], *save = NULL;
-	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf)) {
-		snprintf(err, errlen, "%s: argument too long", opt);
+	snprintf(err, errlen, "%s: %s", opt, why);
+	return -1;
+}
+
+static int chardev_parse_for(const char *opt, const char *spec, struct chardev_config *c,
+			     char *err, size_t errlen)
+{
+	char why[256];
+	if (chardev_parse(spec, c, why, sizeof(why)) < 0)
+		return option_error(opt, why, err, errlen);
+	return 0;
+}
+
+/* -accel and -machine accel= */
+static int check_accel(const char *opt, const char *val, char *err, size_t errlen)
+{
+	if (strncmp(val, "kvm", 3)) {
+		snprintf(err, errlen, "%s: accelerator '%s' not supported (kvm only)", opt, val);
 		return -1;
-	}
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-		if (eq)
-			*eq++ = '\0';
-		if (fn(cfg, opt, tok, eq, err, errlen) < 0)
-			return -1;
 	}
 	return 0;
 }
 
-static int kv_action(struct vmm_config *cfg, const char *opt, char *key, char *val, char *err,
+/* a list option's fields, one call each: key, and the value (NULL for a bare word) */
+typedef int (*kv_fn)(struct vmm_config *cfg, const char *opt, const char *key, const char *val,
+		     char *err, size_t errlen);
+
+static int each_kv(struct vmm_config *cfg, const char *opt, const char *arg, kv_fn fn, char *err,
+		   size_t errlen)
+{
+	struct keyval kv;
+	if (keyval_start(&kv, opt, arg, KEYVAL_MAX, err, errlen) < 0)
+		return -1;
+	while (keyval_next(&kv))
+		if (fn(cfg, opt, kv.key, kv.val, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+static int kv_action(struct vmm_config *cfg, const char *opt, const char *key, const char *val, char *err,
 		     size_t errlen)
 {
 	int v = -1;
@@ -110,7 +154,7 @@ static int kv_action(struct vmm_config *cfg, const char *opt, char *key, char *v
 	return 0;
 }
 
-static int kv_cpu(struct vmm_config *cfg, const char *opt, char *key, char *val, char *err,
+static int kv_cpu(struct vmm_config *cfg, const char *opt, const char *key, const char *val, char *err,
 		  size_t errlen)
 {
 	if (!val) { /* the model */
@@ -134,17 +178,15 @@ static int kv_cpu(struct vmm_config *cfg, const char *opt, char *key, char *val,
 	}
 	if (!strcmp(key, "pmu-filter")) {
 		char why[256];
-		if (pmu_filter_parse(val, &cfg->pmu_filter, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s: %s", opt, why);
-			return -1;
-		}
+		if (pmu_filter_parse(val, &cfg->pmu_filter, why, sizeof(why)) < 0)
+			return option_error(opt, why, err, errlen);
 		return 0;
 	}
 	snprintf(err, errlen, "%s: Property '%s' not found", opt, key);
 	return -1;
 }
 
-static int kv_machine(struct vmm_config *cfg, const char *opt, char *key, char *val, char *err,
+static int kv_machine(struct vmm_config *cfg, const char *opt, const char *key, const char *val, char *err,
 		      size_t errlen)
 {
 	if (!val || !strcmp(key, "type")) {
@@ -195,19 +237,13 @@ static int kv_machine(struct vmm_config *cfg, const char *opt, char *key, char *
 		snprintf(cfg->cgs_id, sizeof(cfg->cgs_id), "%s", val);
 		return 0;
 	}
-	if (!strcmp(key, "accel")) {
-		if (strncmp(val, "kvm", 3)) {
-			snprintf(err, errlen, "%s: accelerator '%s' not supported (kvm only)", opt,
-				 val);
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(key, "accel"))
+		return check_accel(opt, val, err, errlen);
 	snprintf(err, errlen, "%s: Property '%s' not found", opt, key);
 	return -1;
 }
 
-static int kv_debugexit(struct vmm_config *cfg, const char *opt, char *key, char *val, char *err,
+static int kv_debugexit(struct vmm_config *cfg, const char *opt, const char *key, const char *val, char *err,
 			size_t errlen)
 {
 	uint64_t v;
@@ -225,7 +261,7 @@ static int kv_debugexit(struct vmm_config *cfg, const char *opt, char *key, char
 	return 0;
 }
 
-static int kv_loader(struct vmm_config *cfg, const char *opt, char *key, char *val, char *err,
+static int kv_loader(struct vmm_config *cfg, const char *opt, const char *key, const char *val, char *err,
 		     size_t errlen)
 {
 	static char file[4096];
@@ -264,63 +300,127 @@ static int add_serial_ref(struct vmm_config *cfg, const char *opt, const char *i
 	return 0;
 }
 
-static int opt_isa_serial(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+/* ---- -device DRIVER,...: one row per driver ---- */
+
+static int dev_isa_serial(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
 			  size_t errlen)
 {
-	char buf[256], *save = NULL, *id = NULL;
-	snprintf(buf, sizeof(buf), "%s", arg);
-	strtok_r(buf, ",", &save); /* the driver name */
-	for (char *kv = strtok_r(NULL, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		if (!strncmp(kv, "chardev=", 8))
-			id = kv + 8;
-		else if (strncmp(kv, "id=", 3) && strncmp(kv, "index=", 6)) {
-			snprintf(err, errlen, "%s: isa-serial: Property '%s' not found", opt, kv);
+	struct keyval kv;
+	char id[KEYVAL_MAX] = "";
+	bool have_id = false;
+
+	if (keyval_start(&kv, opt, arg, KEYVAL_MAX, err, errlen) < 0)
+		return -1;
+	keyval_next(&kv); /* the driver name */
+	while (keyval_next(&kv)) {
+		if (!strncmp(kv.text, "chardev=", 8)) {
+			snprintf(id, sizeof(id), "%s", kv.val);
+			have_id = true;
+		} else if (strncmp(kv.text, "id=", 3) && strncmp(kv.text, "index=", 6)) {
+			snprintf(err, errlen, "%s: isa-serial: Property '%s' not found", opt, kv.text);
 			return -1;
 		}
 	}
-	if (!id) {
+	if (!have_id) {
 		snprintf(err, errlen, "%s: isa-serial: 'chardev' is required", opt);
 		return -1;
 	}
 	return add_serial_ref(cfg, opt, id, err, errlen);
 }
 
+static int dev_pvpanic(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		       size_t errlen)
+{
+	struct keyval kv;
+	uint64_t port = 0x505; /* QEMU's default */
+
+	if (keyval_start(&kv, opt, arg, KEYVAL_MAX, err, errlen) < 0)
+		return -1;
+	keyval_next(&kv); /* the driver name */
+	while (keyval_next(&kv)) {
+		if (strcmp(kv.key, "ioport") || !kv.val || parse_u64(kv.val, &port) < 0 ||
+		    port > 0xffff) {
+			snprintf(err, errlen, "%s: pvpanic: bad property '%s'", opt, kv.text);
+			return -1;
+		}
+	}
+	cfg->pvpanic = true;
+	cfg->pvpanic_ioport = (uint16_t)port;
+	return 0;
+}
+
+static int dev_debugexit(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+			 size_t errlen)
+{
+	cfg->debug_exit = true;
+	return each_kv(cfg, opt, arg, kv_debugexit, err, errlen);
+}
+
+static int dev_loader(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		      size_t errlen)
+{
+	if (each_kv(cfg, opt, arg, kv_loader, err, errlen) < 0)
+		return -1;
+	if (!cfg->loader_file) {
+		snprintf(err, errlen, "%s: loader: 'file' is required", opt);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct option_row device_drivers[] = {
+	{ "loader", NULL, ARG_ONE, dev_loader,
+	  "  -device loader,file=FILE,addr=ADDR   flat binary at ADDR (real mode)\n", HELP_DEVICES, NULL },
+	{ "isa-serial", NULL, ARG_ONE, dev_isa_serial,
+	  "  -device isa-serial,chardev=ID   the next COM port on a -chardev\n", HELP_DEVICES, NULL },
+	{ "isa-debug-exit", NULL, ARG_ONE, dev_debugexit,
+	  "  -device isa-debug-exit[,iobase=0xf4,iosize=4]\n", HELP_DEVICES, NULL },
+	{ "pvpanic", NULL, ARG_ONE, dev_pvpanic,
+	  "  -device pvpanic[,ioport=0x505]   guest panic notifier (GUEST_PANICKED)\n", HELP_DEVICES, NULL },
+	{ NULL },
+};
+
+static int opt_device(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		      size_t errlen)
+{
+	size_t n = strcspn(arg, ",");
+	for (const struct option_row *d = device_drivers; d->name; d++)
+		if (strlen(d->name) == n && !strncmp(arg, d->name, n))
+			return d->apply(cfg, opt, arg, err, errlen);
+	snprintf(err, errlen, "%s: '%.*s' is not a valid device model name", opt, (int)n, arg);
+	return -1;
+}
+
+/* ---- character devices and monitors ---- */
+
 /* -chardev BACKEND,id=ID[,path=P][,server=on|off][,wait=on|off] */
 static int opt_chardev(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
 		       size_t errlen)
 {
-	char buf[512], *save = NULL, spec[300] = "", id[64] = "", path[200] = "";
-	bool server = false, nowait = false;
+	struct keyval kv;
+	char spec[300] = "", id[64] = "", path[200] = "", backend[64] = "";
+	bool server = false, wait = true;
 
 	if (cfg->nr_chardevs == VMM_MAX_CHARDEVS) {
 		snprintf(err, errlen, "%s: at most %d character devices", opt, VMM_MAX_CHARDEVS);
 		return -1;
 	}
-	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf)) {
-		snprintf(err, errlen, "%s: argument too long", opt);
+	if (keyval_start(&kv, opt, arg, 512, err, errlen) < 0)
 		return -1;
-	}
-	char *backend = strtok_r(buf, ",", &save);
-	for (char *kv = strtok_r(NULL, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		if (!strncmp(kv, "id=", 3))
-			snprintf(id, sizeof(id), "%s", kv + 3);
-		else if (!strncmp(kv, "path=", 5))
-			snprintf(path, sizeof(path), "%s", kv + 5);
-		else if (!strcmp(kv, "server") || !strcmp(kv, "server=on"))
-			server = true;
-		else if (!strcmp(kv, "server=off"))
-			server = false;
-		else if (!strcmp(kv, "nowait") || !strcmp(kv, "wait=off"))
-			nowait = true;
-		else if (!strcmp(kv, "wait=on"))
-			nowait = false;
-		else if (strcmp(kv, "signal=off") && strcmp(kv, "signal=on") &&
-			 strcmp(kv, "mux=off")) {
-			snprintf(err, errlen, "%s: Invalid parameter '%s'", opt, kv);
+	if (keyval_next(&kv))
+		snprintf(backend, sizeof(backend), "%s", kv.text);
+	while (keyval_next(&kv)) {
+		const char *t = kv.text;
+		if (!strncmp(t, "id=", 3))
+			snprintf(id, sizeof(id), "%s", kv.val);
+		else if (!strncmp(t, "path=", 5))
+			snprintf(path, sizeof(path), "%s", kv.val);
+		else if (!chardev_socket_flag(t, &server, &wait) && strcmp(t, "signal=off") && strcmp(t, "signal=on") && strcmp(t, "mux=off")) {
+			snprintf(err, errlen, "%s: Invalid parameter '%s'", opt, t);
 			return -1;
 		}
 	}
-	if (!backend || !id[0]) {
+	if (!backend[0] || !id[0]) {
 		snprintf(err, errlen, "%s: Parameter 'id' is missing", opt);
 		return -1;
 	}
@@ -336,7 +436,7 @@ static int opt_chardev(struct vmm_config *cfg, const char *opt, const char *arg,
 			return -1;
 		}
 		snprintf(spec, sizeof(spec), "unix:%s%s%s", path, server ? ",server" : "",
-			 nowait ? ",nowait" : "");
+			 wait ? "" : ",nowait");
 	} else if (!strcmp(backend, "file")) {
 		snprintf(spec, sizeof(spec), "file:%s", path);
 	} else if (!strcmp(backend, "stdio") || !strcmp(backend, "null")) {
@@ -347,11 +447,8 @@ static int opt_chardev(struct vmm_config *cfg, const char *opt, const char *arg,
 		return -1;
 	}
 	struct chardev_def *d = &cfg->chardevs[cfg->nr_chardevs];
-	char why[256];
-	if (chardev_parse(spec, &d->cfg, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "%s: %s", opt, why);
+	if (chardev_parse_for(opt, spec, &d->cfg, err, errlen) < 0)
 		return -1;
-	}
 	snprintf(d->id, sizeof(d->id), "%s", id);
 	cfg->nr_chardevs++;
 	return 0;
@@ -362,16 +459,13 @@ static int opt_qmp(struct vmm_config *cfg, const char *opt, const char *arg, cha
 		   size_t errlen)
 {
 	struct chardev_config c;
-	char why[256];
 
 	if (cfg->nr_qmp == VMM_MAX_QMP) {
 		snprintf(err, errlen, "%s: at most %d QMP monitors", opt, VMM_MAX_QMP);
 		return -1;
 	}
-	if (chardev_parse(arg, &c, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "%s: %s", opt, why);
+	if (chardev_parse_for(opt, arg, &c, err, errlen) < 0)
 		return -1;
-	}
 	if (c.kind != CHARDEV_UNIX_SERVER) {
 		snprintf(err, errlen, "%s: '%s': only unix:PATH,server sockets are supported", opt,
 			 arg);
@@ -387,19 +481,22 @@ static int opt_qmp(struct vmm_config *cfg, const char *opt, const char *arg, cha
 static int opt_mon(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
 		   size_t errlen)
 {
-	char buf[256], *save = NULL, id[64] = "";
+	struct keyval kv;
+	char id[64] = "";
 	bool control = false;
 
-	snprintf(buf, sizeof(buf), "%s", arg);
-	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		if (!strncmp(kv, "chardev=", 8))
-			snprintf(id, sizeof(id), "%s", kv + 8);
-		else if (!strcmp(kv, "mode=control"))
+	if (keyval_start(&kv, opt, arg, KEYVAL_MAX, err, errlen) < 0)
+		return -1;
+	while (keyval_next(&kv)) {
+		const char *t = kv.text;
+		if (!strncmp(t, "chardev=", 8))
+			snprintf(id, sizeof(id), "%s", kv.val);
+		else if (!strcmp(t, "mode=control"))
 			control = true;
-		else if (!strcmp(kv, "mode=readline"))
+		else if (!strcmp(t, "mode=readline"))
 			control = false;
-		else if (strcmp(kv, "pretty=off") && strncmp(kv, "id=", 3)) {
-			snprintf(err, errlen, "%s: Invalid parameter '%s'", opt, kv);
+		else if (strcmp(t, "pretty=off") && strncmp(t, "id=", 3)) {
+			snprintf(err, errlen, "%s: Invalid parameter '%s'", opt, t);
 			return -1;
 		}
 	}
@@ -467,38 +564,41 @@ static int resolve_chardevs(struct vmm_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-static int opt_device(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+
+/* ---- the other options ---- */
+
+/* options that only record their argument or set a flag */
+#define OPTION_SETS(fn, stmt)                                                                      \
+	static int fn(struct vmm_config *cfg, const char *opt, const char *arg, char *err,        \
+		      size_t errlen)                                                               \
+	{                                                                                          \
+		(void)opt, (void)arg, (void)err, (void)errlen;                                     \
+		stmt;                                                                              \
+		return 0;                                                                          \
+	}
+OPTION_SETS(opt_kernel, cfg->kernel = arg)
+OPTION_SETS(opt_initrd, cfg->initrd = arg)
+OPTION_SETS(opt_append, cfg->append = arg)
+OPTION_SETS(opt_logfile, cfg->logfile = arg)
+OPTION_SETS(opt_pidfile, cfg->pidfile = arg)
+OPTION_SETS(opt_name, cfg->name = !strncmp(arg, "guest=", 6) ? arg + 6 : arg)
+OPTION_SETS(opt_no_reboot, cfg->actions.reboot = REBOOT_ACTION_SHUTDOWN)
+OPTION_SETS(opt_no_shutdown, cfg->actions.shutdown = SHUTDOWN_ACTION_PAUSE)
+OPTION_SETS(opt_start_paused, cfg->start_paused = true)
+
+static int opt_memory(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
 		      size_t errlen)
 {
-	if (!strncmp(arg, "isa-serial,", 11))
-		return opt_isa_serial(cfg, opt, arg, err, errlen);
-	if (!strcmp(arg, "pvpanic") || !strncmp(arg, "pvpanic,", 8)) {
-		uint64_t port = 0x505; /* QEMU's default */
-		cfg->pvpanic = true;
-		if (arg[7] && (strncmp(arg + 8, "ioport=", 7) || parse_u64(arg + 15, &port) < 0 ||
-			       port > 0xffff)) {
-			snprintf(err, errlen, "%s: pvpanic: bad property '%s'", opt, arg + 8);
-			return -1;
-		}
-		cfg->pvpanic_ioport = (uint16_t)port;
-		return 0;
+	const char *size = !strncmp(arg, "size=", 5) ? arg + 5 : arg;
+	if (parse_size_mib(size, &cfg->ram_size) < 0) {
+		snprintf(err, errlen, "%s: invalid RAM size '%s'", opt, arg);
+		return -1;
 	}
-	if (!strncmp(arg, "isa-debug-exit", 14) && (!arg[14] || arg[14] == ',')) {
-		cfg->debug_exit = true;
-		return each_kv(cfg, opt, arg, kv_debugexit, err, errlen);
+	if (cfg->ram_size < (4ULL << 20)) {
+		snprintf(err, errlen, "%s: RAM size '%s' is too small (at least 4M)", opt, arg);
+		return -1;
 	}
-	if (!strncmp(arg, "loader,", 7)) {
-		if (each_kv(cfg, opt, arg, kv_loader, err, errlen) < 0)
-			return -1;
-		if (!cfg->loader_file) {
-			snprintf(err, errlen, "%s: loader: 'file' is required", opt);
-			return -1;
-		}
-		return 0;
-	}
-	size_t n = strcspn(arg, ",");
-	snprintf(err, errlen, "%s: '%.*s' is not a valid device model name", opt, (int)n, arg);
-	return -1;
+	return 0;
 }
 
 static int opt_smp(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
@@ -520,185 +620,266 @@ static int opt_smp(struct vmm_config *cfg, const char *opt, const char *arg, cha
 	return 0;
 }
 
-static void print_help(void)
+static int opt_serial(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		      size_t errlen)
 {
-	printf("usage: kvmscope-vmm [options]\n"
-	       "A small KVM virtual machine monitor with QEMU's run-state, reset and\n"
-	       "shutdown semantics, instrumented with USDT probes (provider \"vmm\").\n\n"
-	       "Guest:\n"
-	       "  -kernel FILE        multiboot v1 ELF, Linux bzImage (64-bit boot protocol),\n"
-	       "                      or a flat binary (real mode at 0x10000)\n"
-	       "  -initrd FILE        initial ramdisk (Linux)\n"
-	       "  -append STRING      kernel command line\n"
-	       "  -device loader,file=FILE,addr=ADDR   flat binary at ADDR (real mode)\n"
-	       "  -m SIZE             RAM, in MiB or with a K/M/G suffix (default %dM)\n"
-	       "  -smp N              vCPUs, 1..%d, one thread each\n"
-	       "  -cpu host[,pmu=on|off][,pmu-filter=allow|deny:EVENT[:EVENT...]]\n"
-	       "  -machine [type=]pc[,confidential-guest-support=ID]   (-M too)\n"
-	       "  -machine virt|virt-7.2|virt-4.1[,gic-version=2|3|host|max][,dumpdtb=FILE]   (arm64 build)\n"
-	       "  -object sev-guest,id=ID,policy=N,cbitpos=N,reduced-phys-bits=N\n"
-	       "                      A confidential-guest POLICY ONLY: memory is NOT\n"
-	       "                      encrypted and no SEV hardware is used. The policy drives\n"
-	       "                      the VMM's decisions as in QEMU: with the ES bit (0x4)\n"
-	       "                      cpus are not resettable, so a guest reboot shuts down.\n"
-	       "Devices:\n"
-	       "  -serial DEV         stdio | null | file:PATH | unix:PATH[,server][,nowait]\n"
-	       "                      first is COM1 (0x3f8), second COM2 (0x2f8)\n"
-	       "                      chardev:ID (a -chardev)\n"
-	       "  -chardev socket,id=ID,path=PATH[,server=on][,wait=off] | file,id=ID,path=PATH\n"
-	       "          | stdio,id=ID | null,id=ID\n"
-	       "  -device isa-serial,chardev=ID   the next COM port on a -chardev\n"
-	       "  -device isa-debug-exit[,iobase=0xf4,iosize=4]\n"
-	       "  -device pvpanic[,ioport=0x505]   guest panic notifier (GUEST_PANICKED)\n"
-	       "Monitor:\n"
-	       "  -qmp unix:PATH,server[,nowait]   QMP socket (mode 0600), repeatable\n"
-	       "  -mon chardev=ID,mode=control     QMP on a -chardev socket\n"
-	       "Run state:\n"
-	       "  -S                  do not start the vCPUs (prelaunch)\n"
-	       "  -no-reboot          = -action reboot=shutdown\n"
-	       "  -no-shutdown        = -action shutdown=pause\n"
-	       "  -action reboot=reset|shutdown,shutdown=poweroff|pause,\n"
-	       "          panic=pause|shutdown|exit-failure|none,watchdog=...\n"
-	       "Tracing and faults:\n"
-	       "  -trace [enable=]PATTERN[,events=FILE][,file=FILE][,format=bracketed|upstream]\n"
-	       "  -trace help         list trace events\n"
-	       "  -D LOGFILE          trace log destination (default stderr)\n"
-	       "  -msg timestamp=on   ISO-8601 timestamps on error messages\n"
-	       "  -fault ioctl=NAME,errno=ERRNO[,after=N][,count=N][,fd=KIND][,cpu=N]\n"
-	       "                      fail a KVM ioctl (count=0: every time after N)\n"
-	       "Other:\n"
-	       "  -name NAME, -pidfile FILE, --help, --version\n"
-	       "  accepted and ignored: -enable-kvm -accel kvm -nographic -display none\n"
-	       "                        -nodefaults -no-user-config -vga none -monitor none\n\n"
-	       "Exit status: 0 after a shutdown; 1 for a bad option or a failed start;\n"
-	       "(V << 1) | 1 when the guest writes V to isa-debug-exit; 1 after a guest\n"
-	       "panic with panic=exit-failure; SIGABRT on an invalid run-state transition.\n",
-	       DEFAULT_RAM_MIB, VMM_MAX_VCPUS);
+	if (cfg->nr_serials == VMM_MAX_SERIALS) {
+		snprintf(err, errlen, "%s: at most %d serial ports (COM1, COM2)", opt,
+			 VMM_MAX_SERIALS);
+		return -1;
+	}
+	if (!strncmp(arg, "chardev:", 8))
+		return add_serial_ref(cfg, opt, arg + 8, err, errlen);
+	if (chardev_parse_for(opt, arg, &cfg->serial[cfg->nr_serials], err, errlen) < 0)
+		return -1;
+	cfg->nr_serials++;
+	return 0;
 }
 
-enum { ARG_NONE, ARG_ONE };
+static int opt_action(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		      size_t errlen)
+{
+	return each_kv(cfg, opt, arg, kv_action, err, errlen);
+}
 
-static const struct option_desc {
-	const char *name;
-	int arg;
-} option_table[] = {
-	{ "kernel", ARG_ONE }, { "initrd", ARG_ONE },	  { "append", ARG_ONE },
-	{ "m", ARG_ONE },      { "smp", ARG_ONE },	  { "serial", ARG_ONE },
-	{ "no-reboot", ARG_NONE }, { "no-shutdown", ARG_NONE }, { "action", ARG_ONE },
-	{ "S", ARG_NONE },     { "device", ARG_ONE },	  { "cpu", ARG_ONE },
-	{ "object", ARG_ONE }, { "machine", ARG_ONE },	  { "M", ARG_ONE },
-	{ "trace", ARG_ONE },  { "D", ARG_ONE },	  { "name", ARG_ONE },
-	{ "pidfile", ARG_ONE }, { "help", ARG_NONE },	  { "h", ARG_NONE },
-	{ "version", ARG_NONE }, { "msg", ARG_ONE },	  { "fault", ARG_ONE },
-	{ "enable-kvm", ARG_NONE }, { "accel", ARG_ONE }, { "nographic", ARG_NONE },
-	{ "display", ARG_ONE }, { "nodefaults", ARG_NONE }, { "no-user-config", ARG_NONE },
-	{ "vga", ARG_ONE },    { "monitor", ARG_ONE },
-	{ "qmp", ARG_ONE },    { "chardev", ARG_ONE },	  { "mon", ARG_ONE },
+static int opt_cpu(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		   size_t errlen)
+{
+	return each_kv(cfg, opt, arg, kv_cpu, err, errlen);
+}
+
+static int opt_machine(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		       size_t errlen)
+{
+	return each_kv(cfg, opt, arg, kv_machine, err, errlen);
+}
+
+static int opt_object(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		      size_t errlen)
+{
+	if (strncmp(arg, "sev-guest,", 10) && strncmp(arg, "qom-type=sev-guest,", 19)) {
+		snprintf(err, errlen, "%s: only sev-guest objects are supported", opt);
+		return -1;
+	}
+	/* sev_parse_object's messages already start with "-object" */
+	return sev_parse_object(!strncmp(arg, "sev-guest,", 10) ? arg + 10 : arg, &cfg->sev, err,
+				errlen);
+}
+
+static int opt_trace(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		     size_t errlen)
+{
+	int list = 0;
+	(void)opt;
+	if (trace_parse_option(arg, &list, err, errlen) < 0) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", err);
+		if (strncmp(why, "-trace", 6))
+			snprintf(err, errlen, "-trace: %s", why);
+		return -1;
+	}
+	if (list)
+		cfg->list_trace_events = true;
+	return 0;
+}
+
+static int opt_msg(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		   size_t errlen)
+{
+	if (!strcmp(arg, "timestamp=on"))
+		cfg->msg_timestamp = true;
+	else if (!strcmp(arg, "timestamp=off"))
+		cfg->msg_timestamp = false;
+	else {
+		snprintf(err, errlen, "%s: Invalid parameter '%s'", opt, arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_fault(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		     size_t errlen)
+{
+	(void)cfg, (void)opt;
+	return kvm_fault_parse(arg, err, errlen);
+}
+
+static int opt_accel(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		     size_t errlen)
+{
+	(void)cfg;
+	return check_accel(opt, arg, err, errlen);
+}
+
+static void print_help(void);
+
+static int opt_help(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		    size_t errlen)
+{
+	(void)cfg, (void)opt, (void)arg, (void)err, (void)errlen;
+	print_help();
+	return OPTION_EXIT;
+}
+
+static int opt_version(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
+		       size_t errlen)
+{
+	(void)cfg, (void)opt, (void)arg, (void)err, (void)errlen;
+	print_version(stdout, "kvmscope-vmm");
+	return OPTION_EXIT;
+}
+
+/* ---- the table: one row per option, in --help order ---- */
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const struct option_row options[] = {
+	/* Guest */
+	{ "kernel", NULL, ARG_ONE, opt_kernel,
+	  "  -kernel FILE        multiboot v1 ELF, Linux bzImage (64-bit boot protocol),\n"
+	  "                      or a flat binary (real mode at 0x10000)\n", HELP_GUEST, NULL },
+	{ "initrd", NULL, ARG_ONE, opt_initrd, "  -initrd FILE        initial ramdisk (Linux)\n",
+	  HELP_GUEST, NULL },
+	{ "append", NULL, ARG_ONE, opt_append, "  -append STRING      kernel command line\n",
+	  HELP_GUEST, NULL },
+	{ "m", NULL, ARG_ONE, opt_memory,
+	  "  -m SIZE             RAM, in MiB or with a K/M/G suffix (default " STR(DEFAULT_RAM_MIB)
+	  "M)\n", HELP_GUEST, NULL },
+	{ "smp", NULL, ARG_ONE, opt_smp,
+	  "  -smp N              vCPUs, 1.." STR(VMM_MAX_VCPUS) ", one thread each\n", HELP_GUEST, NULL },
+	{ "cpu", NULL, ARG_ONE, opt_cpu,
+	  "  -cpu host[,pmu=on|off][,pmu-filter=allow|deny:EVENT[:EVENT...]]\n", HELP_GUEST, NULL },
+	{ "machine", "M", ARG_ONE, opt_machine,
+	  "  -machine [type=]pc[,confidential-guest-support=ID]   (-M too)\n"
+	  "  -machine virt|virt-7.2|virt-4.1[,gic-version=2|3|host|max][,dumpdtb=FILE]   (arm64 build)\n",
+	  HELP_GUEST, NULL },
+	{ "object", NULL, ARG_ONE, opt_object,
+	  "  -object sev-guest,id=ID,policy=N,cbitpos=N,reduced-phys-bits=N\n"
+	  "                      A confidential-guest POLICY ONLY: memory is NOT\n"
+	  "                      encrypted and no SEV hardware is used. The policy drives\n"
+	  "                      the VMM's decisions as in QEMU: with the ES bit (0x4)\n"
+	  "                      cpus are not resettable, so a guest reboot shuts down.\n",
+	  HELP_GUEST, NULL },
+	/* Devices */
+	{ "serial", NULL, ARG_ONE, opt_serial,
+	  "  -serial DEV         stdio | null | file:PATH | unix:PATH[,server][,nowait]\n"
+	  "                      first is COM1 (0x3f8), second COM2 (0x2f8)\n"
+	  "                      chardev:ID (a -chardev)\n", HELP_DEVICES, NULL },
+	{ "chardev", NULL, ARG_ONE, opt_chardev,
+	  "  -chardev socket,id=ID,path=PATH[,server=on][,wait=off] | file,id=ID,path=PATH\n"
+	  "          | stdio,id=ID | null,id=ID\n", HELP_DEVICES, NULL },
+	{ "device", NULL, ARG_ONE, opt_device, NULL, HELP_DEVICES, device_drivers },
+	/* Monitor */
+	{ "qmp", NULL, ARG_ONE, opt_qmp,
+	  "  -qmp unix:PATH,server[,nowait]   QMP socket (mode 0600), repeatable\n", HELP_MONITOR, NULL },
+	{ "mon", NULL, ARG_ONE, opt_mon,
+	  "  -mon chardev=ID,mode=control     QMP on a -chardev socket\n", HELP_MONITOR, NULL },
+	/* Run state */
+	{ "S", NULL, ARG_NONE, opt_start_paused,
+	  "  -S                  do not start the vCPUs (prelaunch)\n", HELP_RUNSTATE, NULL },
+	{ "no-reboot", NULL, ARG_NONE, opt_no_reboot,
+	  "  -no-reboot          = -action reboot=shutdown\n", HELP_RUNSTATE, NULL },
+	{ "no-shutdown", NULL, ARG_NONE, opt_no_shutdown,
+	  "  -no-shutdown        = -action shutdown=pause\n", HELP_RUNSTATE, NULL },
+	{ "action", NULL, ARG_ONE, opt_action,
+	  "  -action reboot=reset|shutdown,shutdown=poweroff|pause,\n"
+	  "          panic=pause|shutdown|exit-failure|none,watchdog=...\n", HELP_RUNSTATE, NULL },
+	/* Tracing and faults */
+	{ "trace", NULL, ARG_ONE, opt_trace,
+	  "  -trace [enable=]PATTERN[,events=FILE][,file=FILE][,format=bracketed|upstream]\n"
+	  "  -trace help         list trace events\n", HELP_TRACING, NULL },
+	{ "D", NULL, ARG_ONE, opt_logfile,
+	  "  -D LOGFILE          trace log destination (default stderr)\n", HELP_TRACING, NULL },
+	{ "msg", NULL, ARG_ONE, opt_msg,
+	  "  -msg timestamp=on   ISO-8601 timestamps on error messages\n", HELP_TRACING, NULL },
+	{ "fault", NULL, ARG_ONE, opt_fault,
+	  "  -fault ioctl=NAME,errno=ERRNO[,after=N][,count=N][,fd=KIND][,cpu=N]\n"
+	  "                      fail a KVM ioctl (count=0: every time after N)\n", HELP_TRACING, NULL },
+	/* Other: listed on one line */
+	{ "name", NULL, ARG_ONE, opt_name, "-name NAME", HELP_OTHER, NULL },
+	{ "pidfile", NULL, ARG_ONE, opt_pidfile, "-pidfile FILE", HELP_OTHER, NULL },
+	{ "help", "h", ARG_NONE, opt_help, "--help", HELP_OTHER, NULL },
+	{ "version", NULL, ARG_NONE, opt_version, "--version", HELP_OTHER, NULL },
+	/* accepted for drop-in use; only -accel looks at its argument */
+	{ "enable-kvm", NULL, ARG_NONE, NULL, "-enable-kvm", HELP_IGNORED, NULL },
+	{ "accel", NULL, ARG_ONE, opt_accel, "-accel kvm", HELP_IGNORED, NULL },
+	{ "nographic", NULL, ARG_NONE, NULL, "-nographic", HELP_IGNORED, NULL },
+	{ "display", NULL, ARG_ONE, NULL, "-display none", HELP_IGNORED, NULL },
+	{ "nodefaults", NULL, ARG_NONE, NULL, "-nodefaults", HELP_IGNORED, NULL },
+	{ "no-user-config", NULL, ARG_NONE, NULL, "-no-user-config", HELP_IGNORED, NULL },
+	{ "vga", NULL, ARG_ONE, NULL, "-vga none", HELP_IGNORED, NULL },
+	{ "monitor", NULL, ARG_ONE, NULL, "-monitor none", HELP_IGNORED, NULL },
+	{ NULL },
 };
 
-static int apply(struct vmm_config *cfg, const char *name, const char *opt, const char *arg,
-		 char *err, size_t errlen)
+/* how each group of rows shows in --help: its own lines under a title, or
+ * the rows' spellings joined on a line (wrapped before column 80) */
+static const struct help_group_style {
+	const char *title;
+	const char *lead;
+	const char *sep;
+} help_groups[] = {
+	[HELP_GUEST] = { "Guest:", NULL, NULL },
+	[HELP_DEVICES] = { "Devices:", NULL, NULL },
+	[HELP_MONITOR] = { "Monitor:", NULL, NULL },
+	[HELP_RUNSTATE] = { "Run state:", NULL, NULL },
+	[HELP_TRACING] = { "Tracing and faults:", NULL, NULL },
+	[HELP_OTHER] = { "Other:", "", ", " },
+	[HELP_IGNORED] = { NULL, "accepted and ignored: ", " " },
+};
+
+static void print_row_help(const struct option_row *o, int *col)
 {
-	if (!strcmp(name, "kernel")) {
-		cfg->kernel = arg;
-	} else if (!strcmp(name, "initrd")) {
-		cfg->initrd = arg;
-	} else if (!strcmp(name, "append")) {
-		cfg->append = arg;
-	} else if (!strcmp(name, "m")) {
-		const char *size = !strncmp(arg, "size=", 5) ? arg + 5 : arg;
-		if (parse_size_mib(size, &cfg->ram_size) < 0) {
-			snprintf(err, errlen, "%s: invalid RAM size '%s'", opt, arg);
-			return -1;
-		}
-		if (cfg->ram_size < (4ULL << 20)) {
-			snprintf(err, errlen, "%s: RAM size '%s' is too small (at least 4M)", opt, arg);
-			return -1;
-		}
-	} else if (!strcmp(name, "smp")) {
-		return opt_smp(cfg, opt, arg, err, errlen);
-	} else if (!strcmp(name, "serial")) {
-		if (cfg->nr_serials == VMM_MAX_SERIALS) {
-			snprintf(err, errlen, "%s: at most %d serial ports (COM1, COM2)", opt,
-				 VMM_MAX_SERIALS);
-			return -1;
-		}
-		char why[256];
-		if (!strncmp(arg, "chardev:", 8))
-			return add_serial_ref(cfg, opt, arg + 8, err, errlen);
-		if (chardev_parse(arg, &cfg->serial[cfg->nr_serials], why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s: %s", opt, why);
-			return -1;
-		}
-		cfg->nr_serials++;
-	} else if (!strcmp(name, "no-reboot")) {
-		cfg->actions.reboot = REBOOT_ACTION_SHUTDOWN;
-	} else if (!strcmp(name, "no-shutdown")) {
-		cfg->actions.shutdown = SHUTDOWN_ACTION_PAUSE;
-	} else if (!strcmp(name, "action")) {
-		return each_kv(cfg, opt, arg, kv_action, err, errlen);
-	} else if (!strcmp(name, "S")) {
-		cfg->start_paused = true;
-	} else if (!strcmp(name, "device")) {
-		return opt_device(cfg, opt, arg, err, errlen);
-	} else if (!strcmp(name, "cpu")) {
-		return each_kv(cfg, opt, arg, kv_cpu, err, errlen);
-	} else if (!strcmp(name, "object")) {
-		if (strncmp(arg, "sev-guest,", 10) && strncmp(arg, "qom-type=sev-guest,", 19)) {
-			snprintf(err, errlen, "%s: only sev-guest objects are supported", opt);
-			return -1;
-		}
-		char why[256];
-		if (sev_parse_object(!strncmp(arg, "sev-guest,", 10) ? arg + 10 : arg, &cfg->sev,
-				     why, sizeof(why)) < 0) {
-			/* sev_parse_object's messages already start with "-object" */
-			snprintf(err, errlen, "%s", why);
-			return -1;
-		}
-	} else if (!strcmp(name, "machine") || !strcmp(name, "M")) {
-		return each_kv(cfg, opt, arg, kv_machine, err, errlen);
-	} else if (!strcmp(name, "trace")) {
-		int list = 0;
-		if (trace_parse_option(arg, &list, err, errlen) < 0) {
-			char why[256];
-			snprintf(why, sizeof(why), "%s", err);
-			if (strncmp(why, "-trace", 6))
-				snprintf(err, errlen, "-trace: %s", why);
-			return -1;
-		}
-		if (list)
-			cfg->list_trace_events = true;
-	} else if (!strcmp(name, "D")) {
-		cfg->logfile = arg;
-	} else if (!strcmp(name, "name")) {
-		cfg->name = !strncmp(arg, "guest=", 6) ? arg + 6 : arg;
-	} else if (!strcmp(name, "pidfile")) {
-		cfg->pidfile = arg;
-	} else if (!strcmp(name, "msg")) {
-		if (!strcmp(arg, "timestamp=on"))
-			cfg->msg_timestamp = true;
-		else if (!strcmp(arg, "timestamp=off"))
-			cfg->msg_timestamp = false;
-		else {
-			snprintf(err, errlen, "%s: Invalid parameter '%s'", opt, arg);
-			return -1;
-		}
-	} else if (!strcmp(name, "qmp")) {
-		return opt_qmp(cfg, opt, arg, err, errlen);
-	} else if (!strcmp(name, "chardev")) {
-		return opt_chardev(cfg, opt, arg, err, errlen);
-	} else if (!strcmp(name, "mon")) {
-		return opt_mon(cfg, opt, arg, err, errlen);
-	} else if (!strcmp(name, "fault")) {
-		return kvm_fault_parse(arg, err, errlen);
-	} else if (!strcmp(name, "accel")) {
-		if (strncmp(arg, "kvm", 3)) {
-			snprintf(err, errlen, "%s: accelerator '%s' not supported (kvm only)", opt, arg);
-			return -1;
-		}
+	const struct help_group_style *g = &help_groups[o->group];
+	if (!g->sep) {
+		fputs(o->help ? o->help : "", stdout);
+		for (const struct option_row *d = o->drivers; d && d->name; d++)
+			fputs(d->help, stdout);
+		return;
 	}
-	/* the remaining options are accepted for drop-in use and change nothing */
-	return 0;
+	int len = (int)strlen(o->help);
+	if (!*col)
+		*col = printf("  %s%s", g->lead, o->help);
+	else if (*col + (int)strlen(g->sep) + len > 80)
+		*col = printf("\n%*s%s", 2 + (int)strlen(g->lead), "", o->help) - 1;
+	else
+		*col += printf("%s%s", g->sep, o->help);
+}
+
+static void print_help(void)
+{
+	int group = -1, col = 0;
+
+	fputs("usage: kvmscope-vmm [options]\n"
+	      "A small KVM virtual machine monitor with QEMU's run-state, reset and\n"
+	      "shutdown semantics, instrumented with USDT probes (provider \"vmm\").\n\n",
+	      stdout);
+	for (const struct option_row *o = options; o->name; o++) {
+		if ((int)o->group != group) {
+			if (col)
+				putchar('\n');
+			col = 0;
+			group = (int)o->group;
+			if (help_groups[group].title)
+				printf("%s\n", help_groups[group].title);
+		}
+		print_row_help(o, &col);
+	}
+	if (col)
+		putchar('\n');
+	fputs("\nExit status: 0 after a shutdown; 1 for a bad option or a failed start;\n"
+	      "(V << 1) | 1 when the guest writes V to isa-debug-exit; 1 after a guest\n"
+	      "panic with panic=exit-failure; SIGABRT on an invalid run-state transition.\n",
+	      stdout);
+}
+
+static const struct option_row *find_option(const char *name)
+{
+	for (const struct option_row *o = options; o->name; o++)
+		if (!strcmp(o->name, name) || (o->alias && !strcmp(o->alias, name)))
+			return o;
+	return NULL;
 }
 
 enum options_result options_parse(int argc, char **argv, struct vmm_config *cfg, char *err,
@@ -706,38 +887,28 @@ enum options_result options_parse(int argc, char **argv, struct vmm_config *cfg,
 {
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i];
-		const char *name = opt;
-		if (name[0] != '-') {
+		if (opt[0] != '-') {
 			snprintf(err, errlen, "%s: unexpected argument (options start with '-')", opt);
 			return OPTIONS_ERROR;
 		}
-		name += name[1] == '-' ? 2 : 1;
-		const struct option_desc *d = NULL;
-		for (size_t k = 0; k < sizeof(option_table) / sizeof(option_table[0]); k++)
-			if (!strcmp(option_table[k].name, name))
-				d = &option_table[k];
-		if (!d) {
+		const struct option_row *o = find_option(opt + (opt[1] == '-' ? 2 : 1));
+		if (!o) {
 			snprintf(err, errlen, "%s: invalid option", opt);
 			return OPTIONS_ERROR;
 		}
-		if (!strcmp(name, "help") || !strcmp(name, "h")) {
-			print_help();
-			return OPTIONS_EXIT_OK;
-		}
-		if (!strcmp(name, "version")) {
-			print_version(stdout, "kvmscope-vmm");
-			return OPTIONS_EXIT_OK;
-		}
 		const char *arg = NULL;
-		if (d->arg == ARG_ONE) {
+		if (o->arg == ARG_ONE) {
 			if (i + 1 >= argc) {
 				snprintf(err, errlen, "%s: requires an argument", opt);
 				return OPTIONS_ERROR;
 			}
 			arg = argv[++i];
 		}
-		if (apply(cfg, d->name, opt, arg, err, errlen) < 0)
+		int r = o->apply ? o->apply(cfg, opt, arg, err, errlen) : 0;
+		if (r < 0)
 			return OPTIONS_ERROR;
+		if (r == OPTION_EXIT)
+			return OPTIONS_EXIT_OK;
 	}
 	if (cfg->list_trace_events) {
 		trace_list_events(stdout);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keyval.h"
 #include "probe-table.h"
 #include "trace.h"
 
@@ -86,21 +87,18 @@ int trace_open_log(const char *path, char *err, size_t errlen)
 
 int trace_parse_option(const char *arg, int *list, char *err, size_t errlen)
 {
-	char buf[1024];
-	char *save = NULL;
+	struct keyval kv;
 
 	if (!strcmp(arg, "help")) {
 		*list = 1;
 		return 0;
 	}
-	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf)) {
-		snprintf(err, errlen, "-trace: argument too long");
+	if (keyval_start(&kv, "-trace", arg, KEYVAL_MAX, err, errlen) < 0)
 		return -1;
-	}
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-		const char *val = eq ? eq + 1 : tok;
-		if (!eq || !strncmp(tok, "enable=", 7)) {
+	while (keyval_next(&kv)) {
+		const char *tok = kv.text;
+		const char *val = kv.val ? kv.val : tok;
+		if (!kv.val || !strncmp(tok, "enable=", 7)) {
 			if (enable_checked(val, err, errlen) < 0)
 				return -1;
 		} else if (!strncmp(tok, "events=", 7)) {
@@ -120,8 +118,7 @@ int trace_parse_option(const char *arg, int *list, char *err, size_t errlen)
 				return -1;
 			}
 		} else {
-			*eq = '\0';
-			snprintf(err, errlen, "-trace: invalid parameter '%s'", tok);
+			snprintf(err, errlen, "-trace: invalid parameter '%s'", kv.key);
 			return -1;
 		}
 	}

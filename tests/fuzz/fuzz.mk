@@ -11,7 +11,7 @@ FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefine
 # QMP input path; small streamer limits so the fuzzer reaches them
 FUZZ_QMP := $(FUZZ_DIR)/fuzz-qmp
 FUZZ_QMP_SRCS := tests/fuzz/fuzz-qmp.c vmm/qmp-stream.c vmm/qmp-dispatch.c \
-		 vmm/qmp-commands.c lib/qapi-names.c vmm/runstate.c lib/runstate-table.c vmm/trace.c vmm/error.c \
+		 vmm/qmp-commands.c lib/qapi-names.c vmm/runstate.c lib/runstate-table.c vmm/trace.c vmm/keyval.c vmm/error.c \
 		 $(GEN)/vmm-probes.c $(GEN)/probe-table.c
 $(FUZZ_QMP): $(FUZZ_QMP_SRCS) $(GENERATED_HEADERS) tests/fuzz/fuzz.mk vmm/qmp-stream.h \
 		vmm/qmp-dispatch.h | $(DEPS_STAMP)

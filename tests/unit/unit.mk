@@ -12,14 +12,14 @@ UNIT_OUT := $(BUILD)/tests/unit
 UNIT_PROBES := gen/vmm-probes.o gen/probe-table.o
 
 # objects (relative to $(BUILD)/obj/) of each test
-UNIT_OBJS_runstate := vmm/runstate.o lib/runstate-table.o vmm/error.o vmm/trace.o $(UNIT_PROBES)
-UNIT_OBJS_requests := vmm/system.o lib/qapi-names.o vmm/runstate.o lib/runstate-table.o vmm/events.o vmm/trace.o vmm/error.o \
+UNIT_OBJS_runstate := vmm/runstate.o lib/runstate-table.o vmm/error.o vmm/trace.o vmm/keyval.o $(UNIT_PROBES)
+UNIT_OBJS_requests := vmm/system.o lib/qapi-names.o vmm/runstate.o lib/runstate-table.o vmm/events.o vmm/trace.o vmm/keyval.o vmm/error.o \
 		      $(UNIT_PROBES)
 UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidential.o vmm/kvm.o vmm/numparse.o \
-		     lib/kvm-names.o vmm/system.o lib/qapi-names.o vmm/events.o vmm/runstate.o lib/runstate-table.o vmm/trace.o \
+		     lib/kvm-names.o vmm/system.o lib/qapi-names.o vmm/events.o vmm/runstate.o lib/runstate-table.o vmm/trace.o vmm/keyval.o \
 		     vmm/error.o $(UNIT_PROBES)
-UNIT_OBJS_kvm-names := vmm/kvm.o lib/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
-UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
+UNIT_OBJS_kvm-names := vmm/kvm.o lib/kvm-names.o vmm/numparse.o vmm/trace.o vmm/keyval.o $(UNIT_PROBES)
+UNIT_OBJS_trace := vmm/trace.o vmm/keyval.o $(UNIT_PROBES)
 UNIT_OBJS_capture := tools/capture.o
 UNIT_OBJS_timeline := tools/timeline.o tools/timeline-kfunc.o tools/capture.o tools/capture-kfunc.o \
 		      lib/kvm-names.o gen/kvm-caps.o
@@ -50,7 +50,7 @@ $(UNIT_OUT)/test-cpu-merge: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-thread-process: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-thread-process: LDLIBS += -lpthread
 # arm64 PMU attribute plan and virt device tree (helper "arm64"), x86 pmu-filter
-UNIT_OBJS_pmu-attrs := vmm/pmu-attrs.o vmm/trace.o $(UNIT_PROBES)
+UNIT_OBJS_pmu-attrs := vmm/pmu-attrs.o vmm/trace.o vmm/keyval.o $(UNIT_PROBES)
 UNIT_OBJS_arm64-fdt := vmm/fdt-virt.o vmm/error.o
 UNIT_OBJS_pmu-filter := vmm/pmu-filter.o vmm/numparse.o
 UNIT_NAMES += pmu-attrs arm64-fdt pmu-filter
