@@ -3,10 +3,9 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "bus.h"
 #include "error.h"
-#include "ioport.h"
 #include "machine.h"
-#include "mmio.h"
 #include "system.h"
 #include "trace.h"
 
@@ -19,14 +18,49 @@ static void handle_io(struct vcpu *v)
 
 	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
 		uint32_t value = 0;
+		uint64_t v64;
 		if (is_write)
 			memcpy(&value, data, size);
-		if (!ioport_dispatch(is_write, run->io.port, size, &value))
+		v64 = value;
+		bool claimed = bus_access(&ioport_bus, is_write, run->io.port, size, &v64);
+		value = (uint32_t)v64;
+		if (!claimed)
 			trace_vcpu_unhandled_io(v->index, is_write ? "out" : "in", run->io.port, size,
 						value);
 		if (!is_write)
 			memcpy(data, &value, size);
 	}
+}
+
+static uint64_t load_le(const uint8_t *data, unsigned size)
+{
+	uint64_t v = 0;
+	for (unsigned i = size; i-- > 0;)
+		v = v << 8 | data[i];
+	return v;
+}
+
+static void store_le(uint8_t *data, unsigned size, uint64_t v)
+{
+	for (unsigned i = 0; i < size; i++, v >>= 8)
+		data[i] = (uint8_t)v;
+}
+
+/* the kvm_run mmio buffer is little-endian, 1..8 bytes; false when no
+ * device claims the address (the buffer is left as it is) */
+static bool handle_mmio(struct kvm_run *run)
+{
+	unsigned size = run->mmio.len;
+	uint64_t value;
+
+	if (size == 0 || size > 8)
+		return false;
+	value = run->mmio.is_write ? load_le(run->mmio.data, size) : 0;
+	if (!bus_access(&mmio_bus, run->mmio.is_write, run->mmio.phys_addr, size, &value))
+		return false;
+	if (!run->mmio.is_write)
+		store_le(run->mmio.data, size, value);
+	return true;
 }
 
 static int handle_system_event(struct vcpu *v)
@@ -60,8 +94,7 @@ int kvm_handle_exit(struct machine *m, struct vcpu *v)
 		handle_io(v);
 		return 0;
 	case KVM_EXIT_MMIO:
-		if (mmio_dispatch(run->mmio.is_write, run->mmio.phys_addr, run->mmio.len,
-				  run->mmio.data))
+		if (handle_mmio(run))
 			return 0;
 		trace_vcpu_unhandled_mmio(v->index, run->mmio.is_write ? "write" : "read",
 					  run->mmio.phys_addr, run->mmio.len);

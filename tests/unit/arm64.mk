@@ -5,7 +5,7 @@
 
 ARM64_UNIT_OUT := $(BUILD)/tests/unit
 ARM64_UNIT_OBJS := vmm/arm64/pmu.o vmm/arm64/vcpu.o vmm/arm64/machine.o vmm/arm64/gic.o vmm/arm64/boot.o \
-		   vmm/virt-gic.o vmm/arm64-kernel.o vmm/mmio.o vmm/fdt-virt.o vmm/pmu-attrs.o vmm/kvm.o lib/kvm-names.o vmm/numparse.o \
+		   vmm/virt-gic.o vmm/arm64-kernel.o vmm/bus.o vmm/fdt-virt.o vmm/pmu-attrs.o vmm/kvm.o lib/kvm-names.o vmm/numparse.o \
 		   vmm/trace.o vmm/keyval.o vmm/error.o gen/vmm-probes.o gen/probe-table.o
 
 $(ARM64_UNIT_OUT)/test-arm64-pmu: tests/unit/test-arm64-pmu.c \

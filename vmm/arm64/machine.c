@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "arm64.h"
+#include "bus.h"
 #include "device.h"
 #include "error.h"
-#include "mmio.h"
 
 static const struct device *const board_devices[] = { &arm64_uart_device };
 #define NR_BOARD_DEVICES ((int)(sizeof(board_devices) / sizeof(board_devices[0])))
@@ -56,7 +56,7 @@ void arch_machine_destroy(struct machine *m)
 	if (!m->arch)
 		return;
 	devices_exit(m, board_devices, NR_BOARD_DEVICES);
-	mmio_unregister_all();
+	bus_unregister_all(&mmio_bus);
 	arm64_gic_destroy(m);
 	free(m->arch);
 	m->arch = NULL;

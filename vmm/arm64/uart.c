@@ -3,11 +3,11 @@
  * virt has one UART: serial_hd(0)). */
 #include "../hw/pl011.h"
 #include "arm64.h"
+#include "bus.h"
 #include "chardev.h"
 #include "device.h"
 #include "error.h"
 #include "mainloop.h"
-#include "mmio.h"
 
 static struct uart_board {
 	struct pl011 model;
@@ -47,7 +47,7 @@ static void uart_mmio_write(void *opaque, uint64_t off, unsigned size, uint64_t 
 	pl011_write(&u->model, off, (uint32_t)value);
 }
 
-static const struct mmio_ops uart_ops = { .read = uart_mmio_read, .write = uart_mmio_write };
+static const struct bus_ops uart_ops = { .read = uart_mmio_read, .write = uart_mmio_write };
 
 static size_t uart_can_receive(void *opaque)
 {
@@ -73,7 +73,7 @@ static int uart_init(struct machine *m)
 		}
 		chardev_set_receiver(uart.chr, uart_can_receive, uart_receive, &uart);
 	}
-	return mmio_register(VIRT_UART_BASE, VIRT_UART_SIZE, "pl011", &uart_ops, &uart);
+	return bus_register(&mmio_bus, VIRT_UART_BASE, VIRT_UART_SIZE, "pl011", &uart_ops, &uart);
 }
 
 static void uart_reset(struct machine *m)

@@ -1,7 +1,7 @@
 /* Reset control register at 0xCF9 (PIIX3/ICH): writing bit 2 resets the
  * system; bit 1 (hard reset) is remembered. */
+#include "bus.h"
 #include "devices.h"
-#include "ioport.h"
 #include "machine.h"
 #include "system.h"
 
@@ -11,7 +11,7 @@
 
 static uint8_t rcr;
 
-static uint32_t cf9_read(void *opaque, uint16_t off, unsigned size)
+static uint64_t cf9_read(void *opaque, uint64_t off, unsigned size)
 {
 	(void)opaque;
 	(void)off;
@@ -19,7 +19,7 @@ static uint32_t cf9_read(void *opaque, uint16_t off, unsigned size)
 	return __atomic_load_n(&rcr, __ATOMIC_RELAXED);
 }
 
-static void cf9_write(void *opaque, uint16_t off, unsigned size, uint32_t val)
+static void cf9_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
 	(void)opaque;
 	(void)off;
@@ -31,12 +31,12 @@ static void cf9_write(void *opaque, uint16_t off, unsigned size, uint32_t val)
 	__atomic_store_n(&rcr, (uint8_t)(val & RCR_SYS_RST), __ATOMIC_RELAXED);
 }
 
-static const struct ioport_ops cf9_ops = { .read = cf9_read, .write = cf9_write };
+static const struct bus_ops cf9_ops = { .read = cf9_read, .write = cf9_write };
 
 static int cf9_init(struct machine *m)
 {
 	(void)m;
-	return ioport_register(RCR_PORT, 1, "reset control", &cf9_ops, NULL);
+	return bus_register(&ioport_bus, RCR_PORT, 1, "reset control", &cf9_ops, NULL);
 }
 
 static void cf9_reset(struct machine *m)

@@ -2,12 +2,12 @@
  * once and without a SHUTDOWN event, as QEMU's device does. */
 #include <stdlib.h>
 
+#include "bus.h"
 #include "devices.h"
-#include "ioport.h"
 #include "machine.h"
 #include "trace.h"
 
-static void debugexit_write(void *opaque, uint16_t off, unsigned size, uint32_t val)
+static void debugexit_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
 	(void)opaque;
 	(void)off;
@@ -16,13 +16,13 @@ static void debugexit_write(void *opaque, uint16_t off, unsigned size, uint32_t 
 	exit((int)((val << 1) | 1));
 }
 
-static const struct ioport_ops debugexit_ops = { .write = debugexit_write };
+static const struct bus_ops debugexit_ops = { .write = debugexit_write };
 
 static int debugexit_init(struct machine *m)
 {
 	if (!m->cfg->debug_exit)
 		return 0;
-	return ioport_register(m->cfg->debug_exit_iobase, m->cfg->debug_exit_iosize,
+	return bus_register(&ioport_bus, m->cfg->debug_exit_iobase, m->cfg->debug_exit_iosize,
 			       "isa-debug-exit", &debugexit_ops, NULL);
 }
 

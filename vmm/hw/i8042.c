@@ -3,8 +3,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "bus.h"
 #include "devices.h"
-#include "ioport.h"
 #include "machine.h"
 #include "system.h"
 
@@ -28,7 +28,7 @@ static void put_output(uint8_t byte)
 }
 
 /* opaque tells the two ports apart: NULL for data, non-NULL for command */
-static uint32_t i8042_read(void *opaque, uint16_t off, unsigned size)
+static uint64_t i8042_read(void *opaque, uint64_t off, unsigned size)
 {
 	uint32_t val;
 	(void)off;
@@ -92,7 +92,7 @@ static void data(uint8_t byte, bool *reset)
 	kbc.pending_cmd = 0;
 }
 
-static void i8042_write(void *opaque, uint16_t off, unsigned size, uint32_t val)
+static void i8042_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
 	bool reset = false;
 	(void)off;
@@ -107,14 +107,14 @@ static void i8042_write(void *opaque, uint16_t off, unsigned size, uint32_t val)
 		qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
 }
 
-static const struct ioport_ops i8042_ops = { .read = i8042_read, .write = i8042_write };
+static const struct bus_ops i8042_ops = { .read = i8042_read, .write = i8042_write };
 
 static int i8042_init(struct machine *m)
 {
 	(void)m;
-	if (ioport_register(I8042_DATA, 1, "i8042 data", &i8042_ops, NULL) < 0)
+	if (bus_register(&ioport_bus, I8042_DATA, 1, "i8042 data", &i8042_ops, NULL) < 0)
 		return -1;
-	return ioport_register(I8042_COMMAND, 1, "i8042 command", &i8042_ops, (void *)&kbc);
+	return bus_register(&ioport_bus, I8042_COMMAND, 1, "i8042 command", &i8042_ops, (void *)&kbc);
 }
 
 static void i8042_reset(struct machine *m)

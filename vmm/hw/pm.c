@@ -4,9 +4,9 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "bus.h"
 #include "devices.h"
 #include "error.h"
-#include "ioport.h"
 #include "machine.h"
 #include "system.h"
 #include "trace.h"
@@ -36,7 +36,7 @@ static uint32_t pm_timer(void)
 	return (uint32_t)(ns * PM_TIMER_HZ / 1000000000u) & 0xffffff;
 }
 
-static uint32_t pm_read(void *opaque, uint16_t off, unsigned size)
+static uint64_t pm_read(void *opaque, uint64_t off, unsigned size)
 {
 	uint32_t val;
 	(void)opaque;
@@ -53,7 +53,7 @@ static uint32_t pm_read(void *opaque, uint16_t off, unsigned size)
 	return size == 4 ? val : val & ((1u << (size * 8)) - 1);
 }
 
-static void pm_write(void *opaque, uint16_t off, unsigned size, uint32_t val)
+static void pm_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
 	(void)opaque;
 	if (off == PM1_STS && size >= 2) {
@@ -75,7 +75,7 @@ static void pm_write(void *opaque, uint16_t off, unsigned size, uint32_t val)
 	}
 }
 
-static const struct ioport_ops pm_ops = { .read = pm_read, .write = pm_write };
+static const struct bus_ops pm_ops = { .read = pm_read, .write = pm_write };
 
 void pm_press_power_button(void)
 {
@@ -85,7 +85,7 @@ void pm_press_power_button(void)
 static int pm_init(struct machine *m)
 {
 	(void)m;
-	return ioport_register(PM_BASE, PM_LEN, "acpi-pm", &pm_ops, NULL);
+	return bus_register(&ioport_bus, PM_BASE, PM_LEN, "acpi-pm", &pm_ops, NULL);
 }
 
 static void pm_reset(struct machine *m)

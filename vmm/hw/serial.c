@@ -4,10 +4,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "bus.h"
 #include "chardev.h"
 #include "devices.h"
 #include "error.h"
-#include "ioport.h"
 #include "machine.h"
 #include "mainloop.h"
 
@@ -66,7 +66,7 @@ static void rx_push(struct uart *u, uint8_t byte)
 	}
 }
 
-static uint32_t uart_read(void *opaque, uint16_t off, unsigned size)
+static uint64_t uart_read(void *opaque, uint64_t off, unsigned size)
 {
 	struct uart *u = opaque;
 	uint32_t val = 0;
@@ -126,7 +126,7 @@ static uint32_t uart_read(void *opaque, uint16_t off, unsigned size)
 	return val;
 }
 
-static void uart_write(void *opaque, uint16_t off, unsigned size, uint32_t val)
+static void uart_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
 	struct uart *u = opaque;
 	uint8_t byte = (uint8_t)val;
@@ -178,7 +178,7 @@ static void uart_write(void *opaque, uint16_t off, unsigned size, uint32_t val)
 		chardev_write(u->chr, &byte, 1);
 }
 
-static const struct ioport_ops uart_ops = { .read = uart_read, .write = uart_write };
+static const struct bus_ops uart_ops = { .read = uart_read, .write = uart_write };
 
 static size_t uart_can_receive(void *opaque)
 {
@@ -214,7 +214,7 @@ static int serial_init(struct machine *m)
 			return -1;
 		}
 		chardev_set_receiver(u->chr, uart_can_receive, uart_receive, u);
-		if (ioport_register(u->base, 8, u->name, &uart_ops, u) < 0)
+		if (bus_register(&ioport_bus, u->base, 8, u->name, &uart_ops, u) < 0)
 			return -1;
 	}
 	return 0;
