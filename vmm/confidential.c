@@ -20,10 +20,8 @@ int sev_parse_object(const char *props, struct sev_config *sev, char *err, size_
 		return -1;
 	while (keyval_next(&kv)) {
 		const char *tok = kv.key, *val = kv.val;
-		if (!val) {
-			snprintf(err, errlen, "-object sev-guest: '%s' is not KEY=VALUE", tok);
+		if (keyval_need_value(&kv, "-object sev-guest", err, errlen) < 0)
 			return -1;
-		}
 		if (!strcmp(tok, "qom-type")) {
 			if (strcmp(val, "sev-guest") != 0) {
 				snprintf(err, errlen, "-object: unsupported type '%s'", val);

@@ -19,6 +19,14 @@ int keyval_start(struct keyval *kv, const char *opt, const char *arg, size_t max
 	return 0;
 }
 
+int keyval_need_value(const struct keyval *kv, const char *what, char *err, size_t errlen)
+{
+	if (kv->val)
+		return 0;
+	snprintf(err, errlen, "%s: '%s' is not KEY=VALUE", what, kv->text);
+	return -1;
+}
+
 bool keyval_next(struct keyval *kv)
 {
 	while (kv->next && *kv->next == ',')

@@ -26,5 +26,7 @@ int keyval_start(struct keyval *kv, const char *opt, const char *arg, size_t max
 		 size_t errlen);
 /* The next non-empty field; false at the end. */
 bool keyval_next(struct keyval *kv);
+/* -1 with "WHAT: 'FIELD' is not KEY=VALUE" when the current field is a bare word. */
+int keyval_need_value(const struct keyval *kv, const char *what, char *err, size_t errlen);
 
 #endif

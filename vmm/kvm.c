@@ -54,10 +54,8 @@ int kvm_fault_parse(const char *spec, char *err, size_t errlen)
 		return -1;
 	while (keyval_next(&kv)) {
 		const char *tok = kv.key, *val = kv.val;
-		if (!val) {
-			snprintf(err, errlen, "-fault: '%s' is not KEY=VALUE", tok);
+		if (keyval_need_value(&kv, "-fault", err, errlen) < 0)
 			return -1;
-		}
 		if (!strcmp(tok, "ioctl")) {
 			f.request = kvm_ioctl_by_name(val);
 			if (!f.request) {

@@ -100,13 +100,17 @@ static json_t *query_cpus_fast(struct qmp_session *s, json_t *args, struct qmp_e
 	return list;
 }
 
-static json_t *stop(struct qmp_session *s, json_t *args, struct qmp_error *err)
-{
-	(void)s, (void)args, (void)err;
-	/* not running (prelaunch, paused, shutdown, ...): nothing, no event */
-	vm_stop(RUN_STATE_PAUSED);
-	return NULL;
-}
+/* a command without arguments that only asks for something and returns {} */
+#define QMP_REQUEST(fn, ...)                                                                       \
+	static json_t *fn(struct qmp_session *s, json_t *args, struct qmp_error *err)             \
+	{                                                                                          \
+		(void)s, (void)args, (void)err;                                                    \
+		__VA_ARGS__;                                                                       \
+		return NULL;                                                                       \
+	}
+
+/* not running (prelaunch, paused, shutdown, ...): nothing, no event */
+QMP_REQUEST(stop, vm_stop(RUN_STATE_PAUSED))
 
 static json_t *cont(struct qmp_session *s, json_t *args, struct qmp_error *err)
 {
@@ -119,28 +123,12 @@ static json_t *cont(struct qmp_session *s, json_t *args, struct qmp_error *err)
 	return NULL;
 }
 
-static json_t *system_reset(struct qmp_session *s, json_t *args, struct qmp_error *err)
-{
-	(void)s, (void)args, (void)err;
-	qemu_system_reset_request(SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET);
-	return NULL;
-}
-
-static json_t *system_powerdown(struct qmp_session *s, json_t *args, struct qmp_error *err)
-{
-	(void)s, (void)args, (void)err;
-	qemu_system_powerdown_request();
-	return NULL;
-}
-
-static json_t *quit(struct qmp_session *s, json_t *args, struct qmp_error *err)
-{
-	(void)s, (void)args, (void)err;
-	/* exits even with -no-shutdown */
-	__atomic_store_n(&run_actions.shutdown, SHUTDOWN_ACTION_POWEROFF, __ATOMIC_RELEASE);
-	qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_QMP_QUIT);
-	return NULL;
-}
+QMP_REQUEST(system_reset, qemu_system_reset_request(SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET))
+QMP_REQUEST(system_powerdown, qemu_system_powerdown_request())
+/* exits even with -no-shutdown */
+QMP_REQUEST(quit,
+	    __atomic_store_n(&run_actions.shutdown, SHUTDOWN_ACTION_POWEROFF, __ATOMIC_RELEASE);
+	    qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_QMP_QUIT))
 
 static json_t *set_action(struct qmp_session *s, json_t *args, struct qmp_error *err)
 {

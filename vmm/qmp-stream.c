@@ -384,23 +384,13 @@ static void lex_start(struct json_stream *s, unsigned char c)
 	}
 }
 
-/* One byte; returns true when c must be looked at again (lookahead). */
-static bool lex_byte(struct json_stream *s, unsigned char c)
+/* A byte inside a string, double- or single-quoted; true when c must be
+ * looked at again. */
+static bool lex_string(struct json_stream *s, unsigned char c)
 {
 	bool sq = s->state >= LEX_SQ && s->state <= LEX_SQ_HEX;
 
 	switch (s->state) {
-	case LEX_START:
-		lex_start(s, c);
-		return false;
-	case LEX_RECOVERY:
-		/* skip to a resynchronization point (json-lexer.c IN_RECOVERY) */
-		if ((c < 0x20 && c != '\t') || c >= 0xfe || c == '[' || c == ']' || c == '{' ||
-		    c == '}') {
-			s->state = LEX_START;
-			return true;
-		}
-		return false;
 	case LEX_DQ:
 	case LEX_SQ:
 		if (c == (sq ? '\'' : '"')) {
@@ -468,17 +458,31 @@ static bool lex_byte(struct json_stream *s, unsigned char c)
 			s->state = sq ? LEX_SQ : LEX_DQ;
 		}
 		return false;
-	case LEX_NUM_MINUS:
-		if (c == '0')
-			s->state = LEX_NUM_ZERO;
-		else if (c >= '1' && c <= '9')
-			s->state = LEX_NUM_INT;
-		else {
-			lex_error(s, c);
-			return false;
-		}
-		putc1(s, (char)c);
+	default:
 		return false;
+	}
+}
+
+/* A number's next byte: c continues it into state next, or (next ==
+ * LEX_START) cannot continue it. */
+static bool num_step(struct json_stream *s, unsigned char c, enum lex_state next)
+{
+	if (next == LEX_START) {
+		lex_error(s, c);
+		return false;
+	}
+	s->state = next;
+	putc1(s, (char)c);
+	return false;
+}
+
+/* A byte inside a number (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?);
+ * true when c ended it and must be looked at again. */
+static bool lex_number(struct json_stream *s, unsigned char c)
+{
+	switch (s->state) {
+	case LEX_NUM_MINUS:
+		return num_step(s, c, c == '0' ? LEX_NUM_ZERO : is_digit(c) ? LEX_NUM_INT : LEX_START);
 	case LEX_NUM_ZERO:
 	case LEX_NUM_INT:
 	case LEX_NUM_FRAC:
@@ -504,24 +508,11 @@ static bool lex_byte(struct json_stream *s, unsigned char c)
 		return false;
 	case LEX_NUM_DOT:
 	case LEX_NUM_ESIGN:
-		if (!is_digit(c)) {
-			lex_error(s, c);
-			return false;
-		}
-		putc1(s, (char)c);
-		s->state = s->state == LEX_NUM_DOT ? LEX_NUM_FRAC : LEX_NUM_EXP;
-		return false;
+		return num_step(s, c, !is_digit(c) ? LEX_START
+				 : s->state == LEX_NUM_DOT ? LEX_NUM_FRAC : LEX_NUM_EXP);
 	case LEX_NUM_E:
-		if (c == '+' || c == '-')
-			s->state = LEX_NUM_ESIGN;
-		else if (is_digit(c))
-			s->state = LEX_NUM_EXP;
-		else {
-			lex_error(s, c);
-			return false;
-		}
-		putc1(s, (char)c);
-		return false;
+		return num_step(s, c, c == '+' || c == '-' ? LEX_NUM_ESIGN
+				 : is_digit(c) ? LEX_NUM_EXP : LEX_START);
 	case LEX_NUM_EXP:
 		if (is_digit(c)) {
 			putc1(s, (char)c);
@@ -530,6 +521,42 @@ static bool lex_byte(struct json_stream *s, unsigned char c)
 		s->tok_raw--;
 		token_done(s, TOK_OTHER);
 		return true;
+	default:
+		return false;
+	}
+}
+
+/* One byte; returns true when c must be looked at again (lookahead). */
+static bool lex_byte(struct json_stream *s, unsigned char c)
+{
+	switch (s->state) {
+	case LEX_START:
+		lex_start(s, c);
+		return false;
+	case LEX_RECOVERY:
+		/* skip to a resynchronization point (json-lexer.c IN_RECOVERY) */
+		if ((c < 0x20 && c != '\t') || c >= 0xfe || c == '[' || c == ']' || c == '{' ||
+		    c == '}') {
+			s->state = LEX_START;
+			return true;
+		}
+		return false;
+	case LEX_DQ:
+	case LEX_SQ:
+	case LEX_DQ_ESC:
+	case LEX_SQ_ESC:
+	case LEX_DQ_HEX:
+	case LEX_SQ_HEX:
+		return lex_string(s, c);
+	case LEX_NUM_MINUS:
+	case LEX_NUM_ZERO:
+	case LEX_NUM_INT:
+	case LEX_NUM_DOT:
+	case LEX_NUM_FRAC:
+	case LEX_NUM_E:
+	case LEX_NUM_ESIGN:
+	case LEX_NUM_EXP:
+		return lex_number(s, c);
 	case LEX_KEYWORD:
 		if (c >= 'a' && c <= 'z') {
 			putc1(s, (char)c);

@@ -133,28 +133,25 @@ static void real_segment(struct kvm_segment *s, uint16_t selector, uint8_t type)
 	};
 }
 
+/* code segment cs and data segment ds (es, fs, gs and ss are the same) */
 static void boot_sregs(struct kvm_sregs *s, const struct x86_boot_state *bs)
 {
+	s->cr3 = s->cr4 = s->efer = 0;
 	switch (bs->mode) {
 	case X86_BOOT_REAL16:
 		real_segment(&s->cs, bs->real_segment, 0xb);
 		real_segment(&s->ds, bs->real_segment, 0x3);
-		s->es = s->fs = s->gs = s->ss = s->ds;
 		s->cr0 = X86_CR0_ET;
-		s->cr3 = s->cr4 = s->efer = 0;
 		break;
 	case X86_BOOT_PROT32:
 		flat_segment(&s->cs, 0x08, 0xb, false);
 		flat_segment(&s->ds, 0x10, 0x3, false);
-		s->es = s->fs = s->gs = s->ss = s->ds;
 		s->cr0 = X86_CR0_PE | X86_CR0_ET;
-		s->cr3 = s->cr4 = s->efer = 0;
 		break;
 	case X86_BOOT_LONG64:
 		/* __BOOT_CS 0x10 and __BOOT_DS 0x18 of the Linux boot protocol */
 		flat_segment(&s->cs, 0x10, 0xb, true);
 		flat_segment(&s->ds, 0x18, 0x3, false);
-		s->es = s->fs = s->gs = s->ss = s->ds;
 		s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
 		s->cr3 = bs->cr3;
 		s->cr4 = X86_CR4_PAE;
@@ -163,6 +160,7 @@ static void boot_sregs(struct kvm_sregs *s, const struct x86_boot_state *bs)
 		s->gdt.limit = bs->gdt_limit;
 		break;
 	}
+	s->es = s->fs = s->gs = s->ss = s->ds;
 }
 
 int arch_vcpu_reset(struct machine *m, struct vcpu *v)
