@@ -14,7 +14,7 @@ FUZZ_QMP_SRCS := tests/fuzz/fuzz-qmp.c vmm/qmp-stream.c vmm/qmp-dispatch.c \
 		 vmm/qmp-commands.c lib/qapi-names.c vmm/runstate.c lib/runstate-table.c vmm/trace.c vmm/keyval.c vmm/error.c \
 		 $(GEN)/vmm-probes.c $(GEN)/probe-table.c
 $(FUZZ_QMP): $(FUZZ_QMP_SRCS) $(GENERATED_HEADERS) tests/fuzz/fuzz.mk vmm/qmp-stream.h \
-		vmm/qmp-dispatch.h | $(DEPS_STAMP)
+		vmm/qmp-dispatch.h
 	$(call msg,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-format-zero-length -Wno-unknown-attributes -DJSON_MAX_TOKEN_SIZE=4096 \
@@ -23,7 +23,7 @@ $(FUZZ_QMP): $(FUZZ_QMP_SRCS) $(GENERATED_HEADERS) tests/fuzz/fuzz.mk vmm/qmp-st
 
 # the QMP client of the integration tests and of scripts/bench-qmp.sh
 QMP_CLIENT := $(BUILD)/tests/qmp-client
-$(QMP_CLIENT): tests/bench/qmp-client.c | $(DEPS_STAMP)
+$(QMP_CLIENT): tests/bench/qmp-client.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
@@ -31,3 +31,14 @@ $(QMP_CLIENT): tests/bench/qmp-client.c | $(DEPS_STAMP)
 TEST_PROGS += $(QMP_CLIENT) $(FUZZ_QMP)
 .PHONY: fuzz-progs
 fuzz-progs: $(FUZZ_QMP)
+
+# the option-list splitter and the parsers built on it
+FUZZ_KEYVAL := $(FUZZ_DIR)/fuzz-keyval
+FUZZ_KEYVAL_SRCS := tests/fuzz/fuzz-keyval.c vmm/keyval.c vmm/chardev.c vmm/confidential.c vmm/kvm.c \
+		    vmm/numparse.c lib/kvm-names.c vmm/trace.c vmm/error.c $(GEN)/vmm-probes.c $(GEN)/probe-table.c
+$(FUZZ_KEYVAL): $(FUZZ_KEYVAL_SRCS) $(GENERATED_HEADERS) tests/fuzz/fuzz.mk vmm/keyval.h
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-format-zero-length -Wno-unknown-attributes -o $@ $(FUZZ_KEYVAL_SRCS) -lpthread
+TEST_PROGS += $(FUZZ_KEYVAL)
+fuzz-progs: $(FUZZ_KEYVAL)
