@@ -39,19 +39,29 @@ LDLIBS += -lpthread -ljansson
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-# --- dependencies: installed by the project's own script, checked once ------
-# NO_DEPS=1 (debian/rules) leaves the packages to the caller: no apt-get.
+# --- dependencies: one step, `make deps`, done first -----------------------
+# The project's own script installs the Debian packages. Every build reads
+# the stamp as a makefile, so make brings it up to date once, before any
+# other rule (then restarts, pkg-config answering from the packages): no
+# object waits on it. NO_DEPS=1 (debian/rules) leaves the packages to the
+# caller: no apt-get.
 DEPS_STAMP := $(BUILD)/.deps-ok
 $(DEPS_STAMP): scripts/install-deps.sh
+	$(call msg,DEPS,scripts/install-deps.sh)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(if $(filter 1,$(NO_DEPS)),:,scripts/install-deps.sh --check 2>/dev/null || scripts/install-deps.sh)
-	$(Q)touch $@
+	$(Q)echo '# scripts/install-deps.sh found every package (make deps)' > $@
+.PHONY: deps
+deps: $(DEPS_STAMP)
+ifneq ($(filter-out clean uninstall,$(or $(MAKECMDGOALS),all)),)
+include $(DEPS_STAMP)
+endif
 
 # --- probes: one list, generated everywhere ---------------------------------
 PROBES := probes/vmm.probes
 GEN_PROBES := $(BUILD)/gen-probes
 
-$(GEN_PROBES): probes/gen-probes.c | $(DEPS_STAMP)
+$(GEN_PROBES): probes/gen-probes.c
 	$(call msg,HOSTCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -O2 -Wall -Wextra -Werror -o $@ $<
@@ -97,16 +107,18 @@ VMM := $(BUILD)/kvmscope-vmm
 VMM_LDLIBS := -l:libfdt.so.1
 
 $(BUILD)/obj/vmm/%.o: CPPFLAGS += -Ivmm
-$(BUILD)/obj/%.o: %.c $(GENERATED_HEADERS) | $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c $(GENERATED_HEADERS)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # generated code: an empty format is how a probe without arguments logs
-$(BUILD)/obj/gen/%.o: $(GEN)/%.c $(GENERATED_HEADERS) | $(DEPS_STAMP)
+$(BUILD)/obj/gen/%.o: $(GEN)/%.c $(GENERATED_HEADERS)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) -Ivmm $(CFLAGS) -Wno-format-zero-length -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-format-zero-length -c -o $@ $<
+# the probes' fire functions log through the VMM's trace.h
+$(BUILD)/obj/gen/vmm-probes.o: CPPFLAGS += -Ivmm
 
 $(VMM): $(VMM_OBJS)
 	$(call msg,LINK,$@)

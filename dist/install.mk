@@ -37,7 +37,7 @@ INSTALL_FIXTURES := tests/fixtures/seed-003-pmu-on.log tests/fixtures/seed-003-f
 MAN_SRCS := $(wildcard docs/man/*.1.scd)
 MAN_PAGES := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
 
-$(BUILD)/man/%.1: docs/man/%.1.scd | $(DEPS_STAMP)
+$(BUILD)/man/%.1: docs/man/%.1.scd
 	$(call msg,SCDOC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)scdoc < $< > $@.tmp && mv $@.tmp $@

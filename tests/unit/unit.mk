@@ -77,14 +77,14 @@ $(UNIT_OUT)/test-qemulog $(UNIT_OUT)/test-diagnose $(UNIT_OUT)/test-qemulog-shap
 UNIT_OBJS_agent-json :=
 UNIT_NAMES += agent-json
 
-# $(1) = NAME
+# $(1) = NAME; tests of vmm/ units (their objects are vmm/ ones) see vmm/ headers
 define UNIT_TEST_RULE
 UNIT_TESTS += $(UNIT_OUT)/test-$(1)
 $(UNIT_OUT)/test-$(1): tests/unit/test-$(1).c $(addprefix $(BUILD)/obj/,$(UNIT_OBJS_$(1))) \
 		$(GENERATED_HEADERS)
 	$$(call msg,CCLD,$$@)
 	$$(Q)mkdir -p $$(@D)
-	$$(Q)$$(CC) $$(CPPFLAGS) -Ivmm $$(CFLAGS) $$$$(pkg-config --cflags cmocka) $$(LDFLAGS) \
+	$$(Q)$$(CC) $$(CPPFLAGS) $(if $(filter vmm/%,$(UNIT_OBJS_$(1))),-Ivmm) $$(CFLAGS) $$$$(pkg-config --cflags cmocka) $$(LDFLAGS) \
 		-o $$@ $$< $(addprefix $(BUILD)/obj/,$(UNIT_OBJS_$(1))) \
 		$$$$(pkg-config --libs cmocka) $$(LDLIBS)
 endef
