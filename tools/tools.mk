@@ -64,7 +64,7 @@ $(GEN)/html-timeline.c: tools/analyze/html/timeline.html tools/tools.mk
 
 # --- fuzzing the capture reader (libFuzzer, clang): `make fuzz-capture` ----
 FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c tools/capture/capture.c tools/capture/capture-kfunc.c tools/analyze/timeline.c \
-		     tools/analyze/timeline-kfunc.c tools/analyze/report-text.c \
+		     tools/analyze/timeline-format.c tools/analyze/timeline-kfunc.c tools/analyze/report-text.c \
 		     tools/analyze/report-json.c tools/analyze/report-chrome.c lib/kvm-names.c $(GEN)/kvm-caps.c
 $(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture/capture.h tools/analyze/timeline.h tools/analyze/report.h \
 			 $(GEN)/kvmscope-version.h

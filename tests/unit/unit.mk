@@ -21,7 +21,7 @@ UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidenti
 UNIT_OBJS_kvm-names := vmm/kvm.o lib/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_capture := tools/capture/capture.o
-UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-kfunc.o tools/capture/capture.o tools/capture/capture-kfunc.o \
+UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-format.o tools/analyze/timeline-kfunc.o tools/capture/capture.o tools/capture/capture-kfunc.o \
 		      lib/kvm-names.o gen/kvm-caps.o
 
 UNIT_NAMES := runstate requests options kvm-names trace capture timeline

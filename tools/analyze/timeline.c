@@ -14,56 +14,9 @@
 #include "kvm-caps.h"
 #include "kvm-names.h"
 #include "timeline.h"
+#include "timeline-format.h"
 
-/* Kernel events are decoded from a zero-padded copy this large, so a format
- * whose fields lie beyond the recorded bytes (or a __data_loc pointing far)
- * reads zeros, never past the buffer: u16 offset + u16 length. */
-#define DECODE_BUF (128 * 1024)
 #define MAX_FIELD_END 4096
-
-static uint8_t *decode_buf;
-
-/* Most payloads repeat (every KVM_RUN: the same probe arguments, the same
- * kvm_fpu/kvm_pio entries), so their text is kept by payload bytes. */
-#define CACHE_SLOTS 4096
-struct tl_text_slot {
-	const uint8_t *payload;	/* inside the mapped capture */
-	uint32_t len;
-	uint32_t kind;
-	char *text;
-};
-struct tl_text_cache {
-	struct tl_text_slot slot[CACHE_SLOTS];
-};
-
-static struct tl_text_slot *cache_slot(const struct timeline *tl, const struct cap_record *rec,
-				       uint32_t kind, bool *hit)
-{
-	const uint8_t *p = (const uint8_t *)(rec + 1);
-	uint32_t len = rec->size - (uint32_t)sizeof(*rec);
-	uint64_t h = 1469598103934665603ull ^ kind;
-	*hit = false;
-	if (!tl->cache)
-		return NULL;
-	for (uint32_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	struct tl_text_slot *s = &tl->cache->slot[h % CACHE_SLOTS];
-	*hit = s->text && s->kind == kind && s->len == len && !memcmp(s->payload, p, len);
-	if (!*hit) {
-		free(s->text);
-		s->text = NULL;
-		s->payload = p;
-		s->len = len;
-		s->kind = kind;
-	}
-	return s;
-}
-
-static void cache_store(struct tl_text_slot *s, const char *text)
-{
-	if (s)
-		s->text = strdup(text);
-}
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
@@ -512,28 +465,192 @@ static void choose_source(struct timeline *tl, int source)
 	tl->n = out;
 }
 
-int timeline_load_source(struct timeline *tl, const char *path, int source, char *err,
-			 size_t errlen)
-{
-	size_t cap = 0, thread_cap = 0, notes_cap = 0, symbols_cap = 0, meta_cap = 0;
-	const struct cap_record *rec;
-	enum cap_next_result res;
+/* The growth state of the timeline's arrays while a capture is read. */
+struct load_caps {
+	size_t ev, thread, notes, symbols, meta;
+};
 
+static int take_kfunc(struct timeline *tl, struct load_caps *caps, const struct cap_record *rec)
+{
+	const struct cap_kfunc *k;
+	if (cap_decode_kfunc(rec, &k)) {
+		tl->malformed++;
+		return 0;
+	}
+	if (add_event(tl, &caps->ev, rec, TL_KFUNC))
+		return -1;
+	struct tl_event *e = &tl->ev[tl->n - 1];
+	const struct cap_kfunc_def_view *d = timeline_kfunc_def(tl, k->func_id);
+	e->id = k->func_id;
+	e->end_ts = e->ts + k->duration_ns;
+	e->has_exit = !(k->flags & CAP_KFUNC_NO_ENTRY);
+	e->ret = cap_kfunc_value(d, k->ret);
+	e->is_error = cap_kfunc_errno(d, k->ret) != 0;
+	return 0;
+}
+
+/* A stack belongs to the probe just before it on the same thread. */
+static void take_stack(struct timeline *tl, const struct cap_record *rec)
+{
+	const struct cap_stack *st;
+	if (cap_decode_stack(rec, &st)) {
+		tl->malformed++;
+		return;
+	}
+	for (size_t i = tl->n; i-- > 0 && i + 8 > tl->n;)
+		if (tl->ev[i].kind == TL_PROBE && tl->ev[i].tid == rec->tid &&
+		    tl->ev[i].ts == rec->ts_ns) {
+			tl->ev[i].stack = st;
+			return;
+		}
+}
+
+/* A raw_syscalls sys_enter/sys_exit of an ioctl becomes a TL_IOCTL half
+ * (join() folds the exit into its enter); any other entry a TL_KERNEL. */
+static int take_tp_event(struct timeline *tl, struct load_caps *caps, const struct cap_record *rec)
+{
+	const uint8_t *data;
+	uint32_t len;
+	uint16_t id;
+	if (cap_decode_tp_event(rec, &data, &len, &id)) {
+		tl->malformed++;
+		return 0;
+	}
+	bool ok = true;
+	uint8_t kind = TL_KERNEL;
+	struct tep_event *ev = tep_find_event(tl->tep, id);
+	if (ev && (id == tl->sys_enter_id || id == tl->sys_exit_id))
+		kind = TL_IOCTL;
+	if (add_event(tl, &caps->ev, rec, kind))
+		return -1;
+	struct tl_event *e = &tl->ev[tl->n - 1];
+	e->id = id;
+	if (kind != TL_IOCTL)
+		return 0;
+	if (id == tl->sys_enter_id) {
+		/* args[] is an array: fd, cmd, arg at 16, 24, 32 */
+		struct tep_format_field *f = tep_find_field(ev, "args");
+		if (f && f->offset >= 0 && (uint32_t)f->offset + 24 <= len) {
+			memcpy(&e->fd, data + f->offset, 8);
+			memcpy(&e->cmd, data + f->offset + 8, 8);
+			memcpy(&e->arg, data + f->offset + 16, 8);
+		}
+		/* an ftrace capture may hold every syscall: only ioctls pair */
+		if (field_u64(ev, "id", data, len, &ok) != nr_ioctl(tl) || !ok)
+			e->kind = TL_KERNEL;
+	} else {
+		e->ret = (int64_t)field_u64(ev, "ret", data, len, &ok);
+	}
+	return 0;
+}
+
+static int take_lost(struct timeline *tl, struct load_caps *caps, const struct cap_record *rec)
+{
+	const struct cap_lost *lost;
+	if (cap_decode_lost(rec, &lost)) {
+		tl->malformed++;
+		return 0;
+	}
+	if (lost->kind == CAP_LOST_RINGBUF || lost->kind == CAP_LOST_FTRACE)
+		tl->lost += lost->count;
+	return add_event(tl, &caps->ev, rec, TL_LOST);
+}
+
+static int take_symbol(struct timeline *tl, struct load_caps *caps, const struct cap_record *rec)
+{
+	const char *text;
+	uint64_t ip;
+	if (cap_decode_symbol(rec, &ip, &text)) {
+		tl->malformed++;
+		return 0;
+	}
+	if (grow((void **)&tl->symbols, &caps->symbols, tl->nsymbols + 1, sizeof(*tl->symbols)))
+		return -1;
+	tl->symbols[tl->nsymbols++] = (struct tl_symbol){ .ip = ip, .text = text };
+	return 0;
+}
+
+static int take_note(struct timeline *tl, struct load_caps *caps, const struct cap_record *rec)
+{
+	const char *text;
+	if (cap_decode_text(rec, &text)) {
+		tl->malformed++;
+		return 0;
+	}
+	if (grow((void **)&tl->notes, &caps->notes, tl->nnotes + 1, sizeof(*tl->notes)))
+		return -1;
+	tl->notes[tl->nnotes++] = text;
+	return 0;
+}
+
+/* One record into the timeline: -1 only when memory ran out. */
+static int take_record(struct timeline *tl, struct load_caps *caps, const struct cap_record *rec)
+{
+	struct cap_probe_view pv;
+
+	switch (rec->type) {
+	case CAP_REC_META:
+		add_meta(tl, rec, &caps->thread, &caps->meta);
+		return 0;
+	case CAP_REC_PROBE_DEF:
+		add_probe_def(tl, rec);
+		return 0;
+	case CAP_REC_TP_FORMAT:
+		add_format(tl, rec);
+		return 0;
+	case CAP_REC_PROBE:
+		if (cap_decode_probe(rec, &pv)) {
+			tl->malformed++;
+			return 0;
+		}
+		if (add_event(tl, &caps->ev, rec, TL_PROBE))
+			return -1;
+		tl->ev[tl->n - 1].id = pv.probe_id;
+		return 0;
+	case CAP_REC_KFUNC_DEF:
+		add_kfunc_def(tl, rec);
+		return 0;
+	case CAP_REC_KFUNC:
+		return take_kfunc(tl, caps, rec);
+	case CAP_REC_STACK:
+		take_stack(tl, rec);
+		return 0;
+	case CAP_REC_TP_EVENT:
+		return take_tp_event(tl, caps, rec);
+	case CAP_REC_LOST:
+		return take_lost(tl, caps, rec);
+	case CAP_REC_SYMBOL:
+		return take_symbol(tl, caps, rec);
+	case CAP_REC_NOTE:
+		return take_note(tl, caps, rec);
+	case CAP_REC_MAPS:
+	case CAP_REC_END:
+		return 0;
+	default:
+		/* a record type from a later minor version: skipped, but said */
+		tl->unknown++;
+		return 0;
+	}
+}
+
+/* Opens the capture and the event parser; the events array is sized from
+ * the file (records are 64 bytes or more: one allocation). */
+static int load_open(struct timeline *tl, const char *path, struct load_caps *caps, char *err,
+		     size_t errlen)
+{
 	memset(tl, 0, sizeof(*tl));
 	tl->sys_enter_id = tl->sys_exit_id = -1;
-	if (!decode_buf && !(decode_buf = calloc(1, DECODE_BUF))) {
+	if (timeline_format_open(tl)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	tl->reader = cap_open(path, err, errlen);
 	if (!tl->reader)
 		return -1;
-	tl->cache = calloc(1, sizeof(*tl->cache));
-	/* records are 64 bytes or more: one allocation for the events */
-	cap = cap_file_size(tl->reader) / 64 + 16;
-	tl->ev = malloc(cap * sizeof(*tl->ev));
+	caps->ev = cap_file_size(tl->reader) / 64 + 16;
+	tl->ev = malloc(caps->ev * sizeof(*tl->ev));
 	if (!tl->ev)
-		cap = 0;
+		caps->ev = 0;
 	tl->tep = tep_alloc();
 	if (!tl->tep) {
 		snprintf(err, errlen, "out of memory");
@@ -544,139 +661,24 @@ int timeline_load_source(struct timeline *tl, const char *path, int source, char
 	tep_set_long_size(tl->tep, 8);
 	tep_set_file_bigendian(tl->tep, TEP_LITTLE_ENDIAN);
 	tep_set_local_bigendian(tl->tep, TEP_LITTLE_ENDIAN);
+	return 0;
+}
 
+int timeline_load_source(struct timeline *tl, const char *path, int source, char *err,
+			 size_t errlen)
+{
+	struct load_caps caps = { 0 };
+	const struct cap_record *rec;
+	enum cap_next_result res;
+
+	if (load_open(tl, path, &caps, err, errlen))
+		return -1;
 	while ((res = cap_next(tl->reader, &rec)) == CAP_NEXT_OK) {
-		struct cap_probe_view pv;
-		const uint8_t *data;
-		uint32_t len;
-		uint16_t id;
-		const struct cap_lost *lost;
-		const struct cap_stack *st;
-		const char *text;
-
-		switch (rec->type) {
-		case CAP_REC_META:
-			add_meta(tl, rec, &thread_cap, &meta_cap);
-			break;
-		case CAP_REC_PROBE_DEF:
-			add_probe_def(tl, rec);
-			break;
-		case CAP_REC_TP_FORMAT:
-			add_format(tl, rec);
-			break;
-		case CAP_REC_PROBE:
-			if (cap_decode_probe(rec, &pv)) {
-				tl->malformed++;
-				break;
-			}
-			if (add_event(tl, &cap, rec, TL_PROBE))
-				goto oom;
-			tl->ev[tl->n - 1].id = pv.probe_id;
-			break;
-		case CAP_REC_KFUNC_DEF:
-			add_kfunc_def(tl, rec);
-			break;
-		case CAP_REC_KFUNC: {
-			const struct cap_kfunc *k;
-			if (cap_decode_kfunc(rec, &k)) {
-				tl->malformed++;
-				break;
-			}
-			if (add_event(tl, &cap, rec, TL_KFUNC))
-				goto oom;
-			struct tl_event *e = &tl->ev[tl->n - 1];
-			const struct cap_kfunc_def_view *d = timeline_kfunc_def(tl, k->func_id);
-			e->id = k->func_id;
-			e->end_ts = e->ts + k->duration_ns;
-			e->has_exit = !(k->flags & CAP_KFUNC_NO_ENTRY);
-			e->ret = cap_kfunc_value(d, k->ret);
-			e->is_error = cap_kfunc_errno(d, k->ret) != 0;
-			break;
-		}
-		case CAP_REC_STACK:
-			/* belongs to the probe just before it on the same thread */
-			if (cap_decode_stack(rec, &st)) {
-				tl->malformed++;
-				break;
-			}
-			for (size_t i = tl->n; i-- > 0 && i + 8 > tl->n;)
-				if (tl->ev[i].kind == TL_PROBE && tl->ev[i].tid == rec->tid &&
-				    tl->ev[i].ts == rec->ts_ns) {
-					tl->ev[i].stack = st;
-					break;
-				}
-			break;
-		case CAP_REC_TP_EVENT: {
-			if (cap_decode_tp_event(rec, &data, &len, &id)) {
-				tl->malformed++;
-				break;
-			}
-			bool ok = true;
-			uint8_t kind = TL_KERNEL;
-			struct tep_event *ev = tep_find_event(tl->tep, id);
-			if (ev && (id == tl->sys_enter_id || id == tl->sys_exit_id))
-				kind = TL_IOCTL;
-			if (add_event(tl, &cap, rec, kind))
-				goto oom;
-			struct tl_event *e = &tl->ev[tl->n - 1];
-			e->id = id;
-			if (kind != TL_IOCTL)
-				break;
-			if (id == tl->sys_enter_id) {
-				/* args[] is an array: fd, cmd, arg at 16, 24, 32 */
-				struct tep_format_field *f = tep_find_field(ev, "args");
-				if (f && f->offset >= 0 && (uint32_t)f->offset + 24 <= len) {
-					memcpy(&e->fd, data + f->offset, 8);
-					memcpy(&e->cmd, data + f->offset + 8, 8);
-					memcpy(&e->arg, data + f->offset + 16, 8);
-				}
-				/* an ftrace capture may hold every syscall: only ioctls pair */
-				if (field_u64(ev, "id", data, len, &ok) != nr_ioctl(tl) || !ok)
-					e->kind = TL_KERNEL;
-			} else {
-				/* a sys_exit: join() folds it into its sys_enter */
-				e->ret = (int64_t)field_u64(ev, "ret", data, len, &ok);
-			}
-			break;
-		}
-		case CAP_REC_LOST:
-			if (cap_decode_lost(rec, &lost)) {
-				tl->malformed++;
-				break;
-			}
-			if (lost->kind == CAP_LOST_RINGBUF || lost->kind == CAP_LOST_FTRACE)
-				tl->lost += lost->count;
-			if (add_event(tl, &cap, rec, TL_LOST))
-				goto oom;
-			break;
-		case CAP_REC_SYMBOL: {
-			uint64_t ip;
-			if (cap_decode_symbol(rec, &ip, &text)) {
-				tl->malformed++;
-				break;
-			}
-			if (grow((void **)&tl->symbols, &symbols_cap, tl->nsymbols + 1,
-				 sizeof(*tl->symbols)))
-				goto oom;
-			tl->symbols[tl->nsymbols++] = (struct tl_symbol){ .ip = ip, .text = text };
-			break;
-		}
-		case CAP_REC_MAPS:
-		case CAP_REC_END:
-			break;
-		default:
-			/* a record type from a later minor version: skipped, but said */
-			tl->unknown++;
-			break;
-		case CAP_REC_NOTE:
-			if (cap_decode_text(rec, &text)) {
-				tl->malformed++;
-				break;
-			}
-			if (grow((void **)&tl->notes, &notes_cap, tl->nnotes + 1, sizeof(*tl->notes)))
-				goto oom;
-			tl->notes[tl->nnotes++] = text;
-			break;
+		if (take_record(tl, &caps, rec)) {
+			snprintf(err, errlen, "out of memory after %llu records",
+				 (unsigned long long)cap_records_read(tl->reader));
+			timeline_free(tl);
+			return -1;
 		}
 	}
 	if (res == CAP_NEXT_CORRUPT)
@@ -691,19 +693,11 @@ int timeline_load_source(struct timeline *tl, const char *path, int source, char
 		qsort(tl->symbols, tl->nsymbols, sizeof(*tl->symbols), cmp_symbol);
 	join(tl);
 	return 0;
-oom:
-	snprintf(err, errlen, "out of memory after %llu records",
-		 (unsigned long long)cap_records_read(tl->reader));
-	timeline_free(tl);
-	return -1;
 }
 
 void timeline_free(struct timeline *tl)
 {
-	if (tl->cache)
-		for (size_t i = 0; i < CACHE_SLOTS; i++)
-			free(tl->cache->slot[i].text);
-	free(tl->cache);
+	timeline_format_close(tl);
 	free(tl->ev);
 	free(tl->probes);
 	free(tl->kfuncs);
@@ -757,222 +751,6 @@ int timeline_probe_arg(const struct timeline *tl, const struct tl_event *e, cons
 		return 0;
 	}
 	return -1;
-}
-
-/* One conversion of a probe format, checked: flags, width, precision,
- * length and a conversion we know; anything else is printed literally. */
-static size_t format_one(char *out, size_t len, const char *spec, size_t speclen, char conv,
-			 unsigned lcount, uint64_t v, const char *s, bool is_str)
-{
-	char f[32];
-	if (speclen + 1 >= sizeof(f))
-		return 0;
-	memcpy(f, spec, speclen);
-	f[speclen] = 0;
-	int n;
-	switch (conv) {
-	case 's':
-		n = snprintf(out, len, f, is_str ? (s ? s : "(null)") : "?");
-		break;
-	case 'p':
-		n = snprintf(out, len, "0x%llx", (unsigned long long)v);
-		break;
-	case 'c':
-		n = snprintf(out, len, f, (int)(char)v);
-		break;
-	case 'd': case 'i':
-		n = lcount ? snprintf(out, len, f, (long long)v) : snprintf(out, len, f, (int)v);
-		break;
-	default: /* u x X o */
-		n = lcount ? snprintf(out, len, f, (unsigned long long)v)
-			   : snprintf(out, len, f, (unsigned)v);
-		break;
-	}
-	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
-}
-
-typedef void format_fn(const struct timeline *tl, const struct tl_event *e, char *buf, size_t len);
-
-/* the text of E from the cache, or made by FORMAT and kept; KIND keeps probe
- * and kernel event ids apart */
-static void format_cached(const struct timeline *tl, const struct tl_event *e, uint32_t kind,
-			  format_fn *format, char *buf, size_t len)
-{
-	bool hit;
-	struct tl_text_slot *s = len ? cache_slot(tl, e->rec, kind, &hit) : NULL;
-	if (s && hit) {
-		snprintf(buf, len, "%s", s->text);
-		return;
-	}
-	format(tl, e, buf, len);
-	cache_store(s, buf);
-}
-
-static void format_probe(const struct timeline *tl, const struct tl_event *e, char *buf,
-			 size_t len);
-
-void timeline_format_probe(const struct timeline *tl, const struct tl_event *e, char *buf,
-			   size_t len)
-{
-	format_cached(tl, e, 1000000 + e->id, format_probe, buf, len);
-}
-
-static void format_probe(const struct timeline *tl, const struct tl_event *e, char *buf,
-			 size_t len)
-{
-	const struct cap_probe_def_view *d = timeline_probe_def(tl, e->id);
-	struct cap_probe_view pv;
-	size_t o = 0;
-
-	buf[0] = 0;
-	if (!len || cap_decode_probe(e->rec, &pv))
-		return;
-	if (!d) {
-		for (unsigned i = 0; i < pv.nargs && o + 1 < len; i++)
-			o += (size_t)snprintf(buf + o, len - o, "%sarg%u=0x%llx", i ? " " : "", i,
-					      (unsigned long long)pv.args[i]);
-		return;
-	}
-	unsigned next = 0;
-	for (const char *p = d->format; *p && o + 1 < len;) {
-		if (*p != '%') {
-			buf[o++] = *p++;
-			continue;
-		}
-		if (p[1] == '%') {
-			buf[o++] = '%';
-			p += 2;
-			continue;
-		}
-		/* %[N$][flags][width][.prec][hh|h|l|ll|z|j]conv */
-		const char *q = p + 1;
-		unsigned argi = next;
-		const char *digits = q;
-		while (*q >= '0' && *q <= '9')
-			q++;
-		if (*q == '$' && q > digits) {
-			argi = (unsigned)strtoul(digits, NULL, 10) - 1;
-			q++;
-		} else {
-			q = digits;
-			next++;
-		}
-		char spec[32] = "%";
-		size_t sl = 1;
-		while (*q && strchr("-+ #0", *q) && sl < 20)
-			spec[sl++] = *q++;
-		while (*q >= '0' && *q <= '9' && sl < 24)
-			spec[sl++] = *q++;
-		if (*q == '.') {
-			spec[sl++] = *q++;
-			while (*q >= '0' && *q <= '9' && sl < 28)
-				spec[sl++] = *q++;
-		}
-		unsigned lcount = 0;
-		while (*q && strchr("hlzjt", *q)) {
-			if (*q == 'l' || *q == 'z' || *q == 'j' || *q == 't')
-				lcount = 2;
-			q++;
-		}
-		if (!*q || !strchr("diuxXopsc", *q) || sl >= 29 || argi >= pv.nargs) {
-			buf[o++] = *p++; /* not a conversion we trust: literal */
-			continue;
-		}
-		char conv = *q++;
-		if (lcount && strchr("diuxXo", conv)) {
-			spec[sl++] = 'l';
-			spec[sl++] = 'l';
-		}
-		spec[sl++] = conv;
-		bool is_str = argi < d->nargs && d->arg_types[argi] == 6 /* PROBE_ARG_STR */ &&
-			      (pv.str_mask & (1u << argi));
-		o += format_one(buf + o, len - o, spec, sl, conv, lcount, pv.args[argi], pv.strs[argi],
-				is_str);
-		p = q;
-	}
-	buf[o < len ? o : len - 1] = 0;
-}
-
-static void format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
-			  size_t len);
-
-void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
-			    size_t len)
-{
-	format_cached(tl, e, e->id, format_kernel, buf, len);
-}
-
-static void format_kernel(const struct timeline *tl, const struct tl_event *e, char *buf,
-			  size_t len)
-{
-	const uint8_t *data;
-	uint32_t dlen;
-	uint16_t id;
-	struct tep_event *ev = tep_find_event(tl->tep, (int)e->id);
-
-	buf[0] = 0;
-	if (cap_decode_tp_event(e->rec, &data, &dlen, &id))
-		return;
-	if (!ev || (ev->flags & TEP_EVENT_FL_NOHANDLE)) {
-		snprintf(buf, len, "event %u (%u bytes, no usable format)", id, dlen);
-		return;
-	}
-	memcpy(decode_buf, data, dlen);
-	struct tep_record r = { .ts = e->ts, .size = (int)dlen, .data = decode_buf,
-				.cpu = (int)e->cpu };
-	static struct trace_seq s;
-	static bool seq_ready;
-	if (!seq_ready) {
-		trace_seq_init(&s);
-		seq_ready = true;
-	}
-	trace_seq_reset(&s);
-	tep_print_event(tl->tep, &s, &r, "%s", TEP_PRINT_INFO);
-	trace_seq_terminate(&s);
-	snprintf(buf, len, "%s", s.buffer ? s.buffer : "");
-	memset(decode_buf, 0, dlen);
-}
-
-/* kvm_ioctl_name_arch() searches tables; the same few requests repeat. The
- * arch is the capture's: an analyst built for one decodes the other's. */
-const char *timeline_ioctl_name(const struct timeline *tl, uint64_t cmd)
-{
-	static uint64_t keys[64];
-	static const char *names[64];
-	static bool used[64];
-	enum kvm_arch arch = kvm_arch_by_machine(tl->machine);
-	uint64_t key = cmd ^ ((uint64_t)arch << 63);
-	unsigned h = (unsigned)((key * 0x9E3779B97F4A7C15ull) >> 58);
-	if (!used[h] || keys[h] != key) {
-		keys[h] = key;
-		names[h] = kvm_ioctl_name_arch(arch, cmd);
-		used[h] = true;
-	}
-	return names[h];
-}
-
-void timeline_format_ioctl(const struct timeline *tl, const struct tl_event *e, char *buf,
-			   size_t len)
-{
-	const char *name = timeline_ioctl_name(tl, e->cmd);
-	char cmd[32];
-	if (!name) {
-		snprintf(cmd, sizeof(cmd), "0x%llx", (unsigned long long)e->cmd);
-		name = cmd;
-	}
-	/* the capability asked about, by name */
-	const char *cap = !strcmp(name, "KVM_CHECK_EXTENSION") ? kvm_cap_name(e->arg) : NULL;
-	int n = cap ? snprintf(buf, len, "ioctl(%lld, %s, %s)", (long long)e->fd, name, cap) :
-		      snprintf(buf, len, "ioctl(%lld, %s, 0x%llx)", (long long)e->fd, name,
-			       (unsigned long long)e->arg);
-	if (n < 0 || (size_t)n >= len)
-		return;
-	if (!e->has_exit)
-		snprintf(buf + n, len - (size_t)n, " = ? (no exit recorded)");
-	else if (e->ret < 0 && e->ret >= -4095)
-		snprintf(buf + n, len - (size_t)n, " = -1 %s", errno_name((int)-e->ret));
-	else
-		snprintf(buf + n, len - (size_t)n, " = %lld", (long long)e->ret);
 }
 
 double timeline_rel_s(const struct timeline *tl, uint64_t ts)
