@@ -440,9 +440,13 @@ static int add_probe(struct usdt_notes *out, size_t *cap, const unsigned char *d
 	return 0;
 }
 
-static int read_elf(Elf *elf, struct usdt_notes *out, char *err, size_t errlen)
+/* The ELF header, checked: the machine, the class, and section headers that
+ * lie inside the file (libelf quietly shows no sections when their table lies
+ * past the end). Fills *SHSTRNDX and *SWAP (the file's byte order differs
+ * from the host's, for the raw addresses in the descriptors). */
+static int read_header(Elf *elf, struct usdt_notes *out, size_t *shstrndx, bool *swap, char *err,
+		       size_t errlen)
 {
-	size_t shstrndx, cap = 0;
 	GElf_Ehdr eh;
 
 	if (elf_kind(elf) != ELF_K_ELF) {
@@ -460,7 +464,6 @@ static int read_elf(Elf *elf, struct usdt_notes *out, char *err, size_t errlen)
 	}
 	out->elf64 = gelf_getclass(elf) == ELFCLASS64;
 	out->machine = eh.e_machine;
-	/* libelf quietly shows no sections when their table lies past the end */
 	size_t fsize = 0;
 	elf_rawfile(elf, &fsize);
 	if (eh.e_shoff && (eh.e_shoff > fsize || eh.e_shnum > (fsize - eh.e_shoff) / (eh.e_shentsize ? eh.e_shentsize : 1))) {
@@ -468,51 +471,45 @@ static int read_elf(Elf *elf, struct usdt_notes *out, char *err, size_t errlen)
 		       " lie beyond the end of the file (%zu bytes)", (uint64_t)eh.e_shoff, fsize);
 		return -1;
 	}
-	if (elf_getshdrstrndx(elf, &shstrndx)) {
+	if (elf_getshdrstrndx(elf, shstrndx)) {
 		seterr(err, errlen, "truncated or corrupt ELF: no section names: %s", elf_errmsg(-1));
 		return -1;
 	}
-	/* host byte order vs the file's, for the raw addresses in the descriptor */
-	bool swap = (eh.e_ident[EI_DATA] == ELFDATA2MSB) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+	*swap = (eh.e_ident[EI_DATA] == ELFDATA2MSB) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+	return 0;
+}
 
-	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh)) {
-			seterr(err, errlen, "corrupt section header: %s", elf_errmsg(-1));
-			return -1;
-		}
-		const char *sname = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (sname && !strcmp(sname, ".stapsdt.base") && sh.sh_type != SHT_NOBITS) {
-			out->has_base = true;
-			out->base_addr = sh.sh_addr;
-		}
-		if (sh.sh_type != SHT_NOTE)
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		if (!data) {
-			seterr(err, errlen, "truncated ELF: note section %s unreadable: %s",
-			       sname ? sname : "?", elf_errmsg(-1));
-			return -1;
-		}
-		size_t off = 0, next;
-		GElf_Nhdr nh;
-		size_t name_off, desc_off;
-		while (off < data->d_size &&
-		       (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			off = next;
-			if (nh.n_type != STAPSDT_TYPE || nh.n_namesz != sizeof(STAPSDT_OWNER) ||
-			    memcmp((char *)data->d_buf + name_off, STAPSDT_OWNER, sizeof(STAPSDT_OWNER)))
-				continue;
-			if (add_probe(out, &cap, (unsigned char *)data->d_buf + desc_off, nh.n_descsz,
-				      swap, err, errlen))
-				return -1;
-		}
+/* Every stapsdt note of one SHT_NOTE section. */
+static int read_note_section(Elf_Scn *scn, const char *sname, struct usdt_notes *out, size_t *cap,
+			     bool swap, char *err, size_t errlen)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	if (!data) {
+		seterr(err, errlen, "truncated ELF: note section %s unreadable: %s",
+		       sname ? sname : "?", elf_errmsg(-1));
+		return -1;
 	}
+	size_t off = 0, next;
+	GElf_Nhdr nh;
+	size_t name_off, desc_off;
+	while (off < data->d_size && (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+		off = next;
+		if (nh.n_type != STAPSDT_TYPE || nh.n_namesz != sizeof(STAPSDT_OWNER) ||
+		    memcmp((char *)data->d_buf + name_off, STAPSDT_OWNER, sizeof(STAPSDT_OWNER)))
+			continue;
+		if (add_probe(out, cap, (unsigned char *)data->d_buf + desc_off, nh.n_descsz, swap,
+			      err, errlen))
+			return -1;
+	}
+	return 0;
+}
 
+/* Where each probe really is (prelink may have moved the image: shift by
+ * how far .stapsdt.base moved), its file offsets, and its arguments. */
+static void place_probes(Elf *elf, struct usdt_notes *out)
+{
 	for (size_t i = 0; i < out->count; i++) {
 		struct usdt_probe *p = &out->probes[i];
-		/* prelink moved the image: shift by how far .stapsdt.base moved */
 		uint64_t shift = out->has_base && p->note_base ? out->base_addr - p->note_base : 0;
 		p->pc = p->note_pc + shift;
 		p->semaphore = p->note_semaphore ? p->note_semaphore + shift : 0;
@@ -528,6 +525,32 @@ static int read_elf(Elf *elf, struct usdt_notes *out, char *err, size_t errlen)
 			p->nargs = (unsigned)n;
 		}
 	}
+}
+
+static int read_elf(Elf *elf, struct usdt_notes *out, char *err, size_t errlen)
+{
+	size_t shstrndx, cap = 0;
+	bool swap;
+
+	if (read_header(elf, out, &shstrndx, &swap, err, errlen))
+		return -1;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh)) {
+			seterr(err, errlen, "corrupt section header: %s", elf_errmsg(-1));
+			return -1;
+		}
+		const char *sname = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (sname && !strcmp(sname, ".stapsdt.base") && sh.sh_type != SHT_NOBITS) {
+			out->has_base = true;
+			out->base_addr = sh.sh_addr;
+		}
+		if (sh.sh_type == SHT_NOTE &&
+		    read_note_section(scn, sname, out, &cap, swap, err, errlen))
+			return -1;
+	}
+	place_probes(elf, out);
 	return 0;
 }
 
