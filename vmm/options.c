@@ -40,6 +40,9 @@ struct option_row {
 	enum help_group group;
 	const struct option_row *drivers; /* -device's drivers, each a row with its help */
 };
+/* a row; .alias or .drivers may follow the help */
+#define ROW(name_, arg_, apply_, group_, help_, ...)                                              \
+	{ .name = name_, .arg = arg_, .apply = apply_, .group = group_, .help = help_, __VA_ARGS__ }
 
 void config_defaults(struct vmm_config *cfg)
 {
@@ -126,8 +129,8 @@ static int each_kv(struct vmm_config *cfg, const char *opt, const char *arg, kv_
 	return 0;
 }
 
-static int kv_action(struct vmm_config *cfg, const char *opt, const char *key, const char *val, char *err,
-		     size_t errlen)
+static int kv_action(struct vmm_config *cfg, const char *opt, const char *key,
+		     const char *val, char *err, size_t errlen)
 {
 	int v = -1;
 	if (!val) {
@@ -154,8 +157,8 @@ static int kv_action(struct vmm_config *cfg, const char *opt, const char *key, c
 	return 0;
 }
 
-static int kv_cpu(struct vmm_config *cfg, const char *opt, const char *key, const char *val, char *err,
-		  size_t errlen)
+static int kv_cpu(struct vmm_config *cfg, const char *opt, const char *key,
+		  const char *val, char *err, size_t errlen)
 {
 	if (!val) { /* the model */
 		if (strcmp(key, "host") && strcmp(key, "max")) {
@@ -186,8 +189,8 @@ static int kv_cpu(struct vmm_config *cfg, const char *opt, const char *key, cons
 	return -1;
 }
 
-static int kv_machine(struct vmm_config *cfg, const char *opt, const char *key, const char *val, char *err,
-		      size_t errlen)
+static int kv_machine(struct vmm_config *cfg, const char *opt, const char *key,
+		      const char *val, char *err, size_t errlen)
 {
 	if (!val || !strcmp(key, "type")) {
 		const char *type = val ? val : key;
@@ -243,8 +246,8 @@ static int kv_machine(struct vmm_config *cfg, const char *opt, const char *key, 
 	return -1;
 }
 
-static int kv_debugexit(struct vmm_config *cfg, const char *opt, const char *key, const char *val, char *err,
-			size_t errlen)
+static int kv_debugexit(struct vmm_config *cfg, const char *opt, const char *key,
+			const char *val, char *err, size_t errlen)
 {
 	uint64_t v;
 	if (!val)
@@ -261,8 +264,8 @@ static int kv_debugexit(struct vmm_config *cfg, const char *opt, const char *key
 	return 0;
 }
 
-static int kv_loader(struct vmm_config *cfg, const char *opt, const char *key, const char *val, char *err,
-		     size_t errlen)
+static int kv_loader(struct vmm_config *cfg, const char *opt, const char *key,
+		     const char *val, char *err, size_t errlen)
 {
 	static char file[4096];
 	if (!val)
@@ -282,16 +285,23 @@ static int kv_loader(struct vmm_config *cfg, const char *opt, const char *key, c
 	return 0;
 }
 
+/* -1 when both COM ports are taken */
+static int serial_port_free(const struct vmm_config *cfg, const char *opt, char *err,
+			    size_t errlen)
+{
+	if (cfg->nr_serials < VMM_MAX_SERIALS)
+		return 0;
+	snprintf(err, errlen, "%s: at most %d serial ports (COM1, COM2)", opt, VMM_MAX_SERIALS);
+	return -1;
+}
+
 /* -serial chardev:ID and -device isa-serial,chardev=ID: the next COM port,
  * its backend named by a -chardev resolved once every option is read */
 static int add_serial_ref(struct vmm_config *cfg, const char *opt, const char *id, char *err,
 			  size_t errlen)
 {
-	if (cfg->nr_serials == VMM_MAX_SERIALS) {
-		snprintf(err, errlen, "%s: at most %d serial ports (COM1, COM2)", opt,
-			 VMM_MAX_SERIALS);
+	if (serial_port_free(cfg, opt, err, errlen) < 0)
 		return -1;
-	}
 	if (!*id || snprintf(cfg->serial_chardev[cfg->nr_serials], 64, "%s", id) >= 64) {
 		snprintf(err, errlen, "%s: bad chardev id '%s'", opt, id);
 		return -1;
@@ -369,14 +379,14 @@ static int dev_loader(struct vmm_config *cfg, const char *opt, const char *arg, 
 }
 
 static const struct option_row device_drivers[] = {
-	{ "loader", NULL, ARG_ONE, dev_loader,
-	  "  -device loader,file=FILE,addr=ADDR   flat binary at ADDR (real mode)\n", HELP_DEVICES, NULL },
-	{ "isa-serial", NULL, ARG_ONE, dev_isa_serial,
-	  "  -device isa-serial,chardev=ID   the next COM port on a -chardev\n", HELP_DEVICES, NULL },
-	{ "isa-debug-exit", NULL, ARG_ONE, dev_debugexit,
-	  "  -device isa-debug-exit[,iobase=0xf4,iosize=4]\n", HELP_DEVICES, NULL },
-	{ "pvpanic", NULL, ARG_ONE, dev_pvpanic,
-	  "  -device pvpanic[,ioport=0x505]   guest panic notifier (GUEST_PANICKED)\n", HELP_DEVICES, NULL },
+	ROW("loader", ARG_ONE, dev_loader, HELP_DEVICES,
+	    "  -device loader,file=FILE,addr=ADDR   flat binary at ADDR (real mode)\n"),
+	ROW("isa-serial", ARG_ONE, dev_isa_serial, HELP_DEVICES,
+	    "  -device isa-serial,chardev=ID   the next COM port on a -chardev\n"),
+	ROW("isa-debug-exit", ARG_ONE, dev_debugexit, HELP_DEVICES,
+	    "  -device isa-debug-exit[,iobase=0xf4,iosize=4]\n"),
+	ROW("pvpanic", ARG_ONE, dev_pvpanic, HELP_DEVICES,
+	    "  -device pvpanic[,ioport=0x505]   guest panic notifier (GUEST_PANICKED)\n"),
 	{ NULL },
 };
 
@@ -415,7 +425,8 @@ static int opt_chardev(struct vmm_config *cfg, const char *opt, const char *arg,
 			snprintf(id, sizeof(id), "%s", kv.val);
 		else if (!strncmp(t, "path=", 5))
 			snprintf(path, sizeof(path), "%s", kv.val);
-		else if (!chardev_socket_flag(t, &server, &wait) && strcmp(t, "signal=off") && strcmp(t, "signal=on") && strcmp(t, "mux=off")) {
+		else if (!chardev_socket_flag(t, &server, &wait) && strcmp(t, "signal=off") &&
+			 strcmp(t, "signal=on") && strcmp(t, "mux=off")) {
 			snprintf(err, errlen, "%s: Invalid parameter '%s'", opt, t);
 			return -1;
 		}
@@ -623,11 +634,8 @@ static int opt_smp(struct vmm_config *cfg, const char *opt, const char *arg, cha
 static int opt_serial(struct vmm_config *cfg, const char *opt, const char *arg, char *err,
 		      size_t errlen)
 {
-	if (cfg->nr_serials == VMM_MAX_SERIALS) {
-		snprintf(err, errlen, "%s: at most %d serial ports (COM1, COM2)", opt,
-			 VMM_MAX_SERIALS);
+	if (serial_port_free(cfg, opt, err, errlen) < 0)
 		return -1;
-	}
 	if (!strncmp(arg, "chardev:", 8))
 		return add_serial_ref(cfg, opt, arg + 8, err, errlen);
 	if (chardev_parse_for(opt, arg, &cfg->serial[cfg->nr_serials], err, errlen) < 0)
@@ -729,87 +737,15 @@ static int opt_version(struct vmm_config *cfg, const char *opt, const char *arg,
 	return OPTION_EXIT;
 }
 
-/* ---- the table: one row per option, in --help order ---- */
+/* ---- the table: one row per option, in --help order (grouped by help_group) ---- */
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
 static const struct option_row options[] = {
-	/* Guest */
-	{ "kernel", NULL, ARG_ONE, opt_kernel,
-	  "  -kernel FILE        multiboot v1 ELF, Linux bzImage (64-bit boot protocol),\n"
-	  "                      or a flat binary (real mode at 0x10000)\n", HELP_GUEST, NULL },
-	{ "initrd", NULL, ARG_ONE, opt_initrd, "  -initrd FILE        initial ramdisk (Linux)\n",
-	  HELP_GUEST, NULL },
-	{ "append", NULL, ARG_ONE, opt_append, "  -append STRING      kernel command line\n",
-	  HELP_GUEST, NULL },
-	{ "m", NULL, ARG_ONE, opt_memory,
-	  "  -m SIZE             RAM, in MiB or with a K/M/G suffix (default " STR(DEFAULT_RAM_MIB)
-	  "M)\n", HELP_GUEST, NULL },
-	{ "smp", NULL, ARG_ONE, opt_smp,
-	  "  -smp N              vCPUs, 1.." STR(VMM_MAX_VCPUS) ", one thread each\n", HELP_GUEST, NULL },
-	{ "cpu", NULL, ARG_ONE, opt_cpu,
-	  "  -cpu host[,pmu=on|off][,pmu-filter=allow|deny:EVENT[:EVENT...]]\n", HELP_GUEST, NULL },
-	{ "machine", "M", ARG_ONE, opt_machine,
-	  "  -machine [type=]pc[,confidential-guest-support=ID]   (-M too)\n"
-	  "  -machine virt|virt-7.2|virt-4.1[,gic-version=2|3|host|max][,dumpdtb=FILE]   (arm64 build)\n",
-	  HELP_GUEST, NULL },
-	{ "object", NULL, ARG_ONE, opt_object,
-	  "  -object sev-guest,id=ID,policy=N,cbitpos=N,reduced-phys-bits=N\n"
-	  "                      A confidential-guest POLICY ONLY: memory is NOT\n"
-	  "                      encrypted and no SEV hardware is used. The policy drives\n"
-	  "                      the VMM's decisions as in QEMU: with the ES bit (0x4)\n"
-	  "                      cpus are not resettable, so a guest reboot shuts down.\n",
-	  HELP_GUEST, NULL },
-	/* Devices */
-	{ "serial", NULL, ARG_ONE, opt_serial,
-	  "  -serial DEV         stdio | null | file:PATH | unix:PATH[,server][,nowait]\n"
-	  "                      first is COM1 (0x3f8), second COM2 (0x2f8)\n"
-	  "                      chardev:ID (a -chardev)\n", HELP_DEVICES, NULL },
-	{ "chardev", NULL, ARG_ONE, opt_chardev,
-	  "  -chardev socket,id=ID,path=PATH[,server=on][,wait=off] | file,id=ID,path=PATH\n"
-	  "          | stdio,id=ID | null,id=ID\n", HELP_DEVICES, NULL },
-	{ "device", NULL, ARG_ONE, opt_device, NULL, HELP_DEVICES, device_drivers },
-	/* Monitor */
-	{ "qmp", NULL, ARG_ONE, opt_qmp,
-	  "  -qmp unix:PATH,server[,nowait]   QMP socket (mode 0600), repeatable\n", HELP_MONITOR, NULL },
-	{ "mon", NULL, ARG_ONE, opt_mon,
-	  "  -mon chardev=ID,mode=control     QMP on a -chardev socket\n", HELP_MONITOR, NULL },
-	/* Run state */
-	{ "S", NULL, ARG_NONE, opt_start_paused,
-	  "  -S                  do not start the vCPUs (prelaunch)\n", HELP_RUNSTATE, NULL },
-	{ "no-reboot", NULL, ARG_NONE, opt_no_reboot,
-	  "  -no-reboot          = -action reboot=shutdown\n", HELP_RUNSTATE, NULL },
-	{ "no-shutdown", NULL, ARG_NONE, opt_no_shutdown,
-	  "  -no-shutdown        = -action shutdown=pause\n", HELP_RUNSTATE, NULL },
-	{ "action", NULL, ARG_ONE, opt_action,
-	  "  -action reboot=reset|shutdown,shutdown=poweroff|pause,\n"
-	  "          panic=pause|shutdown|exit-failure|none,watchdog=...\n", HELP_RUNSTATE, NULL },
-	/* Tracing and faults */
-	{ "trace", NULL, ARG_ONE, opt_trace,
-	  "  -trace [enable=]PATTERN[,events=FILE][,file=FILE][,format=bracketed|upstream]\n"
-	  "  -trace help         list trace events\n", HELP_TRACING, NULL },
-	{ "D", NULL, ARG_ONE, opt_logfile,
-	  "  -D LOGFILE          trace log destination (default stderr)\n", HELP_TRACING, NULL },
-	{ "msg", NULL, ARG_ONE, opt_msg,
-	  "  -msg timestamp=on   ISO-8601 timestamps on error messages\n", HELP_TRACING, NULL },
-	{ "fault", NULL, ARG_ONE, opt_fault,
-	  "  -fault ioctl=NAME,errno=ERRNO[,after=N][,count=N][,fd=KIND][,cpu=N]\n"
-	  "                      fail a KVM ioctl (count=0: every time after N)\n", HELP_TRACING, NULL },
-	/* Other: listed on one line */
-	{ "name", NULL, ARG_ONE, opt_name, "-name NAME", HELP_OTHER, NULL },
-	{ "pidfile", NULL, ARG_ONE, opt_pidfile, "-pidfile FILE", HELP_OTHER, NULL },
-	{ "help", "h", ARG_NONE, opt_help, "--help", HELP_OTHER, NULL },
-	{ "version", NULL, ARG_NONE, opt_version, "--version", HELP_OTHER, NULL },
-	/* accepted for drop-in use; only -accel looks at its argument */
-	{ "enable-kvm", NULL, ARG_NONE, NULL, "-enable-kvm", HELP_IGNORED, NULL },
-	{ "accel", NULL, ARG_ONE, opt_accel, "-accel kvm", HELP_IGNORED, NULL },
-	{ "nographic", NULL, ARG_NONE, NULL, "-nographic", HELP_IGNORED, NULL },
-	{ "display", NULL, ARG_ONE, NULL, "-display none", HELP_IGNORED, NULL },
-	{ "nodefaults", NULL, ARG_NONE, NULL, "-nodefaults", HELP_IGNORED, NULL },
-	{ "no-user-config", NULL, ARG_NONE, NULL, "-no-user-config", HELP_IGNORED, NULL },
-	{ "vga", NULL, ARG_ONE, NULL, "-vga none", HELP_IGNORED, NULL },
-	{ "monitor", NULL, ARG_ONE, NULL, "-monitor none", HELP_IGNORED, NULL },
+#define OPTION ROW
+#include "options.def"
+#undef OPTION
 	{ NULL },
 };
 
