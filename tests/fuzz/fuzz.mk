@@ -34,11 +34,13 @@ fuzz-progs: $(FUZZ_QMP)
 
 # the option-list splitter and the parsers built on it
 FUZZ_KEYVAL := $(FUZZ_DIR)/fuzz-keyval
-FUZZ_KEYVAL_SRCS := tests/fuzz/fuzz-keyval.c vmm/keyval.c vmm/chardev.c vmm/confidential.c vmm/kvm.c \
-		    vmm/numparse.c lib/kvm-names.c vmm/trace.c vmm/error.c $(GEN)/vmm-probes.c $(GEN)/probe-table.c
+FUZZ_KEYVAL_SRCS := tests/fuzz/fuzz-keyval.c vmm/keyval.c vmm/chardev.c vmm/confidential.c \
+		    vmm/kvm.c vmm/numparse.c lib/kvm-names.c vmm/trace.c vmm/error.c \
+		    $(GEN)/vmm-probes.c $(GEN)/probe-table.c
 $(FUZZ_KEYVAL): $(FUZZ_KEYVAL_SRCS) $(GENERATED_HEADERS) tests/fuzz/fuzz.mk vmm/keyval.h
 	$(call msg,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-format-zero-length -Wno-unknown-attributes -o $@ $(FUZZ_KEYVAL_SRCS) -lpthread
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-format-zero-length -Wno-unknown-attributes -o $@ \
+		$(FUZZ_KEYVAL_SRCS) -lpthread
 TEST_PROGS += $(FUZZ_KEYVAL)
 fuzz-progs: $(FUZZ_KEYVAL)
