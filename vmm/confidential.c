@@ -10,47 +10,49 @@
 
 static const struct sev_config *active_sev;
 
-int sev_parse_object(const char *props, struct sev_config *sev, char *err, size_t errlen)
+/* one KEY=VALUE of -object sev-guest */
+static int sev_property(void *ctx, const char *tok, const char *val, char *err, size_t errlen)
 {
-	struct keyval kv;
+	struct sev_config *sev = ctx;
 
-	memset(sev, 0, sizeof(*sev));
-	sev->policy = SEV_POLICY_NODBG; /* QEMU's default */
-	if (keyval_start(&kv, "-object", props, 512, err, errlen) < 0)
-		return -1;
-	while (keyval_next(&kv)) {
-		const char *tok = kv.key, *val = kv.val;
-		if (keyval_need_value(&kv, "-object sev-guest", err, errlen) < 0)
-			return -1;
-		if (!strcmp(tok, "qom-type")) {
-			if (strcmp(val, "sev-guest") != 0) {
-				snprintf(err, errlen, "-object: unsupported type '%s'", val);
-				return -1;
-			}
-		} else if (!strcmp(tok, "id")) {
-			snprintf(sev->id, sizeof(sev->id), "%s", val);
-		} else if (!strcmp(tok, "policy") || !strcmp(tok, "cbitpos") ||
-			   !strcmp(tok, "reduced-phys-bits") || !strcmp(tok, "handle")) {
-			uint64_t v;
-			if (parse_uint_max(val, UINT32_MAX, &v) < 0) {
-				snprintf(err, errlen,
-					 "-object sev-guest: Parameter '%s' expects uint32_t", tok);
-				return -1;
-			}
-			if (tok[0] == 'p')
-				sev->policy = v;
-			else if (tok[0] == 'c')
-				sev->cbitpos = v;
-			else if (tok[0] == 'r')
-				sev->reduced_phys_bits = v;
-		} else if (!strcmp(tok, "sev-device") || !strcmp(tok, "dh-cert-file") ||
-			   !strcmp(tok, "session-file") || !strcmp(tok, "kernel-hashes")) {
-			/* accepted for command-line compatibility; nothing to open here */
-		} else {
-			snprintf(err, errlen, "-object sev-guest: Property '%s' not found", tok);
+	if (!strcmp(tok, "qom-type")) {
+		if (strcmp(val, "sev-guest") != 0) {
+			snprintf(err, errlen, "-object: unsupported type '%s'", val);
 			return -1;
 		}
+	} else if (!strcmp(tok, "id")) {
+		snprintf(sev->id, sizeof(sev->id), "%s", val);
+	} else if (!strcmp(tok, "policy") || !strcmp(tok, "cbitpos") ||
+		   !strcmp(tok, "reduced-phys-bits") || !strcmp(tok, "handle")) {
+		uint64_t v;
+		if (parse_uint_max(val, UINT32_MAX, &v) < 0) {
+			snprintf(err, errlen, "-object sev-guest: Parameter '%s' expects uint32_t",
+				 tok);
+			return -1;
+		}
+		if (tok[0] == 'p')
+			sev->policy = v;
+		else if (tok[0] == 'c')
+			sev->cbitpos = v;
+		else if (tok[0] == 'r')
+			sev->reduced_phys_bits = v;
+	} else if (!strcmp(tok, "sev-device") || !strcmp(tok, "dh-cert-file") ||
+		   !strcmp(tok, "session-file") || !strcmp(tok, "kernel-hashes")) {
+		/* accepted for command-line compatibility; nothing to open here */
+	} else {
+		snprintf(err, errlen, "-object sev-guest: Property '%s' not found", tok);
+		return -1;
 	}
+	return 0;
+}
+
+int sev_parse_object(const char *props, struct sev_config *sev, char *err, size_t errlen)
+{
+	memset(sev, 0, sizeof(*sev));
+	sev->policy = SEV_POLICY_NODBG; /* QEMU's default */
+	if (keyval_each_pair("-object", "-object sev-guest", props, 512, sev_property, sev, err,
+			     errlen) < 0)
+		return -1;
 	if (!sev->id[0]) {
 		snprintf(err, errlen, "-object sev-guest: Parameter 'id' is missing");
 		return -1;

@@ -19,12 +19,27 @@ int keyval_start(struct keyval *kv, const char *opt, const char *arg, size_t max
 	return 0;
 }
 
-int keyval_need_value(const struct keyval *kv, const char *what, char *err, size_t errlen)
+/* -1 with "WHAT: 'FIELD' is not KEY=VALUE" when the current field is a bare word */
+static int keyval_need_value(const struct keyval *kv, const char *what, char *err,
+			     size_t errlen)
 {
 	if (kv->val)
 		return 0;
 	snprintf(err, errlen, "%s: '%s' is not KEY=VALUE", what, kv->text);
 	return -1;
+}
+
+int keyval_each_pair(const char *opt, const char *what, const char *arg, size_t max,
+		     keyval_pair_fn fn, void *ctx, char *err, size_t errlen)
+{
+	struct keyval kv;
+	if (keyval_start(&kv, opt, arg, max, err, errlen) < 0)
+		return -1;
+	while (keyval_next(&kv))
+		if (keyval_need_value(&kv, what, err, errlen) < 0 ||
+		    fn(ctx, kv.key, kv.val, err, errlen) < 0)
+			return -1;
+	return 0;
 }
 
 bool keyval_next(struct keyval *kv)

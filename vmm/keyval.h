@@ -26,7 +26,12 @@ int keyval_start(struct keyval *kv, const char *opt, const char *arg, size_t max
 		 size_t errlen);
 /* The next non-empty field; false at the end. */
 bool keyval_next(struct keyval *kv);
-/* -1 with "WHAT: 'FIELD' is not KEY=VALUE" when the current field is a bare word. */
-int keyval_need_value(const struct keyval *kv, const char *what, char *err, size_t errlen);
+/* A list of KEY=VALUE pairs only (-fault, -object sev-guest): fn for each
+ * pair in order, stopping at its first -1. Messages: "OPT: argument too
+ * long", "WHAT: 'FIELD' is not KEY=VALUE", or fn's. */
+typedef int (*keyval_pair_fn)(void *ctx, const char *key, const char *val, char *err,
+			      size_t errlen);
+int keyval_each_pair(const char *opt, const char *what, const char *arg, size_t max,
+		     keyval_pair_fn fn, void *ctx, char *err, size_t errlen);
 
 #endif

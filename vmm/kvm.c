@@ -41,63 +41,65 @@ void kvm_fault_clear(void)
 	nfaults = 0;
 }
 
+/* one KEY=VALUE of -fault into the rule being built */
+static int fault_property(void *ctx, const char *tok, const char *val, char *err, size_t errlen)
+{
+	struct kvm_fault *f = ctx;
+
+	if (!strcmp(tok, "ioctl")) {
+		f->request = kvm_ioctl_by_name(val);
+		if (!f->request) {
+			snprintf(err, errlen, "-fault: unknown ioctl '%s'", val);
+			return -1;
+		}
+	} else if (!strcmp(tok, "errno")) {
+		f->err = errno_by_name(val);
+		if (f->err <= 0) {
+			snprintf(err, errlen, "-fault: unknown errno '%s'", val);
+			return -1;
+		}
+	} else if (!strcmp(tok, "after") || !strcmp(tok, "count") || !strcmp(tok, "cpu")) {
+		uint64_t v;
+		/* cpu= is an index stored as int (-1 = any): keep it in range */
+		if (parse_uint_max(val, tok[0] == 'c' && tok[1] == 'p' ? INT32_MAX : UINT32_MAX,
+				   &v) < 0) {
+			snprintf(err, errlen, "-fault: %s=%s is not a number", tok, val);
+			return -1;
+		}
+		if (tok[0] == 'a')
+			f->after = v;
+		else if (tok[0] == 'c' && tok[1] == 'o')
+			f->count = v;
+		else
+			f->cpu = (int)v;
+	} else if (!strcmp(tok, "fd")) {
+		int k;
+		for (k = KVM_FD_SYSTEM; k <= KVM_FD_DEVICE; k++)
+			if (!strcmp(val, kvm_fd_kind_name(k)))
+				break;
+		if (k > KVM_FD_DEVICE) {
+			snprintf(err, errlen, "-fault: fd=%s: expected system, vm, vcpu or device",
+				 val);
+			return -1;
+		}
+		f->kind = k;
+	} else {
+		snprintf(err, errlen, "-fault: invalid parameter '%s'", tok);
+		return -1;
+	}
+	return 0;
+}
+
 int kvm_fault_parse(const char *spec, char *err, size_t errlen)
 {
 	struct kvm_fault f = { .kind = -1, .cpu = -1, .count = 1, .err = -1 };
-	struct keyval kv;
 
 	if (nfaults == MAX_FAULTS) {
 		snprintf(err, errlen, "-fault: at most %d rules", MAX_FAULTS);
 		return -1;
 	}
-	if (keyval_start(&kv, "-fault", spec, 512, err, errlen) < 0)
+	if (keyval_each_pair("-fault", "-fault", spec, 512, fault_property, &f, err, errlen) < 0)
 		return -1;
-	while (keyval_next(&kv)) {
-		const char *tok = kv.key, *val = kv.val;
-		if (keyval_need_value(&kv, "-fault", err, errlen) < 0)
-			return -1;
-		if (!strcmp(tok, "ioctl")) {
-			f.request = kvm_ioctl_by_name(val);
-			if (!f.request) {
-				snprintf(err, errlen, "-fault: unknown ioctl '%s'", val);
-				return -1;
-			}
-		} else if (!strcmp(tok, "errno")) {
-			f.err = errno_by_name(val);
-			if (f.err <= 0) {
-				snprintf(err, errlen, "-fault: unknown errno '%s'", val);
-				return -1;
-			}
-		} else if (!strcmp(tok, "after") || !strcmp(tok, "count") || !strcmp(tok, "cpu")) {
-			uint64_t v;
-			/* cpu= is an index stored as int (-1 = any): keep it in range */
-			if (parse_uint_max(val, tok[0] == 'c' && tok[1] == 'p' ? INT32_MAX : UINT32_MAX,
-					   &v) < 0) {
-				snprintf(err, errlen, "-fault: %s=%s is not a number", tok, val);
-				return -1;
-			}
-			if (tok[0] == 'a')
-				f.after = v;
-			else if (tok[0] == 'c' && tok[1] == 'o')
-				f.count = v;
-			else
-				f.cpu = (int)v;
-		} else if (!strcmp(tok, "fd")) {
-			int k;
-			for (k = KVM_FD_SYSTEM; k <= KVM_FD_DEVICE; k++)
-				if (!strcmp(val, kvm_fd_kind_name(k)))
-					break;
-			if (k > KVM_FD_DEVICE) {
-				snprintf(err, errlen, "-fault: fd=%s: expected system, vm, vcpu or device",
-					 val);
-				return -1;
-			}
-			f.kind = k;
-		} else {
-			snprintf(err, errlen, "-fault: invalid parameter '%s'", tok);
-			return -1;
-		}
-	}
 	if (!f.request || f.err < 0) {
 		snprintf(err, errlen, "-fault: both ioctl=NAME and errno=ERRNO are required");
 		return -1;
