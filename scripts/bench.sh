@@ -426,30 +426,18 @@ echo "  aims are informational: timings on this shared, emulating host are never
 if [ $failed -ne 0 ]; then
 	echo "bench: some kvmscope-vmm or bare-kvm runs FAILED (logs in $LOGDIR)"
 fi
-echo
-# the arm64 virt board's dumpdtb against qemu-system-aarch64 (its own script)
-BUILD=$BUILD "$(dirname "$0")/bench-arm64.sh" || failed=1
-echo
-# the arm64 board under real arm64 KVM (the arm64 lab) against Debian's QEMU 7.2 there
-BUILD=$BUILD "$(dirname "$0")/bench-arm64-lab.sh" || failed=1
-echo
-# the guest agent's round trip through COM2, kvmscope-vmm vs QEMU -M pc
-BUILD=$BUILD "$(dirname "$0")/bench-agent.sh" || failed=1
-echo
-# kvmscope ci around a test subset and a VMM run, vs bare and bpftrace
-BUILD=$BUILD "$(dirname "$0")/bench-ci.sh" || failed=1
-echo
-# QMP round trip, flood and event latency, kvmscope-vmm vs QEMU -M pc
-BUILD=$BUILD "$(dirname "$0")/bench-qmp.sh" || failed=1
-echo
-# the eBPF collector: per-event cost vs bpftrace count(), lost records, report rate
-BUILD=$BUILD "$(dirname "$0")/bench-record.sh" || failed=1
-echo
-# the ftrace collector against trace-cmd report, on the same events of one run
-BUILD=$BUILD "$(dirname "$0")/bench-ftrace.sh" || failed=1
-echo
-# the lab's start-up (scripts/lab.sh -- true) against a bare QEMU boot
-BUILD=$BUILD "$(dirname "$0")/bench-lab.sh" || failed=1
-# record --functions in the lab: per kernel function call, fentry and kprobes vs bpftrace
-BUILD=$BUILD "$(dirname "$0")/bench-functions.sh" || failed=1
+# the sub-benches, each its own script (scripts/bench-NAME.sh), in this order:
+#   arm64      the arm64 virt board's dumpdtb against qemu-system-aarch64
+#   arm64-lab  the arm64 board under real arm64 KVM (the arm64 lab) against Debian's QEMU 7.2 there
+#   agent      the guest agent's round trip through COM2, kvmscope-vmm vs QEMU -M pc
+#   ci         kvmscope ci around a test subset and a VMM run, vs bare and bpftrace
+#   qmp        QMP round trip, flood and event latency, kvmscope-vmm vs QEMU -M pc
+#   record     the eBPF collector: per-event cost vs bpftrace count(), lost records, report rate
+#   ftrace     the ftrace collector against trace-cmd report, on the same events of one run
+#   lab        the lab's start-up (scripts/lab.sh -- true) against a bare QEMU boot
+#   functions  record --functions in the lab: per kernel function call, fentry and kprobes vs bpftrace
+for sub in arm64 arm64-lab agent ci qmp record ftrace lab functions; do
+	echo
+	BUILD=$BUILD "$(dirname "$0")/bench-$sub.sh" || failed=1
+done
 exit $failed
