@@ -23,6 +23,7 @@
 #include "runstate.h"
 #include "trace.h"
 
+#include "read-text.h"
 #include "tap-skip.h"
 
 #define NSTATES 16
@@ -384,12 +385,7 @@ static int log_teardown(void **state)
 
 static void read_log(char *buf, size_t len)
 {
-	int fd = open(log_path, O_RDONLY);
-	assert_true(fd >= 0);
-	ssize_t n = read(fd, buf, len - 1);
-	close(fd);
-	assert_true(n >= 0);
-	buf[n] = '\0';
+	read_text(log_path, buf, len);
 }
 
 static void truncate_log(void)

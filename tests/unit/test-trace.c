@@ -19,6 +19,7 @@
 #include "probe-table.h"
 #include "trace.h"
 
+#include "read-text.h"
 #include "tap-skip.h"
 
 static char err[512];
@@ -261,12 +262,7 @@ static void test_parse_file_and_format(void **state)
 	assert_true(trace_log_enabled[PROBE_runstate_set]);
 	trace_runstate_set(6, "prelaunch", 9, "running");
 	char buf[512];
-	int fd = open(log_path, O_RDONLY);
-	assert_true(fd >= 0);
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n > 0);
-	buf[n] = '\0';
+	assert_true(read_text(log_path, buf, sizeof(buf)) > 0);
 	/* format=upstream took effect: "TID@SECONDS.USECS:name" */
 	assert_non_null(strstr(buf, ":runstate_set current_run_state 6 (prelaunch) new_state 9 "
 				    "(running)\n"));
@@ -285,13 +281,7 @@ static int log_setup(void **state)
 
 static size_t read_log(char *buf, size_t len)
 {
-	int fd = open(log_path, O_RDONLY);
-	assert_true(fd >= 0);
-	ssize_t n = read(fd, buf, len - 1);
-	close(fd);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	return (size_t)n;
+	return read_text(log_path, buf, len);
 }
 
 static void assert_matches(const char *text, const char *pattern)
