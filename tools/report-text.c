@@ -63,6 +63,22 @@ static void print_header(const struct timeline *tl, FILE *out)
 	fprintf(out, "\n");
 }
 
+/* a call (an ioctl, a kernel function): PREFIX and its text, red when it
+ * failed, then how long it took when its return was seen */
+static void print_call(FILE *out, const struct report_opts *o, const struct tl_event *e,
+		       const char *prefix, const char *text)
+{
+	if (o->color && e->is_error)
+		fputs_unlocked(BOLD RED, out);
+	fputs_unlocked(prefix, out);
+	fputs_unlocked(text, out);
+	if (e->has_exit)
+		fprintf(out, " <%.3f us>", (double)(e->end_ts - e->ts) / 1000.0);
+	if (o->color && e->is_error)
+		fputs_unlocked(RESET, out);
+	putc_unlocked('\n', out);
+}
+
 int report_text(const struct timeline *tl, FILE *out, const struct report_opts *o)
 {
 	char line[4096];
@@ -119,14 +135,7 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 		}
 		case TL_IOCTL:
 			timeline_format_ioctl(tl, e, line, sizeof(line));
-			if (o->color && e->is_error)
-				fputs_unlocked(BOLD RED, out);
-			fprintf(out, "%s", line);
-			if (e->has_exit)
-				fprintf(out, " <%.3f us>", (double)(e->end_ts - e->ts) / 1000.0);
-			if (o->color && e->is_error)
-				fputs_unlocked(RESET, out);
-			putc_unlocked('\n', out);
+			print_call(out, o, e, "", line);
 			break;
 		case TL_KERNEL: {
 			struct tep_event *ev = timeline_kernel_event(tl, e);
@@ -139,15 +148,7 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 		}
 		case TL_KFUNC:
 			timeline_format_kfunc(tl, e, line, sizeof(line));
-			if (o->color && e->is_error)
-				fputs_unlocked(BOLD RED, out);
-			fputs_unlocked("kfunc ", out);
-			fputs_unlocked(line, out);
-			if (e->has_exit)
-				fprintf(out, " <%.3f us>", (double)(e->end_ts - e->ts) / 1000.0);
-			if (o->color && e->is_error)
-				fputs_unlocked(RESET, out);
-			putc_unlocked('\n', out);
+			print_call(out, o, e, "kfunc ", line);
 			break;
 		case TL_LOST: {
 			const struct cap_lost *l;
