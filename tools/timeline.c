@@ -80,6 +80,21 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/* a table indexed by id (a probe's, a kernel function's) grown to hold ID,
+ * the new entries zeroed */
+static int grow_to_id(void **arr, uint32_t *n, uint32_t id, size_t elem)
+{
+	if (id < *n)
+		return 0;
+	char *p = realloc(*arr, ((size_t)id + 1) * elem);
+	if (!p)
+		return -1;
+	memset(p + *n * elem, 0, ((size_t)id + 1 - *n) * elem);
+	*arr = p;
+	*n = id + 1;
+	return 0;
+}
+
 static int cmp_event(const void *a, const void *b)
 {
 	const struct tl_event *x = a, *y = b;
@@ -122,15 +137,8 @@ static void add_probe_def(struct timeline *tl, const struct cap_record *rec)
 		tl->malformed++;
 		return;
 	}
-	if (v.probe_id >= tl->nprobes) {
-		uint32_t n = v.probe_id + 1;
-		struct tl_probe_def *p = realloc(tl->probes, n * sizeof(*p));
-		if (!p)
-			return;
-		memset(p + tl->nprobes, 0, (n - tl->nprobes) * sizeof(*p));
-		tl->probes = p;
-		tl->nprobes = n;
-	}
+	if (grow_to_id((void **)&tl->probes, &tl->nprobes, v.probe_id, sizeof(*tl->probes)))
+		return;
 	tl->probes[v.probe_id].defined = true;
 	tl->probes[v.probe_id].v = v;
 }
@@ -143,15 +151,8 @@ static void add_kfunc_def(struct timeline *tl, const struct cap_record *rec)
 		tl->malformed++;
 		return;
 	}
-	if (v.func_id >= tl->nkfuncs) {
-		uint32_t n = v.func_id + 1;
-		struct cap_kfunc_def_view *p = realloc(tl->kfuncs, n * sizeof(*p));
-		if (!p)
-			return;
-		memset(p + tl->nkfuncs, 0, (n - tl->nkfuncs) * sizeof(*p));
-		tl->kfuncs = p;
-		tl->nkfuncs = n;
-	}
+	if (grow_to_id((void **)&tl->kfuncs, &tl->nkfuncs, v.func_id, sizeof(*tl->kfuncs)))
+		return;
 	tl->kfuncs[v.func_id] = v;
 }
 
