@@ -295,6 +295,5 @@ int main(void)
 		cmocka_unit_test(test_from_config),
 		cmocka_unit_test(test_dump_dtb_writes_and_fails_clearly),
 	};
-	tap_skip_filter_start();
-	return tap_skip_filter_end(cmocka_run_group_tests_name("arm64-fdt", tests, NULL, NULL));
+	return tap_run_group("arm64-fdt", tests, NULL, NULL);
 }
