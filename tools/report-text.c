@@ -134,8 +134,12 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 			break;
 		}
 		case TL_IOCTL:
-			timeline_format_ioctl(tl, e, line, sizeof(line));
-			print_call(out, o, e, "", line);
+		case TL_KFUNC:
+			if (e->kind == TL_IOCTL)
+				timeline_format_ioctl(tl, e, line, sizeof(line));
+			else
+				timeline_format_kfunc(tl, e, line, sizeof(line));
+			print_call(out, o, e, e->kind == TL_KFUNC ? "kfunc " : "", line);
 			break;
 		case TL_KERNEL: {
 			struct tep_event *ev = timeline_kernel_event(tl, e);
@@ -146,10 +150,6 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 			putc_unlocked('\n', out);
 			break;
 		}
-		case TL_KFUNC:
-			timeline_format_kfunc(tl, e, line, sizeof(line));
-			print_call(out, o, e, "kfunc ", line);
-			break;
 		case TL_LOST: {
 			const struct cap_lost *l;
 			if (cap_decode_lost(e->rec, &l) == 0) {
