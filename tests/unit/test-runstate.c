@@ -23,7 +23,7 @@
 #include "runstate.h"
 #include "trace.h"
 
-#include "read-text.h"
+#include "test-files.h"
 #include "tap-skip.h"
 
 #define NSTATES 16
@@ -365,12 +365,8 @@ static int log_setup(void **state)
 {
 	(void)state;
 	char err[256];
-	snprintf(log_path, sizeof(log_path), "/tmp/test-runstate-XXXXXX");
-	int fd = mkstemp(log_path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	if (trace_open_log(log_path, err, sizeof(err)) < 0)
+	if (temp_file(log_path, sizeof(log_path), "runstate") < 0 ||
+	    trace_open_log(log_path, err, sizeof(err)) < 0)
 		return -1;
 	return trace_enable_pattern("runstate_set") == 1 ? 0 : -1;
 }

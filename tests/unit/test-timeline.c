@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "timeline.h"
+#include "test-files.h"
 
 #define SYS_ENTER_ID 900
 #define SYS_EXIT_ID 901
@@ -116,10 +117,7 @@ static void sys(struct cap_writer *w, uint64_t ts, bool enter, long nr, uint64_t
 static struct cap_writer *open_capture(uint32_t target_pid, const char *command)
 {
 	char err[256];
-	snprintf(path, sizeof(path), "/tmp/test-timeline.XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	assert_int_equal(temp_file(path, sizeof(path), "timeline"), 0);
 	struct cap_writer_info info = { .target_pid = target_pid, .command = command };
 	struct cap_writer *w = cap_writer_open(path, &info, err, sizeof(err));
 	if (!w)

@@ -19,7 +19,7 @@
 #include "probe-table.h"
 #include "trace.h"
 
-#include "read-text.h"
+#include "test-files.h"
 #include "tap-skip.h"
 
 static char err[512];
@@ -431,11 +431,8 @@ static void test_list_events(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
-	snprintf(log_path, sizeof(log_path), "/tmp/test-trace-log-XXXXXX");
-	int fd = mkstemp(log_path);
-	if (fd < 0)
+	if (temp_file(log_path, sizeof(log_path), "trace-log") < 0)
 		return -1;
-	close(fd);
 	return trace_open_log(log_path, err, sizeof(err));
 }
 
