@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture.h"
+#include "capture/capture.h"
 #include "test-files.h"
 
 static char path[64];

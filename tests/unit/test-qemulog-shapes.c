@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "qemulog.h"
+#include "analyze/logs/qemulog.h"
 #include "qemulog-expect.h"
 
 static struct qlog_event ev;
