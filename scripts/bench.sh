@@ -306,32 +306,34 @@ row kvm.blob-mb "kvmscope   1-byte multiboot ELF"
 row microvm.blob-mb "qemu-microvm 1-byte multiboot ELF"
 echo "  (exit-last: from the guest's last output to the VMM reaped = power-off and teardown)"
 echo
-printf 'first-serial-byte  kvmscope %s | bare %s | qemu-microvm %s   kvmscope/bare %s  microvm/kvmscope %s\n' \
-	"$(ms "${R[kvm.blob.first]:-}")" "$(ms "${R[bare.blob.first]:-}")" \
-	"$(ms "${R[microvm.blob-mb.first]:-}")" \
-	"$(ratio "${R[kvm.blob.first]:-}" "${R[bare.blob.first]:-}")" \
-	"$(ratio "${R[microvm.blob-mb.first]:-}" "${R[kvm.blob.first]:-}")"
+# blob_row TITLE METRIC: the 1-byte guest's METRIC (first, exit) under
+# kvmscope, bare KVM and qemu-microvm, and two ratios
+blob_row() {
+	printf '%-18s kvmscope %s | bare %s | qemu-microvm %s   kvmscope/bare %s  microvm/kvmscope %s\n' "$1" \
+		"$(ms "${R[kvm.blob.$2]:-}")" "$(ms "${R[bare.blob.$2]:-}")" \
+		"$(ms "${R[microvm.blob-mb.$2]:-}")" \
+		"$(ratio "${R[kvm.blob.$2]:-}" "${R[bare.blob.$2]:-}")" \
+		"$(ratio "${R[microvm.blob-mb.$2]:-}" "${R[kvm.blob.$2]:-}")"
+}
+# hello_row TITLE METRIC: hello.elf's METRIC under kvmscope, qemu-microvm and
+# qemu-pc, and two ratios
+hello_row() {
+	printf '%-18s kvmscope %s | qemu-microvm %s | qemu-pc %s   microvm/kvmscope %s  pc/kvmscope %s\n' "$1" \
+		"$(ms "${R[kvm.hello.$2]:-}")" "$(ms "${R[microvm.hello.$2]:-}")" \
+		"$(ms "${R[pc.hello.$2]:-}")" \
+		"$(ratio "${R[microvm.hello.$2]:-}" "${R[kvm.hello.$2]:-}")" \
+		"$(ratio "${R[pc.hello.$2]:-}" "${R[kvm.hello.$2]:-}")"
+}
+blob_row first-serial-byte first
 echo "  ^ 1-byte guest: the flat blob for kvmscope and bare, its multiboot ELF build for qemu-microvm"
-printf 'first-serial-byte  kvmscope %s | qemu-microvm %s | qemu-pc %s   microvm/kvmscope %s  pc/kvmscope %s\n' \
-	"$(ms "${R[kvm.hello.first]:-}")" "$(ms "${R[microvm.hello.first]:-}")" \
-	"$(ms "${R[pc.hello.first]:-}")" \
-	"$(ratio "${R[microvm.hello.first]:-}" "${R[kvm.hello.first]:-}")" \
-	"$(ratio "${R[pc.hello.first]:-}" "${R[kvm.hello.first]:-}")"
+hello_row first-serial-byte first
 echo "  ^ hello.elf: its first byte comes after its own start-up (.bss clear, UART and IDT set-up);"
 echo "    kvmscope hello.elf - kvmscope 1-byte multiboot ELF = $(ms "$(awk -v a="${R[kvm.hello.first]:-0}" \
 	-v b="${R[kvm.blob-mb.first]:-0}" 'BEGIN { print a - b }')") of guest work before the first byte"
-printf 'process-exit       kvmscope %s | bare %s | qemu-microvm %s   kvmscope/bare %s  microvm/kvmscope %s\n' \
-	"$(ms "${R[kvm.blob.exit]:-}")" "$(ms "${R[bare.blob.exit]:-}")" \
-	"$(ms "${R[microvm.blob-mb.exit]:-}")" \
-	"$(ratio "${R[kvm.blob.exit]:-}" "${R[bare.blob.exit]:-}")" \
-	"$(ratio "${R[microvm.blob-mb.exit]:-}" "${R[kvm.blob.exit]:-}")"
+blob_row process-exit exit
 echo "  ^ 1-byte guest; bare with kvmscope's in-kernel irqchip and PIT: $(ms "${R[bare.blob-p.exit]:-}")" \
 	"(kvmscope/that $(ratio "${R[kvm.blob.exit]:-}" "${R[bare.blob-p.exit]:-}"))"
-printf 'process-exit       kvmscope %s | qemu-microvm %s | qemu-pc %s   microvm/kvmscope %s  pc/kvmscope %s\n' \
-	"$(ms "${R[kvm.hello.exit]:-}")" "$(ms "${R[microvm.hello.exit]:-}")" \
-	"$(ms "${R[pc.hello.exit]:-}")" \
-	"$(ratio "${R[microvm.hello.exit]:-}" "${R[kvm.hello.exit]:-}")" \
-	"$(ratio "${R[pc.hello.exit]:-}" "${R[kvm.hello.exit]:-}")"
+hello_row process-exit exit
 echo "  ^ hello.elf"
 echo
 
