@@ -9,6 +9,18 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* temp_stream(PATH, SIZE, NAME): a new file /tmp/test-NAME.XXXXXX open for
+ * writing, its name in PATH */
+static __attribute__((unused)) FILE *temp_stream(char *path, size_t size, const char *name)
+{
+	snprintf(path, size, "/tmp/test-%s.XXXXXX", name);
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	return f;
+}
+
 /* temp_file(PATH, SIZE, NAME): a new empty file /tmp/test-NAME.XXXXXX, its
  * name in PATH; -1 when it cannot be made (for setup functions) */
 static __attribute__((unused)) int temp_file(char *path, size_t size, const char *name)
