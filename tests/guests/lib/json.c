@@ -221,13 +221,20 @@ static int next_member(struct cursor *c, char close, const char *why)
 	return -1;
 }
 
+/* past an object's or array's opening byte: 1 when CLOSE comes next (an
+ * empty one, consumed), else 0 */
+static int opens_empty(struct cursor *c, char close)
+{
+	c->p++;
+	skip_space(c);
+	return take(c, close);
+}
+
 static int parse_object(struct cursor *c, int depth)
 {
 	int r;
 
-	c->p++;
-	skip_space(c);
-	if (take(c, '}'))
+	if (opens_empty(c, '}'))
 		return 0;
 	do {
 		skip_space(c);
@@ -252,9 +259,7 @@ static int parse_array(struct cursor *c, int depth)
 {
 	int r;
 
-	c->p++;
-	skip_space(c);
-	if (take(c, ']'))
+	if (opens_empty(c, ']'))
 		return 0;
 	do {
 		if (parse_value(c, depth) < 0)
