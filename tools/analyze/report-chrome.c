@@ -39,19 +39,9 @@ static void last_arg(FILE *out, const char *key, const char *value)
 	fputs("}}", out);
 }
 
-int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts *o)
+/* the track names: the process and each thread seen (the first 1024) */
+static void name_tracks(const struct timeline *tl, FILE *out, bool *first)
 {
-	char line[4096];
-	bool first = true;
-	uint64_t t0 = cap_header(tl->reader)->start_mono_ns;
-	(void)o;
-
-	for (size_t i = 0; i < tl->n; i++)
-		if (tl->ev[i].ts < t0)
-			t0 = tl->ev[i].ts;
-	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
-
-	/* track names: the process and each thread seen */
 	uint32_t seen[1024];
 	size_t nseen = 0;
 	for (size_t i = 0; i < tl->n; i++) {
@@ -72,10 +62,10 @@ int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts
 			name = fallback;
 		}
 		fprintf(out, "%s\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":",
-			first ? "" : ",", e->pid, e->tid);
+			*first ? "" : ",", e->pid, e->tid);
 		report_json_string(out, name);
 		fputs("}}", out);
-		first = false;
+		*first = false;
 		if (e->tid == e->pid) {
 			fprintf(out, ",\n{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"args\":{\"name\":",
 				e->pid);
@@ -83,6 +73,21 @@ int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts
 			fputs("}}", out);
 		}
 	}
+}
+
+int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts *o)
+{
+	char line[4096];
+	bool first = true;
+	uint64_t t0 = cap_header(tl->reader)->start_mono_ns;
+	(void)o;
+
+	for (size_t i = 0; i < tl->n; i++)
+		if (tl->ev[i].ts < t0)
+			t0 = tl->ev[i].ts;
+	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
+
+	name_tracks(tl, out, &first);
 
 	for (size_t i = 0; i < tl->n; i++) {
 		const struct tl_event *e = &tl->ev[i];

@@ -79,6 +79,33 @@ static void print_call(FILE *out, const struct report_opts *o, const struct tl_e
 	putc_unlocked('\n', out);
 }
 
+/* a probe's user stack, a frame a line under it */
+static void print_stack(const struct timeline *tl, FILE *out, const struct tl_event *e)
+{
+	for (uint32_t f = 0; f < e->stack->nframes; f++) {
+		const char *sym = timeline_symbol(tl, e->stack->ips[f]);
+		fprintf(out, "%*s#%-2u 0x%llx%s%s\n", 21 + e->depth * 2, "", f,
+			(unsigned long long)e->stack->ips[f], sym ? " " : "", sym ? sym : "");
+	}
+}
+
+/* a lost-records mark: how many, and why */
+static void print_lost(FILE *out, const struct report_opts *o, const struct tl_event *e)
+{
+	const struct cap_lost *l;
+	if (cap_decode_lost(e->rec, &l) == 0) {
+		if (o->color)
+			fputs_unlocked(BOLD RED, out);
+		fprintf(out, "*** %llu records lost (%s)", (unsigned long long)l->count,
+			l->kind == CAP_LOST_RINGBUF ? "ring buffer full" :
+			l->kind == CAP_LOST_STRING ? "string arguments unreadable" :
+			l->kind == CAP_LOST_STACK ? "stacks unreadable" : "ftrace overrun");
+		if (o->color)
+			fputs_unlocked(RESET, out);
+	}
+	putc_unlocked('\n', out);
+}
+
 int report_text(const struct timeline *tl, FILE *out, const struct report_opts *o)
 {
 	char line[4096];
@@ -123,14 +150,8 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 			if (o->color && color)
 				fputs_unlocked(RESET, out);
 			putc_unlocked('\n', out);
-			if (e->stack) {
-				for (uint32_t f = 0; f < e->stack->nframes; f++) {
-					const char *sym = timeline_symbol(tl, e->stack->ips[f]);
-					fprintf(out, "%*s#%-2u 0x%llx%s%s\n", 21 + e->depth * 2, "", f,
-						(unsigned long long)e->stack->ips[f], sym ? " " : "",
-						sym ? sym : "");
-				}
-			}
+			if (e->stack)
+				print_stack(tl, out, e);
 			break;
 		}
 		case TL_IOCTL:
@@ -150,21 +171,9 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 			putc_unlocked('\n', out);
 			break;
 		}
-		case TL_LOST: {
-			const struct cap_lost *l;
-			if (cap_decode_lost(e->rec, &l) == 0) {
-				if (o->color)
-					fputs_unlocked(BOLD RED, out);
-				fprintf(out, "*** %llu records lost (%s)", (unsigned long long)l->count,
-					l->kind == CAP_LOST_RINGBUF ? "ring buffer full" :
-					l->kind == CAP_LOST_STRING ? "string arguments unreadable" :
-					l->kind == CAP_LOST_STACK ? "stacks unreadable" : "ftrace overrun");
-				if (o->color)
-					fputs_unlocked(RESET, out);
-			}
-			putc_unlocked('\n', out);
+		case TL_LOST:
+			print_lost(out, o, e);
 			break;
-		}
 		}
 	}
 	return 0;
