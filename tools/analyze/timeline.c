@@ -83,14 +83,20 @@ const char *timeline_symbol(const struct timeline *tl, uint64_t ip)
 	return lo < tl->nsymbols && tl->symbols[lo].ip == ip ? tl->symbols[lo].text : NULL;
 }
 
+/* OK: a definition record decoded and its id is below 4096; one that is not
+ * is counted as malformed */
+static bool def_ok(struct timeline *tl, bool ok)
+{
+	if (!ok)
+		tl->malformed++;
+	return ok;
+}
+
 static void add_probe_def(struct timeline *tl, const struct cap_record *rec)
 {
 	struct cap_probe_def_view v;
-	if (cap_decode_probe_def(rec, &v) || v.probe_id >= 4096) {
-		tl->malformed++;
-		return;
-	}
-	if (grow_to_id((void **)&tl->probes, &tl->nprobes, v.probe_id, sizeof(*tl->probes)))
+	if (!def_ok(tl, !cap_decode_probe_def(rec, &v) && v.probe_id < 4096) ||
+	    grow_to_id((void **)&tl->probes, &tl->nprobes, v.probe_id, sizeof(*tl->probes)))
 		return;
 	tl->probes[v.probe_id].defined = true;
 	tl->probes[v.probe_id].v = v;
@@ -100,11 +106,8 @@ static void add_probe_def(struct timeline *tl, const struct cap_record *rec)
 static void add_kfunc_def(struct timeline *tl, const struct cap_record *rec)
 {
 	struct cap_kfunc_def_view v;
-	if (cap_decode_kfunc_def(rec, &v) || v.func_id >= 4096) {
-		tl->malformed++;
-		return;
-	}
-	if (grow_to_id((void **)&tl->kfuncs, &tl->nkfuncs, v.func_id, sizeof(*tl->kfuncs)))
+	if (!def_ok(tl, !cap_decode_kfunc_def(rec, &v) && v.func_id < 4096) ||
+	    grow_to_id((void **)&tl->kfuncs, &tl->nkfuncs, v.func_id, sizeof(*tl->kfuncs)))
 		return;
 	tl->kfuncs[v.func_id] = v;
 }
