@@ -43,6 +43,8 @@ done
 ulimit -l unlimited 2>/dev/null
 TMP=$(mktemp -d /tmp/bench-functions.XXXXXX)
 trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
+# shellcheck source=scripts/bench-firstbyte.sh
+. "$(dirname "$(realpath "$0")")/bench-firstbyte.sh"
 
 # the bench guest with this many exits, built here (make bench's own has 20000)
 gcc -m32 -DFIRST_BYTE -DLAST_BYTE -DEXITS="$EXITS" -DPORT=0x80 -c -o "$TMP/exits.o" \
@@ -61,11 +63,7 @@ set -- @none "${VMM[@]}" \
 	@record-kprobe env KVMSCOPE_FUNCTIONS_VIA=kprobe "${REC[@]}" --functions kvm_vcpu_ioctl \
 		-o "$TMP/k.cap" -- "${VMM[@]}"
 command -v bpftrace >/dev/null && set -- "$@" @bpftrace bpftrace -q -e "$BT" -c "${VMM[*]}"
-"$FB" -n "$RUNS" -w 1 -t 600 -p 200 -e "$TMP/err" -- "$@" >"$TMP/fb.out"
-fbrc=$?
-
-val() { sed -n "s/.*label=$1 .*$2=\([0-9.]*\).*/\1/p" "$TMP/fb.out"; }
-okruns() { sed -n "s/.*label=$1 .*ok=\([0-9]*\).*/\1/p" "$TMP/fb.out"; }
+firstbyte_runs 600 "$@"
 "$KVMSCOPE" report --format json "$TMP/f.cap" 2>/dev/null >"$TMP/f.json"
 calls=$(grep -c '"kind":"kfunc","name":"kvm_vcpu_ioctl"' "$TMP/f.json")
 per_call() { # label base

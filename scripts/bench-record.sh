@@ -34,6 +34,8 @@ command -v bpftrace >/dev/null || { HAVE_BPFTRACE=0; echo "SKIP bpftrace: not in
 ulimit -l unlimited 2>/dev/null
 TMP=$(mktemp -d /tmp/bench-record.XXXXXX)
 trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
+# shellcheck source=scripts/bench-firstbyte.sh
+. "$(dirname "$(realpath "$0")")/bench-firstbyte.sh"
 
 VMM=("$VMM_BIN" -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128 -no-reboot
 	-kernel "$G/exits.bin")
@@ -46,11 +48,7 @@ set -- @none "${VMM[@]}" \
 	@record-probes "$KVMSCOPE" record -q --no-kvm --no-syscalls -o "$TMP/probes.cap" -- "${VMM[@]}" \
 	@record-full "$KVMSCOPE" record -o "$TMP/full.cap" -- "${VMM[@]}"
 [ $HAVE_BPFTRACE = 1 ] && set -- "$@" @bpftrace bpftrace -q -e "$BT" -c "${VMM[*]}"
-"$FB" -n "$RUNS" -w 1 -t 120 -p 200 -e "$TMP/err" -- "$@" >"$TMP/fb.out"
-fbrc=$?
-
-val() { sed -n "s/.*label=$1 .*$2=\([0-9.]*\).*/\1/p" "$TMP/fb.out"; }
-okruns() { sed -n "s/.*label=$1 .*ok=\([0-9]*\).*/\1/p" "$TMP/fb.out"; }
+firstbyte_runs 120 "$@"
 
 # events per run: the probe records of one capture (the same guest every run)
 "$KVMSCOPE" report --format json "$TMP/probes.cap" 2>/dev/null >"$TMP/probes.json"

@@ -306,32 +306,34 @@ row kvm.blob-mb "kvmscope   1-byte multiboot ELF"
 row microvm.blob-mb "qemu-microvm 1-byte multiboot ELF"
 echo "  (exit-last: from the guest's last output to the VMM reaped = power-off and teardown)"
 echo
-printf 'first-serial-byte  kvmscope %s | bare %s | qemu-microvm %s   kvmscope/bare %s  microvm/kvmscope %s\n' \
-	"$(ms "${R[kvm.blob.first]:-}")" "$(ms "${R[bare.blob.first]:-}")" \
-	"$(ms "${R[microvm.blob-mb.first]:-}")" \
-	"$(ratio "${R[kvm.blob.first]:-}" "${R[bare.blob.first]:-}")" \
-	"$(ratio "${R[microvm.blob-mb.first]:-}" "${R[kvm.blob.first]:-}")"
+# blob_row TITLE METRIC: the 1-byte guest's METRIC (first, exit) under
+# kvmscope, bare KVM and qemu-microvm, and two ratios
+blob_row() {
+	printf '%-18s kvmscope %s | bare %s | qemu-microvm %s   kvmscope/bare %s  microvm/kvmscope %s\n' "$1" \
+		"$(ms "${R[kvm.blob.$2]:-}")" "$(ms "${R[bare.blob.$2]:-}")" \
+		"$(ms "${R[microvm.blob-mb.$2]:-}")" \
+		"$(ratio "${R[kvm.blob.$2]:-}" "${R[bare.blob.$2]:-}")" \
+		"$(ratio "${R[microvm.blob-mb.$2]:-}" "${R[kvm.blob.$2]:-}")"
+}
+# hello_row TITLE METRIC: hello.elf's METRIC under kvmscope, qemu-microvm and
+# qemu-pc, and two ratios
+hello_row() {
+	printf '%-18s kvmscope %s | qemu-microvm %s | qemu-pc %s   microvm/kvmscope %s  pc/kvmscope %s\n' "$1" \
+		"$(ms "${R[kvm.hello.$2]:-}")" "$(ms "${R[microvm.hello.$2]:-}")" \
+		"$(ms "${R[pc.hello.$2]:-}")" \
+		"$(ratio "${R[microvm.hello.$2]:-}" "${R[kvm.hello.$2]:-}")" \
+		"$(ratio "${R[pc.hello.$2]:-}" "${R[kvm.hello.$2]:-}")"
+}
+blob_row first-serial-byte first
 echo "  ^ 1-byte guest: the flat blob for kvmscope and bare, its multiboot ELF build for qemu-microvm"
-printf 'first-serial-byte  kvmscope %s | qemu-microvm %s | qemu-pc %s   microvm/kvmscope %s  pc/kvmscope %s\n' \
-	"$(ms "${R[kvm.hello.first]:-}")" "$(ms "${R[microvm.hello.first]:-}")" \
-	"$(ms "${R[pc.hello.first]:-}")" \
-	"$(ratio "${R[microvm.hello.first]:-}" "${R[kvm.hello.first]:-}")" \
-	"$(ratio "${R[pc.hello.first]:-}" "${R[kvm.hello.first]:-}")"
+hello_row first-serial-byte first
 echo "  ^ hello.elf: its first byte comes after its own start-up (.bss clear, UART and IDT set-up);"
 echo "    kvmscope hello.elf - kvmscope 1-byte multiboot ELF = $(ms "$(awk -v a="${R[kvm.hello.first]:-0}" \
 	-v b="${R[kvm.blob-mb.first]:-0}" 'BEGIN { print a - b }')") of guest work before the first byte"
-printf 'process-exit       kvmscope %s | bare %s | qemu-microvm %s   kvmscope/bare %s  microvm/kvmscope %s\n' \
-	"$(ms "${R[kvm.blob.exit]:-}")" "$(ms "${R[bare.blob.exit]:-}")" \
-	"$(ms "${R[microvm.blob-mb.exit]:-}")" \
-	"$(ratio "${R[kvm.blob.exit]:-}" "${R[bare.blob.exit]:-}")" \
-	"$(ratio "${R[microvm.blob-mb.exit]:-}" "${R[kvm.blob.exit]:-}")"
+blob_row process-exit exit
 echo "  ^ 1-byte guest; bare with kvmscope's in-kernel irqchip and PIT: $(ms "${R[bare.blob-p.exit]:-}")" \
 	"(kvmscope/that $(ratio "${R[kvm.blob.exit]:-}" "${R[bare.blob-p.exit]:-}"))"
-printf 'process-exit       kvmscope %s | qemu-microvm %s | qemu-pc %s   microvm/kvmscope %s  pc/kvmscope %s\n' \
-	"$(ms "${R[kvm.hello.exit]:-}")" "$(ms "${R[microvm.hello.exit]:-}")" \
-	"$(ms "${R[pc.hello.exit]:-}")" \
-	"$(ratio "${R[microvm.hello.exit]:-}" "${R[kvm.hello.exit]:-}")" \
-	"$(ratio "${R[pc.hello.exit]:-}" "${R[kvm.hello.exit]:-}")"
+hello_row process-exit exit
 echo "  ^ hello.elf"
 echo
 
@@ -426,30 +428,18 @@ echo "  aims are informational: timings on this shared, emulating host are never
 if [ $failed -ne 0 ]; then
 	echo "bench: some kvmscope-vmm or bare-kvm runs FAILED (logs in $LOGDIR)"
 fi
-echo
-# the arm64 virt board's dumpdtb against qemu-system-aarch64 (its own script)
-BUILD=$BUILD "$(dirname "$0")/bench-arm64.sh" || failed=1
-echo
-# the arm64 board under real arm64 KVM (the arm64 lab) against Debian's QEMU 7.2 there
-BUILD=$BUILD "$(dirname "$0")/bench-arm64-lab.sh" || failed=1
-echo
-# the guest agent's round trip through COM2, kvmscope-vmm vs QEMU -M pc
-BUILD=$BUILD "$(dirname "$0")/bench-agent.sh" || failed=1
-echo
-# kvmscope ci around a test subset and a VMM run, vs bare and bpftrace
-BUILD=$BUILD "$(dirname "$0")/bench-ci.sh" || failed=1
-echo
-# QMP round trip, flood and event latency, kvmscope-vmm vs QEMU -M pc
-BUILD=$BUILD "$(dirname "$0")/bench-qmp.sh" || failed=1
-echo
-# the eBPF collector: per-event cost vs bpftrace count(), lost records, report rate
-BUILD=$BUILD "$(dirname "$0")/bench-record.sh" || failed=1
-echo
-# the ftrace collector against trace-cmd report, on the same events of one run
-BUILD=$BUILD "$(dirname "$0")/bench-ftrace.sh" || failed=1
-echo
-# the lab's start-up (scripts/lab.sh -- true) against a bare QEMU boot
-BUILD=$BUILD "$(dirname "$0")/bench-lab.sh" || failed=1
-# record --functions in the lab: per kernel function call, fentry and kprobes vs bpftrace
-BUILD=$BUILD "$(dirname "$0")/bench-functions.sh" || failed=1
+# the sub-benches, each its own script (scripts/bench-NAME.sh), in this order:
+#   arm64      the arm64 virt board's dumpdtb against qemu-system-aarch64
+#   arm64-lab  the arm64 board under real arm64 KVM (the arm64 lab) against Debian's QEMU 7.2 there
+#   agent      the guest agent's round trip through COM2, kvmscope-vmm vs QEMU -M pc
+#   ci         kvmscope ci around a test subset and a VMM run, vs bare and bpftrace
+#   qmp        QMP round trip, flood and event latency, kvmscope-vmm vs QEMU -M pc
+#   record     the eBPF collector: per-event cost vs bpftrace count(), lost records, report rate
+#   ftrace     the ftrace collector against trace-cmd report, on the same events of one run
+#   lab        the lab's start-up (scripts/lab.sh -- true) against a bare QEMU boot
+#   functions  record --functions in the lab: per kernel function call, fentry and kprobes vs bpftrace
+for sub in arm64 arm64-lab agent ci qmp record ftrace lab functions; do
+	echo
+	BUILD=$BUILD "$(dirname "$0")/bench-$sub.sh" || failed=1
+done
 exit $failed

@@ -33,6 +33,23 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
+# skip_all REASON: ends the test here: a SKIP with REASON, the plan, status 0
+skip_all() {
+	skip "$1"
+	echo "1..$T_N"
+	exit 0
+}
+
+# need_tools NAME TOOL...: ends the test (skip_all naming the first missing
+# tool) unless every TOOL is installed
+need_tools() {
+	local name=$1 tool
+	shift
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null || skip_all "$name: $tool not installed (scripts/install-deps.sh)"
+	done
+}
+
 # need_kvm: returns 1 (and the caller should skip) when /dev/kvm is unusable
 have_kvm() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 

@@ -62,6 +62,26 @@ guests-clean:
 	$(Q)rm -rf $(G_OUT)
 
 # ---------------------------------------------------------------- runtime
+# g_object_rules,BITS: the objects under $(G_OBJ)/BITS - G_CBITS_OBJS from C,
+# G_SBITS_OBJS from assembler, both with G_CFLAGSBITS - and G_LIBBITS, the
+# archive of G_LIBBITS_OBJS (called once the variables of BITS are set)
+define g_object_rules
+$$(G_C$(1)_OBJS): $$(G_OBJ)/$(1)/%.o: $$(G_SRC)/%.c $$(G_SRC)/guests.mk
+	$$(call g_echo,CC,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(GUESTS_CC) $$(G_CFLAGS$(1)) -c -o $$@ $$<
+
+$$(G_S$(1)_OBJS): $$(G_OBJ)/$(1)/%.o: $$(G_SRC)/%.S $$(G_SRC)/guests.mk
+	$$(call g_echo,AS,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(GUESTS_CC) $$(G_CFLAGS$(1)) -c -o $$@ $$<
+
+$$(G_LIB$(1)): $$(G_LIB$(1)_OBJS)
+	$$(call g_echo,AR,$$@)
+	$$(Q)rm -f $$@
+	$$(Q)$$(GUESTS_AR) rcs $$@ $$^
+endef
+
 # lib sources that build for both the 32-bit guests and the 64-bit payload
 G_LIB_COMMON := serial print cmdline string power reset boot_counter json
 # 32-bit only: multiboot start, exception handling
@@ -77,20 +97,7 @@ G_C32_OBJS := $(filter-out $(G_OBJ)/32/lib/vectors.o $(G_ENTRY32),\
 	$(G_LIB32_OBJS) $(G_GUEST32_OBJS))
 G_S32_OBJS := $(G_OBJ)/32/lib/vectors.o $(G_ENTRY32)
 
-$(G_C32_OBJS): $(G_OBJ)/32/%.o: $(G_SRC)/%.c $(G_SRC)/guests.mk
-	$(call g_echo,CC,$@)
-	@mkdir -p $(@D)
-	$(Q)$(GUESTS_CC) $(G_CFLAGS32) -c -o $@ $<
-
-$(G_S32_OBJS): $(G_OBJ)/32/%.o: $(G_SRC)/%.S $(G_SRC)/guests.mk
-	$(call g_echo,AS,$@)
-	@mkdir -p $(@D)
-	$(Q)$(GUESTS_CC) $(G_CFLAGS32) -c -o $@ $<
-
-$(G_LIB32): $(G_LIB32_OBJS)
-	$(call g_echo,AR,$@)
-	$(Q)rm -f $@
-	$(Q)$(GUESTS_AR) rcs $@ $^
+$(eval $(call g_object_rules,32))
 
 # ---------------------------------------------------------------- guests
 $(G_ELFS): $(G_OUT)/%.elf: $(G_OBJ)/32/%.o $(G_ENTRY32) $(G_LIB32) $(G_SRC)/link.ld
@@ -127,20 +134,7 @@ G_C64_OBJS := $(G_LIB64_OBJS) $(G_OBJ)/64/linux64/main.o
 G_S64_OBJS := $(G_OBJ)/64/linux64/head.o
 G_MKBZIMAGE := $(G_OBJ)/host/mkbzimage
 
-$(G_C64_OBJS): $(G_OBJ)/64/%.o: $(G_SRC)/%.c $(G_SRC)/guests.mk
-	$(call g_echo,CC,$@)
-	@mkdir -p $(@D)
-	$(Q)$(GUESTS_CC) $(G_CFLAGS64) -c -o $@ $<
-
-$(G_S64_OBJS): $(G_OBJ)/64/%.o: $(G_SRC)/%.S $(G_SRC)/guests.mk
-	$(call g_echo,AS,$@)
-	@mkdir -p $(@D)
-	$(Q)$(GUESTS_CC) $(G_CFLAGS64) -c -o $@ $<
-
-$(G_LIB64): $(G_LIB64_OBJS)
-	$(call g_echo,AR,$@)
-	$(Q)rm -f $@
-	$(Q)$(GUESTS_AR) rcs $@ $^
+$(eval $(call g_object_rules,64))
 
 $(G_OBJ)/64/linux64.elf: $(G_S64_OBJS) $(G_OBJ)/64/linux64/main.o $(G_LIB64) \
 		$(G_SRC)/linux64/link64.ld

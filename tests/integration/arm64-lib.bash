@@ -4,20 +4,6 @@
 CROSS=aarch64-linux-gnu-gcc
 ARM_BUILD=${ARM64_BUILD:-$(dirname "$BUILD")/$(basename "$BUILD" | sed 's/-x86pmu$//')-arm64}
 
-# need_tools NAME TOOL...: ends the test (SKIP naming the first missing tool,
-# then the plan, status 0) unless every TOOL is installed
-need_tools() {
-	local name=$1 tool
-	shift
-	for tool in "$@"; do
-		if ! command -v "$tool" >/dev/null; then
-			skip "$name: $tool not installed (scripts/install-deps.sh)"
-			echo "1..$T_N"
-			exit 0
-		fi
-	done
-}
-
 # arm64_make [TARGET...]: the cross build into ARM_BUILD, its output in
 # $T_TMP/make.log; make's status. make's dependency files name objects by the
 # BUILD it was given: pass the same (relative) spelling as a manual

@@ -6,12 +6,12 @@
 # that evidence, and the screenshot shows the colours of each kind of event.
 . "$(dirname "$0")/../lib.sh"
 KVMSCOPE=$BUILD/kvmscope
+# shellcheck source=tests/integration/ci-lib.bash
+. "$(dirname "$0")/ci-lib.bash"
 if ! [ -x "$KVMSCOPE" ]; then skip "ci-html: $KVMSCOPE not built"; exit 0; fi
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROMIUM" ]; then skip "ci-html: chromium not installed"; exit 0; fi
-if [ "$(id -u)" != 0 ]; then skip "ci-html: recording needs root"; exit 0; fi
-if ! have_kvm; then skip "ci-html: /dev/kvm not usable"; exit 0; fi
-ulimit -l unlimited 2>/dev/null
+need_recording ci-html
 
 chromium_run() { # chromium_run ARGS... URL: headless, offline, a fresh profile
 	timeout -s KILL 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
@@ -20,11 +20,7 @@ chromium_run() { # chromium_run ARGS... URL: headless, offline, a fresh profile
 }
 
 A=$T_TMP/art
-timeout -s KILL 120 "$KVMSCOPE" ci --out "$A" -- "$VMM" -kernel "$GUESTS/reboot.elf" \
-	-append "count=2 method=cf9" -serial null \
-	-object sev-guest,id=sev0,policy=0x5,cbitpos=51,reduced-phys-bits=1 \
-	-machine pc,confidential-guest-support=sev0 \
-	-fault ioctl=KVM_CHECK_EXTENSION,errno=ENOTTY,after=1,count=1 >/dev/null 2>"$T_TMP/ci.err"
+ci_confidential_reboot "$A" "$T_TMP/ci.err"
 expect_eq "ci run of a confidential guest reboot: status 0" "$?" 0
 check "ci left timeline.html" test -s "$A/timeline.html"
 

@@ -6,6 +6,8 @@
 # escaped so the file stays well-formed.
 . "$(dirname "$0")/../lib.sh"
 KVMSCOPE=$BUILD/kvmscope
+# shellcheck source=tests/integration/ci-lib.bash
+. "$(dirname "$0")/ci-lib.bash"
 XSD=$(dirname "$0")/ci-junit.xsd
 if ! [ -x "$KVMSCOPE" ]; then skip "ci-junit: $KVMSCOPE not built"; exit 0; fi
 if ! command -v xmllint >/dev/null; then skip "ci-junit: xmllint not installed (libxml2-utils)"; exit 0; fi
@@ -42,15 +44,9 @@ expect_grep "the failure message says the status" "$T_TMP/nasty/junit.xml" \
 	'<failure message="exited with status 7" type="exit-status">'
 
 # ---- a recorded run with findings: one case per rule, evidence in the failure ----
-if [ "$(id -u)" != 0 ]; then skip "ci-junit: recording needs root"; exit 0; fi
-if ! have_kvm; then skip "ci-junit: /dev/kvm not usable"; exit 0; fi
-ulimit -l unlimited 2>/dev/null
+need_recording ci-junit
 A=$T_TMP/conf
-timeout -s KILL 120 "$KVMSCOPE" ci --out "$A" -- "$VMM" -kernel "$GUESTS/reboot.elf" \
-	-append "count=2 method=cf9" -serial null \
-	-object sev-guest,id=sev0,policy=0x5,cbitpos=51,reduced-phys-bits=1 \
-	-machine pc,confidential-guest-support=sev0 \
-	-fault ioctl=KVM_CHECK_EXTENSION,errno=ENOTTY,after=1,count=1 >/dev/null 2>"$T_TMP/conf.err"
+ci_confidential_reboot "$A" "$T_TMP/conf.err"
 expect_eq "recorded run: status 0" "$?" 0
 validate "recorded run" "$A/junit.xml"
 rules=$(jq -r '.rules[].name' "$A/diagnosis.json" | sort | tr '\n' ' ')

@@ -6,6 +6,8 @@
 # --max-size); bad options are named.
 . "$(dirname "$0")/../lib.sh"
 KVMSCOPE=$BUILD/kvmscope
+# shellcheck source=tests/integration/ci-lib.bash
+. "$(dirname "$0")/ci-lib.bash"
 if ! [ -x "$KVMSCOPE" ]; then skip "ci: $KVMSCOPE not built"; exit 0; fi
 
 # ---- exit status, whatever the command does (no collectors needed) ----
@@ -66,9 +68,7 @@ expect_grep "JUnit: the command case fails with its status" "$T_TMP/broken/junit
 	'<failure message="exited with status 5" type="exit-status">'
 
 # ---- a recorded VMM run: the artifacts ----
-if [ "$(id -u)" != 0 ]; then skip "ci: recording needs root"; exit 0; fi
-if ! have_kvm; then skip "ci: /dev/kvm not usable"; exit 0; fi
-ulimit -l unlimited 2>/dev/null
+need_recording ci
 A=$T_TMP/art
 CONF=(-object sev-guest,id=sev0,policy=0x5,cbitpos=51,reduced-phys-bits=1
 	-machine pc,confidential-guest-support=sev0)

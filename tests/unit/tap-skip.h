@@ -7,7 +7,9 @@
  * it too, so failure details stay next to their "not ok" line.
  *
  * Use: int main(void) { tap_skip_filter_start(); ...;
- *      return tap_skip_filter_end(cmocka_run_group_tests(...)); } */
+ *      return tap_skip_filter_end(cmocka_run_group_tests(...)); }
+ * or, for one group, main's usual end: return tap_run_group(NAME, tests,
+ * SETUP, TEARDOWN); */
 #ifndef TESTS_UNIT_TAP_SKIP_H
 #define TESTS_UNIT_TAP_SKIP_H
 
@@ -78,5 +80,10 @@ static int tap_skip_filter_end(int rc)
 	}
 	return rc;
 }
+
+/* the group TESTS, named NAME, run through the filter: cmocka's status */
+#define tap_run_group(name, tests, setup, teardown) \
+	(tap_skip_filter_start(), \
+	 tap_skip_filter_end(cmocka_run_group_tests_name(name, tests, setup, teardown)))
 
 #endif

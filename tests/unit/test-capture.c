@@ -16,18 +16,14 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
+#include "test-files.h"
 
 static char path[64];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof(path), "/tmp/test-capture.XXXXXX");
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return 0;
+	return temp_file(path, sizeof(path), "capture");
 }
 
 static void seg_path(char *buf, size_t len, unsigned k)

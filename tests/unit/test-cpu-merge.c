@@ -36,73 +36,70 @@ static void add(struct cpu_merge *m, unsigned cpu, uint64_t ts, const char *payl
 	assert_int_equal(cpu_merge_add(m, cpu, ts, payload, (uint32_t)strlen(payload)), 0);
 }
 
-static void test_time_order_across_cpus(void **state)
-{
-	(void)state;
-	struct cpu_merge *m = cpu_merge_new(3);
-	struct seen s = { "", 0 };
+/* A merge scenario, one per row: on a merge of NCPUS, each step adds an
+ * entry or releases up to a limit and compares what came out (its count and
+ * what is still held, where the row gives them: ANY skips the check). */
+struct merge_step {
+	char op;		/* 'a': add; 'r': release */
+	unsigned cpu;		/* add: the entry */
+	uint64_t ts;
+	const char *payload;
+	uint64_t limit;		/* release: up to this time */
+	int released;		/* how many came out */
+	const char *text;	/* ... as record() writes them */
+	int held;		/* how many are still held */
+};
+struct merge_case {
+	unsigned ncpus;
+	struct merge_step steps[8];	/* up to the first with no op */
+};
+#define ANY (-1)
+#define ADD(cpu, ts, payload) { 'a', (cpu), (ts), (payload), 0, 0, NULL, 0 }
+#define RELEASE(limit, released, text, held) { 'r', 0, 0, NULL, (limit), (released), (text), (held) }
 
-	add(m, 0, 10, "a");
-	add(m, 0, 40, "d");
-	add(m, 1, 20, "b");
-	add(m, 2, 30, "c");
-	add(m, 1, 50, "e");
-	assert_int_equal(cpu_merge_release(m, UINT64_MAX, record, &s), 5);
-	assert_string_equal(s.text, "10/0/a 20/1/b 30/2/c 40/0/d 50/1/e");
-	assert_int_equal(cpu_merge_held(m), 0);
-	cpu_merge_free(m);
-}
-
-static void test_ties_keep_add_order(void **state)
-{
-	(void)state;
-	struct cpu_merge *m = cpu_merge_new(2);
-	struct seen s = { "", 0 };
-
-	add(m, 1, 7, "first");
-	add(m, 0, 7, "second");
-	add(m, 1, 7, "third");
-	cpu_merge_release(m, UINT64_MAX, record, &s);
-	assert_string_equal(s.text, "7/1/first 7/0/second 7/1/third");
-	cpu_merge_free(m);
-}
-
-static void test_limit_holds_younger_entries(void **state)
-{
-	(void)state;
-	struct cpu_merge *m = cpu_merge_new(2);
-	struct seen s = { "", 0 };
-
-	add(m, 0, 100, "x");
-	add(m, 0, 300, "z");
-	assert_int_equal(cpu_merge_release(m, 200, record, &s), 1);
-	assert_string_equal(s.text, "100/0/x");
-	assert_int_equal(cpu_merge_held(m), 1);
+static const struct merge_case time_order_across_cpus = { 3, {
+	ADD(0, 10, "a"), ADD(0, 40, "d"), ADD(1, 20, "b"), ADD(2, 30, "c"), ADD(1, 50, "e"),
+	RELEASE(UINT64_MAX, 5, "10/0/a 20/1/b 30/2/c 40/0/d 50/1/e", 0),
+} };
+static const struct merge_case ties_keep_add_order = { 2, {
+	ADD(1, 7, "first"), ADD(0, 7, "second"), ADD(1, 7, "third"),
+	RELEASE(UINT64_MAX, ANY, "7/1/first 7/0/second 7/1/third", ANY),
+} };
+static const struct merge_case limit_holds_younger_entries = { 2, {
+	ADD(0, 100, "x"), ADD(0, 300, "z"),
+	RELEASE(200, 1, "100/0/x", 1),
 	/* the other CPU's older entry arrives late: still ahead of z */
-	add(m, 1, 250, "y");
-	s.text[0] = '\0';
-	assert_int_equal(cpu_merge_release(m, UINT64_MAX, record, &s), 2);
-	assert_string_equal(s.text, "250/1/y 300/0/z");
-	cpu_merge_free(m);
-}
-
-static void test_late_entry_of_one_cpu_put_back(void **state)
-{
-	(void)state;
-	struct cpu_merge *m = cpu_merge_new(1);
-	struct seen s = { "", 0 };
-
-	add(m, 0, 10, "p");
-	add(m, 0, 30, "r");
-	add(m, 0, 20, "q");
-	add(m, 0, 40, "s");
-	assert_int_equal(cpu_merge_release(m, 25, record, &s), 2);
-	assert_string_equal(s.text, "10/0/p 20/0/q");
+	ADD(1, 250, "y"),
+	RELEASE(UINT64_MAX, 2, "250/1/y 300/0/z", ANY),
+} };
+static const struct merge_case late_entry_of_one_cpu_put_back = { 1, {
+	ADD(0, 10, "p"), ADD(0, 30, "r"), ADD(0, 20, "q"), ADD(0, 40, "s"),
+	RELEASE(25, 2, "10/0/p 20/0/q", ANY),
 	/* after compaction the out-of-order bytes still belong to their entries */
-	add(m, 0, 35, "t");
-	s.text[0] = '\0';
-	cpu_merge_release(m, UINT64_MAX, record, &s);
-	assert_string_equal(s.text, "30/0/r 35/0/t 40/0/s");
+	ADD(0, 35, "t"),
+	RELEASE(UINT64_MAX, ANY, "30/0/r 35/0/t 40/0/s", ANY),
+} };
+
+static void test_merge_case(void **state)
+{
+	const struct merge_case *c = *state;
+	struct cpu_merge *m = cpu_merge_new(c->ncpus);
+
+	for (const struct merge_step *st = c->steps; st < c->steps + 8 && st->op; st++) {
+		struct seen s = { "", 0 };
+		int released, held;
+
+		if (st->op == 'a') {
+			add(m, st->cpu, st->ts, st->payload);
+			continue;
+		}
+		released = cpu_merge_release(m, st->limit, record, &s);
+		held = (int)cpu_merge_held(m);
+		if ((st->released != ANY && released != st->released) || strcmp(s.text, st->text) ||
+		    (st->held != ANY && held != st->held))
+			fail_msg("step %td: released %d \"%s\", %d held; want %d \"%s\", %d held",
+				 st - c->steps, released, s.text, held, st->released, st->text, st->held);
+	}
 	cpu_merge_free(m);
 }
 
@@ -172,11 +169,13 @@ static void test_bad_cpu(void **state)
 
 int main(void)
 {
+/* a row of the merge_case table, named as its test was before the table */
+#define MC(c) { "test_" #c, test_merge_case, NULL, NULL, (void *)&c }
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_time_order_across_cpus),
-		cmocka_unit_test(test_ties_keep_add_order),
-		cmocka_unit_test(test_limit_holds_younger_entries),
-		cmocka_unit_test(test_late_entry_of_one_cpu_put_back),
+		MC(time_order_across_cpus),
+		MC(ties_keep_add_order),
+		MC(limit_holds_younger_entries),
+		MC(late_entry_of_one_cpu_put_back),
 		cmocka_unit_test(test_many_rounds),
 		cmocka_unit_test(test_bad_cpu),
 	};

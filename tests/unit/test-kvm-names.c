@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -419,26 +420,63 @@ static void test_kvm_after_and_count(void **state)
 	assert_int_equal(kvm_ioctl(&h, KVM_GET_API_VERSION, NULL), KVM_API_VERSION);
 }
 
-static void test_kvm_default_is_one_failure(void **state)
-{
-	(void)state;
-	need_kvm();
-	struct kvm_fd h = { kvm_fd, KVM_FD_SYSTEM, -1 };
-	char got[16];
-	add_rule("ioctl=KVM_CHECK_EXTENSION,errno=EINVAL");
-	check_ext_calls(&h, 4, got);
-	assert_string_equal(got, "Fooo");
-}
+/* Injection cases on KVM_CHECK_EXTENSION, one per row: each step may clear
+ * the rules and add one, then makes CALLS calls on a handle of KIND (and
+ * vCPU) and compares what they did, as check_ext_calls writes it. */
+struct fault_step {
+	bool clear;		/* kvm_fault_clear() first */
+	const char *rule;	/* then add this rule (NULL: none) */
+	enum kvm_fd_kind kind;
+	int cpu;
+	int calls;
+	const char *want;
+};
+struct fault_case {
+	struct fault_step steps[4];	/* up to the first with no calls */
+};
 
-static void test_kvm_count_zero_is_unlimited(void **state)
+#define EXT "ioctl=KVM_CHECK_EXTENSION,errno=EINVAL"
+static const struct fault_case default_is_one_failure = { {
+	{ false, EXT, KVM_FD_SYSTEM, -1, 4, "Fooo" },
+} };
+static const struct fault_case count_zero_is_unlimited = { {
+	{ false, EXT ",after=1,count=0", KVM_FD_SYSTEM, -1, 40,
+	  "oFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF" },
+} };
+static const struct fault_case fd_filter = { {
+	{ false, EXT ",fd=vm,count=2", KVM_FD_SYSTEM, -1, 3, "ooo" },
+	{ false, NULL, KVM_FD_DEVICE, -1, 2, "oo" },
+	{ false, NULL, KVM_FD_VM, -1, 3, "FFo" }, /* only the vm kind counts */
+} };
+static const struct fault_case cpu_filter = { {
+	{ false, EXT ",cpu=1,after=1,count=2", KVM_FD_VCPU, 0, 3, "ooo" },
+	{ false, NULL, KVM_FD_SYSTEM, -1, 2, "oo" },
+	{ false, NULL, KVM_FD_VCPU, 1, 4, "oFFo" },
+} };
+static const struct fault_case fault_clear = { {
+	{ false, EXT ",count=0", KVM_FD_SYSTEM, -1, 2, "FF" },
+	{ true, NULL, KVM_FD_SYSTEM, -1, 2, "oo" },
+	/* a new rule starts counting afresh */
+	{ false, EXT ",after=1", KVM_FD_SYSTEM, -1, 3, "oFo" },
+} };
+#undef EXT
+
+static void test_fault_case(void **state)
 {
-	(void)state;
+	const struct fault_case *c = *state;
 	need_kvm();
-	struct kvm_fd h = { kvm_fd, KVM_FD_SYSTEM, -1 };
-	char got[64];
-	add_rule("ioctl=KVM_CHECK_EXTENSION,errno=EINVAL,after=1,count=0");
-	check_ext_calls(&h, 40, got);
-	assert_string_equal(got, "oFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF");
+	for (const struct fault_step *st = c->steps; st < c->steps + 4 && st->calls; st++) {
+		struct kvm_fd h = { kvm_fd, st->kind, st->cpu };
+		char got[64];
+		if (st->clear)
+			kvm_fault_clear();
+		if (st->rule)
+			add_rule(st->rule);
+		check_ext_calls(&h, st->calls, got);
+		if (strcmp(got, st->want))
+			fail_msg("step %td (%s): \"%s\", want \"%s\"", st - c->steps,
+				 st->rule ? st->rule : "the same rules", got, st->want);
+	}
 }
 
 static void test_kvm_injected_errno(void **state)
@@ -454,58 +492,6 @@ static void test_kvm_injected_errno(void **state)
 	assert_int_equal(kvm_ioctl(&h, KVM_GET_API_VERSION, NULL), -1);
 	assert_int_equal(errno, EBUSY);
 	assert_int_equal(kvm_ioctl(&h, KVM_GET_API_VERSION, NULL), KVM_API_VERSION);
-}
-
-static void test_kvm_fd_filter(void **state)
-{
-	(void)state;
-	need_kvm();
-	struct kvm_fd sys = { kvm_fd, KVM_FD_SYSTEM, -1 };
-	struct kvm_fd vm = { kvm_fd, KVM_FD_VM, -1 };
-	struct kvm_fd dev = { kvm_fd, KVM_FD_DEVICE, -1 };
-	char got[16];
-	add_rule("ioctl=KVM_CHECK_EXTENSION,errno=EINVAL,fd=vm,count=2");
-	check_ext_calls(&sys, 3, got);
-	assert_string_equal(got, "ooo");
-	check_ext_calls(&dev, 2, got);
-	assert_string_equal(got, "oo");
-	check_ext_calls(&vm, 3, got); /* only the vm kind counts */
-	assert_string_equal(got, "FFo");
-}
-
-static void test_kvm_cpu_filter(void **state)
-{
-	(void)state;
-	need_kvm();
-	struct kvm_fd cpu0 = { kvm_fd, KVM_FD_VCPU, 0 };
-	struct kvm_fd cpu1 = { kvm_fd, KVM_FD_VCPU, 1 };
-	struct kvm_fd sys = { kvm_fd, KVM_FD_SYSTEM, -1 };
-	char got[16];
-	add_rule("ioctl=KVM_CHECK_EXTENSION,errno=EINVAL,cpu=1,after=1,count=2");
-	check_ext_calls(&cpu0, 3, got);
-	assert_string_equal(got, "ooo");
-	check_ext_calls(&sys, 2, got);
-	assert_string_equal(got, "oo");
-	check_ext_calls(&cpu1, 4, got);
-	assert_string_equal(got, "oFFo");
-}
-
-static void test_kvm_fault_clear(void **state)
-{
-	(void)state;
-	need_kvm();
-	struct kvm_fd h = { kvm_fd, KVM_FD_SYSTEM, -1 };
-	char got[16];
-	add_rule("ioctl=KVM_CHECK_EXTENSION,errno=EINVAL,count=0");
-	check_ext_calls(&h, 2, got);
-	assert_string_equal(got, "FF");
-	kvm_fault_clear();
-	check_ext_calls(&h, 2, got);
-	assert_string_equal(got, "oo");
-	/* a new rule starts counting afresh */
-	add_rule("ioctl=KVM_CHECK_EXTENSION,errno=EINVAL,after=1");
-	check_ext_calls(&h, 3, got);
-	assert_string_equal(got, "oFo");
 }
 
 static void test_kvm_two_rules_two_ioctls(void **state)
@@ -559,6 +545,8 @@ static void test_null_fd_other_vcpu(void **state)
 int main(void)
 {
 #define F(f) cmocka_unit_test_teardown(f, fault_teardown)
+/* a row of the fault_case table, named as its test was before the table */
+#define FC(c) { "test_kvm_" #c, test_fault_case, NULL, fault_teardown, (void *)&c }
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ioctl_name_known_numbers),
 		cmocka_unit_test(test_ioctl_name_unknown),
@@ -574,17 +562,15 @@ int main(void)
 		F(test_fault_parse_cpu_out_of_range),
 		F(test_kvm_no_rules_passes_through),
 		F(test_kvm_after_and_count),
-		F(test_kvm_default_is_one_failure),
-		F(test_kvm_count_zero_is_unlimited),
+		FC(default_is_one_failure),
+		FC(count_zero_is_unlimited),
 		F(test_kvm_injected_errno),
-		F(test_kvm_fd_filter),
-		F(test_kvm_cpu_filter),
-		F(test_kvm_fault_clear),
+		FC(fd_filter),
+		FC(cpu_filter),
+		FC(fault_clear),
 		F(test_kvm_two_rules_two_ioctls),
 		F(test_null_fd_injection),
 		F(test_null_fd_other_vcpu),
 	};
-	tap_skip_filter_start();
-	return tap_skip_filter_end(
-		cmocka_run_group_tests_name("kvm-names", tests, group_setup, group_teardown));
+	return tap_run_group("kvm-names", tests, group_setup, group_teardown);
 }

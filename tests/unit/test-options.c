@@ -28,6 +28,7 @@
 #include "trace.h"
 #include "version.h"
 
+#include "fd-capture.h"
 #include "tap-skip.h"
 
 /* ---- hooks that parsing must not call ---- */
@@ -97,28 +98,8 @@ static void assert_error_names(enum options_result r, const char *opt, const cha
 }
 
 /* stdout capture (print_help, --version, -trace help use printf) */
-static int saved_stdout = -1;
-static FILE *out_file;
-
-static void stdout_start(void)
-{
-	fflush(stdout);
-	out_file = tmpfile();
-	assert_non_null(out_file);
-	saved_stdout = dup(STDOUT_FILENO);
-	assert_int_equal(dup2(fileno(out_file), STDOUT_FILENO), STDOUT_FILENO);
-}
-
-static void stdout_end(char *buf, size_t len)
-{
-	fflush(stdout);
-	dup2(saved_stdout, STDOUT_FILENO);
-	close(saved_stdout);
-	rewind(out_file);
-	size_t n = fread(buf, 1, len - 1, out_file);
-	buf[n] = '\0';
-	fclose(out_file);
-}
+#define stdout_start() fd_capture_start(stdout)
+#define stdout_end(buf, len) fd_capture_end((buf), (len))
 
 static struct vmm_config cfg;
 
@@ -952,6 +933,5 @@ int main(void)
 		T(test_help_and_version),
 		T(test_every_option_in_help_is_known),
 	};
-	tap_skip_filter_start();
-	return tap_skip_filter_end(cmocka_run_group_tests_name("options", tests, NULL, NULL));
+	return tap_run_group("options", tests, NULL, NULL);
 }

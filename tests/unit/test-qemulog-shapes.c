@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "analyze/logs/qemulog.h"
+#include "qemulog-expect.h"
 
 static struct qlog_event ev;
 
@@ -25,32 +26,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* expect(LINE, KIND, "key", "value", ..., NULL): LINE is read as KIND with
- * those fields (a NULL value: the field is absent) */
-static const struct qlog_event *expect(const char *line, enum qlog_kind kind, ...)
-	__attribute__((sentinel));
-static const struct qlog_event *expect(const char *line, enum qlog_kind kind, ...)
-{
-	char why[640] = "";
-	const char *key;
-	va_list ap;
-
-	qlog_event_clear(&ev);
-	qlog_parse_line(line, strlen(line), "t.log", 1, &ev);
-	if (ev.kind != kind)
-		fail_msg("'%s': kind %s, want %s", line, qlog_kind_name(ev.kind), qlog_kind_name(kind));
-	va_start(ap, kind);
-	while (!why[0] && (key = va_arg(ap, const char *))) {
-		const char *want = va_arg(ap, const char *), *got = qlog_get(&ev, key);
-		if (want ? !got || strcmp(got, want) : got != NULL)
-			snprintf(why, sizeof(why), "'%s': %s is %s, want %s", line, key,
-				 got ?: "(none)", want ?: "(none)");
-	}
-	va_end(ap);
-	if (why[0])
-		fail_msg("%s", why);
-	return &ev;
-}
+/* expect(LINE, KIND, "key", "value", ..., NULL): see qlog_expect */
+#define expect(line, ...) qlog_expect(&ev, (line), __VA_ARGS__)
 
 static void kvm_ioctl_families(void **state)
 {

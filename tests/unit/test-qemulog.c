@@ -15,6 +15,7 @@
 
 #include "analyze/logs/qemulog.h"
 
+#include "qemulog-expect.h"
 #include "tap-skip.h"
 
 static struct qlog_event ev;
@@ -35,33 +36,9 @@ static int teardown(void **state)
 
 #define assert_field(e, key, value) assert_string_equal(qlog_get((e), (key)) ?: "(none)", (value))
 
-/* expect_line(LINE, KIND, "key", "value", ..., NULL): LINE is read as KIND
- * with those fields (a NULL value: the field is absent). Returns the event
- * for any further checks. One call per line keeps the cases below a list,
- * and a failure names its line. */
-static const struct qlog_event *expect_line(const char *line, enum qlog_kind kind, ...)
-	__attribute__((sentinel));
-static const struct qlog_event *expect_line(const char *line, enum qlog_kind kind, ...)
-{
-	const struct qlog_event *e = parse(line);
-	char why[512] = "";
-	const char *key;
-	va_list ap;
-
-	if (e->kind != kind)
-		fail_msg("'%s': kind %d, want %d", line, e->kind, kind);
-	va_start(ap, kind);
-	while (!why[0] && (key = va_arg(ap, const char *))) {
-		const char *want = va_arg(ap, const char *), *got = qlog_get(e, key);
-		if (want ? !got || strcmp(got, want) : got != NULL)
-			snprintf(why, sizeof(why), "'%s': %s is %s, want %s", line, key,
-				 got ?: "(none)", want ?: "(none)");
-	}
-	va_end(ap);
-	if (why[0])
-		fail_msg("%s", why);
-	return e;
-}
+/* expect_line(LINE, KIND, "key", "value", ..., NULL): see qlog_expect. One
+ * call per line keeps the cases below a list, and a failure names its line. */
+#define expect_line(line, ...) qlog_expect(&ev, (line), __VA_ARGS__)
 
 static void bracketed_trace_line(void **state)
 {
@@ -430,6 +407,5 @@ int main(void)
 		cmocka_unit_test(stream_merges_utc_inputs),
 		cmocka_unit_test(read_file_errors),
 	};
-	tap_skip_filter_start();
-	return tap_skip_filter_end(cmocka_run_group_tests(tests, NULL, NULL));
+	return tap_run_group("qemulog", tests, NULL, NULL);
 }

@@ -28,6 +28,7 @@
 #include "runstate.h"
 #include "system.h"
 
+#include "fd-capture.h"
 #include "tap-skip.h"
 
 /* ---- fakes of the hooks system.c calls ---- */
@@ -128,31 +129,8 @@ static void clear_records(void)
 
 /* ---- stderr capture (error_report writes to fd 2) ---- */
 
-static int saved_stderr = -1;
-static FILE *capture_file;
-
-static void capture_start(void)
-{
-	fflush(stderr);
-	capture_file = tmpfile();
-	assert_non_null(capture_file);
-	saved_stderr = dup(STDERR_FILENO);
-	assert_true(saved_stderr >= 0);
-	assert_true(dup2(fileno(capture_file), STDERR_FILENO) >= 0);
-}
-
-static void capture_end(char *buf, size_t len)
-{
-	fflush(stderr);
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-	saved_stderr = -1;
-	rewind(capture_file);
-	size_t n = fread(buf, 1, len - 1, capture_file);
-	buf[n] = '\0';
-	fclose(capture_file);
-	capture_file = NULL;
-}
+#define capture_start() fd_capture_start(stderr)
+#define capture_end(buf, len) fd_capture_end((buf), (len))
 
 /* ---- run state: back to running through legal transitions ---- */
 

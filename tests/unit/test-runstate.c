@@ -23,6 +23,7 @@
 #include "runstate.h"
 #include "trace.h"
 
+#include "test-files.h"
 #include "tap-skip.h"
 
 #define NSTATES 16
@@ -364,12 +365,8 @@ static int log_setup(void **state)
 {
 	(void)state;
 	char err[256];
-	snprintf(log_path, sizeof(log_path), "/tmp/test-runstate-XXXXXX");
-	int fd = mkstemp(log_path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	if (trace_open_log(log_path, err, sizeof(err)) < 0)
+	if (temp_file(log_path, sizeof(log_path), "runstate") < 0 ||
+	    trace_open_log(log_path, err, sizeof(err)) < 0)
 		return -1;
 	return trace_enable_pattern("runstate_set") == 1 ? 0 : -1;
 }
@@ -384,12 +381,7 @@ static int log_teardown(void **state)
 
 static void read_log(char *buf, size_t len)
 {
-	int fd = open(log_path, O_RDONLY);
-	assert_true(fd >= 0);
-	ssize_t n = read(fd, buf, len - 1);
-	close(fd);
-	assert_true(n >= 0);
-	buf[n] = '\0';
+	read_text(log_path, buf, len);
 }
 
 static void truncate_log(void)
@@ -452,6 +444,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transition_is_traced_with_indices, log_setup,
 						log_teardown),
 	};
-	tap_skip_filter_start();
-	return tap_skip_filter_end(cmocka_run_group_tests_name("runstate", tests, group_setup, NULL));
+	return tap_run_group("runstate", tests, group_setup, NULL);
 }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "collect/thread-process.h"
+#include "test-files.h"
 
 static pid_t worker_tid;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -81,10 +82,8 @@ static void test_live_threads(void **state)
 static void test_saved_tgids(void **state)
 {
 	(void)state;
-	char path[] = "/tmp/test-thread-process-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *f = fdopen(fd, "w");
+	char path[64];
+	FILE *f = temp_stream(path, sizeof(path), "thread-process");
 	fprintf(f, "17 17\n%u 4242\n%u 0\n", NO_SUCH_TID, NO_SUCH_TID + 1);
 	fclose(f);
 
@@ -117,10 +116,8 @@ static void test_saved_tgids(void **state)
 static void test_full_cache(void **state)
 {
 	(void)state;
-	char path[] = "/tmp/test-thread-process-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *f = fdopen(fd, "w");
+	char path[64];
+	FILE *f = temp_stream(path, sizeof(path), "thread-process");
 	for (unsigned i = 0; i < 10000; i++)
 		fprintf(f, "%u %u\n", NO_SUCH_TID + i, 1000 + i % 7);
 	fclose(f);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "analyze/timeline.h"
+#include "test-files.h"
 
 #define SYS_ENTER_ID 900
 #define SYS_EXIT_ID 901
@@ -111,19 +112,25 @@ static void sys(struct cap_writer *w, uint64_t ts, bool enter, long nr, uint64_t
 	sys_of(w, TID, ts, enter, nr, a0, a1, ret);
 }
 
-static void write_capture(void)
+/* a new capture at a fresh temporary path (in path) for TARGET_PID running
+ * COMMAND, with the probe definitions and the raw_syscalls formats */
+static struct cap_writer *open_capture(uint32_t target_pid, const char *command)
 {
 	char err[256];
-	snprintf(path, sizeof(path), "/tmp/test-timeline.XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	struct cap_writer_info info = { .target_pid = TID, .command = "vmm" };
+	assert_int_equal(temp_file(path, sizeof(path), "timeline"), 0);
+	struct cap_writer_info info = { .target_pid = target_pid, .command = command };
 	struct cap_writer *w = cap_writer_open(path, &info, err, sizeof(err));
-	assert_non_null(w);
+	if (!w)
+		fail_msg("%s: %s", path, err);
 	write_probe_defs(w);
 	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_ENTER_ID, "raw_syscalls", "sys_enter", sys_enter_fmt);
 	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_EXIT_ID, "raw_syscalls", "sys_exit", sys_exit_fmt);
+	return w;
+}
+
+static void write_capture(void)
+{
+	struct cap_writer *w = open_capture(TID, "vmm");
 	cap_write_tp_format(w, CAP_SRC_FTRACE, PIO_ID, "kvm", "kvm_pio", pio_fmt);
 
 	uint64_t entry[3] = { 0, KVM_RUN_CMD, 0 };
@@ -243,16 +250,7 @@ static void many_threads(void **state)
 	uint64_t exit_ok[8] = { 0, 0, 0, 0, 0, KVM_RUN_CMD, 0, 0 };
 	const char *exit_strs[8] = { "KVM_RUN", NULL, NULL, "vcpu", NULL, NULL, NULL, "" };
 
-	snprintf(path, sizeof(path), "/tmp/test-timeline.XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	struct cap_writer_info info = { .target_pid = 1000, .command = "suite" };
-	struct cap_writer *w = cap_writer_open(path, &info, err, sizeof(err));
-	assert_non_null(w);
-	write_probe_defs(w);
-	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_ENTER_ID, "raw_syscalls", "sys_enter", sys_enter_fmt);
-	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_EXIT_ID, "raw_syscalls", "sys_exit", sys_exit_fmt);
+	struct cap_writer *w = open_capture(1000, "suite");
 	/* every thread's entry, then every enter, every exit, every exit probe;
 	 * the ioctl's return is the thread's own tid, to tell them apart */
 	for (int phase = 0; phase < 4; phase++)
@@ -303,16 +301,7 @@ static void kernel_functions(void **state)
 	struct timeline tl;
 	char err[256], line[256];
 
-	snprintf(path, sizeof(path), "/tmp/test-timeline.XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	struct cap_writer_info info = { .target_pid = TID, .command = "vmm" };
-	struct cap_writer *w = cap_writer_open(path, &info, err, sizeof(err));
-	assert_non_null(w);
-	write_probe_defs(w);
-	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_ENTER_ID, "raw_syscalls", "sys_enter", sys_enter_fmt);
-	cap_write_tp_format(w, CAP_SRC_FTRACE, SYS_EXIT_ID, "raw_syscalls", "sys_exit", sys_exit_fmt);
+	struct cap_writer *w = open_capture(TID, "vmm");
 	struct cap_kfunc_def outer = { .func_id = 0, .attach = CAP_KFUNC_FENTRY,
 				       .ret_kind = CAP_KFUNC_RET_SIGNED, .ret_size = 8 };
 	struct cap_kfunc_def inner = { .func_id = 1, .attach = CAP_KFUNC_FENTRY,

@@ -19,6 +19,7 @@
 #include "probe-table.h"
 #include "trace.h"
 
+#include "test-files.h"
 #include "tap-skip.h"
 
 static char err[512];
@@ -69,6 +70,14 @@ static int parse(const char *arg)
 	int r = trace_parse_option(arg, &list, err, sizeof(err));
 	assert_int_equal(list, 0);
 	return r;
+}
+
+/* ARG is refused with the error WHY; a failure names ARG */
+static void parse_fails(const char *arg, const char *why)
+{
+	int r = parse(arg);
+	if (r != -1 || strcmp(err, why))
+		fail_msg("-trace '%.60s': %d \"%s\", want -1 \"%s\"", arg, r, err, why);
 }
 
 /* ---- the generated table ---- */
@@ -173,14 +182,10 @@ static void test_parse_help(void **state)
 static void test_parse_unknown_event(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("nope"), -1);
-	assert_string_equal(err, "trace event 'nope' does not exist");
-	assert_int_equal(parse("enable=nope"), -1);
-	assert_string_equal(err, "trace event 'nope' does not exist");
-	assert_int_equal(parse("-nope"), -1); /* the name without its '-' */
-	assert_string_equal(err, "trace event 'nope' does not exist");
-	assert_int_equal(parse("enable="), -1);
-	assert_string_equal(err, "trace event '' does not exist");
+	parse_fails("nope", "trace event 'nope' does not exist");
+	parse_fails("enable=nope", "trace event 'nope' does not exist");
+	parse_fails("-nope", "trace event 'nope' does not exist"); /* the name without its '-' */
+	parse_fails("enable=", "trace event '' does not exist");
 	/* keys before the bad one took effect, later ones did not */
 	assert_int_equal(parse("runstate_set,nope,qapi_event"), -1);
 	assert_true(trace_log_enabled[PROBE_runstate_set]);
@@ -190,20 +195,15 @@ static void test_parse_unknown_event(void **state)
 static void test_parse_bad_keys(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("foo=bar"), -1);
-	assert_string_equal(err, "-trace: invalid parameter 'foo'");
-	assert_int_equal(parse("runstate_set,level=3"), -1);
-	assert_string_equal(err, "-trace: invalid parameter 'level'");
-	assert_int_equal(parse("format=json"), -1);
-	assert_string_equal(err, "-trace format=json: expected 'bracketed' or 'upstream'");
-	assert_int_equal(parse("format="), -1);
-	assert_string_equal(err, "-trace format=: expected 'bracketed' or 'upstream'");
+	parse_fails("foo=bar", "-trace: invalid parameter 'foo'");
+	parse_fails("runstate_set,level=3", "-trace: invalid parameter 'level'");
+	parse_fails("format=json", "-trace format=json: expected 'bracketed' or 'upstream'");
+	parse_fails("format=", "-trace format=: expected 'bracketed' or 'upstream'");
 
 	char big[1100];
 	memset(big, 'a', sizeof(big));
 	big[sizeof(big) - 1] = '\0';
-	assert_int_equal(parse(big), -1);
-	assert_string_equal(err, "-trace: argument too long");
+	parse_fails(big, "-trace: argument too long");
 }
 
 static void test_parse_events_file(void **state)
@@ -242,17 +242,16 @@ static void test_parse_events_file_errors(void **state)
 	assert_true(trace_log_enabled[PROBE_runstate_set]);
 	assert_false(trace_log_enabled[PROBE_qapi_event]);
 
-	assert_int_equal(parse("events=/nonexistent/dir/events"), -1);
-	assert_string_equal(err, "-trace events=/nonexistent/dir/events: No such file or directory");
+	parse_fails("events=/nonexistent/dir/events",
+		    "-trace events=/nonexistent/dir/events: No such file or directory");
 }
 
 static void test_parse_file_and_format(void **state)
 {
 	(void)state;
 	char arg[160];
-	assert_int_equal(parse("file=/nonexistent/dir/trace.log"), -1);
-	assert_string_equal(err,
-			    "could not open log file '/nonexistent/dir/trace.log': No such file or "
+	parse_fails("file=/nonexistent/dir/trace.log",
+		    "could not open log file '/nonexistent/dir/trace.log': No such file or "
 			    "directory");
 
 	snprintf(arg, sizeof(arg), "runstate_set,file=%s,format=upstream", log_path);
@@ -261,12 +260,7 @@ static void test_parse_file_and_format(void **state)
 	assert_true(trace_log_enabled[PROBE_runstate_set]);
 	trace_runstate_set(6, "prelaunch", 9, "running");
 	char buf[512];
-	int fd = open(log_path, O_RDONLY);
-	assert_true(fd >= 0);
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n > 0);
-	buf[n] = '\0';
+	assert_true(read_text(log_path, buf, sizeof(buf)) > 0);
 	/* format=upstream took effect: "TID@SECONDS.USECS:name" */
 	assert_non_null(strstr(buf, ":runstate_set current_run_state 6 (prelaunch) new_state 9 "
 				    "(running)\n"));
@@ -285,13 +279,7 @@ static int log_setup(void **state)
 
 static size_t read_log(char *buf, size_t len)
 {
-	int fd = open(log_path, O_RDONLY);
-	assert_true(fd >= 0);
-	ssize_t n = read(fd, buf, len - 1);
-	close(fd);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	return (size_t)n;
+	return read_text(log_path, buf, len);
 }
 
 static void assert_matches(const char *text, const char *pattern)
@@ -441,11 +429,8 @@ static void test_list_events(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
-	snprintf(log_path, sizeof(log_path), "/tmp/test-trace-log-XXXXXX");
-	int fd = mkstemp(log_path);
-	if (fd < 0)
+	if (temp_file(log_path, sizeof(log_path), "trace-log") < 0)
 		return -1;
-	close(fd);
 	return trace_open_log(log_path, err, sizeof(err));
 }
 
@@ -478,7 +463,5 @@ int main(void)
 		L(test_log_long_line),
 		T(test_list_events),
 	};
-	tap_skip_filter_start();
-	return tap_skip_filter_end(
-		cmocka_run_group_tests_name("trace", tests, group_setup, group_teardown));
+	return tap_run_group("trace", tests, group_setup, group_teardown);
 }

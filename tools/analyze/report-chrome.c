@@ -22,19 +22,26 @@ static void begin(FILE *out, bool *first, const char *ph, const struct tl_event 
 	us(out, e->ts - t0);
 }
 
-int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts *o)
+/* a slice: from the event's start for as long as it lasted */
+static void begin_slice(FILE *out, bool *first, const struct tl_event *e, uint64_t t0)
 {
-	char line[4096];
-	bool first = true;
-	uint64_t t0 = cap_header(tl->reader)->start_mono_ns;
-	(void)o;
+	begin(out, first, "X", e, t0);
+	fputs(",\"dur\":", out);
+	us(out, e->end_ts - e->ts);
+}
 
-	for (size_t i = 0; i < tl->n; i++)
-		if (tl->ev[i].ts < t0)
-			t0 = tl->ev[i].ts;
-	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
+/* the event's last argument (KEY, its JSON spelling with the comma before
+ * it), then the end of its args and of the event */
+static void last_arg(FILE *out, const char *key, const char *value)
+{
+	fputs(key, out);
+	report_json_string(out, value);
+	fputs("}}", out);
+}
 
-	/* track names: the process and each thread seen */
+/* the track names: the process and each thread seen (the first 1024) */
+static void name_tracks(const struct timeline *tl, FILE *out, bool *first)
+{
 	uint32_t seen[1024];
 	size_t nseen = 0;
 	for (size_t i = 0; i < tl->n; i++) {
@@ -55,10 +62,10 @@ int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts
 			name = fallback;
 		}
 		fprintf(out, "%s\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":",
-			first ? "" : ",", e->pid, e->tid);
+			*first ? "" : ",", e->pid, e->tid);
 		report_json_string(out, name);
 		fputs("}}", out);
-		first = false;
+		*first = false;
 		if (e->tid == e->pid) {
 			fprintf(out, ",\n{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"args\":{\"name\":",
 				e->pid);
@@ -66,6 +73,21 @@ int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts
 			fputs("}}", out);
 		}
 	}
+}
+
+int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts *o)
+{
+	char line[4096];
+	bool first = true;
+	uint64_t t0 = cap_header(tl->reader)->start_mono_ns;
+	(void)o;
+
+	for (size_t i = 0; i < tl->n; i++)
+		if (tl->ev[i].ts < t0)
+			t0 = tl->ev[i].ts;
+	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
+
+	name_tracks(tl, out, &first);
 
 	for (size_t i = 0; i < tl->n; i++) {
 		const struct tl_event *e = &tl->ev[i];
@@ -78,9 +100,7 @@ int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts
 				const char *req = NULL;
 				uint64_t v;
 				timeline_probe_arg(tl, &tl->ev[e->link], "name", &v, &req);
-				begin(out, &first, "X", e, t0);
-				fputs(",\"dur\":", out);
-				us(out, e->end_ts - e->ts);
+				begin_slice(out, &first, e, t0);
 				fputs(",\"cat\":\"vmm\",\"name\":", out);
 				report_json_string(out, req ? req : name);
 			} else {
@@ -90,19 +110,13 @@ int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts
 			}
 			fputs(",\"args\":{\"probe\":", out);
 			report_json_string(out, name ? name : "?");
-			fputs(",\"text\":", out);
-			report_json_string(out, line);
-			fputs("}}", out);
+			last_arg(out, ",\"text\":", line);
 			break;
 		}
 		case TL_IOCTL:
 			timeline_format_ioctl(tl, e, line, sizeof(line));
-			begin(out, &first, "X", e, t0);
-			fputs(",\"dur\":", out);
-			us(out, e->end_ts - e->ts);
-			fputs(",\"cat\":\"syscall\",\"name\":\"ioctl\",\"args\":{\"call\":", out);
-			report_json_string(out, line);
-			fputs("}}", out);
+			begin_slice(out, &first, e, t0);
+			last_arg(out, ",\"cat\":\"syscall\",\"name\":\"ioctl\",\"args\":{\"call\":", line);
 			break;
 		case TL_KERNEL: {
 			struct tep_event *ev = timeline_kernel_event(tl, e);
@@ -110,27 +124,22 @@ int report_chrome(const struct timeline *tl, FILE *out, const struct report_opts
 			begin(out, &first, "i", e, t0);
 			fputs(",\"s\":\"t\",\"cat\":\"kernel\",\"name\":", out);
 			report_json_string(out, ev ? ev->name : "?");
-			fputs(",\"args\":{\"text\":", out);
-			report_json_string(out, line);
-			fputs("}}", out);
+			last_arg(out, ",\"args\":{\"text\":", line);
 			break;
 		}
 		case TL_KFUNC: {
 			/* a slice nested in its ioctl's: Chrome stacks slices of a thread by time */
 			const char *name = timeline_kfunc_name(tl, e);
 			timeline_format_kfunc(tl, e, line, sizeof(line));
-			begin(out, &first, e->has_exit ? "X" : "i", e, t0);
 			if (e->has_exit) {
-				fputs(",\"dur\":", out);
-				us(out, e->end_ts - e->ts);
+				begin_slice(out, &first, e, t0);
 			} else {
+				begin(out, &first, "i", e, t0);
 				fputs(",\"s\":\"t\"", out);
 			}
 			fputs(",\"cat\":\"kfunc\",\"name\":", out);
 			report_json_string(out, name ? name : "?");
-			fputs(",\"args\":{\"call\":", out);
-			report_json_string(out, line);
-			fputs("}}", out);
+			last_arg(out, ",\"args\":{\"call\":", line);
 			break;
 		}
 		case TL_LOST:

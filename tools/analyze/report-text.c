@@ -63,6 +63,49 @@ static void print_header(const struct timeline *tl, FILE *out)
 	fprintf(out, "\n");
 }
 
+/* a call (an ioctl, a kernel function): PREFIX and its text, red when it
+ * failed, then how long it took when its return was seen */
+static void print_call(FILE *out, const struct report_opts *o, const struct tl_event *e,
+		       const char *prefix, const char *text)
+{
+	if (o->color && e->is_error)
+		fputs_unlocked(BOLD RED, out);
+	fputs_unlocked(prefix, out);
+	fputs_unlocked(text, out);
+	if (e->has_exit)
+		fprintf(out, " <%.3f us>", (double)(e->end_ts - e->ts) / 1000.0);
+	if (o->color && e->is_error)
+		fputs_unlocked(RESET, out);
+	putc_unlocked('\n', out);
+}
+
+/* a probe's user stack, a frame a line under it */
+static void print_stack(const struct timeline *tl, FILE *out, const struct tl_event *e)
+{
+	for (uint32_t f = 0; f < e->stack->nframes; f++) {
+		const char *sym = timeline_symbol(tl, e->stack->ips[f]);
+		fprintf(out, "%*s#%-2u 0x%llx%s%s\n", 21 + e->depth * 2, "", f,
+			(unsigned long long)e->stack->ips[f], sym ? " " : "", sym ? sym : "");
+	}
+}
+
+/* a lost-records mark: how many, and why */
+static void print_lost(FILE *out, const struct report_opts *o, const struct tl_event *e)
+{
+	const struct cap_lost *l;
+	if (cap_decode_lost(e->rec, &l) == 0) {
+		if (o->color)
+			fputs_unlocked(BOLD RED, out);
+		fprintf(out, "*** %llu records lost (%s)", (unsigned long long)l->count,
+			l->kind == CAP_LOST_RINGBUF ? "ring buffer full" :
+			l->kind == CAP_LOST_STRING ? "string arguments unreadable" :
+			l->kind == CAP_LOST_STACK ? "stacks unreadable" : "ftrace overrun");
+		if (o->color)
+			fputs_unlocked(RESET, out);
+	}
+	putc_unlocked('\n', out);
+}
+
 int report_text(const struct timeline *tl, FILE *out, const struct report_opts *o)
 {
 	char line[4096];
@@ -107,26 +150,17 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 			if (o->color && color)
 				fputs_unlocked(RESET, out);
 			putc_unlocked('\n', out);
-			if (e->stack) {
-				for (uint32_t f = 0; f < e->stack->nframes; f++) {
-					const char *sym = timeline_symbol(tl, e->stack->ips[f]);
-					fprintf(out, "%*s#%-2u 0x%llx%s%s\n", 21 + e->depth * 2, "", f,
-						(unsigned long long)e->stack->ips[f], sym ? " " : "",
-						sym ? sym : "");
-				}
-			}
+			if (e->stack)
+				print_stack(tl, out, e);
 			break;
 		}
 		case TL_IOCTL:
-			timeline_format_ioctl(tl, e, line, sizeof(line));
-			if (o->color && e->is_error)
-				fputs_unlocked(BOLD RED, out);
-			fprintf(out, "%s", line);
-			if (e->has_exit)
-				fprintf(out, " <%.3f us>", (double)(e->end_ts - e->ts) / 1000.0);
-			if (o->color && e->is_error)
-				fputs_unlocked(RESET, out);
-			putc_unlocked('\n', out);
+		case TL_KFUNC:
+			if (e->kind == TL_IOCTL)
+				timeline_format_ioctl(tl, e, line, sizeof(line));
+			else
+				timeline_format_kfunc(tl, e, line, sizeof(line));
+			print_call(out, o, e, e->kind == TL_KFUNC ? "kfunc " : "", line);
 			break;
 		case TL_KERNEL: {
 			struct tep_event *ev = timeline_kernel_event(tl, e);
@@ -137,33 +171,9 @@ int report_text(const struct timeline *tl, FILE *out, const struct report_opts *
 			putc_unlocked('\n', out);
 			break;
 		}
-		case TL_KFUNC:
-			timeline_format_kfunc(tl, e, line, sizeof(line));
-			if (o->color && e->is_error)
-				fputs_unlocked(BOLD RED, out);
-			fputs_unlocked("kfunc ", out);
-			fputs_unlocked(line, out);
-			if (e->has_exit)
-				fprintf(out, " <%.3f us>", (double)(e->end_ts - e->ts) / 1000.0);
-			if (o->color && e->is_error)
-				fputs_unlocked(RESET, out);
-			putc_unlocked('\n', out);
+		case TL_LOST:
+			print_lost(out, o, e);
 			break;
-		case TL_LOST: {
-			const struct cap_lost *l;
-			if (cap_decode_lost(e->rec, &l) == 0) {
-				if (o->color)
-					fputs_unlocked(BOLD RED, out);
-				fprintf(out, "*** %llu records lost (%s)", (unsigned long long)l->count,
-					l->kind == CAP_LOST_RINGBUF ? "ring buffer full" :
-					l->kind == CAP_LOST_STRING ? "string arguments unreadable" :
-					l->kind == CAP_LOST_STACK ? "stacks unreadable" : "ftrace overrun");
-				if (o->color)
-					fputs_unlocked(RESET, out);
-			}
-			putc_unlocked('\n', out);
-			break;
-		}
 		}
 	}
 	return 0;

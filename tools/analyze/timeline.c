@@ -33,6 +33,21 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/* a table indexed by id (a probe's, a kernel function's) grown to hold ID,
+ * the new entries zeroed */
+static int grow_to_id(void **arr, uint32_t *n, uint32_t id, size_t elem)
+{
+	if (id < *n)
+		return 0;
+	char *p = realloc(*arr, ((size_t)id + 1) * elem);
+	if (!p)
+		return -1;
+	memset(p + *n * elem, 0, ((size_t)id + 1 - *n) * elem);
+	*arr = p;
+	*n = id + 1;
+	return 0;
+}
+
 static int cmp_event(const void *a, const void *b)
 {
 	const struct tl_event *x = a, *y = b;
@@ -68,22 +83,21 @@ const char *timeline_symbol(const struct timeline *tl, uint64_t ip)
 	return lo < tl->nsymbols && tl->symbols[lo].ip == ip ? tl->symbols[lo].text : NULL;
 }
 
+/* OK: a definition record decoded and its id is below 4096; one that is not
+ * is counted as malformed */
+static bool def_ok(struct timeline *tl, bool ok)
+{
+	if (!ok)
+		tl->malformed++;
+	return ok;
+}
+
 static void add_probe_def(struct timeline *tl, const struct cap_record *rec)
 {
 	struct cap_probe_def_view v;
-	if (cap_decode_probe_def(rec, &v) || v.probe_id >= 4096) {
-		tl->malformed++;
+	if (!def_ok(tl, !cap_decode_probe_def(rec, &v) && v.probe_id < 4096) ||
+	    grow_to_id((void **)&tl->probes, &tl->nprobes, v.probe_id, sizeof(*tl->probes)))
 		return;
-	}
-	if (v.probe_id >= tl->nprobes) {
-		uint32_t n = v.probe_id + 1;
-		struct tl_probe_def *p = realloc(tl->probes, n * sizeof(*p));
-		if (!p)
-			return;
-		memset(p + tl->nprobes, 0, (n - tl->nprobes) * sizeof(*p));
-		tl->probes = p;
-		tl->nprobes = n;
-	}
 	tl->probes[v.probe_id].defined = true;
 	tl->probes[v.probe_id].v = v;
 }
@@ -92,19 +106,9 @@ static void add_probe_def(struct timeline *tl, const struct cap_record *rec)
 static void add_kfunc_def(struct timeline *tl, const struct cap_record *rec)
 {
 	struct cap_kfunc_def_view v;
-	if (cap_decode_kfunc_def(rec, &v) || v.func_id >= 4096) {
-		tl->malformed++;
+	if (!def_ok(tl, !cap_decode_kfunc_def(rec, &v) && v.func_id < 4096) ||
+	    grow_to_id((void **)&tl->kfuncs, &tl->nkfuncs, v.func_id, sizeof(*tl->kfuncs)))
 		return;
-	}
-	if (v.func_id >= tl->nkfuncs) {
-		uint32_t n = v.func_id + 1;
-		struct cap_kfunc_def_view *p = realloc(tl->kfuncs, n * sizeof(*p));
-		if (!p)
-			return;
-		memset(p + tl->nkfuncs, 0, (n - tl->nkfuncs) * sizeof(*p));
-		tl->kfuncs = p;
-		tl->nkfuncs = n;
-	}
 	tl->kfuncs[v.func_id] = v;
 }
 

@@ -46,28 +46,21 @@ int ftrace_uprobe_definition(const struct usdt_probe *p, unsigned machine, const
 	if (n < 0 || (size_t)n >= len)
 		goto too_long;
 	used = (size_t)n;
+	/* each argument's value as aN; a string's text, too, as sN right after it */
 	for (unsigned i = 0; i < p->nargs; i++) {
-		char fetch[128], why[192];
-		if (usdt_arg_to_fetcharg(&p->args[i], machine, false, fetch, sizeof(fetch), why,
-					 sizeof(why))) {
-			seterr(err, errlen, "probe %s argument %u: %s", p->name, i, why);
-			return -1;
+		bool has_text = str_mask & (1u << i);
+		for (int text = 0; text <= has_text; text++) {
+			char fetch[128], why[192];
+			if (usdt_arg_to_fetcharg(&p->args[i], machine, text, fetch, sizeof(fetch), why,
+						 sizeof(why))) {
+				seterr(err, errlen, "probe %s argument %u: %s", p->name, i, why);
+				return -1;
+			}
+			n = snprintf(buf + used, len - used, " %c%u=%s", text ? 's' : 'a', i, fetch);
+			if (n < 0 || (size_t)n >= len - used)
+				goto too_long;
+			used += (size_t)n;
 		}
-		n = snprintf(buf + used, len - used, " a%u=%s", i, fetch);
-		if (n < 0 || (size_t)n >= len - used)
-			goto too_long;
-		used += (size_t)n;
-		if (!(str_mask & (1u << i)))
-			continue;
-		if (usdt_arg_to_fetcharg(&p->args[i], machine, true, fetch, sizeof(fetch), why,
-					 sizeof(why))) {
-			seterr(err, errlen, "probe %s argument %u: %s", p->name, i, why);
-			return -1;
-		}
-		n = snprintf(buf + used, len - used, " s%u=%s", i, fetch);
-		if (n < 0 || (size_t)n >= len - used)
-			goto too_long;
-		used += (size_t)n;
 	}
 	return 0;
 too_long:

@@ -68,6 +68,20 @@ static int parse_seconds(const char *opt, const char *s, int *ms)
 	return 0;
 }
 
+/* a count of 1 to MAX, for OPT; -1 (said on stderr) when S is none */
+static int parse_count(const char *opt, const char *s, int max, int *count)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*end || v < 1 || v > max) {
+		fprintf(stderr, "kvmscope-domain: %s: bad count '%s'\n", opt, s);
+		return -1;
+	}
+	*count = (int)v;
+	return 0;
+}
+
 static const char *default_vmm(const char *argv0)
 {
 	static char path[PATH_MAX];
@@ -216,21 +230,11 @@ static int cmd_qga(int argc, char **argv)
 		if (!strcmp(argv[i], "--sync"))
 			sync = true;
 		else if (!strcmp(argv[i], "--lines") && i + 1 < argc) {
-			char *end;
-
-			lines = (int)strtol(argv[++i], &end, 10);
-			if (*end || lines < 1 || lines > 1000) {
-				fprintf(stderr, "kvmscope-domain: --lines: bad count '%s'\n", argv[i]);
+			if (parse_count("--lines", argv[++i], 1000, &lines) < 0)
 				return 1;
-			}
 		} else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
-			char *end;
-
-			repeat = (int)strtol(argv[++i], &end, 10);
-			if (*end || repeat < 1 || repeat > 1000000) {
-				fprintf(stderr, "kvmscope-domain: --repeat: bad count '%s'\n", argv[i]);
+			if (parse_count("--repeat", argv[++i], 1000000, &repeat) < 0)
 				return 1;
-			}
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
 			if (parse_seconds("--timeout", argv[++i], &timeout_ms) < 0)
 				return 1;

@@ -198,15 +198,45 @@ static int parse_word(struct cursor *c)
 	return -1;
 }
 
-static int parse_object(struct cursor *c, int depth)
+/* consumes CH when it comes next: 1, else 0 */
+static int take(struct cursor *c, char ch)
+{
+	if (c->p < c->end && *c->p == ch) {
+		c->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* after a member of an object or array: 1 past its CLOSE, 0 past the comma
+ * before the next member, -1 (WHY the error) otherwise */
+static int next_member(struct cursor *c, char close, const char *why)
+{
+	skip_space(c);
+	if (take(c, close))
+		return 1;
+	if (take(c, ','))
+		return 0;
+	c->error = why;
+	return -1;
+}
+
+/* past an object's or array's opening byte: 1 when CLOSE comes next (an
+ * empty one, consumed), else 0 */
+static int opens_empty(struct cursor *c, char close)
 {
 	c->p++;
 	skip_space(c);
-	if (c->p < c->end && *c->p == '}') {
-		c->p++;
+	return take(c, close);
+}
+
+static int parse_object(struct cursor *c, int depth)
+{
+	int r;
+
+	if (opens_empty(c, '}'))
 		return 0;
-	}
-	for (;;) {
+	do {
 		skip_space(c);
 		if (c->p >= c->end || *c->p != '"') {
 			c->error = "key is not a string in object";
@@ -215,48 +245,27 @@ static int parse_object(struct cursor *c, int depth)
 		if (parse_string(c) < 0)
 			return -1;
 		skip_space(c);
-		if (c->p >= c->end || *c->p != ':') {
+		if (!take(c, ':')) {
 			c->error = "missing : in object pair";
 			return -1;
 		}
-		c->p++;
 		if (parse_value(c, depth) < 0)
 			return -1;
-		skip_space(c);
-		if (c->p < c->end && *c->p == '}') {
-			c->p++;
-			return 0;
-		}
-		if (c->p >= c->end || *c->p != ',') {
-			c->error = "expected separator in dict";
-			return -1;
-		}
-		c->p++;
-	}
+	} while (!(r = next_member(c, '}', "expected separator in dict")));
+	return r < 0 ? -1 : 0;
 }
 
 static int parse_array(struct cursor *c, int depth)
 {
-	c->p++;
-	skip_space(c);
-	if (c->p < c->end && *c->p == ']') {
-		c->p++;
+	int r;
+
+	if (opens_empty(c, ']'))
 		return 0;
-	}
-	for (;;) {
+	do {
 		if (parse_value(c, depth) < 0)
 			return -1;
-		skip_space(c);
-		if (c->p < c->end && *c->p == ']') {
-			c->p++;
-			return 0;
-		}
-		if (c->p >= c->end || *c->p != ',') {
-			c->error = "expected separator in list";
-			return -1;
-		}
-		c->p++;
-	}
+	} while (!(r = next_member(c, ']', "expected separator in list")));
+	return r < 0 ? -1 : 0;
 }
 
 static int parse_value(struct cursor *c, int depth)

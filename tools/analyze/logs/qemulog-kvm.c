@@ -64,26 +64,41 @@ static void vcpu_and_errno(struct qlog_event *ev, const char *p)
 		set_errno(ev, p);
 }
 
+/* a message family of fixed wording: the ioctl (NULL: not named) and the
+ * QEMU function its prefix stands for */
+struct kvm_family {
+	const char *prefix, *ioctl, *function;
+};
+
+/* the kvm error of the entry of FAM (N entries) whose prefix M starts with,
+ * set on EV; what follows the prefix, NULL when none matched */
+static const char *family_error(const char *m, const struct kvm_family *fam, size_t n,
+				struct qlog_event *ev)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (qlog_starts_with(m, fam[i].prefix)) {
+			kvm_error(ev, fam[i].ioctl, fam[i].function);
+			return m + strlen(fam[i].prefix);
+		}
+	}
+	return NULL;
+}
+
 /* the vCPU setup family (kvm_init_vcpu) */
 static bool vcpu_init_message(const char *m, struct qlog_event *ev)
 {
-	static const struct {
-		const char *prefix, *function, *ioctl;
-	} fam[] = {
-		{ "kvm_init_vcpu: kvm_arch_init_vcpu failed", "kvm_arch_init_vcpu", NULL },
-		{ "kvm_init_vcpu: kvm_get_vcpu failed", "kvm_get_vcpu", "KVM_CREATE_VCPU" },
-		{ "kvm_init_vcpu: KVM_GET_VCPU_MMAP_SIZE failed", "kvm_init_vcpu", "KVM_GET_VCPU_MMAP_SIZE" },
-		{ "kvm_init_vcpu: mmap'ing vcpu state failed", "kvm_init_vcpu", NULL },
-		{ "kvm_init_vcpu failed", "kvm_init_vcpu", NULL },
+	static const struct kvm_family fam[] = {
+		{ "kvm_init_vcpu: kvm_arch_init_vcpu failed", NULL, "kvm_arch_init_vcpu" },
+		{ "kvm_init_vcpu: kvm_get_vcpu failed", "KVM_CREATE_VCPU", "kvm_get_vcpu" },
+		{ "kvm_init_vcpu: KVM_GET_VCPU_MMAP_SIZE failed", "KVM_GET_VCPU_MMAP_SIZE", "kvm_init_vcpu" },
+		{ "kvm_init_vcpu: mmap'ing vcpu state failed", NULL, "kvm_init_vcpu" },
+		{ "kvm_init_vcpu failed", NULL, "kvm_init_vcpu" },
 	};
-	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
-		if (!qlog_starts_with(m, fam[i].prefix))
-			continue;
-		kvm_error(ev, fam[i].ioctl, fam[i].function);
-		vcpu_and_errno(ev, m + strlen(fam[i].prefix));
-		return true;
-	}
-	return false;
+	const char *rest = family_error(m, fam, sizeof(fam) / sizeof(fam[0]), ev);
+	if (!rest)
+		return false;
+	vcpu_and_errno(ev, rest);
+	return true;
 }
 
 /* "KVM_SET_DEVICE_ATTR failed: Group 3 attr 0x0000000000000001: STRERROR" */
@@ -135,9 +150,7 @@ static bool msr_assertion(const char *m, struct qlog_event *ev)
 /* the ioctl families with a fixed wording */
 static bool fixed_message(const char *m, struct qlog_event *ev)
 {
-	static const struct {
-		const char *prefix, *ioctl, *function;
-	} fam[] = {
+	static const struct kvm_family fam[] = {
 		{ "error: kvm run failed ", "KVM_RUN", "kvm_cpu_exec" },
 		{ "kvm run failed ", "KVM_RUN", "kvm_cpu_exec" },
 		{ "Failed to put registers after init: ", NULL, "kvm_arch_put_registers" },
@@ -148,11 +161,9 @@ static bool fixed_message(const char *m, struct qlog_event *ev)
 		  "kvm_set_phys_mem" },
 		{ "Create kernel irqchip failed: ", "KVM_CREATE_IRQCHIP", "kvm_irqchip_create" },
 	};
-	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
-		if (!qlog_starts_with(m, fam[i].prefix))
-			continue;
-		kvm_error(ev, fam[i].ioctl, fam[i].function);
-		set_errno(ev, m + strlen(fam[i].prefix));
+	const char *rest = family_error(m, fam, sizeof(fam) / sizeof(fam[0]), ev);
+	if (rest) {
+		set_errno(ev, rest);
 		return true;
 	}
 	const char *p = m;
