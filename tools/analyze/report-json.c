@@ -120,6 +120,90 @@ static void kfunc_fields(const struct timeline *tl, const struct tl_event *e, FI
 	report_json_string(out, line);
 }
 
+/* What every event line starts with: index, times, thread, source, nesting. */
+static void common_fields(const struct timeline *tl, const struct tl_event *e, size_t i, FILE *out)
+{
+	uint64_t start = cap_header(tl->reader)->start_mono_ns;
+	uint64_t rel = e->ts > start ? e->ts - start : 0;
+	put_key_int(out, "{\"i\":", (int64_t)i);
+	put_key_int(out, ",\"ts_ns\":", (int64_t)e->ts);
+	put_key_int(out, ",\"t\":", (int64_t)(rel / 1000000000ull));
+	char frac[11];
+	uint64_t ns = rel % 1000000000ull;
+	frac[0] = '.';
+	for (int k = 9; k >= 1; k--, ns /= 10)
+		frac[k] = (char)('0' + ns % 10);
+	fwrite_unlocked(frac, 1, 10, out);
+	put_key_int(out, ",\"pid\":", e->pid);
+	put_key_int(out, ",\"tid\":", e->tid);
+	put_key_int(out, ",\"cpu\":", (int32_t)e->cpu);
+	fputs_unlocked(",\"source\":\"", out);
+	fputs_unlocked(cap_source_name(e->rec->source), out);
+	put_key_int(out, "\",\"depth\":", e->depth);
+	put_key_int(out, ",\"parent\":", e->parent);
+}
+
+static void stack_field(const struct timeline *tl, const struct cap_stack *st, FILE *out)
+{
+	fputs_unlocked(",\"stack\":[", out);
+	for (uint32_t f = 0; f < st->nframes; f++) {
+		const char *sym = timeline_symbol(tl, st->ips[f]);
+		fprintf(out, "%s{\"ip\":\"0x%" PRIx64 "\"", f ? "," : "", st->ips[f]);
+		if (sym) {
+			fputs_unlocked(",\"symbol\":", out);
+			report_json_string(out, sym);
+		}
+		putc_unlocked('}', out);
+	}
+	putc_unlocked(']', out);
+}
+
+static void probe_fields(const struct timeline *tl, const struct tl_event *e, FILE *out,
+			 char *line, size_t len)
+{
+	const char *name = timeline_probe_name(tl, e->id);
+	fputs_unlocked(",\"kind\":\"probe\",\"name\":", out);
+	report_json_string(out, name ? name : "?");
+	probe_args(tl, e, out);
+	timeline_format_probe(tl, e, line, len);
+	fputs_unlocked(",\"text\":", out);
+	report_json_string(out, line);
+	if (e->link >= 0)
+		fprintf(out, ",\"link\":%d", e->link);
+	if (e->is_error)
+		fputs_unlocked(",\"error\":true", out);
+	if (e->stack)
+		stack_field(tl, e->stack, out);
+}
+
+static void ioctl_fields(const struct timeline *tl, const struct tl_event *e, FILE *out,
+			 char *line, size_t len)
+{
+	timeline_format_ioctl(tl, e, line, len);
+	fprintf(out, ",\"kind\":\"ioctl\",\"fd\":%" PRId64 ",\"cmd\":%" PRIu64, (int64_t)e->fd,
+		e->cmd);
+	fputs_unlocked(",\"text\":", out);
+	report_json_string(out, line);
+	if (e->has_exit) {
+		fprintf(out, ",\"ret\":%" PRId64 ",\"dur_ns\":%" PRIu64, e->ret, e->end_ts - e->ts);
+		if (e->ret < 0)
+			fprintf(out, ",\"errno\":%" PRId64, -e->ret);
+	}
+}
+
+static void kernel_fields(const struct timeline *tl, const struct tl_event *e, FILE *out,
+			  char *line, size_t len)
+{
+	struct tep_event *ev = timeline_kernel_event(tl, e);
+	timeline_format_kernel(tl, e, line, len);
+	fputs_unlocked(",\"kind\":\"kernel\",\"system\":", out);
+	report_json_string(out, ev ? ev->system : "?");
+	fputs_unlocked(",\"name\":", out);
+	report_json_string(out, ev ? ev->name : "?");
+	fputs_unlocked(",\"text\":", out);
+	report_json_string(out, line);
+}
+
 int report_json(const struct timeline *tl, FILE *out, const struct report_opts *o)
 {
 	char line[4096];
@@ -129,77 +213,17 @@ int report_json(const struct timeline *tl, FILE *out, const struct report_opts *
 		const struct tl_event *e = &tl->ev[i];
 		if (e->kind == TL_NOTE)
 			continue;
-		uint64_t start = cap_header(tl->reader)->start_mono_ns;
-		uint64_t rel = e->ts > start ? e->ts - start : 0;
-		put_key_int(out, "{\"i\":", (int64_t)i);
-		put_key_int(out, ",\"ts_ns\":", (int64_t)e->ts);
-		put_key_int(out, ",\"t\":", (int64_t)(rel / 1000000000ull));
-		char frac[11];
-		uint64_t ns = rel % 1000000000ull;
-		frac[0] = '.';
-		for (int k = 9; k >= 1; k--, ns /= 10)
-			frac[k] = (char)('0' + ns % 10);
-		fwrite_unlocked(frac, 1, 10, out);
-		put_key_int(out, ",\"pid\":", e->pid);
-		put_key_int(out, ",\"tid\":", e->tid);
-		put_key_int(out, ",\"cpu\":", (int32_t)e->cpu);
-		fputs_unlocked(",\"source\":\"", out);
-		fputs_unlocked(cap_source_name(e->rec->source), out);
-		put_key_int(out, "\",\"depth\":", e->depth);
-		put_key_int(out, ",\"parent\":", e->parent);
+		common_fields(tl, e, i, out);
 		switch (e->kind) {
-		case TL_PROBE: {
-			const char *name = timeline_probe_name(tl, e->id);
-			fputs_unlocked(",\"kind\":\"probe\",\"name\":", out);
-			report_json_string(out, name ? name : "?");
-			probe_args(tl, e, out);
-			timeline_format_probe(tl, e, line, sizeof(line));
-			fputs_unlocked(",\"text\":", out);
-			report_json_string(out, line);
-			if (e->link >= 0)
-				fprintf(out, ",\"link\":%d", e->link);
-			if (e->is_error)
-				fputs_unlocked(",\"error\":true", out);
-			if (e->stack) {
-				fputs_unlocked(",\"stack\":[", out);
-				for (uint32_t f = 0; f < e->stack->nframes; f++) {
-					const char *sym = timeline_symbol(tl, e->stack->ips[f]);
-					fprintf(out, "%s{\"ip\":\"0x%" PRIx64 "\"", f ? "," : "",
-						e->stack->ips[f]);
-					if (sym) {
-						fputs_unlocked(",\"symbol\":", out);
-						report_json_string(out, sym);
-					}
-					putc_unlocked('}', out);
-				}
-				putc_unlocked(']', out);
-			}
+		case TL_PROBE:
+			probe_fields(tl, e, out, line, sizeof(line));
 			break;
-		}
 		case TL_IOCTL:
-			timeline_format_ioctl(tl, e, line, sizeof(line));
-			fprintf(out, ",\"kind\":\"ioctl\",\"fd\":%" PRId64 ",\"cmd\":%" PRIu64, (int64_t)e->fd,
-				e->cmd);
-			fputs_unlocked(",\"text\":", out);
-			report_json_string(out, line);
-			if (e->has_exit) {
-				fprintf(out, ",\"ret\":%" PRId64 ",\"dur_ns\":%" PRIu64, e->ret,
-					e->end_ts - e->ts);
-				if (e->ret < 0)
-					fprintf(out, ",\"errno\":%" PRId64, -e->ret);
-			}
+			ioctl_fields(tl, e, out, line, sizeof(line));
 			break;
-		case TL_KERNEL: {
-			struct tep_event *ev = timeline_kernel_event(tl, e);
-			timeline_format_kernel(tl, e, line, sizeof(line));
-			fputs_unlocked(",\"kind\":\"kernel\",\"system\":", out);
-			report_json_string(out, ev ? ev->system : "?");
-			fputs_unlocked(",\"name\":", out);
-			report_json_string(out, ev ? ev->name : "?");
-			fputs_unlocked(",\"text\":", out);
-			report_json_string(out, line);
+		case TL_KERNEL:
+			kernel_fields(tl, e, out, line, sizeof(line));
 			break;
-		}
 		case TL_KFUNC:
 			kfunc_fields(tl, e, out);
 			break;
