@@ -632,65 +632,44 @@ static int set_paths(struct domain *d)
 	return 0;
 }
 
-int domain_run(const struct domain_config *cfg)
+/* The domain log and the control socket; a live daemon already answering
+ * on the socket is left alone. */
+static int open_daemon(struct domain *d)
 {
-	struct domain *d = calloc(1, sizeof(*d));
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-	int status = 0;
-
-	if (!d)
-		return 1;
-	d->cfg = cfg;
-	d->qmp_fd = d->control_fd = d->log_fd = -1;
-	d->vm.in_fd = d->vm.out_fd = -1;
-	if (set_paths(d) < 0 || !(d->argv = build_argv(cfg, d->qmp_path))) {
-		free(d);
-		return 1;
-	}
 	d->log_fd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (d->log_fd < 0) {
 		fprintf(stderr, "kvmscope-domain: cannot open domain log %s: %s\n", d->log_path,
 			strerror(errno));
-		status = 1;
-		goto out;
+		return -1;
 	}
-	{
-		/* a live daemon answers on the socket: leave it alone */
-		int other = unix_connect(d->control_path);
-
-		if (other >= 0) {
-			close(other);
-			fprintf(stderr, "kvmscope-domain: a daemon already serves %s\n", d->control_path);
-			status = 1;
-			goto out;
-		}
+	int other = unix_connect(d->control_path);
+	if (other >= 0) {
+		close(other);
+		fprintf(stderr, "kvmscope-domain: a daemon already serves %s\n", d->control_path);
+		return -1;
 	}
 	d->control_fd = unix_listen(d->control_path);
 	if (d->control_fd < 0) {
 		fprintf(stderr, "kvmscope-domain: cannot listen on %s: %s\n", d->control_path,
 			strerror(errno));
-		status = 1;
-		goto out;
+		return -1;
 	}
-	signal(SIGPIPE, SIG_IGN);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	say("domain %s: daemon pid %d, log %s, control %s", cfg->name, (int)getpid(),
-	    d->log_path, d->control_path);
-	if (start_vmm(d) < 0) {
-		status = 1;
-		goto out;
-	}
+	return 0;
+}
+
+/* Serves the domain until it is off: the exit status of domain_run. */
+static int supervise(struct domain *d)
+{
 	for (;;) {
 		if (stop_signal) {
 			say("got signal %d: destroying the domain", (int)stop_signal);
 			stop_signal = 0;
 			kill_painfully(d);
 			log_line(d, "shutting down, reason=destroyed");
-			break;
+			return 0;
 		}
 		if (pump(d, now_ms() + POLL_SLICE_MS, true) && serve_control(d))
-			break;
+			return 0;
 		if (d->running && d->shutdown_seen && !d->sigterm_sent) {
 			/* qemuProcessShutdownOrReboot: no fake reboot, so SIGTERM
 			 * without waiting; the exit is noticed below */
@@ -702,12 +681,13 @@ int domain_run(const struct domain_config *cfg)
 		if (!d->running) {
 			/* monitor EOF after a SHUTDOWN event: shutdown; without: crashed */
 			log_line(d, "shutting down, reason=%s", d->shutdown_seen ? "shutdown" : "crashed");
-			status = d->shutdown_seen ? 0 : 1;
-			break;
+			return d->shutdown_seen ? 0 : 1;
 		}
 	}
-out:
-	say("domain %s is off", cfg->name);
+}
+
+static void close_daemon(struct domain *d)
+{
 	if (d->control_fd >= 0) {
 		close(d->control_fd);
 		unlink(d->control_path);
@@ -722,6 +702,34 @@ out:
 	free(d->argv[4]);
 	free(d->argv);
 	free(d);
+}
+
+int domain_run(const struct domain_config *cfg)
+{
+	struct domain *d = calloc(1, sizeof(*d));
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	int status = 1;
+
+	if (!d)
+		return 1;
+	d->cfg = cfg;
+	d->qmp_fd = d->control_fd = d->log_fd = -1;
+	d->vm.in_fd = d->vm.out_fd = -1;
+	if (set_paths(d) < 0 || !(d->argv = build_argv(cfg, d->qmp_path))) {
+		free(d);
+		return 1;
+	}
+	if (open_daemon(d) == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		say("domain %s: daemon pid %d, log %s, control %s", cfg->name, (int)getpid(),
+		    d->log_path, d->control_path);
+		if (start_vmm(d) == 0)
+			status = supervise(d);
+	}
+	say("domain %s is off", cfg->name);
+	close_daemon(d);
 	return status;
 }
 

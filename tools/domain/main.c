@@ -216,12 +216,47 @@ static int round_trips(struct qga *q, const char *request, int count, int64_t de
 	return r;
 }
 
+/* Connects to the agent and sends REQUEST, after a guest-sync handshake
+ * when SYNC: 0, or the exit status (1: no connection, 2: no sync). */
+static int qga_open(struct qga *q, const char *socket_path, const char *request, bool sync,
+		    int64_t deadline)
+{
+	char err[256];
+
+	if (!sync) {
+		if (qga_connect_send(q, socket_path, request, deadline, err, sizeof(err)) < 0) {
+			fprintf(stderr, "kvmscope-domain: %s\n", err);
+			return 1;
+		}
+		return 0;
+	}
+	char req[128];
+	long long id = qga_sync_id();
+	qga_sync_request(req, sizeof(req), id);
+	if (qga_connect_send(q, socket_path, req, deadline, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kvmscope-domain: %s\n", err);
+		return 1;
+	}
+	if (qga_sync_wait(q, id, deadline, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kvmscope-domain: %s\n", err);
+		qga_close(q);
+		return 2;
+	}
+	if (qga_send(q, request) < 0) {
+		fprintf(stderr, "kvmscope-domain: cannot send to %s: %s\n", socket_path,
+			strerror(errno));
+		qga_close(q);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_qga(int argc, char **argv)
 {
 	const char *socket_path = NULL, *request = NULL;
 	int timeout_ms = 5000, lines = 1, repeat = 1, i;
 	bool sync = false;
-	char err[256], *reply;
+	char *reply;
 	struct qga q;
 	int64_t deadline;
 	int r = 0;
@@ -258,33 +293,10 @@ static int cmd_qga(int argc, char **argv)
 		fprintf(stderr, "kvmscope-domain: out of memory\n");
 		return 1;
 	}
-	if (sync) {
-		char req[128];
-		long long id = qga_sync_id();
-
-		qga_sync_request(req, sizeof(req), id);
-		if (qga_connect_send(&q, socket_path, req, deadline, err, sizeof(err)) < 0) {
-			fprintf(stderr, "kvmscope-domain: %s\n", err);
-			free(reply);
-			return 1;
-		}
-		if (qga_sync_wait(&q, id, deadline, err, sizeof(err)) != 0) {
-			fprintf(stderr, "kvmscope-domain: %s\n", err);
-			free(reply);
-			qga_close(&q);
-			return 2;
-		}
-		if (qga_send(&q, request) < 0) {
-			fprintf(stderr, "kvmscope-domain: cannot send to %s: %s\n", socket_path,
-				strerror(errno));
-			free(reply);
-			qga_close(&q);
-			return 1;
-		}
-	} else if (qga_connect_send(&q, socket_path, request, deadline, err, sizeof(err)) < 0) {
-		fprintf(stderr, "kvmscope-domain: %s\n", err);
+	r = qga_open(&q, socket_path, request, sync, deadline);
+	if (r) {
 		free(reply);
-		return 1;
+		return r;
 	}
 	if (repeat > 1) {
 		r = round_trips(&q, request, repeat, deadline, reply, 65536);
