@@ -15,6 +15,7 @@ UNIT_PROBES := gen/vmm-probes.o gen/probe-table.o
 UNIT_OBJS_runstate := vmm/runstate.o lib/runstate-table.o vmm/error.o vmm/trace.o vmm/keyval.o $(UNIT_PROBES)
 UNIT_OBJS_requests := vmm/system.o lib/qapi-names.o vmm/runstate.o lib/runstate-table.o vmm/events.o vmm/trace.o vmm/keyval.o vmm/error.o \
 		      $(UNIT_PROBES)
+UNIT_OBJS_requests-matrix := $(UNIT_OBJS_requests)
 UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidential.o vmm/kvm.o vmm/numparse.o \
 		     lib/kvm-names.o vmm/system.o lib/qapi-names.o vmm/events.o vmm/runstate.o lib/runstate-table.o vmm/trace.o vmm/keyval.o \
 		     vmm/error.o $(UNIT_PROBES)
@@ -24,7 +25,7 @@ UNIT_OBJS_capture := tools/capture/capture.o
 UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-format.o tools/analyze/timeline-kfunc.o tools/capture/capture.o tools/capture/capture-kfunc.o \
 		      lib/kvm-names.o gen/kvm-caps.o
 
-UNIT_NAMES := runstate requests options kvm-names trace capture timeline
+UNIT_NAMES := runstate requests requests-matrix options kvm-names trace capture timeline
 $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: LDLIBS += $(shell pkg-config --libs libtraceevent 2>/dev/null)
