@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "diag-rule.h"
 #include "findings.h"
 #include "qemulog.h"
 #include "qemulog-capture.h"
@@ -260,15 +261,21 @@ int cmd_diagnose(int argc, char **argv)
 	size_t nres = 0;
 	struct qlog_stream *procs = NULL;
 	size_t nprocs = split_by_process(&s, &procs);
-	for (size_t i = 0; i < nrules && nres < sizeof(results) / sizeof(results[0]); i++) {
+	/* one context per stream diagnosed: the input, or each VMM process's */
+	size_t nctx = nprocs ? nprocs : 1;
+	struct diag_ctx *ctx = calloc(nctx, sizeof(*ctx));
+	for (size_t k = 0; ctx && k < nctx; k++)
+		diag_ctx_init(&ctx[k], nprocs ? &procs[k] : &s, &findings);
+	for (size_t i = 0; ctx && i < nrules && nres < sizeof(results) / sizeof(results[0]); i++) {
 		results[nres].rule = rules[i];
 		results[nres].findings = 0;
-		if (!nprocs)
-			results[nres].findings = diag_run_rule(rules[i], &s, &findings);
-		for (size_t k = 0; k < nprocs; k++)
-			results[nres].findings += diag_run_rule(rules[i], &procs[k], &findings);
+		for (size_t k = 0; k < nctx; k++)
+			results[nres].findings += diag_run_rule(rules[i], &ctx[k]);
 		nres++;
 	}
+	for (size_t k = 0; ctx && k < nctx; k++)
+		diag_ctx_free(&ctx[k]);
+	free(ctx);
 	if (json) {
 		json_t *root = diag_to_json(&s, &findings, results, nres);
 		char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;

@@ -62,7 +62,7 @@ UNIT_OBJS_arm64-kernel := vmm/arm64-kernel.o
 UNIT_NAMES += pl011 virt-gic arm64-kernel
 $(UNIT_OUT)/test-pl011: LDLIBS += -lpthread
 # log reader and diagnosis rules (helper "diagnose"); the fixtures by absolute path
-DIAG_UNIT_OBJS := $(patsubst %.c,%.o,$(filter-out tools/qemulog-capture.c,$(wildcard tools/qemulog*.c))) tools/findings.o tools/benign-errno.o tools/kvm-ioctl-causes.o tools/sev-status.o tools/reset-cause.o tools/diag-kfunc.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
+DIAG_UNIT_OBJS := $(patsubst %.c,%.o,$(filter-out tools/qemulog-capture.c,$(wildcard tools/qemulog*.c))) tools/findings.o tools/diag-context.o tools/rules.o tools/benign-errno.o tools/kvm-ioctl-causes.o tools/sev-status.o tools/reset-cause.o tools/diag-kfunc.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
 		  lib/runstate-table.o lib/qapi-names.o gen/probe-table.o
 UNIT_OBJS_qemulog := $(DIAG_UNIT_OBJS)
 UNIT_OBJS_diagnose := $(DIAG_UNIT_OBJS)
