@@ -156,12 +156,14 @@ static void a_decoder_that_disagrees_fails(void **state)
 	assert_true(tampered > 0);
 }
 
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(every_probe_round_trips),
+	cmocka_unit_test(trailing_text_is_refused),
+	cmocka_unit_test(a_decoder_that_disagrees_fails),
+};
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_probe_round_trips),
-		cmocka_unit_test(trailing_text_is_refused),
-		cmocka_unit_test(a_decoder_that_disagrees_fails),
-	};
+	/* the lines are made once, by the group's setup */
 	return cmocka_run_group_tests(tests, fire_all, free_all);
 }

@@ -2,12 +2,12 @@
  * numbers a tracer needs (virtual address and file offset of each probe and
  * of its semaphore) and the argument specs, as a table or as JSON. */
 #include <gelf.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "usdt-notes.h"
 
@@ -148,38 +148,25 @@ int cmd_probes(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "provider", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const formats[] = { "table", "json", NULL };
+	struct cli cli = { .cmd = "kvmscope probes", .usage = usage, .shortopts = "f:p:",
+			   .longopts = opts };
 	const char *format = "table", *provider = NULL;
-	int c;
+	int c, status;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:p:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
+	while ((c = cli_next(&cli, argc, argv, &status)) != -1) {
+		if (c == CLI_EXIT)
+			return status;
+		if (c == 'f')
 			format = optarg;
-			break;
-		case 'p':
+		else if (c == 'p')
 			provider = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
 	}
-	if (strcmp(format, "table") && strcmp(format, "json")) {
-		fprintf(stderr, "kvmscope probes: unknown format '%s' (table or json)\n", format);
+	if (!cli_choice(&cli, "--format", format, formats) ||
+	    !cli_operands(&cli, argc, 1, 1, "expected one BINARY"))
 		return 2;
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "kvmscope probes: expected one BINARY\n");
-		usage(stderr);
-		return 2;
-	}
 
 	const char *path = argv[optind];
 	struct usdt_notes notes;

@@ -149,12 +149,11 @@ struct launch_incident {
 void *confidential_launch_gather(struct diag_ctx *c, size_t i)
 {
 	const struct qlog_stream *s = c->s;
-	struct launch_incident *in = calloc(1, sizeof(*in));
+	struct launch_incident *in = malloc(sizeof(*in));
 	if (!in)
 		return NULL;
-	in->t = &s->ev[i];
-	in->start = diag_run_start(c, i);
-	in->end = diag_run_end(c, i);
+	*in = (struct launch_incident){ .t = &s->ev[i], .start = diag_run_start(c, i),
+					.end = diag_run_end(c, i) };
 	for (size_t j = i + 1; j < in->end && j < i + 8; j++) {
 		const struct qlog_event *e = &s->ev[j];
 		if ((e->kind == QLOG_CONFIDENTIAL_ERROR && qlog_has(e, "consequence")) ||

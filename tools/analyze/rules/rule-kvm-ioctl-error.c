@@ -319,13 +319,11 @@ static void gather_traced(struct diag_ctx *c, size_t i, struct ioctl_incident *i
 
 void *kvm_ioctl_error_gather(struct diag_ctx *c, size_t i)
 {
-	struct ioctl_incident *in = calloc(1, sizeof(*in));
+	struct ioctl_incident *in = malloc(sizeof(*in));
 	if (!in)
 		return NULL;
-	in->i = i;
-	in->t = &c->s->ev[i];
-	in->start = diag_lookback(c, i);
-	in->end = diag_run_end(c, i);
+	*in = (struct ioctl_incident){ .i = i, .t = &c->s->ev[i], .start = diag_lookback(c, i),
+				       .end = diag_run_end(c, i) };
 	if (in->t->kind == QLOG_KVM_ERROR)
 		gather_qemu_words(c, i, in);
 	else
