@@ -21,31 +21,28 @@ static void add_common(struct cli *c)
 	memset(&c->all[n + 2], 0, sizeof(c->all[0]));
 	snprintf(c->shorts, sizeof(c->shorts), "%sh", c->shortopts ? c->shortopts : "");
 	optind = 1;
-	c->started = true;
 }
 
-int cli_next(struct cli *c, int argc, char **argv, int *status)
+int cli_parse(struct cli *c, int argc, char **argv,
+	      int (*on_option)(int opt, const char *val, void *arg), void *arg)
 {
-	if (!c->started)
-		add_common(c);
-	int opt = getopt_long(argc, argv, c->shorts, c->all, NULL);
-	switch (opt) {
-	case 'h':
-		c->usage(stdout);
-		*status = 0;
-		return CLI_EXIT;
-	case 'V':
-		print_version(stdout, "kvmscope");
-		*status = 0;
-		return CLI_EXIT;
-	case '?':
-	case ':':
-		c->usage(stderr);
-		*status = 2;
-		return CLI_EXIT;
-	default:
-		return opt;
+	int opt, status = -1;
+	add_common(c);
+	while (status < 0 && (opt = getopt_long(argc, argv, c->shorts, c->all, NULL)) != -1) {
+		if (opt == 'h') {
+			c->usage(stdout);
+			status = 0;
+		} else if (opt == 'V') {
+			print_version(stdout, "kvmscope");
+			status = 0;
+		} else if (opt == '?' || opt == ':') {
+			c->usage(stderr);
+			status = 2;
+		} else {
+			status = on_option(opt, optarg, arg);
+		}
 	}
+	return status;
 }
 
 bool cli_choice(const struct cli *c, const char *option, const char *value,

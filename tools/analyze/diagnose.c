@@ -173,10 +173,40 @@ static size_t split_by_process(const struct qlog_stream *s, struct qlog_stream *
 
 /* what the command line asks for */
 struct diag_args {
-	bool json, events, list;
+	bool json, events;
 	const struct diag_rule *only[16];
 	size_t nonly;
 };
+
+static int diag_option(int opt, const char *val, void *arg)
+{
+	static const char *const formats[] = { "text", "json", NULL };
+	static const struct cli fmt_cli = { .cmd = "kvmscope diagnose" };
+	struct diag_args *a = arg;
+	const struct diag_rule *r;
+	switch (opt) {
+	case 'f':
+		if (!cli_choice(&fmt_cli, "--format", val, formats))
+			return 2;
+		a->json = !strcmp(val, "json");
+		return -1;
+	case 'r':
+		if (!(r = diag_rule_by_name(val))) {
+			fprintf(stderr, "kvmscope diagnose: --rule %s: no such rule "
+					"(--list-rules lists them)\n", val);
+			return 2;
+		}
+		if (a->nonly < sizeof(a->only) / sizeof(a->only[0]))
+			a->only[a->nonly++] = r;
+		return -1;
+	case 'l':
+		print_rules();
+		return 0;
+	default: /* --events */
+		a->events = true;
+		return -1;
+	}
+}
 
 /* returns -1 to go on, else the exit status */
 static int parse_args(int argc, char **argv, struct diag_args *a)
@@ -188,39 +218,11 @@ static int parse_args(int argc, char **argv, struct diag_args *a)
 		{ "events", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const formats[] = { "text", "json", NULL };
 	struct cli cli = { .cmd = "kvmscope diagnose", .usage = usage, .shortopts = "f:r:le",
 			   .longopts = opts };
-	int c, status;
-
-	while ((c = cli_next(&cli, argc, argv, &status)) != -1) {
-		switch (c) {
-		case CLI_EXIT:
-			return status;
-		case 'f':
-			if (!cli_choice(&cli, "--format", optarg, formats))
-				return 2;
-			a->json = !strcmp(optarg, "json");
-			break;
-		case 'r': {
-			const struct diag_rule *r = diag_rule_by_name(optarg);
-			if (!r) {
-				fprintf(stderr, "kvmscope diagnose: --rule %s: no such rule "
-						"(--list-rules lists them)\n", optarg);
-				return 2;
-			}
-			if (a->nonly < sizeof(a->only) / sizeof(a->only[0]))
-				a->only[a->nonly++] = r;
-			break;
-		}
-		case 'l':
-			print_rules();
-			return 0;
-		case 'e':
-			a->events = true;
-			break;
-		}
-	}
+	int status = cli_parse(&cli, argc, argv, diag_option, a);
+	if (status >= 0)
+		return status;
 	return cli_operands(&cli, argc, 1, argc, "no input: a log file or a capture, please") ? -1 : 2;
 }
 

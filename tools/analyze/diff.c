@@ -391,6 +391,14 @@ static int load_run(struct run *r, const char *path)
 	return 0;
 }
 
+/* --format, the only option */
+static int format_option(int opt, const char *val, void *format)
+{
+	(void)opt;
+	*(const char **)format = val;
+	return -1;
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -401,14 +409,9 @@ int cmd_diff(int argc, char **argv)
 	struct cli cli = { .cmd = "kvmscope diff", .usage = usage, .shortopts = "f:",
 			   .longopts = longopts };
 	const char *format = "text";
-	int c, status;
-
-	while ((c = cli_next(&cli, argc, argv, &status)) != -1) {
-		if (c == CLI_EXIT)
-			return status;
-		if (c == 'f')
-			format = optarg;
-	}
+	int status = cli_parse(&cli, argc, argv, format_option, &format);
+	if (status >= 0)
+		return status;
 	if (!cli_choice(&cli, "--format", format, formats) ||
 	    !cli_operands(&cli, argc, 2, 2, "two captures, please"))
 		return 2;

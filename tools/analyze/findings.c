@@ -37,30 +37,15 @@ static char *vformat(const char *fmt, va_list ap)
 	return s;
 }
 
-/* *SLOT = FMT's text (title and explanation are set once, last one wins) */
-static void set_text(char **slot, const char *fmt, va_list ap)
+void finding_text(struct finding *f, enum finding_text which, const char *fmt, ...)
 {
+	va_list ap;
+	if (!f)
+		return;
+	char **slot = which == FINDING_TITLE ? &f->title : &f->explanation;
 	free(*slot);
+	va_start(ap, fmt);
 	*slot = vformat(fmt, ap);
-}
-
-void finding_title(struct finding *f, const char *fmt, ...)
-{
-	va_list ap;
-	if (!f)
-		return;
-	va_start(ap, fmt);
-	set_text(&f->title, fmt, ap);
-	va_end(ap);
-}
-
-void finding_explain(struct finding *f, const char *fmt, ...)
-{
-	va_list ap;
-	if (!f)
-		return;
-	va_start(ap, fmt);
-	set_text(&f->explanation, fmt, ap);
 	va_end(ap);
 }
 

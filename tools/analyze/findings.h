@@ -36,10 +36,14 @@ void finding_list_free(struct finding_list *l);
 /* For rules: a new finding of RULE in L (NULL when out of memory; the other
  * functions accept NULL and do nothing). */
 struct finding *finding_new(struct finding_list *l, const char *rule);
-void finding_title(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* the one-line verdict and the plain explanation: set once, the last wins */
+enum finding_text { FINDING_TITLE, FINDING_EXPLANATION };
+void finding_text(struct finding *f, enum finding_text which, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define finding_title(f, ...) finding_text((f), FINDING_TITLE, __VA_ARGS__)
+#define finding_explain(f, ...) finding_text((f), FINDING_EXPLANATION, __VA_ARGS__)
 void finding_evidence(struct finding *f, const struct qlog_event *ev);
 void finding_step(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void finding_explain(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_fact(struct finding *f, const char *key, json_t *value); /* takes VALUE */
 void finding_fact_str(struct finding *f, const char *key, const char *value);
 void finding_fact_int(struct finding *f, const char *key, long long value);

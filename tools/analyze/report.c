@@ -92,6 +92,34 @@ static int write_report(const char *path, const char *format, const char *color,
 	return rc;
 }
 
+/* what the command line asks for */
+struct report_args {
+	const char *format, *color, *output;
+	struct report_opts o;
+	int source;
+};
+
+static int report_option(int opt, const char *val, void *arg)
+{
+	static const char *const sources[] = { "bpf", "ftrace", "all", NULL };
+	static const struct cli src_cli = { .cmd = "kvmscope report" };
+	struct report_args *a = arg;
+	if (opt == 'f')
+		a->format = val;
+	else if (opt == 'c')
+		a->color = val ? val : "always";
+	else if (opt == 'o')
+		a->output = val;
+	else if (opt == 'a')
+		a->o.absolute = true;
+	else if (!cli_choice(&src_cli, "--source", val, sources))
+		return 2;
+	else
+		a->source = !strcmp(val, "bpf")	   ? CAP_SRC_BPF :
+			    !strcmp(val, "ftrace") ? CAP_SRC_FTRACE : TL_SOURCE_ALL;
+	return -1;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -105,45 +133,19 @@ int cmd_report(int argc, char **argv)
 	};
 	static const char *const formats[] = { "text", "json", "chrome", "html", NULL };
 	static const char *const colors[] = { "auto", "always", "never", NULL };
-	static const char *const sources[] = { "bpf", "ftrace", "all", NULL };
 	struct cli cli = { .cmd = "kvmscope report", .usage = usage, .shortopts = "f:o:",
 			   .longopts = longopts };
-	const char *format = "text", *color = "auto", *output = NULL;
-	struct report_opts o = { 0 };
-	int source = TL_SOURCE_AUTO;
-	int c, status;
-
-	while ((c = cli_next(&cli, argc, argv, &status)) != -1) {
-		switch (c) {
-		case CLI_EXIT:
-			return status;
-		case 'f':
-			format = optarg;
-			break;
-		case 'c':
-			color = optarg ? optarg : "always";
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'a':
-			o.absolute = true;
-			break;
-		case 's':
-			if (!cli_choice(&cli, "--source", optarg, sources))
-				return 2;
-			source = !strcmp(optarg, "bpf")	   ? CAP_SRC_BPF :
-				 !strcmp(optarg, "ftrace") ? CAP_SRC_FTRACE : TL_SOURCE_ALL;
-			break;
-		}
-	}
+	struct report_args a = { .format = "text", .color = "auto", .source = TL_SOURCE_AUTO };
+	int status = cli_parse(&cli, argc, argv, report_option, &a);
+	if (status >= 0)
+		return status;
 	if (!cli_operands(&cli, argc, 1, 1, "give exactly one CAPTURE"))
 		return 2;
-	if (!cli_choice(&cli, "--format", format, formats))
+	if (!cli_choice(&cli, "--format", a.format, formats))
 		return 2;
-	if (!strcmp(format, "html")) /* report-html.c: one self-contained page */
-		return report_html_main(argv[optind], output);
-	if (!cli_choice(&cli, "--color", color, colors))
+	if (!strcmp(a.format, "html")) /* report-html.c: one self-contained page */
+		return report_html_main(argv[optind], a.output);
+	if (!cli_choice(&cli, "--color", a.color, colors))
 		return 2;
-	return write_report(argv[optind], format, color, output, &o, source);
+	return write_report(argv[optind], a.format, a.color, a.output, &a.o, a.source);
 }

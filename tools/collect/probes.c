@@ -143,6 +143,13 @@ static int print_json(const struct usdt_notes *n, const char *provider)
 	return rc;
 }
 
+/* -f FORMAT into CHOSEN[0], -p PROVIDER into CHOSEN[1] */
+static int probes_option(int opt, const char *val, void *chosen)
+{
+	((const char **)chosen)[opt == 'p'] = val;
+	return -1;
+}
+
 int cmd_probes(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -153,17 +160,11 @@ int cmd_probes(int argc, char **argv)
 	static const char *const formats[] = { "table", "json", NULL };
 	struct cli cli = { .cmd = "kvmscope probes", .usage = usage, .shortopts = "f:p:",
 			   .longopts = opts };
-	const char *format = "table", *provider = NULL;
-	int c, status;
-
-	while ((c = cli_next(&cli, argc, argv, &status)) != -1) {
-		if (c == CLI_EXIT)
-			return status;
-		if (c == 'f')
-			format = optarg;
-		else if (c == 'p')
-			provider = optarg;
-	}
+	const char *chosen[2] = { "table", NULL }; /* format, provider */
+	int status = cli_parse(&cli, argc, argv, probes_option, chosen);
+	const char *format = chosen[0], *provider = chosen[1];
+	if (status >= 0)
+		return status;
 	if (!cli_choice(&cli, "--format", format, formats) ||
 	    !cli_operands(&cli, argc, 1, 1, "expected one BINARY"))
 		return 2;
