@@ -25,6 +25,7 @@ struct probe_arg {
 	char name[64];
 	const char *kind; /* PROBE_ARG_* */
 	char conv;	  /* its conversion in the format: d i u x X p s */
+	bool last;	  /* printed last on the line */
 };
 
 /* one step of decoding a log line: literal text, then an argument */
@@ -263,6 +264,8 @@ static void make_steps(struct probe *p)
 	}
 	st->lit[n] = '\0';
 	st->arg = -1;
+	if (p->nsteps)
+		p->args[p->steps[p->nsteps - 1].arg].last = true;
 	p->nsteps++;
 	for (int i = 0; i < p->nargs; i++)
 		if (!seen[i])
@@ -423,8 +426,10 @@ static void print_sample(const struct probe *p, int k, char *value, size_t len)
 	const struct probe_arg *a = &p->args[k];
 	const char *kind = a->kind;
 	int seed = (int)(p->line * 7 + k * 3);
-	if (!strcmp(kind, "PROBE_ARG_STR"))
-		snprintf(value, len, "\"%s %d\"", a->name, seed); /* a space inside, too */
+	if (!strcmp(kind, "PROBE_ARG_STR") && a->last)
+		snprintf(value, len, "\"%s %d (x)\"", a->name, seed); /* the rest of the line */
+	else if (!strcmp(kind, "PROBE_ARG_STR"))
+		snprintf(value, len, "\"%s-%d\"", a->name, seed); /* a name: ends at the next text */
 	else if (!strcmp(kind, "PROBE_ARG_PTR"))
 		snprintf(value, len, k % 2 ? "(void *)0" : "(void *)(uintptr_t)0x%x", 0x1000 + seed);
 	else if (!strcmp(kind, "PROBE_ARG_BOOL"))

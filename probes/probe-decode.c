@@ -50,8 +50,10 @@ static bool take_int(const char **p, char conv, enum probe_arg_type type, int64_
 	return true;
 }
 
-/* a string argument runs up to the next step's literal: its first
- * occurrence, or, before the last literal, the end of the line less it */
+/* A string argument at the end of the line takes the rest (less the last
+ * literal); one inside it ends at the first character of the text after it
+ * (a name in "(%s)" at the first ')', in "%s cpu_index" at the first space),
+ * as QEMU's own names never hold that character. */
 static bool take_str(const char **p, const struct probe_step *next, struct probe_value *v)
 {
 	const char *s = *p, *end;
@@ -61,8 +63,8 @@ static bool take_str(const char **p, const struct probe_step *next, struct probe
 			return false;
 		end = s + n - ll;
 	} else {
-		end = ll ? strstr(s, next->lit) : s + strcspn(s, " ");
-		if (!end)
+		end = s + strcspn(s, ll ? (char[]){ next->lit[0], '\0' } : " ");
+		if (ll && strncmp(end, next->lit, ll))
 			return false;
 	}
 	v->s = s;
