@@ -78,6 +78,11 @@ $(GEN)/probe-table.c: $(PROBES) $(GEN_PROBES)
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(GEN_PROBES) table $(PROBES) > $@
+# every probe fired with known arguments: the decoder's round-trip test
+$(GEN)/probe-samples.c: $(PROBES) $(GEN_PROBES)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(GEN_PROBES) samples $(PROBES) > $@
 
 # --- the version: VERSION is its one source (binaries, QMP, debian/changelog)
 KVMSCOPE_VERSION := $(shell cat VERSION)

@@ -3,12 +3,16 @@
  *   gen-probes header LIST > vmm-probes.h   inline trace_NAME() gates
  *   gen-probes fire   LIST > vmm-probes.c   semaphores + one out-of-line call
  *                                           site per probe (USDT + log)
- *   gen-probes table  LIST > probe-table.c  descriptors for the collector
+ *   gen-probes table  LIST > probe-table.c  descriptors for the collector, with
+ *                                           the decoder steps of each log line
+ *   gen-probes samples LIST > probe-samples.c  fires every probe with known
+ *                                           arguments (the round-trip test)
  *
  * Every trace point is declared once in LIST; nothing else names them by hand.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,15 @@ struct probe_arg {
 	char type[64];
 	char name[64];
 	const char *kind; /* PROBE_ARG_* */
+	char conv;	  /* its conversion in the format: d i u x X p s */
+	bool last;	  /* printed last on the line */
+};
+
+/* one step of decoding a log line: literal text, then an argument */
+struct decode_step {
+	char lit[256];
+	int arg; /* -1: the line ends after LIT */
+	char conv;
 };
 
 struct probe {
@@ -28,6 +41,8 @@ struct probe {
 	int nargs;
 	struct probe_arg args[MAX_ARGS];
 	int line;
+	struct decode_step steps[MAX_ARGS + 1];
+	int nsteps;
 };
 
 static struct probe probes[MAX_PROBES];
@@ -135,6 +150,128 @@ static void parse_line(char *s, int line)
 	nprobes++;
 }
 
+/* The format as printf sees it: the C string expression's literals joined,
+ * each PRIxNN macro replaced by its conversion letter (the length modifier
+ * does not matter to the decoder: the argument's type says it). */
+static void plain_format(const struct probe *p, char *out, size_t len)
+{
+	const char *s = p->format;
+	size_t n = 0;
+	while (*s) {
+		if (isspace((unsigned char)*s)) {
+			s++;
+		} else if (*s == '"') {
+			for (s++; *s && *s != '"'; s++) {
+				char ch = *s;
+				if (ch == '\\') {
+					s++;
+					ch = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
+				}
+				if (n + 1 >= len)
+					die_at(p->line, "format too long");
+				out[n++] = ch;
+			}
+			if (*s != '"')
+				die_at(p->line, "unterminated string in the format");
+			s++;
+		} else if (!strncmp(s, "PRI", 3) && strchr("diouxX", s[3]) && s[3]) {
+			if (n + 1 >= len)
+				die_at(p->line, "format too long");
+			out[n++] = s[3];
+			s += 4;
+			while (isalnum((unsigned char)*s) || *s == '_')
+				s++;
+		} else {
+			die_at(p->line, "a format is string literals and PRI* macros only");
+		}
+	}
+	out[n] = '\0';
+}
+
+static bool conv_fits(char conv, const char *kind)
+{
+	if (conv == 's')
+		return !strcmp(kind, "PROBE_ARG_STR");
+	if (conv == 'p')
+		return !strcmp(kind, "PROBE_ARG_PTR");
+	return strcmp(kind, "PROBE_ARG_STR") && strcmp(kind, "PROBE_ARG_PTR");
+}
+
+/* at F (just after a '%'): [N$] flags width .precision length conversion;
+ * returns the argument's index (SEQ counts the unnumbered ones) */
+static int parse_conversion(const struct probe *p, const char **f, int *seq, char *conv)
+{
+	const char *s = *f;
+	int arg = -1;
+	if (isdigit((unsigned char)*s)) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (*end == '$') {
+			arg = (int)v - 1;
+			s = end + 1;
+		}
+	}
+	if (arg < 0)
+		arg = (*seq)++;
+	s += strspn(s, "-+ #0");
+	s += strspn(s, "0123456789");
+	if (*s == '.')
+		s += 1 + strspn(s + 1, "0123456789");
+	s += strspn(s, "hlzjtL");
+	if (!*s || !strchr("diuxXps", *s))
+		die_at(p->line, "a conversion the decoder does not know (d i u x X p s)");
+	*conv = *s;
+	*f = s + 1;
+	if (arg < 0 || arg >= p->nargs)
+		die_at(p->line, "the format names an argument the probe does not have");
+	return arg;
+}
+
+/* Splits the format into decoder steps; every argument must appear exactly
+ * once, with a conversion that fits its type, and a string must be followed
+ * by literal text or end the line (or the decoder cannot tell where it ends). */
+static void make_steps(struct probe *p)
+{
+	char fmt[512];
+	int seq = 0;
+	bool seen[MAX_ARGS] = { false };
+	plain_format(p, fmt, sizeof(fmt));
+	struct decode_step *st = &p->steps[0];
+	size_t n = 0;
+	for (const char *f = fmt;;) {
+		if (*f == '%' && f[1] != '%') {
+			f++;
+			st->arg = parse_conversion(p, &f, &seq, &st->conv);
+			if (seen[st->arg])
+				die_at(p->line, "an argument appears twice in the format");
+			if (!conv_fits(st->conv, p->args[st->arg].kind))
+				die_at(p->line, "a conversion does not fit its argument's type");
+			if (st->conv == 's' && *f == '%' && f[1] != '%')
+				die_at(p->line, "a %s directly followed by another conversion");
+			seen[st->arg] = true;
+			p->args[st->arg].conv = st->conv;
+			st->lit[n] = '\0';
+			st = &p->steps[++p->nsteps];
+			n = 0;
+			continue;
+		}
+		if (!*f)
+			break;
+		if (n + 1 >= sizeof(st->lit))
+			die_at(p->line, "literal text too long");
+		st->lit[n++] = *f;
+		f += *f == '%' ? 2 : 1;
+	}
+	st->lit[n] = '\0';
+	st->arg = -1;
+	if (p->nsteps)
+		p->args[p->steps[p->nsteps - 1].arg].last = true;
+	p->nsteps++;
+	for (int i = 0; i < p->nargs; i++)
+		if (!seen[i])
+			die_at(p->line, "an argument the format does not print cannot be decoded");
+}
+
 static void read_list(void)
 {
 	FILE *f = fopen(list_path, "r");
@@ -147,6 +284,8 @@ static void read_list(void)
 	while (fgets(buf, sizeof(buf), f))
 		parse_line(buf, ++line);
 	fclose(f);
+	for (int i = 0; i < nprobes; i++)
+		make_steps(&probes[i]);
 }
 
 static void print_params(const struct probe *p)
@@ -226,11 +365,42 @@ static void emit_fire(void)
 	}
 }
 
+/* S as a C string literal */
+static void print_c_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", stdout);
+		else if (*s == '\t')
+			fputs("\\t", stdout);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
 static void emit_table(void)
 {
 	puts("/* generated from probes/vmm.probes by probes/gen-probes.c: do not edit */");
 	puts("#include <inttypes.h>\n#include <string.h>\n#include \"probe-table.h\"\n");
-	puts("const struct probe_desc vmm_probe_table[] = {");
+	puts("/* each probe's log line, as decoder steps: literal text, then an argument */");
+	for (int i = 0; i < nprobes; i++) {
+		const struct probe *p = &probes[i];
+		printf("static const struct probe_step steps_%s[] = {\n", p->name);
+		for (int k = 0; k < p->nsteps; k++) {
+			fputs("\t{ ", stdout);
+			print_c_string(p->steps[k].lit);
+			if (p->steps[k].arg < 0)
+				puts(", -1, 0 },");
+			else
+				printf(", %d, '%c' },\n", p->steps[k].arg, p->steps[k].conv);
+		}
+		puts("};");
+	}
+	puts("\nconst struct probe_desc vmm_probe_table[] = {");
 	for (int i = 0; i < nprobes; i++) {
 		const struct probe *p = &probes[i];
 		printf("\t{ \"%s\", %s, %d,\n\t  { ", p->name, p->format, p->nargs);
@@ -239,7 +409,7 @@ static void emit_table(void)
 		fputs("},\n\t  { ", stdout);
 		for (int a = 0; a < p->nargs; a++)
 			printf("%s, ", p->args[a].kind);
-		puts("} },");
+		printf("},\n\t  steps_%s },\n", p->name);
 	}
 	puts("};\n");
 	printf("const unsigned vmm_probe_count = %d;\n\n", nprobes);
@@ -249,10 +419,64 @@ static void emit_table(void)
 	     "\t\t\treturn (int)i;\n\treturn -1;\n}");
 }
 
+/* A known value for argument A of probe P (K: its index), as C; its
+ * conversion decides the sign, so that the printed text says it exactly. */
+static void print_sample(const struct probe *p, int k, char *value, size_t len)
+{
+	const struct probe_arg *a = &p->args[k];
+	const char *kind = a->kind;
+	int seed = (int)(p->line * 7 + k * 3);
+	if (!strcmp(kind, "PROBE_ARG_STR") && a->last)
+		snprintf(value, len, "\"%s %d (x)\"", a->name, seed); /* the rest of the line */
+	else if (!strcmp(kind, "PROBE_ARG_STR"))
+		snprintf(value, len, "\"%s-%d\"", a->name, seed); /* a name: ends at the next text */
+	else if (!strcmp(kind, "PROBE_ARG_PTR"))
+		snprintf(value, len, k % 2 ? "(void *)0" : "(void *)(uintptr_t)0x%x", 0x1000 + seed);
+	else if (!strcmp(kind, "PROBE_ARG_BOOL"))
+		snprintf(value, len, "%s", k % 2 ? "false" : "true");
+	else if (!strcmp(kind, "PROBE_ARG_U64"))
+		snprintf(value, len, "UINT64_C(0x%x00000000) + %d", 0x80000000u + (unsigned)seed, seed);
+	else if (!strcmp(kind, "PROBE_ARG_I64"))
+		snprintf(value, len, "-INT64_C(%d00000000)", seed);
+	else if (a->conv == 'd' || a->conv == 'i')
+		snprintf(value, len, "-%d", seed);
+	else
+		snprintf(value, len, "%d", 0x7fff0000 + seed); /* printed unsigned or hex */
+}
+
+static void emit_samples(void)
+{
+	puts("/* generated from probes/vmm.probes by probes/gen-probes.c: do not edit */");
+	puts("#include <stdbool.h>\n#include <stdint.h>\n#include \"probe-samples.h\"\n"
+	     "#include \"vmm-probes.h\"\n");
+	puts("/* fires probe ID with known arguments, and says which in WANT */");
+	puts("void probe_sample_fire(unsigned id, struct probe_sample *want)\n{\n\tswitch (id) {");
+	for (int i = 0; i < nprobes; i++) {
+		const struct probe *p = &probes[i];
+		char v[MAX_ARGS][96];
+		for (int k = 0; k < p->nargs; k++)
+			print_sample(p, k, v[k], sizeof(v[k]));
+		printf("\tcase PROBE_%s:\n", p->name);
+		for (int k = 0; k < p->nargs; k++) {
+			if (!strcmp(p->args[k].kind, "PROBE_ARG_STR"))
+				printf("\t\twant->v[%d].s = %s;\n", k, v[k]);
+			else if (!strcmp(p->args[k].kind, "PROBE_ARG_PTR"))
+				printf("\t\twant->v[%d].i = (int64_t)(uintptr_t)%s;\n", k, v[k]);
+			else
+				printf("\t\twant->v[%d].i = (int64_t)(%s)%s;\n", k, p->args[k].type, v[k]);
+		}
+		printf("\t\ttrace_%s_fire(", p->name);
+		for (int k = 0; k < p->nargs; k++)
+			printf("%s%s", k ? ", " : "", v[k]);
+		puts(");\n\t\tbreak;");
+	}
+	puts("\t}\n}");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: gen-probes header|fire|table LIST\n");
+		fprintf(stderr, "usage: gen-probes header|fire|table|samples LIST\n");
 		return 2;
 	}
 	list_path = argv[2];
@@ -263,6 +487,8 @@ int main(int argc, char **argv)
 		emit_fire();
 	else if (!strcmp(argv[1], "table"))
 		emit_table();
+	else if (!strcmp(argv[1], "samples"))
+		emit_samples();
 	else {
 		fprintf(stderr, "gen-probes: unknown output '%s'\n", argv[1]);
 		return 2;

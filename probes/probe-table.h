@@ -17,12 +17,22 @@ enum probe_arg_type {
 	PROBE_ARG_PTR,
 };
 
+/* One step of reading a log line back: LIT, then argument ARG printed with
+ * conversion CONV (d i u x X p s); ARG -1 is the end, LIT ends the line.
+ * Generated from the format, so the decoder cannot disagree with it. */
+struct probe_step {
+	const char *lit;
+	int arg;
+	char conv;
+};
+
 struct probe_desc {
 	const char *name;
 	const char *format;
 	unsigned nargs;
 	const char *arg_names[PROBE_MAX_ARGS];
 	enum probe_arg_type arg_types[PROBE_MAX_ARGS];
+	const struct probe_step *steps; /* the decoder of its -trace line (probe-decode.h) */
 };
 
 #define PROBE_PROVIDER "vmm"

@@ -9,6 +9,8 @@ TOOLS_SRCS := $(filter-out %.bpf.c,$(foreach d,$(TOOLS_STAGES),$(wildcard $(d)/*
 # The analyst links no VMM object: what it shares with the VMM are lib/'s
 # pure tables (KVM names, QAPI names, the run-state table) and the probe list.
 TOOLS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOLS_SRCS) $(LIB_SRCS)) $(BUILD)/obj/gen/probe-table.o
+# the -trace line decoder, driven by the generated probe table
+TOOLS_OBJS += $(BUILD)/obj/probes/probe-decode.o
 # the HTML timeline page, built in (rule at the end)
 TOOLS_OBJS += $(BUILD)/obj/gen/html-timeline.o
 # KVM capability names, from the system's <linux/kvm.h> (rule at the end)

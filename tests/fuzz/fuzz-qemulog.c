@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "analyze/diag-rule.h"
 #include "analyze/findings.h"
 #include "analyze/logs/qemulog.h"
 
@@ -34,11 +35,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		qlog_read_buffer(&s, "fuzz.log", (const char *)data, size);
 	}
 	qlog_stream_finish(&s);
+	struct diag_ctx c;
+	diag_ctx_init(&c, &s, &l);
 	for (size_t i = 0; i < nrules && nres < 16; i++) {
 		res[nres].rule = rules[i];
-		res[nres].findings = diag_run_rule(rules[i], &s, &l);
+		res[nres].findings = diag_run_rule(rules[i], &c);
 		nres++;
 	}
+	diag_ctx_free(&c);
 	FILE *out = fopen("/dev/null", "w");
 	if (out) {
 		diag_print_text(out, &s, &l, res, nres);

@@ -131,7 +131,7 @@ dg missing "$T_TMP/nope.log"
 expect_eq "a missing file: status 2" "$(rc missing)" 2
 expect_grep "... and the error names it" "$T_TMP/missing.err" "cannot open '.*/nope.log': No such file or directory"
 dg fmt --format xml "$FIX/seed-000-confidential-reboot.log"
-expect_grep "--format xml: status 2, named" "$T_TMP/fmt.err" '--format xml: expected text or json'
+expect_grep "--format xml: status 2, named" "$T_TMP/fmt.err" "--format: 'xml' is not text or json"
 dg norule --rule nope "$FIX/seed-000-confidential-reboot.log"
 expect_grep "--rule nope: named" "$T_TMP/norule.err" '--rule nope: no such rule'
 dg noinput

@@ -99,4 +99,4 @@ rc=$?
 check "report of a capture with garbage after 4 KB ends without a crash" [ "$rc" -lt 128 ]
 expect_grep "  ... naming the corrupt record or the partial one" "$T_TMP/mixed.err" '(corrupt record [0-9]+ at offset [0-9]+|capture truncated after|malformed)'
 "$KVMSCOPE" report --format xml "$cap" >/dev/null 2>"$T_TMP/fmt.err"
-expect_grep "report --format xml is refused by name" "$T_TMP/fmt.err" "'xml' is not text, json or chrome"
+expect_grep "report --format xml is refused by name" "$T_TMP/fmt.err" "'xml' is not text, json, chrome or html"

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "analyze/diag-rule.h"
 #include "analyze/findings.h"
 #include "analyze/logs/qemulog.h"
 
@@ -20,6 +21,7 @@
 
 struct run {
 	struct qlog_stream s;
+	struct diag_ctx c;
 	struct finding_list l;
 	struct diag_rule_result res[16];
 	size_t nres;
@@ -32,9 +34,10 @@ static void run_rules(void)
 	size_t n;
 	const struct diag_rule *const *rules = diag_rules(&n);
 	qlog_stream_finish(&R.s);
+	assert_true(diag_ctx_init(&R.c, &R.s, &R.l));
 	for (size_t i = 0; i < n; i++) {
 		R.res[i].rule = rules[i];
-		R.res[i].findings = diag_run_rule(rules[i], &R.s, &R.l);
+		R.res[i].findings = diag_run_rule(rules[i], &R.c);
 	}
 	R.nres = n;
 }
@@ -67,6 +70,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	finding_list_free(&R.l);
+	diag_ctx_free(&R.c);
 	qlog_stream_free(&R.s);
 	return 0;
 }
@@ -363,10 +367,10 @@ static void kernel_function_named(void **state)
 	add_ev(QLOG_KERNEL_FUNCTION, 5, "deeper_other_errno", "EBUSY", "4");
 	add_ev(QLOG_KVM_IOCTL_EXIT, 5, NULL, "EINVAL", NULL);
 	run_rules();
-	const struct qlog_event *k = diag_kernel_function(&R.s, 5, "EINVAL");
+	const struct qlog_event *k = diag_kernel_function(&R.c, 5, "EINVAL");
 	assert_non_null(k);
 	assert_string_equal(qlog_get(k, "function"), "kvm_vm_ioctl_enable_cap");
-	assert_null(diag_kernel_function(&R.s, 5, "ENOENT"));
+	assert_null(diag_kernel_function(&R.c, 5, "ENOENT"));
 	const struct finding *f = find("kvm-ioctl-error");
 	assert_string_equal(fact_str(f, "kernel_function"), "kvm_vm_ioctl_enable_cap");
 	assert_true(has_evidence(f, 4));

@@ -26,6 +26,9 @@ UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-format.o t
 		      lib/kvm-names.o gen/kvm-caps.o
 
 UNIT_NAMES := runstate requests requests-matrix options kvm-names trace capture timeline
+# the generated -trace decoder against the generated formatter, every probe
+UNIT_OBJS_probe-decode := vmm/trace.o $(UNIT_PROBES) gen/probe-samples.o probes/probe-decode.o
+UNIT_NAMES += probe-decode
 $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: LDLIBS += $(shell pkg-config --libs libtraceevent 2>/dev/null)
@@ -63,8 +66,8 @@ UNIT_OBJS_arm64-kernel := vmm/arm64-kernel.o
 UNIT_NAMES += pl011 virt-gic arm64-kernel
 $(UNIT_OUT)/test-pl011: LDLIBS += -lpthread
 # log reader and diagnosis rules (helper "diagnose"); the fixtures by absolute path
-DIAG_UNIT_OBJS := $(patsubst %.c,%.o,$(filter-out tools/analyze/logs/qemulog-capture.c,$(wildcard tools/analyze/logs/qemulog*.c))) tools/analyze/findings.o tools/analyze/benign-errno.o tools/analyze/kvm-ioctl-causes.o lib/sev-status.o tools/analyze/reset-cause.o tools/analyze/diag-kfunc.o $(patsubst %.c,%.o,$(wildcard tools/analyze/rules/rule-*.c)) \
-		  lib/runstate-table.o lib/qapi-names.o gen/probe-table.o
+DIAG_UNIT_OBJS := $(patsubst %.c,%.o,$(filter-out tools/analyze/logs/qemulog-capture.c,$(wildcard tools/analyze/logs/qemulog*.c))) tools/analyze/findings.o tools/analyze/diag-context.o tools/analyze/rules/rules.o tools/analyze/benign-errno.o tools/analyze/kvm-ioctl-causes.o lib/sev-status.o tools/analyze/reset-cause.o tools/analyze/diag-kfunc.o $(patsubst %.c,%.o,$(wildcard tools/analyze/rules/rule-*.c)) \
+		  lib/runstate-table.o lib/qapi-names.o gen/probe-table.o probes/probe-decode.o
 UNIT_OBJS_qemulog := $(DIAG_UNIT_OBJS)
 UNIT_OBJS_diagnose := $(DIAG_UNIT_OBJS)
 UNIT_OBJS_qemulog-shapes := $(DIAG_UNIT_OBJS)

@@ -4,14 +4,15 @@
  * their nesting depth. */
 #include <string.h>
 
-#include "findings.h"
+#include "diag-rule.h"
 
 /* the calls of the ioctl ending at I: back to its syscall, or to the
  * previous ioctl's exit of that thread */
-static size_t calls_start(const struct qlog_stream *s, size_t i)
+static size_t calls_start(const struct diag_ctx *c, size_t i)
 {
+	const struct qlog_stream *s = c->s;
 	const struct qlog_event *t = &s->ev[i];
-	size_t stop = diag_lookback(s, i);
+	size_t stop = diag_lookback(c, i);
 
 	for (size_t j = i; j-- > stop && i - j < 4096;) {
 		const struct qlog_event *e = &s->ev[j];
@@ -23,14 +24,15 @@ static size_t calls_start(const struct qlog_stream *s, size_t i)
 	return stop;
 }
 
-const struct qlog_event *diag_kernel_function(const struct qlog_stream *s, size_t i,
+const struct qlog_event *diag_kernel_function(const struct diag_ctx *c, size_t i,
 					      const char *errname)
 {
+	const struct qlog_stream *s = c->s;
 	const struct qlog_event *t = &s->ev[i], *best = NULL;
 
 	if (!errname)
 		return NULL;
-	for (size_t j = calls_start(s, i); j < i; j++) {
+	for (size_t j = calls_start(c, i); j < i; j++) {
 		const struct qlog_event *e = &s->ev[j];
 		const char *en = qlog_get(e, "errname");
 		if (e->kind != QLOG_KERNEL_FUNCTION || (t->tid >= 0 && e->tid != t->tid) || !en ||
@@ -43,16 +45,17 @@ const struct qlog_event *diag_kernel_function(const struct qlog_stream *s, size_
 	return best;
 }
 
-void diag_kernel_function_step(struct finding *f, const struct qlog_stream *s, size_t i,
+void diag_kernel_function_step(struct finding *f, const struct diag_ctx *c, size_t i,
 			       const char *errname)
 {
-	const struct qlog_event *t = &s->ev[i], *k = diag_kernel_function(s, i, errname);
+	const struct qlog_stream *s = c->s;
+	const struct qlog_event *t = &s->ev[i], *k = diag_kernel_function(c, i, errname);
 	size_t calls = 0;
 	char w[256];
 
 	if (k) {
 		const char *mod = qlog_get(k, "module");
-		diag_where(k, t, w, sizeof(w));
+		diag_where(c, k, t, w, sizeof(w));
 		finding_step(f, "the innermost recorded kernel function that returned %s: %s%s%s%s() "
 				"= %s %s, after %.3f us (%s)", errname, qlog_get(k, "function"),
 			     mod && *mod ? " [" : "", mod && *mod ? mod : "", mod && *mod ? "]" : "",
@@ -62,7 +65,7 @@ void diag_kernel_function_step(struct finding *f, const struct qlog_stream *s, s
 		finding_fact_str(f, "kernel_function", qlog_get(k, "function"));
 		return;
 	}
-	for (size_t j = calls_start(s, i); j < i; j++)
+	for (size_t j = calls_start(c, i); j < i; j++)
 		calls += s->ev[j].kind == QLOG_KERNEL_FUNCTION &&
 			 (t->tid < 0 || s->ev[j].tid == t->tid);
 	if (calls)

@@ -3,14 +3,15 @@
  * and prints the findings as text or JSON.
  * Exit status: 0 no finding, 1 findings, 2 bad usage or an unreadable input,
  * 3 nothing in the inputs was understood (no finding can be trusted then). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "cli.h"
 #include "commands.h"
+#include "diag-rule.h"
 #include "findings.h"
 #include "analyze/logs/qemulog.h"
 #include "analyze/logs/qemulog-capture.h"
@@ -170,106 +171,131 @@ static size_t split_by_process(const struct qlog_stream *s, struct qlog_stream *
 	return nprocs;
 }
 
-int cmd_diagnose(int argc, char **argv)
+/* what the command line asks for */
+struct diag_args {
+	bool json, events;
+	const struct diag_rule *only[16];
+	size_t nonly;
+};
+
+static int diag_option(int opt, const char *val, void *arg)
+{
+	static const char *const formats[] = { "text", "json", NULL };
+	static const struct cli fmt_cli = { .cmd = "kvmscope diagnose" };
+	struct diag_args *a = arg;
+	const struct diag_rule *r;
+	switch (opt) {
+	case 'f':
+		if (!cli_choice(&fmt_cli, "--format", val, formats))
+			return 2;
+		a->json = !strcmp(val, "json");
+		return -1;
+	case 'r':
+		if (!(r = diag_rule_by_name(val))) {
+			fprintf(stderr, "kvmscope diagnose: --rule %s: no such rule "
+					"(--list-rules lists them)\n", val);
+			return 2;
+		}
+		if (a->nonly < sizeof(a->only) / sizeof(a->only[0]))
+			a->only[a->nonly++] = r;
+		return -1;
+	case 'l':
+		print_rules();
+		return 0;
+	default: /* --events */
+		a->events = true;
+		return -1;
+	}
+}
+
+/* returns -1 to go on, else the exit status */
+static int parse_args(int argc, char **argv, struct diag_args *a)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "rule", required_argument, NULL, 'r' },
 		{ "list-rules", no_argument, NULL, 'l' },
 		{ "events", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = false, events = false;
-	const struct diag_rule *only[16];
-	size_t nonly = 0;
-	int c;
+	struct cli cli = { .cmd = "kvmscope diagnose", .usage = usage, .shortopts = "f:r:le",
+			   .longopts = opts };
+	int status = cli_parse(&cli, argc, argv, diag_option, a);
+	if (status >= 0)
+		return status;
+	return cli_operands(&cli, argc, 1, argc, "no input: a log file or a capture, please") ? -1 : 2;
+}
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:r:leh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				json = true;
-			else if (!strcmp(optarg, "text"))
-				json = false;
-			else {
-				fprintf(stderr, "kvmscope diagnose: --format %s: expected text or json\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'r': {
-			const struct diag_rule *r = diag_rule_by_name(optarg);
-			if (!r) {
-				fprintf(stderr, "kvmscope diagnose: --rule %s: no such rule "
-						"(--list-rules lists them)\n", optarg);
-				return 2;
-			}
-			if (nonly < sizeof(only) / sizeof(only[0]))
-				only[nonly++] = r;
-			break;
-		}
-		case 'l':
-			print_rules();
-			return 0;
-		case 'e':
-			events = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "kvmscope diagnose: no input (a log file or a capture)\n");
-		usage(stderr);
-		return 2;
-	}
-
-	struct qlog_stream s;
+/* every input into S, in the order given; false (said) when one is unreadable */
+static bool read_inputs(struct qlog_stream *s, int argc, char **argv)
+{
 	char err[512];
-	qlog_stream_init(&s);
+	qlog_stream_init(s);
 	for (int i = optind; i < argc; i++) {
-		int r = qlog_is_capture(argv[i]) ? qlog_read_capture(&s, argv[i], err, sizeof(err)) :
-						   qlog_read_file(&s, argv[i], err, sizeof(err));
+		int r = qlog_is_capture(argv[i]) ? qlog_read_capture(s, argv[i], err, sizeof(err)) :
+						   qlog_read_file(s, argv[i], err, sizeof(err));
 		if (r < 0) {
 			fprintf(stderr, "kvmscope diagnose: %s\n", err);
-			qlog_stream_free(&s);
-			return 2;
+			qlog_stream_free(s);
+			return false;
 		}
 	}
-	qlog_stream_finish(&s);
-	if (events) {
-		print_events(&s, json);
+	qlog_stream_finish(s);
+	return true;
+}
+
+/* every rule on every stream (the input, or each VMM process's); returns how
+ * many results */
+static size_t run_rules(const struct qlog_stream *s, const struct diag_args *a,
+			struct finding_list *findings, struct diag_rule_result *results, size_t max)
+{
+	size_t nrules, nres = 0;
+	const struct diag_rule *const *rules = diag_rules(&nrules);
+	if (a->nonly) {
+		rules = a->only;
+		nrules = a->nonly;
+	}
+	struct qlog_stream *procs = NULL;
+	size_t nprocs = split_by_process(s, &procs);
+	size_t nctx = nprocs ? nprocs : 1;
+	struct diag_ctx *ctx = calloc(nctx, sizeof(*ctx));
+	for (size_t k = 0; ctx && k < nctx; k++)
+		diag_ctx_init(&ctx[k], nprocs ? &procs[k] : s, findings);
+	for (size_t i = 0; ctx && i < nrules && nres < max; i++) {
+		results[nres].rule = rules[i];
+		results[nres].findings = 0;
+		for (size_t k = 0; k < nctx; k++)
+			results[nres].findings += diag_run_rule(rules[i], &ctx[k]);
+		nres++;
+	}
+	for (size_t k = 0; ctx && k < nctx; k++)
+		diag_ctx_free(&ctx[k]);
+	free(ctx);
+	for (size_t k = 0; k < nprocs; k++)
+		free(procs[k].ev);	/* shallow copies: the events belong to S */
+	free(procs);
+	return nres;
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+	struct diag_args a = { 0 };
+	struct qlog_stream s;
+	int status = parse_args(argc, argv, &a);
+	if (status >= 0)
+		return status;
+	if (!read_inputs(&s, argc, argv))
+		return 2;
+	if (a.events) {
+		print_events(&s, a.json);
 		qlog_stream_free(&s);
 		return 0;
 	}
 
-	size_t nrules;
-	const struct diag_rule *const *rules = diag_rules(&nrules);
-	if (nonly) {
-		rules = only;
-		nrules = nonly;
-	}
 	struct diag_rule_result results[16];
 	struct finding_list findings = { 0 };
-	size_t nres = 0;
-	struct qlog_stream *procs = NULL;
-	size_t nprocs = split_by_process(&s, &procs);
-	for (size_t i = 0; i < nrules && nres < sizeof(results) / sizeof(results[0]); i++) {
-		results[nres].rule = rules[i];
-		results[nres].findings = 0;
-		if (!nprocs)
-			results[nres].findings = diag_run_rule(rules[i], &s, &findings);
-		for (size_t k = 0; k < nprocs; k++)
-			results[nres].findings += diag_run_rule(rules[i], &procs[k], &findings);
-		nres++;
-	}
-	if (json) {
+	size_t nres = run_rules(&s, &a, &findings, results, sizeof(results) / sizeof(results[0]));
+	if (a.json) {
 		json_t *root = diag_to_json(&s, &findings, results, nres);
 		char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
 		if (text)
@@ -279,7 +305,7 @@ int cmd_diagnose(int argc, char **argv)
 	} else {
 		diag_print_text(stdout, &s, &findings, results, nres);
 	}
-	int status = findings.n ? 1 : 0;
+	status = findings.n ? 1 : 0;
 	if (!s.lines_recognized) {
 		fprintf(stderr, "kvmscope diagnose: nothing in the input%s was understood: no QEMU, "
 				"libvirt, kernel or capture line (exit status 3)\n",
@@ -287,9 +313,6 @@ int cmd_diagnose(int argc, char **argv)
 		status = 3;
 	}
 	finding_list_free(&findings);
-	for (size_t k = 0; k < nprocs; k++)
-		free(procs[k].ev);	/* shallow copies: the events belong to S */
-	free(procs);
 	qlog_stream_free(&s);
 	return status;
 }

@@ -7,15 +7,15 @@
  * QEMU names them too), and the first step whose ioctl, return value or errno
  * differs is shown with both sides' context. Exit status as diff(1): 0 the
  * same, 1 they differ, 2 trouble. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "commands.h"
 #include "benign-errno.h"
+#include "cli.h"
+#include "commands.h"
 #include "kvm-caps.h"
 #include "kvm-names.h"
 #include "timeline.h"
@@ -391,39 +391,30 @@ static int load_run(struct run *r, const char *path)
 	return 0;
 }
 
+/* --format, the only option */
+static int format_option(int opt, const char *val, void *format)
+{
+	(void)opt;
+	*(const char **)format = val;
+	return -1;
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	static const char *const formats[] = { "text", "json", NULL };
+	struct cli cli = { .cmd = "kvmscope diff", .usage = usage, .shortopts = "f:",
+			   .longopts = longopts };
 	const char *format = "text";
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			format = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (strcmp(format, "text") && strcmp(format, "json")) {
-		fprintf(stderr, "kvmscope diff: --format: '%s' is not text or json\n", format);
+	int status = cli_parse(&cli, argc, argv, format_option, &format);
+	if (status >= 0)
+		return status;
+	if (!cli_choice(&cli, "--format", format, formats) ||
+	    !cli_operands(&cli, argc, 2, 2, "two captures, please"))
 		return 2;
-	}
-	if (argc - optind != 2) {
-		fprintf(stderr, "kvmscope diff: two captures, please (%d given)\n", argc - optind);
-		usage(stderr);
-		return 2;
-	}
 	struct run a, b;
 	if (load_run(&a, argv[optind]) < 0) {
 		run_free(&a);

@@ -1,73 +1,11 @@
-/* Findings: building them (for rules), the rule list, and printing them as
- * text or JSON. */
+/* Findings: building them (for rules) and printing them as text or JSON. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag-rule.h"
 #include "findings.h"
-
-/* tools/analyze/rules/rule-*.c, one rule per file. Weak, so that a tree in which a rule
- * file is missing still links; such a rule is simply not listed. */
-extern const struct diag_rule rule_cpus_not_resettable __attribute__((weak));
-extern const struct diag_rule rule_pmu_set_attr __attribute__((weak));
-extern const struct diag_rule rule_agent_escalation __attribute__((weak));
-extern const struct diag_rule rule_runstate_transition __attribute__((weak));
-extern const struct diag_rule rule_kvm_ioctl_error __attribute__((weak));
-extern const struct diag_rule rule_kvm_internal_error __attribute__((weak));
-extern const struct diag_rule rule_confidential_launch __attribute__((weak));
-
-static const struct diag_rule *rules[12];
-static size_t nrules;
-
-const struct diag_rule *const *diag_rules(size_t *count)
-{
-	const struct diag_rule *all[] = {
-		&rule_cpus_not_resettable, &rule_pmu_set_attr,	  &rule_agent_escalation,
-		&rule_runstate_transition, &rule_kvm_ioctl_error,  &rule_kvm_internal_error,
-		&rule_confidential_launch,
-	};
-	if (!nrules)
-		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-			if (all[i])
-				rules[nrules++] = all[i];
-	*count = nrules;
-	return rules;
-}
-
-const struct diag_rule *diag_rule_by_name(const char *name)
-{
-	size_t n;
-	const struct diag_rule *const *r = diag_rules(&n);
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(r[i]->name, name))
-			return r[i];
-	return NULL;
-}
-
-/* with several inputs, "line N" would not say which file */
-static bool several_inputs;
-
-/* run boundaries of the stream the rules look at, found once (rules ask for
- * them per event; scanning each time would be quadratic on long logs) */
-static struct {
-	const struct qlog_stream *s;
-	unsigned long id; /* qlog_stream_finish's */
-	size_t n;
-	size_t *start, *end;
-} runs;
-
-static void index_runs(const struct qlog_stream *s);
-
-size_t diag_run_rule(const struct diag_rule *rule, const struct qlog_stream *s,
-		     struct finding_list *out)
-{
-	size_t before = out->n;
-	several_inputs = s->nfiles > 1;
-	index_runs(s);
-	rule->run(s, out);
-	return out->n - before;
-}
 
 /* ---- building ---------------------------------------------------------------- */
 
@@ -99,25 +37,15 @@ static char *vformat(const char *fmt, va_list ap)
 	return s;
 }
 
-void finding_title(struct finding *f, const char *fmt, ...)
+void finding_text(struct finding *f, enum finding_text which, const char *fmt, ...)
 {
 	va_list ap;
 	if (!f)
 		return;
+	char **slot = which == FINDING_TITLE ? &f->title : &f->explanation;
+	free(*slot);
 	va_start(ap, fmt);
-	free(f->title);
-	f->title = vformat(fmt, ap);
-	va_end(ap);
-}
-
-void finding_explain(struct finding *f, const char *fmt, ...)
-{
-	va_list ap;
-	if (!f)
-		return;
-	va_start(ap, fmt);
-	free(f->explanation);
-	f->explanation = vformat(fmt, ap);
+	*slot = vformat(fmt, ap);
 	va_end(ap);
 }
 
@@ -189,152 +117,6 @@ void finding_list_free(struct finding_list *l)
 	}
 	free(l->f);
 	memset(l, 0, sizeof(*l));
-}
-
-/* ---- helpers for rules ------------------------------------------------------- */
-
-void diag_where(const struct qlog_event *ev, const struct qlog_event *ref, char *buf, size_t len)
-{
-	if (!ev) {
-		snprintf(buf, len, "?");
-		return;
-	}
-	const char *base = ev->file ? strrchr(ev->file, '/') : NULL;
-	base = base ? base + 1 : ev->file ? ev->file : "?";
-	if (ev->source == QLOG_SRC_CAPTURE && ev->line == 0)
-		snprintf(buf, len, "%s meta", base);
-	else if (ev->source == QLOG_SRC_CAPTURE)
-		snprintf(buf, len, "%s record %u", base, ev->line);
-	else if (ref && ref->file == ev->file && !several_inputs)
-		snprintf(buf, len, "line %u", ev->line);
-	else
-		snprintf(buf, len, "%s:%u", base, ev->line);
-}
-
-bool diag_seconds_between(const struct qlog_event *a, const struct qlog_event *b, double *sec)
-{
-	if (!a || !b || a->clock == QLOG_CLOCK_NONE || a->clock != b->clock)
-		return false;
-	*sec = (double)(b->ts_us - a->ts_us) / 1e6;
-	return true;
-}
-
-size_t diag_index(const struct qlog_stream *s, const struct qlog_event *e)
-{
-	return (size_t)(e - s->ev);
-}
-
-const struct qlog_event *diag_find(const struct qlog_stream *s, size_t from, size_t to,
-				   enum qlog_kind kind)
-{
-	for (size_t i = from; i < to && i < s->n; i++)
-		if (s->ev[i].kind == kind)
-			return &s->ev[i];
-	return NULL;
-}
-
-const struct qlog_event *diag_find_last(const struct qlog_stream *s, size_t from, size_t to,
-					enum qlog_kind kind)
-{
-	if (to > s->n)
-		to = s->n;
-	for (size_t i = to; i-- > from;)
-		if (s->ev[i].kind == kind)
-			return &s->ev[i];
-	return NULL;
-}
-
-const struct qlog_event *diag_find_qmp_event(const struct qlog_stream *s, size_t from, size_t to,
-					     const char *name, const char *reason)
-{
-	for (size_t i = from; i < to && i < s->n; i++) {
-		const struct qlog_event *e = &s->ev[i];
-		const char *en = qlog_get(e, "event"), *r = qlog_get(e, "reason");
-		if (e->kind == QLOG_QMP_EVENT && en && !strcmp(en, name) &&
-		    (!reason || (r && !strcmp(r, reason))))
-			return e;
-	}
-	return NULL;
-}
-
-static bool starts_run(const struct qlog_event *e)
-{
-	return e->kind == QLOG_LIBVIRT_START || e->kind == QLOG_COMMAND_LINE;
-}
-
-/* one pass each way: the same answers as run_start_slow/run_end_slow */
-static void index_runs(const struct qlog_stream *s)
-{
-	if (runs.s == s && runs.id == s->id && runs.n == s->n)
-		return;
-	free(runs.start);
-	free(runs.end);
-	runs.s = NULL;
-	runs.start = malloc((s->n + 1) * sizeof(size_t));
-	runs.end = malloc((s->n + 1) * sizeof(size_t));
-	if (!runs.start || !runs.end) {
-		free(runs.start);
-		free(runs.end);
-		runs.start = runs.end = NULL;
-		return;
-	}
-	size_t last = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		runs.start[i] = last;
-		if (starts_run(&s->ev[i]) ||
-		    (!s->merged && i + 1 < s->n && s->ev[i].file != s->ev[i + 1].file))
-			last = i + 1;
-	}
-	size_t next = s->n;
-	for (size_t i = s->n; i-- > 0;) {
-		runs.end[i] = next;
-		if (starts_run(&s->ev[i]) || (!s->merged && i > 0 && s->ev[i].file != s->ev[i - 1].file))
-			next = i;
-	}
-	runs.s = s;
-	runs.id = s->id;
-	runs.n = s->n;
-}
-
-static size_t run_start_slow(const struct qlog_stream *s, size_t i);
-static size_t run_end_slow(const struct qlog_stream *s, size_t i);
-
-size_t diag_lookback(const struct qlog_stream *s, size_t i)
-{
-	size_t start = diag_run_start(s, i);
-	return i > start + DIAG_LOOKBACK ? i - DIAG_LOOKBACK : start;
-}
-
-size_t diag_run_start(const struct qlog_stream *s, size_t i)
-{
-	if (runs.s == s && runs.id == s->id && runs.n == s->n && i < s->n)
-		return runs.start[i];
-	return run_start_slow(s, i);
-}
-
-size_t diag_run_end(const struct qlog_stream *s, size_t i)
-{
-	if (runs.s == s && runs.id == s->id && runs.n == s->n && i < s->n)
-		return runs.end[i];
-	return run_end_slow(s, i);
-}
-
-static size_t run_start_slow(const struct qlog_stream *s, size_t i)
-{
-	for (size_t j = i < s->n ? i : s->n; j-- > 0;) {
-		if (starts_run(&s->ev[j]) ||
-		    (!s->merged && j + 1 < s->n && s->ev[j].file != s->ev[j + 1].file))
-			return j + 1;
-	}
-	return 0;
-}
-
-static size_t run_end_slow(const struct qlog_stream *s, size_t i)
-{
-	for (size_t j = i + 1; j < s->n; j++)
-		if (starts_run(&s->ev[j]) || (!s->merged && s->ev[j].file != s->ev[i].file))
-			return j;
-	return s->n;
 }
 
 /* ---- text output ------------------------------------------------------------ */
@@ -409,7 +191,7 @@ void diag_print_text(FILE *out, const struct qlog_stream *s, const struct findin
 		for (size_t j = 0; j < f->nevidence; j++) {
 			const struct qlog_event *e = f->evidence[j];
 			char where[256];
-			diag_where(e, NULL, where, sizeof(where));
+			diag_where(NULL, e, NULL, where, sizeof(where));
 			fprintf(out, "    %s  %s\n", where, e->text ? e->text : "");
 		}
 		fprintf(out, "  decision chain:\n");

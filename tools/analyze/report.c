@@ -1,11 +1,11 @@
 /* kvmscope report CAPTURE: the merged timeline as text, JSON lines or
  * Chrome trace-event JSON. Warnings about the capture itself (truncated,
  * lost records, what the collector could not attach) go to stderr. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "report.h"
 #include "report-html.h"
@@ -55,6 +55,71 @@ static void warn_capture(const struct timeline *tl, const char *path)
 		fprintf(stderr, "kvmscope report: collector: %s\n", tl->notes[i]);
 }
 
+/* the timeline of the capture at PATH, as FORMAT (not html) into OUTPUT */
+static int write_report(const char *path, const char *format, const char *color,
+			const char *output, struct report_opts *o, int source)
+{
+	int (*emit)(const struct timeline *, FILE *, const struct report_opts *) =
+		!strcmp(format, "json") ? report_json : !strcmp(format, "chrome") ? report_chrome :
+									 report_text;
+	FILE *out = stdout;
+	if (output && !(out = fopen(output, "we"))) {
+		perror(output);
+		return 1;
+	}
+	if (!strcmp(color, "always"))
+		o->color = true;
+	else if (!strcmp(color, "auto"))
+		o->color = emit == report_text && isatty(fileno(out));
+
+	struct timeline tl;
+	char err[512];
+	if (timeline_load_source(&tl, path, source, err, sizeof(err))) {
+		fprintf(stderr, "kvmscope report: %s\n", err);
+		return 1;
+	}
+	static char obuf[1 << 16];
+	setvbuf(out, obuf, _IOFBF, sizeof(obuf));
+	int rc = emit(&tl, out, o);
+	if (fflush(out) || ferror(out)) {
+		fprintf(stderr, "kvmscope report: write error\n");
+		rc = 1;
+	}
+	if (out != stdout)
+		fclose(out);
+	warn_capture(&tl, path);
+	timeline_free(&tl);
+	return rc;
+}
+
+/* what the command line asks for */
+struct report_args {
+	const char *format, *color, *output;
+	struct report_opts o;
+	int source;
+};
+
+static int report_option(int opt, const char *val, void *arg)
+{
+	static const char *const sources[] = { "bpf", "ftrace", "all", NULL };
+	static const struct cli src_cli = { .cmd = "kvmscope report" };
+	struct report_args *a = arg;
+	if (opt == 'f')
+		a->format = val;
+	else if (opt == 'c')
+		a->color = val ? val : "always";
+	else if (opt == 'o')
+		a->output = val;
+	else if (opt == 'a')
+		a->o.absolute = true;
+	else if (!cli_choice(&src_cli, "--source", val, sources))
+		return 2;
+	else
+		a->source = !strcmp(val, "bpf")	   ? CAP_SRC_BPF :
+			    !strcmp(val, "ftrace") ? CAP_SRC_FTRACE : TL_SOURCE_ALL;
+	return -1;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -64,98 +129,23 @@ int cmd_report(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "absolute", no_argument, NULL, 'a' },
 		{ "source", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *format = "text", *color = "auto", *output = NULL;
-	struct report_opts o = { 0 };
-	int source = TL_SOURCE_AUTO;
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			format = optarg;
-			break;
-		case 'c':
-			color = optarg ? optarg : "always";
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'a':
-			o.absolute = true;
-			break;
-		case 's':
-			if (!strcmp(optarg, "bpf"))
-				source = CAP_SRC_BPF;
-			else if (!strcmp(optarg, "ftrace"))
-				source = CAP_SRC_FTRACE;
-			else if (!strcmp(optarg, "all"))
-				source = TL_SOURCE_ALL;
-			else {
-				fprintf(stderr, "kvmscope report: --source: '%s' is not bpf, ftrace or all\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "kvmscope report: give exactly one CAPTURE\n");
-		usage(stderr);
+	static const char *const formats[] = { "text", "json", "chrome", "html", NULL };
+	static const char *const colors[] = { "auto", "always", "never", NULL };
+	struct cli cli = { .cmd = "kvmscope report", .usage = usage, .shortopts = "f:o:",
+			   .longopts = longopts };
+	struct report_args a = { .format = "text", .color = "auto", .source = TL_SOURCE_AUTO };
+	int status = cli_parse(&cli, argc, argv, report_option, &a);
+	if (status >= 0)
+		return status;
+	if (!cli_operands(&cli, argc, 1, 1, "give exactly one CAPTURE"))
 		return 2;
-	}
-	if (!strcmp(format, "html")) /* report-html.c: one self-contained page */
-		return report_html_main(argv[optind], output);
-	int (*emit)(const struct timeline *, FILE *, const struct report_opts *);
-	if (!strcmp(format, "text"))
-		emit = report_text;
-	else if (!strcmp(format, "json"))
-		emit = report_json;
-	else if (!strcmp(format, "chrome"))
-		emit = report_chrome;
-	else {
-		fprintf(stderr, "kvmscope report: --format: '%s' is not text, json or chrome\n", format);
+	if (!cli_choice(&cli, "--format", a.format, formats))
 		return 2;
-	}
-	FILE *out = stdout;
-	if (output && !(out = fopen(output, "we"))) {
-		perror(output);
-		return 1;
-	}
-	if (!strcmp(color, "always"))
-		o.color = true;
-	else if (!strcmp(color, "auto"))
-		o.color = emit == report_text && isatty(fileno(out));
-	else if (strcmp(color, "never")) {
-		fprintf(stderr, "kvmscope report: --color: '%s' is not auto, always or never\n", color);
+	if (!strcmp(a.format, "html")) /* report-html.c: one self-contained page */
+		return report_html_main(argv[optind], a.output);
+	if (!cli_choice(&cli, "--color", a.color, colors))
 		return 2;
-	}
-
-	struct timeline tl;
-	char err[512];
-	if (timeline_load_source(&tl, argv[optind], source, err, sizeof(err))) {
-		fprintf(stderr, "kvmscope report: %s\n", err);
-		return 1;
-	}
-	static char obuf[1 << 16];
-	setvbuf(out, obuf, _IOFBF, sizeof(obuf));
-	int rc = emit(&tl, out, &o);
-	if (fflush(out) || ferror(out)) {
-		fprintf(stderr, "kvmscope report: write error\n");
-		rc = 1;
-	}
-	if (out != stdout)
-		fclose(out);
-	warn_capture(&tl, argv[optind]);
-	timeline_free(&tl);
-	return rc;
+	return write_report(argv[optind], a.format, a.color, a.output, &a.o, a.source);
 }

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "findings.h"
+#include "diag-rule.h"
 #include "reset-cause.h"
 
 const char *reset_cause_name(enum reset_cause c)

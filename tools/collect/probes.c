@@ -2,12 +2,12 @@
  * numbers a tracer needs (virtual address and file offset of each probe and
  * of its semaphore) and the argument specs, as a table or as JSON. */
 #include <gelf.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "usdt-notes.h"
 
@@ -143,43 +143,31 @@ static int print_json(const struct usdt_notes *n, const char *provider)
 	return rc;
 }
 
+/* -f FORMAT into CHOSEN[0], -p PROVIDER into CHOSEN[1] */
+static int probes_option(int opt, const char *val, void *chosen)
+{
+	((const char **)chosen)[opt == 'p'] = val;
+	return -1;
+}
+
 int cmd_probes(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "provider", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *format = "table", *provider = NULL;
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:p:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			format = optarg;
-			break;
-		case 'p':
-			provider = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (strcmp(format, "table") && strcmp(format, "json")) {
-		fprintf(stderr, "kvmscope probes: unknown format '%s' (table or json)\n", format);
+	static const char *const formats[] = { "table", "json", NULL };
+	struct cli cli = { .cmd = "kvmscope probes", .usage = usage, .shortopts = "f:p:",
+			   .longopts = opts };
+	const char *chosen[2] = { "table", NULL }; /* format, provider */
+	int status = cli_parse(&cli, argc, argv, probes_option, chosen);
+	const char *format = chosen[0], *provider = chosen[1];
+	if (status >= 0)
+		return status;
+	if (!cli_choice(&cli, "--format", format, formats) ||
+	    !cli_operands(&cli, argc, 1, 1, "expected one BINARY"))
 		return 2;
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "kvmscope probes: expected one BINARY\n");
-		usage(stderr);
-		return 2;
-	}
 
 	const char *path = argv[optind];
 	struct usdt_notes notes;

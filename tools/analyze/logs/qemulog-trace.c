@@ -9,6 +9,7 @@
 
 #include "qemulog.h"
 #include "qemulog-internal.h"
+#include "probe-decode.h"
 #include "probe-table.h"
 #include "qapi-names.h"
 
@@ -125,101 +126,195 @@ static bool trace_main_loop(const char *name, const char *a, struct qlog_event *
 	return true;
 }
 
-/* kvm_ioctl_exit "%4$s cpu_index %5$d, type 0x%6$x (%1$s), arg %7$p, ret %2$d, errno %3$d (%8$s)" */
-static bool trace_ioctl_exit(const char *a, struct qlog_event *ev)
-{
-	const char *sp = strchr(a, ' '), *name, *en;
-	size_t nl, enl;
-	long cpu, ret, err;
-	char type[32];
+/* ---- the VMM's own lines: decoded by the steps generated from vmm.probes ---- */
 
-	if (!sp)
-		return false;
-	qlog_setn(ev, "fd_kind", a, (size_t)(sp - a));
-	a = sp;
-	if (!qlog_take_lit(&a, " cpu_index ") || !qlog_take_long(&a, &cpu) || !qlog_take_lit(&a, ", type "))
-		return false;
-	size_t tl = strcspn(a, " ");
-	if (tl == 0 || tl >= sizeof(type))
-		return false;
-	memcpy(type, a, tl);
-	type[tl] = '\0';
-	a += tl;
-	if (!qlog_take_lit(&a, " ") || !qlog_take_paren(&a, &name, &nl))
-		return false;
-	const char *r = strstr(a, ", ret ");
-	if (!r)
-		return false;
-	a = r;
-	if (!qlog_take_lit(&a, ", ret ") || !qlog_take_long(&a, &ret) || !qlog_take_lit(&a, ", errno ") ||
-	    !qlog_take_long(&a, &err))
-		return false;
+/* V's string argument K as a field */
+static void set_str(struct qlog_event *ev, const char *key, const struct probe_value *v)
+{
+	qlog_setn(ev, key, v->s, v->len);
+}
+
+static void vmm_runstate(const struct probe_value *v, struct qlog_event *ev)
+{
+	ev->kind = QLOG_RUNSTATE;
+	qlog_setf(ev, "from_index", "%lld", (long long)v[0].i);
+	set_str(ev, "from", &v[1]);
+	qlog_setf(ev, "to_index", "%lld", (long long)v[2].i);
+	set_str(ev, "to", &v[3]);
+}
+
+static void vmm_state_notify(const struct probe_value *v, struct qlog_event *ev)
+{
+	ev->kind = QLOG_VM_STATE_NOTIFY;
+	qlog_setf(ev, "running", "%lld", (long long)v[0].i);
+	qlog_setf(ev, "reason", "%lld", (long long)v[1].i);
+	set_str(ev, "reason_name", &v[2]);
+}
+
+static void vmm_reset_request(const struct probe_value *v, struct qlog_event *ev)
+{
+	ev->kind = QLOG_RESET_REQUEST;
+	set_cause(ev, (long)v[0].i);
+	qlog_set(ev, "resettable", v[2].i ? "true" : "false");
+	set_str(ev, "action", &v[3]);
+}
+
+static void vmm_shutdown_request(const struct probe_value *v, struct qlog_event *ev)
+{
+	ev->kind = QLOG_SHUTDOWN_REQUEST;
+	set_cause(ev, (long)v[0].i);
+}
+
+static void vmm_powerdown_request(const struct probe_value *v, struct qlog_event *ev)
+{
+	(void)v;
+	ev->kind = QLOG_POWERDOWN_REQUEST;
+}
+
+static void vmm_system_reset(const struct probe_value *v, struct qlog_event *ev)
+{
+	ev->kind = QLOG_SYSTEM_RESET;
+	set_cause(ev, (long)v[0].i);
+}
+
+static void vmm_killed(const struct probe_value *v, struct qlog_event *ev)
+{
+	ev->kind = QLOG_SIGNAL;
+	qlog_setf(ev, "signal", "%lld", (long long)v[0].i);
+	qlog_setf(ev, "pid", "%lld", (long long)v[1].i);
+}
+
+static void vmm_main_loop_exit(const struct probe_value *v, struct qlog_event *ev)
+{
+	ev->kind = QLOG_MAIN_LOOP_EXIT;
+	set_cause(ev, (long)v[0].i);
+	set_str(ev, "action", &v[2]);
+}
+
+/* kvm_ioctl_exit(name, ret, err, fd_kind, cpu_index, type, arg, errname) */
+static void vmm_ioctl_exit(const struct probe_value *v, struct qlog_event *ev)
+{
 	ev->kind = QLOG_KVM_IOCTL_EXIT;
-	qlog_setf(ev, "cpu_index", "%ld", cpu);
-	qlog_set(ev, "type", type);
-	qlog_setn(ev, "ioctl", name, nl);
-	qlog_setf(ev, "ret", "%ld", ret);
-	qlog_setf(ev, "errno", "%ld", err);
-	if (qlog_take_lit(&a, " ") && qlog_take_paren(&a, &en, &enl))
-		qlog_setn(ev, "errname", en, enl);
-	else
-		qlog_set(ev, "errname", qlog_errname((int)err));
-	return true;
+	set_str(ev, "fd_kind", &v[3]);
+	qlog_setf(ev, "cpu_index", "%lld", (long long)v[4].i);
+	qlog_setf(ev, "type", "0x%x", (unsigned)v[5].i);
+	set_str(ev, "ioctl", &v[0]);
+	qlog_setf(ev, "ret", "%lld", (long long)v[1].i);
+	qlog_setf(ev, "errno", "%lld", (long long)v[2].i);
+	set_str(ev, "errname", &v[7]);
 }
 
-/* kvm_fault_inject "%s type 0x%x errno %d (%s) hit %d" */
-static bool trace_fault(const char *a, struct qlog_event *ev)
+/* kvm_fault_inject(name, type, err, errname, hit) */
+static void vmm_fault_inject(const struct probe_value *v, struct qlog_event *ev)
 {
-	const char *sp = strchr(a, ' '), *r, *en;
-	size_t enl;
-	long err, hit;
-
-	if (!sp || !(r = strstr(sp, " errno ")))
-		return false;
-	qlog_setn(ev, "ioctl", a, (size_t)(sp - a));
-	a = r;
-	if (!qlog_take_lit(&a, " errno ") || !qlog_take_long(&a, &err) || !qlog_take_lit(&a, " ") ||
-	    !qlog_take_paren(&a, &en, &enl))
-		return false;
 	ev->kind = QLOG_KVM_FAULT_INJECT;
-	qlog_setf(ev, "errno", "%ld", err);
-	qlog_setn(ev, "errname", en, enl);
-	if (qlog_take_lit(&a, " hit ") && qlog_take_long(&a, &hit))
-		qlog_setf(ev, "hit", "%ld", hit);
+	set_str(ev, "ioctl", &v[0]);
+	qlog_setf(ev, "errno", "%lld", (long long)v[2].i);
+	set_str(ev, "errname", &v[3]);
+	qlog_setf(ev, "hit", "%lld", (long long)v[4].i);
+}
+
+/* arm_pmu_attr(cpu_index, op, group, attr, ret, err): an error only when it failed */
+static void vmm_pmu_attr(const struct probe_value *v, struct qlog_event *ev)
+{
+	char attr[64];
+	qlog_setf(ev, "cpu_index", "%lld", (long long)v[0].i);
+	set_str(ev, "ioctl", &v[1]);
+	qlog_setf(ev, "attr_group", "%lld", (long long)v[2].i);
+	qlog_setf(ev, "attr", "KVM_ARM_VCPU_PMU_V3_%s", probe_value_str(&v[3], attr, sizeof(attr)));
+	qlog_setf(ev, "ret", "%lld", (long long)v[4].i);
+	if (v[4].i < 0) {
+		ev->kind = QLOG_PMU_ATTR_ERROR;
+		qlog_setf(ev, "errno", "%lld", (long long)v[5].i);
+		qlog_set(ev, "errname", qlog_errname((int)v[5].i));
+	}
+}
+
+static void vmm_qapi_event(const struct probe_value *v, struct qlog_event *ev)
+{
+	ev->kind = QLOG_QMP_EVENT;
+	set_str(ev, "event", &v[0]);
+	json_t *data = qlog_json_in(v[1].s);
+	qlog_set_event_data(ev, data);
+	json_decref(data);
+}
+
+/* handle_qmp_command(mon, req) */
+static void vmm_qmp_request(const struct probe_value *v, struct qlog_event *ev)
+{
+	json_t *req = qlog_json_in(v[1].s);
+	if (json_is_object(req) && qlog_set_command(ev, req))
+		ev->kind = QLOG_QMP_COMMAND;
+	json_decref(req);
+}
+
+/* qmp_command_in(name, id, mon) */
+static void vmm_qmp_command_in(const struct probe_value *v, struct qlog_event *ev)
+{
+	ev->kind = QLOG_QMP_COMMAND;
+	set_str(ev, "command", &v[0]);
+}
+
+/* what each of the VMM's trace points means to the rules (the others stay
+ * QLOG_TRACE events with their arguments) */
+static const struct {
+	const char *probe;
+	void (*mean)(const struct probe_value *v, struct qlog_event *ev);
+} vmm_meanings[] = {
+	{ "runstate_set", vmm_runstate },
+	{ "vm_state_notify", vmm_state_notify },
+	{ "qemu_system_reset_request", vmm_reset_request },
+	{ "qemu_system_shutdown_request", vmm_shutdown_request },
+	{ "qemu_system_powerdown_request", vmm_powerdown_request },
+	{ "qemu_system_reset", vmm_system_reset },
+	{ "qemu_system_killed", vmm_killed },
+	{ "main_loop_should_exit_shutdown", vmm_main_loop_exit },
+	{ "kvm_ioctl_exit", vmm_ioctl_exit },
+	{ "kvm_fault_inject", vmm_fault_inject },
+	{ "arm_pmu_attr", vmm_pmu_attr },
+	{ "qapi_event", vmm_qapi_event },
+	{ "handle_qmp_command", vmm_qmp_request },
+	{ "qmp_command_in", vmm_qmp_command_in },
+};
+
+/* ARGS of the VMM's trace point NAME, when they are in its format */
+static bool interpret_vmm(const char *name, const char *args, struct qlog_event *ev)
+{
+	struct probe_value v[PROBE_MAX_ARGS];
+	int id = probe_lookup(name);
+	if (id < 0 || !probe_decode(&vmm_probe_table[id], args, v))
+		return false;
+	for (size_t i = 0; i < sizeof(vmm_meanings) / sizeof(vmm_meanings[0]); i++)
+		if (!strcmp(vmm_meanings[i].probe, name))
+			vmm_meanings[i].mean(v, ev);
 	return true;
 }
 
-void qlog_interpret_trace(const char *name, const char *a, struct qlog_event *ev)
+/* ---- QEMU's and its downstreams' own shapes, read by hand ---- */
+
+/* vm_state_notify "running %d reason %d" (QEMU before 7.0: no reason's name) */
+static void qemu_state_notify(const char *a, struct qlog_event *ev)
 {
 	long n1, n2;
 	const char *w;
 	size_t wl;
+	if (qlog_take_lit(&a, "running ") && qlog_take_long(&a, &n1) && qlog_take_lit(&a, " reason ") &&
+	    qlog_take_long(&a, &n2)) {
+		ev->kind = QLOG_VM_STATE_NOTIFY;
+		qlog_setf(ev, "running", "%ld", n1);
+		qlog_setf(ev, "reason", "%ld", n2);
+		if (qlog_take_lit(&a, " ") && qlog_take_paren(&a, &w, &wl))
+			qlog_setn(ev, "reason_name", w, wl);
+	}
+}
 
-	ev->kind = QLOG_TRACE;
-	qlog_set(ev, "args", a);
+static void interpret_qemu(const char *name, const char *a, struct qlog_event *ev)
+{
+	long n1;
 	if (!strcmp(name, "runstate_set")) {
 		trace_runstate(a, ev);
 	} else if (!strcmp(name, "vm_state_notify")) {
-		if (qlog_take_lit(&a, "running ") && qlog_take_long(&a, &n1) && qlog_take_lit(&a, " reason ") &&
-		    qlog_take_long(&a, &n2)) {
-			ev->kind = QLOG_VM_STATE_NOTIFY;
-			qlog_setf(ev, "running", "%ld", n1);
-			qlog_setf(ev, "reason", "%ld", n2);
-			if (qlog_take_lit(&a, " ") && qlog_take_paren(&a, &w, &wl))
-				qlog_setn(ev, "reason_name", w, wl);
-		}
-	} else if (!strcmp(name, "qemu_system_reset_request")) {
-		/* ours: "reason=%d (%s) resettable=%d action=%s" */
-		if (qlog_take_lit(&a, "reason=") && qlog_take_long(&a, &n1)) {
-			ev->kind = QLOG_RESET_REQUEST;
-			set_cause(ev, n1);
-			const char *r = strstr(a, "resettable=");
-			if (r)
-				qlog_set(ev, "resettable", r[11] == '0' ? "false" : "true");
-			const char *act = strstr(a, "action=");
-			if (act)
-				qlog_set(ev, "action", act + 7);
-		}
+		qemu_state_notify(a, ev);
 	} else if (!strcmp(name, "qemu_system_shutdown_request")) {
 		if (qlog_take_lit(&a, "reason=") && qlog_take_long(&a, &n1)) {
 			ev->kind = QLOG_SHUTDOWN_REQUEST;
@@ -227,51 +322,8 @@ void qlog_interpret_trace(const char *name, const char *a, struct qlog_event *ev
 		}
 	} else if (!strcmp(name, "qemu_system_powerdown_request")) {
 		ev->kind = QLOG_POWERDOWN_REQUEST;
-	} else if (!strcmp(name, "qemu_system_reset")) {
-		if (qlog_take_lit(&a, "reason=") && qlog_take_long(&a, &n1)) {
-			ev->kind = QLOG_SYSTEM_RESET;
-			set_cause(ev, n1);
-		}
-	} else if (!strcmp(name, "qemu_system_killed")) {
-		if (qlog_take_lit(&a, "signal ") && qlog_take_long(&a, &n1) && qlog_take_lit(&a, " pid ") &&
-		    qlog_take_long(&a, &n2)) {
-			ev->kind = QLOG_SIGNAL;
-			qlog_setf(ev, "signal", "%ld", n1);
-			qlog_setf(ev, "pid", "%ld", n2);
-		}
 	} else if (qlog_starts_with(name, "main_loop_should_exit")) {
 		trace_main_loop(name, a, ev);
-	} else if (!strcmp(name, "kvm_ioctl_exit")) {
-		trace_ioctl_exit(a, ev);
-	} else if (!strcmp(name, "kvm_fault_inject")) {
-		trace_fault(a, ev);
-	} else if (!strcmp(name, "arm_pmu_attr")) {
-		/* ours: "cpu_index %d, %s group %u attr %s ret %d errno %d" */
-		char op[32], attr[32];
-		int cpu, group, ret, err;
-		if (sscanf(a, "cpu_index %d, %31s group %d attr %31s ret %d errno %d", &cpu, op, &group,
-			   attr, &ret, &err) == 6) {
-			qlog_setf(ev, "cpu_index", "%d", cpu);
-			qlog_set(ev, "ioctl", op);
-			qlog_setf(ev, "attr_group", "%d", group);
-			qlog_setf(ev, "attr", "KVM_ARM_VCPU_PMU_V3_%s", attr);
-			qlog_setf(ev, "ret", "%d", ret);
-			if (ret < 0) {
-				ev->kind = QLOG_PMU_ATTR_ERROR;
-				qlog_setf(ev, "errno", "%d", err);
-				qlog_set(ev, "errname", qlog_errname(err));
-			}
-		}
-	} else if (!strcmp(name, "qapi_event")) {
-		/* ours: "event %s data %s" */
-		if (qlog_take_lit(&a, "event ")) {
-			size_t nl = strcspn(a, " ");
-			ev->kind = QLOG_QMP_EVENT;
-			qlog_setn(ev, "event", a, nl);
-			json_t *data = qlog_json_in(a + nl);
-			qlog_set_event_data(ev, data);
-			json_decref(data);
-		}
 	} else if (!strcmp(name, "qmp_dispatch")) {
 		/* downstream: "qmp_cmd_name: %s, arguments: %s" */
 		if (qlog_take_lit(&a, "qmp_cmd_name: ")) {
@@ -282,28 +334,26 @@ void qlog_interpret_trace(const char *name, const char *a, struct qlog_event *ev
 			if (args)
 				qlog_set(ev, "arguments", args + 11);
 		}
-	} else if (!strcmp(name, "qmp_command_in")) {
-		/* ours: "mon %p cmd NAME id ID" */
-		const char *c = strstr(a, " cmd ");
-		if (c) {
-			ev->kind = QLOG_QMP_COMMAND;
-			qlog_setn(ev, "command", c + 5, strcspn(c + 5, " "));
-		}
 	} else if (qlog_starts_with(name, "qmp_enter_")) {
 		ev->kind = QLOG_QMP_COMMAND;
 		qlog_set(ev, "command", name + 10);
 		qlog_set(ev, "arguments", a);
-	} else if (!strcmp(name, "handle_qmp_command")) {
+	} else if (!strcmp(name, "handle_qmp_command") || !strcmp(name, "virtio_console_qga_chr_read") ||
+		   strstr(name, "qga")) {
 		json_t *req = qlog_json_in(a);
 		if (json_is_object(req) && qlog_set_command(ev, req))
-			ev->kind = QLOG_QMP_COMMAND;
-		json_decref(req);
-	} else if (!strcmp(name, "virtio_console_qga_chr_read") || strstr(name, "qga")) {
-		json_t *req = qlog_json_in(a);
-		if (json_is_object(req) && qlog_set_command(ev, req))
-			ev->kind = QLOG_AGENT_COMMAND;
+			ev->kind = strcmp(name, "handle_qmp_command") ? QLOG_AGENT_COMMAND :
+								       QLOG_QMP_COMMAND;
 		json_decref(req);
 	}
+}
+
+void qlog_interpret_trace(const char *name, const char *a, struct qlog_event *ev)
+{
+	ev->kind = QLOG_TRACE;
+	qlog_set(ev, "args", a);
+	if (!interpret_vmm(name, a, ev))
+		interpret_qemu(name, a, ev);
 	/* the event keeps the trace point's name, not the command's */
 	qlog_set_name(ev, name, strlen(name));
 }

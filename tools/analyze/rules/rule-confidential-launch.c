@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/findings.h"
+#include "analyze/diag-rule.h"
 #include "sev-status.h"
 
 /* what the kernel's answer (fw_error 0) says, most likely causes first */
@@ -129,38 +129,68 @@ static void explain_kernel(struct finding *f, const struct qlog_event *t, const 
 			tech_of(t), step, errname ? " with " : "", errname ? errname : "");
 }
 
-static size_t report(const struct qlog_stream *s, size_t i, struct finding_list *out)
+/* the failing step; a consequence alone ("failed to create encryption
+ * context") when QEMU did not print the step */
+bool confidential_launch_match(struct diag_ctx *c, size_t i)
 {
-	const struct qlog_event *t = &s->ev[i];
-	size_t start = diag_run_start(s, i), end = diag_run_end(s, i), next = i + 1;
+	const struct qlog_stream *s = c->s;
+	const struct qlog_event *e = &s->ev[i];
+	return e->kind == QLOG_CONFIDENTIAL_ERROR &&
+	       (!qlog_has(e, "consequence") || i == 0 || s->ev[i - 1].kind != QLOG_CONFIDENTIAL_ERROR);
+}
+
+struct launch_incident {
+	const struct qlog_event *t;		/* QEMU's line naming the step */
+	const struct qlog_event *after[7];	/* the consequences QEMU printed after it */
+	size_t nafter;
+	size_t start, end;			/* the VMM run (its host kernel lines) */
+};
+
+void *confidential_launch_gather(struct diag_ctx *c, size_t i)
+{
+	const struct qlog_stream *s = c->s;
+	struct launch_incident *in = malloc(sizeof(*in));
+	if (!in)
+		return NULL;
+	*in = (struct launch_incident){ .t = &s->ev[i], .start = diag_run_start(c, i),
+					.end = diag_run_end(c, i) };
+	for (size_t j = i + 1; j < in->end && j < i + 8; j++) {
+		const struct qlog_event *e = &s->ev[j];
+		if ((e->kind == QLOG_CONFIDENTIAL_ERROR && qlog_has(e, "consequence")) ||
+		    e->kind == QLOG_KVM_INIT_FAILED) {
+			in->after[in->nafter++] = e;
+			c->resume = j + 1;
+		}
+	}
+	return in;
+}
+
+void confidential_launch_explain(struct diag_ctx *c, void *incident, struct finding *f)
+{
+	const struct qlog_stream *s = c->s;
+	const struct launch_incident *in = incident;
+	const struct qlog_event *t = in->t;
 	char step[128], w[128];
 	step_name(t, step, sizeof(step));
 	const char *errname = qlog_get(t, "errname");
 	long fw = qlog_get_int(t, "fw_error", 0);
-	struct finding *f = finding_new(out, "confidential-launch");
 	finding_title(f, "confidential guest launch failed (%s): %s -> %s%s%s", tech_of(t), step,
 		      errname ? errname : qlog_has(t, "unsupported") ? "not supported" : "error",
 		      fw ? ", firmware status " : "", fw ? qlog_get(t, "fw_error") : "");
 	finding_evidence(f, t);
-	diag_where(t, t, w, sizeof(w));
+	diag_where(c, t, t, w, sizeof(w));
 	finding_step(f, "QEMU said: %s (%s)", qlog_get(t, "message") ? qlog_get(t, "message") : t->text,
 		     w);
 	if (qlog_has(t, "ret"))
 		finding_step(f, "ret=%s is the kernel's answer: %s%s", qlog_get(t, "ret"),
 			     errname ? "-" : "", errname ? errname : "not an errno");
-	/* the consequences QEMU printed after it, and the host kernel's lines */
-	for (size_t j = i + 1; j < end && j < i + 8; j++) {
-		const struct qlog_event *e = &s->ev[j];
-		if ((e->kind == QLOG_CONFIDENTIAL_ERROR && qlog_has(e, "consequence")) ||
-		    e->kind == QLOG_KVM_INIT_FAILED) {
-			finding_evidence(f, e);
-			next = j + 1;
-		}
-	}
-	for (size_t j = start; j < end; j++) {
+	for (size_t k = 0; k < in->nafter; k++)
+		finding_evidence(f, in->after[k]);
+	/* the host kernel's lines of the run */
+	for (size_t j = in->start; j < in->end; j++) {
 		const struct qlog_event *e = &s->ev[j];
 		if (e->kind == QLOG_KERNEL && qlog_has(e, "tech")) {
-			diag_where(e, t, w, sizeof(w));
+			diag_where(c, e, t, w, sizeof(w));
 			finding_step(f, "the host kernel log in the input: %s (%s)", qlog_get(e, "message"), w);
 			finding_evidence(f, e);
 		}
@@ -176,26 +206,4 @@ static size_t report(const struct qlog_stream *s, size_t i, struct finding_list 
 	finding_fact_str(f, "errno", errname);
 	if (qlog_has(t, "fw_error"))
 		finding_fact_int(f, "fw_error", fw);
-	return next;
 }
-
-static void run(const struct qlog_stream *s, struct finding_list *out)
-{
-	for (size_t i = 0; i < s->n;) {
-		const struct qlog_event *e = &s->ev[i];
-		/* the failing step; a consequence alone ("failed to create encryption
-		 * context") when QEMU did not print the step */
-		if (e->kind == QLOG_CONFIDENTIAL_ERROR &&
-		    (!qlog_has(e, "consequence") || i == 0 || s->ev[i - 1].kind != QLOG_CONFIDENTIAL_ERROR))
-			i = report(s, i, out);
-		else
-			i++;
-	}
-}
-
-const struct diag_rule rule_confidential_launch = {
-	.name = "confidential-launch",
-	.summary = "a SEV, SEV-ES, SNP or TDX guest could not be launched: the step, the kernel's "
-		   "errno and the firmware's status decoded",
-	.run = run,
-};

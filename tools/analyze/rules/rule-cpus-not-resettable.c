@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/findings.h"
+#include "analyze/diag-rule.h"
 #include "analyze/reset-cause.h"
 
 /* SEV policy bits (QEMU target/i386/sev.h) and what each means here */
@@ -52,17 +52,41 @@ static const char *policy_of(const struct qlog_event *e)
 	return e->kind == QLOG_SEV_POLICY ? qlog_get(e, "policy") : qlog_get(e, "sev_policy");
 }
 
-/* the policy of the confidential guest: the last one given before index I,
- * else the first in the input. POLICIES lists the indices of the events that
- * carry one, in order (found once per run of the rule). */
-static const struct qlog_event *find_policy(const struct qlog_stream *s, const size_t *policies,
-					    size_t npolicies, size_t i, unsigned long *policy)
+/* the indices of the events that carry a policy, in order (found once per
+ * stream, kept in the context's scratch) */
+struct policies {
+	size_t n;
+	size_t idx[];
+};
+
+static const struct policies *policies_of(struct diag_ctx *c)
 {
-	const struct qlog_event *best = NULL;
-	for (size_t k = 0; k < npolicies; k++) {
-		if (best && policies[k] >= i)
+	if (c->scratch)
+		return c->scratch;
+	struct policies *p = calloc(1, sizeof(*p));
+	for (size_t i = 0; p && i < c->s->n; i++) {
+		if (!policy_of(&c->s->ev[i]))
+			continue;
+		struct policies *np = realloc(p, sizeof(*p) + (p->n + 1) * sizeof(p->idx[0]));
+		if (!np)
 			break;
-		best = &s->ev[policies[k]];
+		p = np;
+		p->idx[p->n++] = i;
+	}
+	c->scratch = p;
+	return p;
+}
+
+/* the policy of the confidential guest: the last one given before index I,
+ * else the first in the input */
+static const struct qlog_event *find_policy(struct diag_ctx *c, size_t i, unsigned long *policy)
+{
+	const struct policies *p = policies_of(c);
+	const struct qlog_event *best = NULL;
+	for (size_t k = 0; p && k < p->n; k++) {
+		if (best && p->idx[k] >= i)
+			break;
+		best = &c->s->ev[p->idx[k]];
 	}
 	if (best)
 		*policy = strtoul(policy_of(best), NULL, 0);
@@ -87,13 +111,13 @@ static bool is_trigger(const struct qlog_event *e)
 }
 
 /* the step that says what the guest did before the reset */
-static void report_cause(struct finding *f, const struct reset_evidence *rc,
-			 const struct qlog_event *ref)
+static void report_cause(const struct diag_ctx *c, struct finding *f,
+			 const struct reset_evidence *rc, const struct qlog_event *ref)
 {
 	char w[256];
 	if (!rc->ev)
 		return;
-	diag_where(rc->ev, ref, w, sizeof(w));
+	diag_where(c, rc->ev, ref, w, sizeof(w));
 	if (rc->cause == RESET_CAUSE_EARLY)
 		finding_step(f, "the reset came %.3f s after the first line of this run (%s), with "
 				"no word from the guest: a guest that dies that early most likely "
@@ -161,243 +185,273 @@ static void explain(struct finding *f, const struct reset_evidence *rc, const ch
 				"platform supports" : "");
 }
 
-static void run(const struct qlog_stream *s, struct finding_list *out)
+bool cpus_not_resettable_match(struct diag_ctx *c, size_t i)
 {
-	size_t consumed = 0; /* events up to here belong to an earlier finding */
-	size_t *policies = NULL, npolicies = 0;
-
-	for (size_t i = 0; i < s->n; i++) {
-		if (!policy_of(&s->ev[i]))
-			continue;
-		size_t *p = realloc(policies, (npolicies + 1) * sizeof(*p));
-		if (!p)
-			break;
-		policies = p;
-		policies[npolicies++] = i;
-	}
-
-	for (size_t i = 0; i < s->n; i++) {
-		const struct qlog_event *t = &s->ev[i];
-		if (i < consumed || !is_trigger(t))
-			continue;
-		size_t start = diag_lookback(s, i), end = diag_run_end(s, i);
-		char w[256], w2[256];
-		struct finding *f = finding_new(out, "cpus-not-resettable");
-		if (!f)
-			break;
-
-		/* the pieces of this incident, within this VMM run */
-		const struct qlog_event *msg = diag_find(s, i, i + 4 < end ? i + 4 : end, QLOG_NOT_RESETTABLE);
-		const struct qlog_event *req = NULL;
-		for (size_t j = i >= 4 ? i - 4 : 0; j < i + 4 && j < end; j++)
-			if (s->ev[j].kind == QLOG_RESET_REQUEST && j >= start)
-				req = &s->ev[j];
-		if (t->kind == QLOG_NOT_RESETTABLE)
-			msg = t;
-		const struct qlog_event *shut = diag_find_qmp_event(s, i, end, "SHUTDOWN", NULL);
-		const struct qlog_event *guest_exit = NULL, *sysev = NULL;
-		for (size_t j = start; j < i; j++) {
-			const struct qlog_event *e = &s->ev[j];
-			if (e->name && !strcmp(e->name, "guest_exit_request"))
-				guest_exit = e;
-			if (e->name && !strcmp(e->name, "kvm_run_exit_system_event"))
-				sysev = e;
-		}
-		const struct qlog_event *host_cmd = NULL, *agent_cmd = NULL;
-		for (size_t j = start; j < i; j++) {
-			const struct qlog_event *e = &s->ev[j];
-			if (e->kind == QLOG_QMP_COMMAND && acts_on_guest(e))
-				host_cmd = e;
-			else if (e->kind == QLOG_AGENT_COMMAND && acts_on_guest(e))
-				agent_cmd = e;
-		}
-		const struct qlog_event *rs = NULL, *stop = NULL, *sig = NULL, *sig_shut = NULL,
-					*lv_stop = NULL, *quit = NULL;
-		for (size_t j = i + 1; j < end; j++) {
-			const struct qlog_event *e = &s->ev[j];
-			const char *to = qlog_get(e, "to"), *ev = qlog_get(e, "event");
-			if (e->kind == QLOG_RUNSTATE && to && !strcmp(to, "shutdown") && !rs)
-				rs = e;
-			else if (e->kind == QLOG_QMP_EVENT && ev && !strcmp(ev, "STOP") && !stop)
-				stop = e;
-			else if (e->kind == QLOG_SIGNAL && !sig)
-				sig = e;
-			else if (e->kind == QLOG_QMP_EVENT && ev && !strcmp(ev, "SHUTDOWN") && sig &&
-				 !sig_shut)
-				sig_shut = e;
-			else if (e->kind == QLOG_MAIN_LOOP_EXIT && !quit)
-				quit = e;
-			else if (e->kind == QLOG_LIBVIRT_STOP && !lv_stop)
-				lv_stop = e;
-			else if (is_trigger(e) && e != msg && e != req)
-				break; /* the next incident */
-		}
-		consumed = (lv_stop ? diag_index(s, lv_stop) : msg ? diag_index(s, msg) : i) + 1;
-		if (req && diag_index(s, req) + 1 > consumed)
-			consumed = diag_index(s, req) + 1;
-
-		unsigned long policy = 0;
-		const struct qlog_event *pol = find_policy(s, policies, npolicies, i, &policy);
-		char bits[128] = "";
-		json_t *bit_arr = json_array();
-		if (pol)
-			decode_policy(policy, bits, sizeof(bits), bit_arr);
-
-		/* what the guest did, and what kind of confidential guest it is */
-		struct reset_evidence rc = reset_cause_find(s, start, i);
-		const struct qlog_event *tech_ev = NULL;
-		bool tech_weak = false;
-		const char *tech = confidential_tech_find(s, &tech_ev, &tech_weak);
-		const char *what = rc.cause == RESET_CAUSE_PANIC ? "guest panic (its reboot)" :
-				   rc.cause == RESET_CAUSE_TRIPLE_FAULT ? "guest triple fault (a vCPU reset)" :
-				   rc.cause == RESET_CAUSE_EARLY ? "guest reset right after start" :
-								   "guest reboot";
-		if (pol)
-			finding_title(f, "%s became a shutdown: cpus are not resettable "
-					 "(confidential guest policy 0x%lx = %s)", what, policy, bits);
-		else if (tech)
-			finding_title(f, "%s became a shutdown: cpus are not resettable (%s guest)", what,
-				      !strcmp(tech, "SNP") ? "SEV-SNP" : tech);
-		else
-			finding_title(f, "%s became a shutdown: cpus are not resettable "
-					 "(confidential guest; policy not in the input)", what);
-		report_cause(f, &rc, t);
-
-		/* 1. who asked for the reset */
-		const char *reason = shut ? qlog_get(shut, "reason") : NULL;
-		if (!reason && req)
-			reason = qlog_get(req, "reason_name");
-		if (guest_exit) {
-			diag_where(guest_exit, t, w, sizeof(w));
-			finding_step(f, "the guest asked for a reset itself: %s (%s)",
-				     qlog_get(guest_exit, "args"), w);
-			finding_evidence(f, guest_exit);
-		} else if (sysev) {
-			diag_where(sysev, t, w, sizeof(w));
-			finding_step(f, "the guest asked for a reset: KVM_EXIT_SYSTEM_EVENT (%s)", w);
-			finding_evidence(f, sysev);
-		} else if (reason) {
-			finding_step(f, "a reset was requested with cause %s%s", reason,
-				     !strcmp(reason, "guest-reset") ?
-					     " (the guest rebooted: ACPI reset, 0xCF9, keyboard "
-					     "controller, triple fault or PSCI)" : "");
-		} else {
-			finding_step(f, "qemu_system_reset_request() was called; its cause is not in "
-					"the input (without a QMP system_reset it is the guest's own "
-					"reboot: guest-reset)");
-		}
-		if (!host_cmd && !agent_cmd)
-			finding_step(f, "no QMP or guest-agent command before it in this run: the "
-					"reboot came from inside the guest, not from the control plane");
-		else {
-			const struct qlog_event *c = host_cmd ? host_cmd : agent_cmd;
-			diag_where(c, t, w, sizeof(w));
-			finding_step(f, "the last host command before it: %s (%s)",
-				     qlog_get(c, "command") ? qlog_get(c, "command") : "?", w);
-		}
-		/* 2. QEMU's decision */
-		if (req) {
-			diag_where(req, t, w, sizeof(w));
-			finding_step(f, "qemu_system_reset_request(%s): reboot action is 'reset', so "
-					"it asked cpus_are_resettable() -> %s; decision: %s (%s)",
-				     qlog_get(req, "reason_name"), qlog_get(req, "resettable"),
-				     qlog_get(req, "action") ? qlog_get(req, "action") : "?", w);
-			finding_evidence(f, req);
-		} else {
-			finding_step(f, "qemu_system_reset_request(guest-reset): the reboot action is "
-					"'reset' (not -no-reboot), so QEMU asked cpus_are_resettable()");
-		}
-		if (!pol && tech) {
-			diag_where(tech_ev, t, w, sizeof(w));
-			finding_step(f, "cpus_are_resettable() is false: KVM with a %s guest, whose vCPU "
-					"state is protected (%s %s)", tech,
-				     tech_weak ? "named in the input's text," : "said by", w);
-			finding_evidence(f, tech_ev);
-		} else if (pol) {
-			diag_where(pol, t, w, sizeof(w));
-			finding_step(f, "cpus_are_resettable() is false: KVM with a confidential guest "
-					"whose policy 0x%lx (%s) has %s (%s); QEMU 7.2-9.0: "
-					"kvm_arch_cpu_check_are_resettable() = !sev_es_enabled(); 9.1+: "
-					"!guest_state_protected",
-				     policy, bits,
-				     policy & 0x4 ? "the ES bit 0x4" :
-						    "no ES bit (0x4): a downstream rule or an SNP/TDX guest",
-				     w);
-			finding_evidence(f, pol);
-		} else {
-			finding_step(f, "cpus_are_resettable() is false: KVM with protected guest state "
-					"(SEV-ES policy bit 0x4, SEV-SNP or TDX); the policy itself is not "
-					"in the input (look for -object sev-guest,...,policy=N or "
-					"<launchSecurity><policy> in the domain XML)");
-		}
-		if (msg) {
-			diag_where(msg, t, w, sizeof(w));
-			finding_step(f, "so the reset became a shutdown request with the same cause: "
-					"\"cpus are not resettable, terminating\" (%s)", w);
-			finding_evidence(f, msg);
-		}
-		/* 3. what followed */
-		if (shut) {
-			diag_where(shut, t, w, sizeof(w));
-			finding_step(f, "main loop: SHUTDOWN {guest: %s, reason: %s} (%s)",
-				     qlog_get(shut, "guest") ? qlog_get(shut, "guest") : "?",
-				     reason ? reason : "?", w);
-			finding_evidence(f, shut);
-		}
-		if (rs) {
-			diag_where(rs, t, w, sizeof(w));
-			if (stop) {
-				diag_where(stop, t, w2, sizeof(w2));
-				finding_step(f, "-no-shutdown (as libvirt runs QEMU) kept the process: "
-						"run state %s -> shutdown (%s), STOP (%s)",
-					     qlog_get(rs, "from"), w, w2);
-				finding_evidence(f, stop);
-			} else {
-				finding_step(f, "run state %s -> shutdown (%s)", qlog_get(rs, "from"), w);
-			}
-			finding_evidence(f, rs);
-		}
-		if (sig) {
-			diag_where(sig, t, w, sizeof(w));
-			finding_step(f, "then the host ended QEMU: signal %s from pid %s (%s) (%s)%s",
-				     qlog_get(sig, "signal"),
-				     qlog_get(sig, "pid") ? qlog_get(sig, "pid") : "?",
-				     qlog_get(sig, "sender") ? qlog_get(sig, "sender") : "?", w,
-				     sig_shut ? " -> SHUTDOWN {guest: false, reason: host-signal}" : "");
-			finding_evidence(f, sig);
-			finding_evidence(f, sig_shut);
-		}
-		if (lv_stop) {
-			diag_where(lv_stop, t, w, sizeof(w));
-			finding_step(f, "libvirt: shutting down, reason=%s (%s)", qlog_get(lv_stop, "reason"),
-				     w);
-			finding_evidence(f, lv_stop);
-		}
-		finding_evidence(f, t);
-
-		explain(f, &rc, tech, sig != NULL);
-		finding_fact_str(f, "cause", reset_cause_name(rc.cause));
-		finding_fact_str(f, "tech", tech);
-		finding_fact_str(f, "reason", reason ? reason : "guest-reset");
-		if (pol) {
-			char hex[32];
-			snprintf(hex, sizeof(hex), "0x%lx", policy);
-			finding_fact_str(f, "policy", hex);
-			finding_fact(f, "policy_bits", bit_arr);
-			finding_fact(f, "es_bit", json_boolean(policy & 0x4));
-		} else {
-			json_decref(bit_arr);
-			finding_fact(f, "policy", json_null());
-		}
-		if (sig && qlog_get(sig, "pid"))
-			finding_fact_int(f, "killer_pid", qlog_get_int(sig, "pid", 0));
-	}
-	free(policies);
+	return is_trigger(&c->s->ev[i]);
 }
 
-const struct diag_rule rule_cpus_not_resettable = {
-	.name = "cpus-not-resettable",
-	.summary = "a guest reboot turned into a shutdown because a confidential guest's vCPUs "
-		   "cannot be reset",
-	.run = run,
+/* the pieces of one incident, within its VMM run */
+struct incident {
+	const struct qlog_event *t;		/* the trigger */
+	const struct qlog_event *msg, *req;	/* "cpus are not resettable", the reset request */
+	const struct qlog_event *shut;		/* the SHUTDOWN event */
+	const struct qlog_event *guest_exit, *sysev;	/* the guest asking for the reset */
+	const struct qlog_event *host_cmd, *agent_cmd;	/* the last commands before it */
+	const struct qlog_event *rs, *stop, *sig, *sig_shut, *lv_stop, *quit; /* what followed */
+	const struct qlog_event *pol;		/* the guest's policy */
+	unsigned long policy;
+	struct reset_evidence rc;		/* what the guest did */
+	const struct qlog_event *tech_ev;	/* what kind of confidential guest it is */
+	const char *tech;
+	bool tech_weak;
 };
+
+/* before the trigger: the guest's own request, the last host and agent commands */
+static void gather_before(const struct qlog_stream *s, size_t start, size_t i, struct incident *in)
+{
+	for (size_t j = start; j < i; j++) {
+		const struct qlog_event *e = &s->ev[j];
+		if (e->name && !strcmp(e->name, "guest_exit_request"))
+			in->guest_exit = e;
+		if (e->name && !strcmp(e->name, "kvm_run_exit_system_event"))
+			in->sysev = e;
+		if (e->kind == QLOG_QMP_COMMAND && acts_on_guest(e))
+			in->host_cmd = e;
+		else if (e->kind == QLOG_AGENT_COMMAND && acts_on_guest(e))
+			in->agent_cmd = e;
+	}
+}
+
+/* after it, up to the next incident: the shutdown and who ended QEMU */
+static void gather_after(const struct qlog_stream *s, size_t i, size_t end, struct incident *in)
+{
+	for (size_t j = i + 1; j < end; j++) {
+		const struct qlog_event *e = &s->ev[j];
+		const char *to = qlog_get(e, "to"), *ev = qlog_get(e, "event");
+		if (e->kind == QLOG_RUNSTATE && to && !strcmp(to, "shutdown") && !in->rs)
+			in->rs = e;
+		else if (e->kind == QLOG_QMP_EVENT && ev && !strcmp(ev, "STOP") && !in->stop)
+			in->stop = e;
+		else if (e->kind == QLOG_SIGNAL && !in->sig)
+			in->sig = e;
+		else if (e->kind == QLOG_QMP_EVENT && ev && !strcmp(ev, "SHUTDOWN") && in->sig &&
+			 !in->sig_shut)
+			in->sig_shut = e;
+		else if (e->kind == QLOG_MAIN_LOOP_EXIT && !in->quit)
+			in->quit = e;
+		else if (e->kind == QLOG_LIBVIRT_STOP && !in->lv_stop)
+			in->lv_stop = e;
+		else if (is_trigger(e) && e != in->msg && e != in->req)
+			break; /* the next incident */
+	}
+}
+
+void *cpus_not_resettable_gather(struct diag_ctx *c, size_t i)
+{
+	const struct qlog_stream *s = c->s;
+	struct incident *in = calloc(1, sizeof(*in));
+	if (!in)
+		return NULL;
+	size_t start = diag_lookback(c, i), end = diag_run_end(c, i);
+	in->t = &s->ev[i];
+	in->msg = diag_find(s, i, i + 4 < end ? i + 4 : end, QLOG_NOT_RESETTABLE);
+	for (size_t j = i >= 4 ? i - 4 : 0; j < i + 4 && j < end; j++)
+		if (s->ev[j].kind == QLOG_RESET_REQUEST && j >= start)
+			in->req = &s->ev[j];
+	if (in->t->kind == QLOG_NOT_RESETTABLE)
+		in->msg = in->t;
+	in->shut = diag_find_qmp_event(s, i, end, "SHUTDOWN", NULL);
+	gather_before(s, start, i, in);
+	gather_after(s, i, end, in);
+	/* events up to here belong to this finding */
+	c->resume = (in->lv_stop ? diag_index(s, in->lv_stop) : in->msg ? diag_index(s, in->msg) : i) + 1;
+	if (in->req && diag_index(s, in->req) + 1 > c->resume)
+		c->resume = diag_index(s, in->req) + 1;
+	in->pol = find_policy(c, i, &in->policy);
+	in->rc = reset_cause_find(s, start, i);
+	in->tech = confidential_tech_find(s, &in->tech_ev, &in->tech_weak);
+	return in;
+}
+
+static void explain_title(struct finding *f, const struct incident *in, const char *bits)
+{
+	const struct reset_evidence *rc = &in->rc;
+	const char *what = rc->cause == RESET_CAUSE_PANIC ? "guest panic (its reboot)" :
+			   rc->cause == RESET_CAUSE_TRIPLE_FAULT ? "guest triple fault (a vCPU reset)" :
+			   rc->cause == RESET_CAUSE_EARLY ? "guest reset right after start" :
+							   "guest reboot";
+	if (in->pol)
+		finding_title(f, "%s became a shutdown: cpus are not resettable "
+				 "(confidential guest policy 0x%lx = %s)", what, in->policy, bits);
+	else if (in->tech)
+		finding_title(f, "%s became a shutdown: cpus are not resettable (%s guest)", what,
+			      !strcmp(in->tech, "SNP") ? "SEV-SNP" : in->tech);
+	else
+		finding_title(f, "%s became a shutdown: cpus are not resettable "
+				 "(confidential guest; policy not in the input)", what);
+}
+
+/* 1. who asked for the reset; returns its shutdown cause */
+static const char *explain_who(const struct diag_ctx *c, struct finding *f,
+			       const struct incident *in)
+{
+	const struct qlog_event *t = in->t;
+	char w[256];
+	const char *reason = in->shut ? qlog_get(in->shut, "reason") : NULL;
+	if (!reason && in->req)
+		reason = qlog_get(in->req, "reason_name");
+	if (in->guest_exit) {
+		diag_where(c, in->guest_exit, t, w, sizeof(w));
+		finding_step(f, "the guest asked for a reset itself: %s (%s)",
+			     qlog_get(in->guest_exit, "args"), w);
+		finding_evidence(f, in->guest_exit);
+	} else if (in->sysev) {
+		diag_where(c, in->sysev, t, w, sizeof(w));
+		finding_step(f, "the guest asked for a reset: KVM_EXIT_SYSTEM_EVENT (%s)", w);
+		finding_evidence(f, in->sysev);
+	} else if (reason) {
+		finding_step(f, "a reset was requested with cause %s%s", reason,
+			     !strcmp(reason, "guest-reset") ?
+				     " (the guest rebooted: ACPI reset, 0xCF9, keyboard "
+				     "controller, triple fault or PSCI)" : "");
+	} else {
+		finding_step(f, "qemu_system_reset_request() was called; its cause is not in "
+				"the input (without a QMP system_reset it is the guest's own "
+				"reboot: guest-reset)");
+	}
+	if (!in->host_cmd && !in->agent_cmd) {
+		finding_step(f, "no QMP or guest-agent command before it in this run: the "
+				"reboot came from inside the guest, not from the control plane");
+	} else {
+		const struct qlog_event *cmd = in->host_cmd ? in->host_cmd : in->agent_cmd;
+		diag_where(c, cmd, t, w, sizeof(w));
+		finding_step(f, "the last host command before it: %s (%s)",
+			     qlog_get(cmd, "command") ? qlog_get(cmd, "command") : "?", w);
+	}
+	return reason;
+}
+
+/* 2. QEMU's decision: why cpus_are_resettable() said no */
+static void explain_decision(const struct diag_ctx *c, struct finding *f,
+			     const struct incident *in, const char *bits)
+{
+	const struct qlog_event *t = in->t, *req = in->req, *pol = in->pol;
+	char w[256];
+	if (req) {
+		diag_where(c, req, t, w, sizeof(w));
+		finding_step(f, "qemu_system_reset_request(%s): reboot action is 'reset', so "
+				"it asked cpus_are_resettable() -> %s; decision: %s (%s)",
+			     qlog_get(req, "reason_name"), qlog_get(req, "resettable"),
+			     qlog_get(req, "action") ? qlog_get(req, "action") : "?", w);
+		finding_evidence(f, req);
+	} else {
+		finding_step(f, "qemu_system_reset_request(guest-reset): the reboot action is "
+				"'reset' (not -no-reboot), so QEMU asked cpus_are_resettable()");
+	}
+	if (!pol && in->tech) {
+		diag_where(c, in->tech_ev, t, w, sizeof(w));
+		finding_step(f, "cpus_are_resettable() is false: KVM with a %s guest, whose vCPU "
+				"state is protected (%s %s)", in->tech,
+			     in->tech_weak ? "named in the input's text," : "said by", w);
+		finding_evidence(f, in->tech_ev);
+	} else if (pol) {
+		diag_where(c, pol, t, w, sizeof(w));
+		finding_step(f, "cpus_are_resettable() is false: KVM with a confidential guest "
+				"whose policy 0x%lx (%s) has %s (%s); QEMU 7.2-9.0: "
+				"kvm_arch_cpu_check_are_resettable() = !sev_es_enabled(); 9.1+: "
+				"!guest_state_protected",
+			     in->policy, bits,
+			     in->policy & 0x4 ? "the ES bit 0x4" :
+						"no ES bit (0x4): a downstream rule or an SNP/TDX guest",
+			     w);
+		finding_evidence(f, pol);
+	} else {
+		finding_step(f, "cpus_are_resettable() is false: KVM with protected guest state "
+				"(SEV-ES policy bit 0x4, SEV-SNP or TDX); the policy itself is not "
+				"in the input (look for -object sev-guest,...,policy=N or "
+				"<launchSecurity><policy> in the domain XML)");
+	}
+	if (in->msg) {
+		diag_where(c, in->msg, t, w, sizeof(w));
+		finding_step(f, "so the reset became a shutdown request with the same cause: "
+				"\"cpus are not resettable, terminating\" (%s)", w);
+		finding_evidence(f, in->msg);
+	}
+}
+
+/* 3. what followed: the shutdown, -no-shutdown's stop, who ended QEMU */
+static void explain_after(const struct diag_ctx *c, struct finding *f, const struct incident *in,
+			  const char *reason)
+{
+	const struct qlog_event *t = in->t, *shut = in->shut, *rs = in->rs, *sig = in->sig;
+	char w[256], w2[256];
+	if (shut) {
+		diag_where(c, shut, t, w, sizeof(w));
+		finding_step(f, "main loop: SHUTDOWN {guest: %s, reason: %s} (%s)",
+			     qlog_get(shut, "guest") ? qlog_get(shut, "guest") : "?",
+			     reason ? reason : "?", w);
+		finding_evidence(f, shut);
+	}
+	if (rs) {
+		diag_where(c, rs, t, w, sizeof(w));
+		if (in->stop) {
+			diag_where(c, in->stop, t, w2, sizeof(w2));
+			finding_step(f, "-no-shutdown (as libvirt runs QEMU) kept the process: "
+					"run state %s -> shutdown (%s), STOP (%s)",
+				     qlog_get(rs, "from"), w, w2);
+			finding_evidence(f, in->stop);
+		} else {
+			finding_step(f, "run state %s -> shutdown (%s)", qlog_get(rs, "from"), w);
+		}
+		finding_evidence(f, rs);
+	}
+	if (sig) {
+		diag_where(c, sig, t, w, sizeof(w));
+		finding_step(f, "then the host ended QEMU: signal %s from pid %s (%s) (%s)%s",
+			     qlog_get(sig, "signal"),
+			     qlog_get(sig, "pid") ? qlog_get(sig, "pid") : "?",
+			     qlog_get(sig, "sender") ? qlog_get(sig, "sender") : "?", w,
+			     in->sig_shut ? " -> SHUTDOWN {guest: false, reason: host-signal}" : "");
+		finding_evidence(f, sig);
+		finding_evidence(f, in->sig_shut);
+	}
+	if (in->lv_stop) {
+		diag_where(c, in->lv_stop, t, w, sizeof(w));
+		finding_step(f, "libvirt: shutting down, reason=%s (%s)", qlog_get(in->lv_stop, "reason"),
+			     w);
+		finding_evidence(f, in->lv_stop);
+	}
+}
+
+void cpus_not_resettable_explain(struct diag_ctx *c, void *incident, struct finding *f)
+{
+	const struct incident *in = incident;
+	char bits[128] = "";
+	json_t *bit_arr = json_array();
+	if (in->pol)
+		decode_policy(in->policy, bits, sizeof(bits), bit_arr);
+
+	explain_title(f, in, bits);
+	report_cause(c, f, &in->rc, in->t);
+	const char *reason = explain_who(c, f, in);
+	explain_decision(c, f, in, bits);
+	explain_after(c, f, in, reason);
+	finding_evidence(f, in->t);
+
+	explain(f, &in->rc, in->tech, in->sig != NULL);
+	finding_fact_str(f, "cause", reset_cause_name(in->rc.cause));
+	finding_fact_str(f, "tech", in->tech);
+	finding_fact_str(f, "reason", reason ? reason : "guest-reset");
+	if (in->pol) {
+		char hex[32];
+		snprintf(hex, sizeof(hex), "0x%lx", in->policy);
+		finding_fact_str(f, "policy", hex);
+		finding_fact(f, "policy_bits", bit_arr);
+		finding_fact(f, "es_bit", json_boolean(in->policy & 0x4));
+	} else {
+		json_decref(bit_arr);
+		finding_fact(f, "policy", json_null());
+	}
+	if (in->sig && qlog_get(in->sig, "pid"))
+		finding_fact_int(f, "killer_pid", qlog_get_int(in->sig, "pid", 0));
+}

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/findings.h"
+#include "analyze/diag-rule.h"
 
 /* include/uapi/linux/kvm.h: KVM_INTERNAL_ERROR_* */
 static const struct {
@@ -98,11 +98,12 @@ static void decode_delivery(struct finding *f, const struct qlog_event *d0,
 			     qlog_get(d1, "value"), r & 0xffff, n);
 }
 
-static void decode_ip(struct finding *f, const struct qlog_event *dump, const struct qlog_event *ref)
+static void decode_ip(const struct diag_ctx *c, struct finding *f, const struct qlog_event *dump,
+		      const struct qlog_event *ref)
 {
 	char w[128];
 	unsigned long long ip = strtoull(qlog_get(dump, "ip"), NULL, 16);
-	diag_where(dump, ref, w, sizeof(w));
+	diag_where(c, dump, ref, w, sizeof(w));
 	finding_step(f, "QEMU's register dump: instruction pointer 0x%llx (%s)%s", ip, w,
 		     ip >= 0xa0000 && ip < 0xc0000 ? ": inside the legacy VGA hole 0xa0000-0xbffff, "
 						     "not RAM: the guest jumped to MMIO" :
@@ -111,72 +112,83 @@ static void decode_ip(struct finding *f, const struct qlog_event *dump, const st
 	finding_fact_str(f, "ip", qlog_get(dump, "ip"));
 }
 
-/* the events of this exit: extra data, emulation failure, register dump,
- * repeats of the same error; returns the index after them */
-static size_t collect(const struct qlog_stream *s, size_t i, struct finding *f,
-		      const struct qlog_event **d, const struct qlog_event **dump, bool *emul,
-		      size_t *repeats)
+bool kvm_internal_error_match(struct diag_ctx *c, size_t i)
 {
+	enum qlog_kind k = c->s->ev[i].kind;
+	return k == QLOG_KVM_INTERNAL_ERROR || k == QLOG_KVM_ENTRY_FAILED;
+}
+
+struct internal_incident {
+	size_t i, next;				/* the exit's line; the events of it end at next */
+	const struct qlog_event *d[2];		/* extra data 0 and 1 */
+	const struct qlog_event *dump;		/* QEMU's register dump with an ip */
+	bool emul;				/* QEMU said "emulation failure" */
+	size_t repeats;				/* the same error again */
+};
+
+/* the events of this exit: extra data, emulation failure, register dump,
+ * repeats of the same error */
+void *kvm_internal_error_gather(struct diag_ctx *c, size_t i)
+{
+	const struct qlog_stream *s = c->s;
 	const struct qlog_event *t = &s->ev[i];
-	size_t j = i + 1, end = diag_run_end(s, i);
+	struct internal_incident *in = calloc(1, sizeof(*in));
+	if (!in)
+		return NULL;
+	size_t j = i + 1, end = diag_run_end(c, i);
 	for (; j < end && j < i + 256; j++) {
 		const struct qlog_event *e = &s->ev[j];
 		if (e->kind == QLOG_KVM_EXTRA_DATA) {
 			long k = qlog_get_int(e, "index", -1);
-			if (k >= 0 && k < 2 && !d[k])
-				d[k] = e;
+			if (k >= 0 && k < 2 && !in->d[k])
+				in->d[k] = e;
 		} else if (e->kind == QLOG_KVM_EMULATION_FAILURE) {
-			*emul = true;
+			in->emul = true;
 		} else if (e->kind == QLOG_REGISTER_DUMP) {
-			if (!*dump && qlog_has(e, "ip"))
-				*dump = e;
-			continue;
+			if (!in->dump && qlog_has(e, "ip"))
+				in->dump = e;
 		} else if (e->kind == t->kind &&
 			   !strcmp(qlog_get(e, "suberror") ?: "", qlog_get(t, "suberror") ?: "")) {
-			(*repeats)++;
+			in->repeats++;
 		} else if (e->kind != QLOG_TEXT) {
 			break;
 		}
-		finding_evidence(f, e);
 	}
-	return j;
+	in->i = i;
+	in->next = c->resume = j;
+	return in;
 }
 
-static size_t report(const struct qlog_stream *s, size_t i, struct finding_list *out)
+static void explain_entry_failed(const struct diag_ctx *c, struct finding *f, const struct qlog_event *t,
+				 const struct internal_incident *in, const char *w)
 {
-	const struct qlog_event *t = &s->ev[i], *d[2] = { NULL, NULL }, *dump = NULL;
-	bool emul = false;
-	size_t repeats = 0;
-	struct finding *f = finding_new(out, "kvm-internal-error");
+	const char *hw = qlog_get(t, "hardware_error"), *ux = qlog_get(t, "hardware_exit_reason");
+	unsigned long v = strtoul(hw ? hw : ux, NULL, 16);
+	finding_title(f, "KVM_RUN ended in %s 0x%lx", hw ? "a failed VM entry, hardware error" :
+						       "an unknown exit, hardware reason", v);
+	finding_step(f, "QEMU said: %s (%s)", t->text, w);
+	const char *n = hw ? vmx_exit_name(v) : NULL;
+	if (n && (v & 0x80000000UL))
+		finding_step(f, "0x%lx = VM-entry failure (bit 31) with Intel exit reason %lu: %s",
+			     v, v & 0xffff, n);
+	finding_explain(f, "The CPU refused to enter the guest (KVM_EXIT_FAIL_ENTRY) or exited "
+			   "for a reason KVM does not know. Most likely first: 1) vCPU state the "
+			   "CPU does not accept at VM entry (invalid guest state: segment, CR0/CR4 "
+			   "or EFER values, often real-mode firmware on a host without unrestricted "
+			   "guest); 2) a host kernel or firmware (BIOS, TDX module) that does not "
+			   "match the CPU. To tell them apart: load kvm_intel with "
+			   "dump_invalid_vmcs=1 and run kvmscope record -e kvm:kvm_entry -e "
+			   "kvm:kvm_exit -- <the QEMU command>; the host kernel log then shows the "
+			   "refused state.");
+	if (in->dump)
+		decode_ip(c, f, in->dump, t);
+	finding_fact_str(f, "hardware_error", hw ? hw : ux);
+}
+
+static void explain_internal(const struct diag_ctx *c, struct finding *f, const struct qlog_event *t,
+			     const struct internal_incident *in, const char *w)
+{
 	long sub = qlog_get_int(t, "suberror", -1);
-	char w[128];
-	diag_where(t, t, w, sizeof(w));
-	finding_evidence(f, t);
-	size_t next = collect(s, i, f, d, &dump, &emul, &repeats);
-	if (t->kind == QLOG_KVM_ENTRY_FAILED) {
-		const char *hw = qlog_get(t, "hardware_error"), *ux = qlog_get(t, "hardware_exit_reason");
-		unsigned long v = strtoul(hw ? hw : ux, NULL, 16);
-		finding_title(f, "KVM_RUN ended in %s 0x%lx", hw ? "a failed VM entry, hardware error" :
-							       "an unknown exit, hardware reason", v);
-		finding_step(f, "QEMU said: %s (%s)", t->text, w);
-		const char *n = hw ? vmx_exit_name(v) : NULL;
-		if (n && (v & 0x80000000UL))
-			finding_step(f, "0x%lx = VM-entry failure (bit 31) with Intel exit reason %lu: %s",
-				     v, v & 0xffff, n);
-		finding_explain(f, "The CPU refused to enter the guest (KVM_EXIT_FAIL_ENTRY) or exited "
-				   "for a reason KVM does not know. Most likely first: 1) vCPU state the "
-				   "CPU does not accept at VM entry (invalid guest state: segment, CR0/CR4 "
-				   "or EFER values, often real-mode firmware on a host without unrestricted "
-				   "guest); 2) a host kernel or firmware (BIOS, TDX module) that does not "
-				   "match the CPU. To tell them apart: load kvm_intel with "
-				   "dump_invalid_vmcs=1 and run kvmscope record -e kvm:kvm_entry -e "
-				   "kvm:kvm_exit -- <the QEMU command>; the host kernel log then shows the "
-				   "refused state.");
-		if (dump)
-			decode_ip(f, dump, t);
-		finding_fact_str(f, "hardware_error", hw ? hw : ux);
-		return next;
-	}
 	size_t k = 0;
 	while (k < sizeof(suberrors) / sizeof(suberrors[0]) && suberrors[k].suberror != sub)
 		k++;
@@ -185,15 +197,15 @@ static size_t report(const struct qlog_stream *s, size_t i, struct finding_list 
 		      known ? suberrors[k].name : "", known ? ")" : "");
 	finding_step(f, "KVM_RUN returned KVM_EXIT_INTERNAL_ERROR with suberror %ld (%s)%s", sub, w,
 		     known ? "" : ": not a suberror this kernel uapi knows");
-	if (repeats)
-		finding_step(f, "the same error %zu more time%s (other vCPUs or repeated runs)", repeats,
-			     repeats > 1 ? "s" : "");
-	if (emul)
+	if (in->repeats)
+		finding_step(f, "the same error %zu more time%s (other vCPUs or repeated runs)",
+			     in->repeats, in->repeats > 1 ? "s" : "");
+	if (in->emul)
 		finding_step(f, "QEMU: \"emulation failure\"");
-	if (d[0] && (sub == 2 || sub == 3))
-		decode_delivery(f, d[0], d[1]);
-	if (dump)
-		decode_ip(f, dump, t);
+	if (in->d[0] && (sub == 2 || sub == 3))
+		decode_delivery(f, in->d[0], in->d[1]);
+	if (in->dump)
+		decode_ip(c, f, in->dump, t);
 	if (known)
 		finding_explain(f, "KVM stopped the vCPU: %s. Most likely first: %s. To tell them "
 				   "apart: %s.",
@@ -204,24 +216,22 @@ static size_t report(const struct qlog_stream *s, size_t i, struct finding_list 
 				   "include/uapi/linux/kvm.h names it.", sub);
 	finding_fact_int(f, "suberror", sub);
 	finding_fact_str(f, "suberror_name", known ? suberrors[k].name : NULL);
-	finding_fact(f, "emulation_failure", json_boolean(emul));
-	return next;
+	finding_fact(f, "emulation_failure", json_boolean(in->emul));
 }
 
-static void run(const struct qlog_stream *s, struct finding_list *out)
+void kvm_internal_error_explain(struct diag_ctx *c, void *incident, struct finding *f)
 {
-	for (size_t i = 0; i < s->n;) {
-		enum qlog_kind k = s->ev[i].kind;
-		if (k == QLOG_KVM_INTERNAL_ERROR || k == QLOG_KVM_ENTRY_FAILED)
-			i = report(s, i, out);
-		else
-			i++;
-	}
+	const struct internal_incident *in = incident;
+	const struct qlog_event *t = &c->s->ev[in->i];
+	char w[128];
+	diag_where(c, t, t, w, sizeof(w));
+	finding_evidence(f, t);
+	/* the exit's own lines (the register dump is evidence when decoded) */
+	for (size_t j = in->i + 1; j < in->next; j++)
+		if (c->s->ev[j].kind != QLOG_REGISTER_DUMP)
+			finding_evidence(f, &c->s->ev[j]);
+	if (t->kind == QLOG_KVM_ENTRY_FAILED)
+		explain_entry_failed(c, f, t, in, w);
+	else
+		explain_internal(c, f, t, in, w);
 }
-
-const struct diag_rule rule_kvm_internal_error = {
-	.name = "kvm-internal-error",
-	.summary = "KVM_RUN ended in an exit QEMU cannot handle: internal error (suberror decoded), "
-		   "failed VM entry",
-	.run = run,
-};

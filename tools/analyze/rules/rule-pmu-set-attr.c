@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/findings.h"
+#include "analyze/diag-rule.h"
 
 struct cause {
 	const char *attr;  /* NULL: any attribute */
@@ -96,19 +96,6 @@ static bool cause_applies(const struct cause *c, const char *attr, const char *e
 	return true;
 }
 
-static const char *host_kernel(const struct qlog_stream *s, const struct qlog_event **where)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		const struct qlog_event *e = &s->ev[i];
-		if ((e->kind == QLOG_LIBVIRT_START || e->kind == QLOG_HOST) && qlog_get(e, "kernel")) {
-			*where = e;
-			return qlog_get(e, "kernel");
-		}
-	}
-	*where = NULL;
-	return NULL;
-}
-
 static bool is_attr_ioctl(const char *name)
 {
 	return name && (!strcmp(name, "KVM_SET_DEVICE_ATTR") || !strcmp(name, "KVM_HAS_DEVICE_ATTR") ||
@@ -153,13 +140,13 @@ static const struct qlog_event *find_duration(const struct qlog_stream *s, size_
 	return NULL;
 }
 
-static void x86_no_vpmu(const struct qlog_stream *s, size_t i, struct finding_list *out)
+static void explain_x86_no_vpmu(const struct diag_ctx *c, size_t i, struct finding *f)
 {
+	const struct qlog_stream *s = c->s;
 	const struct qlog_event *t = &s->ev[i];
-	struct finding *f = finding_new(out, "pmu-set-attr");
 	char w[256];
 
-	diag_where(t, NULL, w, sizeof(w));
+	diag_where(c, t, NULL, w, sizeof(w));
 	finding_title(f, "x86: -cpu host,pmu=on refused: the host KVM offers no vPMU");
 	finding_evidence(f, t);
 	finding_step(f, "the VMM asked for a guest PMU (-cpu host,pmu=on)");
@@ -172,13 +159,13 @@ static void x86_no_vpmu(const struct qlog_stream *s, size_t i, struct finding_li
 			char we[256];
 			double us;
 			const char *how;
-			diag_where(e, t, we, sizeof(we));
+			diag_where(c, e, t, we, sizeof(we));
 			finding_step(f, "KVM_ENABLE_CAP(KVM_CAP_PMU_CAPABILITY) on the VM fd failed with %s (%s)",
 				     qlog_get(e, "errname") ? qlog_get(e, "errname") : "?", we);
 			finding_evidence(f, e);
 			const struct qlog_event *d = find_duration(s, j, e, &us, &how);
 			if (d) {
-				diag_where(d, t, we, sizeof(we));
+				diag_where(c, d, t, we, sizeof(we));
 				finding_step(f, "kernel path took %.3f us (%s, %s)", us, how, we);
 				finding_evidence(f, d);
 				finding_fact(f, "kernel_duration_us", json_real(us));
@@ -202,7 +189,7 @@ static void x86_no_vpmu(const struct qlog_stream *s, size_t i, struct finding_li
 			"host whose KVM reports CPUID 0xA.");
 	finding_fact_str(f, "arch", "x86_64");
 	finding_fact_str(f, "attr", NULL);
-	if (!json_object_get(f->facts, "errno"))
+	if (f && !json_object_get(f->facts, "errno"))
 		finding_fact_str(f, "errno", NULL);
 }
 
@@ -225,11 +212,12 @@ static bool list_has(const char *list, const char *name)
 /* with record --functions: the kernel function that returned the vGIC
  * creation's errno (6.1 inlines kvm_ioctl_create_device into kvm_vm_ioctl),
  * and whether kvm_vgic_create ran at all in the run */
-static void vgic_kernel_function(const struct qlog_stream *s, const struct qlog_event *create,
+static void vgic_kernel_function(const struct diag_ctx *c, const struct qlog_event *create,
 				 const struct qlog_event *t, struct finding *f)
 {
+	const struct qlog_stream *s = c->s;
 	const char *errname = qlog_get(create, "errname");
-	const struct qlog_event *k = diag_kernel_function(s, diag_index(s, create), errname);
+	const struct qlog_event *k = diag_kernel_function(c, diag_index(s, create), errname);
 	bool traced = false, called = false;
 	char w[256];
 
@@ -242,7 +230,7 @@ static void vgic_kernel_function(const struct qlog_stream *s, const struct qlog_
 		traced |= e->kind == QLOG_HOST && e->file == create->file && list &&
 			  list_has(list, "kvm_vgic_create");
 	}
-	diag_where(k, t, w, sizeof(w));
+	diag_where(c, k, t, w, sizeof(w));
 	finding_step(f, "the kernel's side of that refusal: %s() = %s %s (%s)%s",
 		     qlog_get(k, "function"), qlog_get(k, "ret"), errname, w,
 		     traced && !called ?
@@ -258,10 +246,11 @@ static void vgic_kernel_function(const struct qlog_stream *s, const struct qlog_
  * in a log without ioctls, the GICv2 the board mapped: then it is the likely
  * cause, with how to confirm it. Seen in the arm64 lab on a GICv3-only host
  * (repro-pmu-set-attr.sh --lab). */
-static bool vgic_cause(const struct qlog_stream *s, size_t start, size_t i,
+static bool vgic_cause(const struct diag_ctx *c, size_t start, size_t i,
 		       const struct qlog_event *t, const char *attr, const char *errname,
 		       const char *gic_kind, struct finding *f)
 {
+	const struct qlog_stream *s = c->s;
 	const struct qlog_event *create = NULL;
 	bool refused = false;
 	char w[256];
@@ -276,7 +265,7 @@ static bool vgic_cause(const struct qlog_stream *s, size_t start, size_t i,
 			create = e;
 	}
 	if (create) {
-		diag_where(create, t, w, sizeof(w));
+		diag_where(c, create, t, w, sizeof(w));
 		finding_step(f, "before it the kernel refused the vGIC: KVM_CREATE_DEVICE failed with %s "
 				"(%s) and the board went on without one, as QEMU <= 5.0's virt did "
 				"with a GICv2 the host cannot emulate; so kvm_arm_pmu_v3_set_attr "
@@ -284,7 +273,7 @@ static bool vgic_cause(const struct qlog_stream *s, size_t start, size_t i,
 			     qlog_get(create, "errname"), w);
 		finding_evidence(f, create);
 		finding_fact_str(f, "vgic", "refused by the kernel");
-		vgic_kernel_function(s, create, t, f);
+		vgic_kernel_function(c, create, t, f);
 		refused = true;
 	} else if (gic_kind && strstr(gic_kind, "GICv2")) {
 		finding_step(f, "likely cause: a GICv2 board (QEMU <= 5.0's virt default) on a host "
@@ -306,11 +295,11 @@ static bool vgic_cause(const struct qlog_stream *s, size_t start, size_t i,
 
 /* the explanation when the input shows the kernel refused the vGIC: that
  * cause first, from the kernel evidence, then the other causes of EINVAL */
-static void vgic_explain(struct finding *f, const struct qlog_stream *s, size_t i,
+static void vgic_explain(struct finding *f, const struct diag_ctx *c, size_t i,
 			 const struct qlog_event *t, const char *causes)
 {
 	const struct qlog_event *k = t->kind == QLOG_KVM_IOCTL_EXIT ?
-					     diag_kernel_function(s, i, "EINVAL") : NULL;
+					     diag_kernel_function(c, i, "EINVAL") : NULL;
 	char kf[160] = "";
 
 	if (k)
@@ -328,245 +317,298 @@ static void vgic_explain(struct finding *f, const struct qlog_stream *s, size_t 
 			kf, causes);
 }
 
-static void run(const struct qlog_stream *s, struct finding_list *out)
+bool pmu_set_attr_match(struct diag_ctx *c, size_t i)
 {
-	size_t consumed = 0;
+	const struct qlog_event *t = &c->s->ev[i];
+	return t->kind == QLOG_NO_VPMU || t->kind == QLOG_PMU_ATTR_ERROR ||
+	       (t->kind == QLOG_KVM_IOCTL_EXIT && is_attr_ioctl(qlog_get(t, "ioctl")) &&
+		qlog_get_int(t, "ret", 0) < 0);
+}
 
-	for (size_t i = 0; i < s->n; i++) {
-		const struct qlog_event *t = &s->ev[i];
-		if (i < consumed)
+struct pmu_incident {
+	size_t i, start;
+	const struct qlog_event *t;
+	const struct qlog_event *msg, *step, *abrt;	/* QEMU's words after the failure */
+	const struct qlog_event *fault;			/* -fault's line before it */
+	const struct qlog_event *cmd;			/* the command line of the run */
+	const struct qlog_event *kwhere;		/* where the host kernel is named */
+	const char *kernel;
+	int kv;						/* kernel_version(kernel) */
+	const char *attr;
+	bool x86, arm;
+	const struct qlog_event *dur;			/* how long the kernel took, and how */
+	double us;
+	const char *how;
+	const struct qlog_event *gic;			/* the GIC the board mapped */
+	const char *gic_kind;
+};
+
+/* which GIC the board mapped before the failure (memory-region trace lines) */
+static void gather_gic(const struct qlog_stream *s, size_t start, size_t i, struct pmu_incident *in)
+{
+	for (size_t j = start; j < i && !in->x86; j++) {
+		const char *args = qlog_get(&s->ev[j], "args");
+		if (!args || s->ev[j].kind != QLOG_TRACE)
 			continue;
-		if (t->kind == QLOG_NO_VPMU) {
-			x86_no_vpmu(s, i, out);
-			continue;
+		if (strstr(args, "gic_cpu") && !in->gic_kind) {
+			in->gic = &s->ev[j];
+			in->gic_kind = "GICv2 (gic_cpu)";
+		} else if (strstr(args, "gicv3_redist") || strstr(args, "gic_redist")) {
+			in->gic = &s->ev[j];
+			in->gic_kind = "GICv3 (redistributor)";
 		}
-		bool ioctl_fail = t->kind == QLOG_KVM_IOCTL_EXIT && is_attr_ioctl(qlog_get(t, "ioctl")) &&
-				  qlog_get_int(t, "ret", 0) < 0;
-		if (t->kind != QLOG_PMU_ATTR_ERROR && !ioctl_fail)
-			continue;
-		size_t end = diag_run_end(s, i), start = diag_lookback(s, i);
-
-		/* the same failure as QEMU's message right after the trace line */
-		const struct qlog_event *msg = t->kind == QLOG_PMU_ATTR_ERROR ? t :
-					       diag_find(s, i + 1, i + 4 < end ? i + 4 : end,
-							 QLOG_PMU_ATTR_ERROR);
-		const struct qlog_event *step = diag_find(s, i + 1, i + 6 < end ? i + 6 : end,
-							  QLOG_PMU_STEP_FAILED);
-		const struct qlog_event *abrt = diag_find(s, i + 1, i + 8 < end ? i + 8 : end, QLOG_ABORT);
-		const struct qlog_event *fault = NULL;
-		const char *ioctl = qlog_get(t, "ioctl");
-		/* the fault probe fires right before the failing call's exit probe */
-		for (size_t j = i > start + 16 ? i - 16 : start; j < i; j++)
-			if (s->ev[j].kind == QLOG_KVM_FAULT_INJECT && ioctl &&
-			    !strcmp(qlog_get(&s->ev[j], "ioctl") ?: "", ioctl))
-				fault = &s->ev[j];
-		const struct qlog_event *cmd = start ? diag_find_last(s, start - 1, i, QLOG_COMMAND_LINE) :
-					       diag_find_last(s, 0, i, QLOG_COMMAND_LINE);
-		const struct qlog_event *kwhere;
-		const char *kernel = host_kernel(s, &kwhere);
-		int kv = kernel_version(kernel);
-		consumed = (abrt ? diag_index(s, abrt) : step ? diag_index(s, step) :
-				   msg ? diag_index(s, msg) : i) + 1;
-
-		const char *errname = qlog_get(t, "errname");
-		long long err = qlog_get_int(t, "errno", 0);
-		const char *attr = qlog_get(t, "attr");
-		if (!attr && step)
-			attr = qlog_get(step, "attr");
-		if (!attr && msg)
-			attr = qlog_get(msg, "attr");
-		bool x86 = is_x86_filter(ioctl);
-		bool arm = (cmd && qlog_get(cmd, "machine") && strstr(qlog_get(cmd, "machine"), "virt")) ||
-			   step || (cmd && strstr(qlog_get(cmd, "program") ?: "", "aarch64")) ||
-			   (kernel && strstr(kernel, "aarch64"));
-		char w[256];
-		double us = 0;
-		const char *how = NULL;
-		const struct qlog_event *dur = find_duration(s, i, t, &us, &how);
-
-		struct finding *f = finding_new(out, "pmu-set-attr");
-		finding_title(f, "%s refused: %s %s -> %s%s%s",
-			      x86 ? "PMU event filter" : "PMU attribute", ioctl ? ioctl : "?",
-			      attr ? attr : "(attribute not in the log)", errname ? errname : "?",
-			      fault ? " (injected by -fault)" : "", abrt ? ", QEMU aborted" : "");
-		finding_evidence(f, t);
-		finding_evidence(f, msg);
-		finding_evidence(f, step);
-		finding_evidence(f, abrt);
-		finding_evidence(f, cmd);
-
-		if (cmd) {
-			diag_where(cmd, t, w, sizeof(w));
-			finding_step(f, "command line: -cpu %s -machine %s (%s)%s",
-				     qlog_get(cmd, "cpu") ? qlog_get(cmd, "cpu") : "(default)",
-				     qlog_get(cmd, "machine") ? qlog_get(cmd, "machine") : "(default)", w,
-				     qlog_get(cmd, "cpu") && strstr(qlog_get(cmd, "cpu"), "pmu=off") ?
-					     "" : ": -cpu host has a PMU unless pmu=off");
-		}
-		if (x86)
-			finding_step(f, "x86: the guest PMU's event filter is set on the VM fd before the "
-					"vCPUs run (KVM_SET_PMU_EVENT_FILTER {action, nevents, events[]}); "
-					"it is the x86 counterpart of arm64's PMU attributes");
-		else
-			finding_step(f, "per vCPU, after the vGIC exists, QEMU's virt board sets the PMU "
-					"IRQ (KVM_ARM_VCPU_PMU_V3_IRQ, INTID 23) and then initialises it "
-					"(KVM_ARM_VCPU_PMU_V3_INIT), each with KVM_HAS_DEVICE_ATTR then "
-					"KVM_SET_DEVICE_ATTR on the vCPU fd, group KVM_ARM_VCPU_PMU_V3_CTRL");
-		diag_where(t, t, w, sizeof(w));
-		finding_step(f, "%s failed with %s (errno %lld) (%s)", ioctl ? ioctl : "the attribute ioctl",
-			     errname ? errname : "?", err, w);
-		if (msg && msg != t) {
-			diag_where(msg, t, w, sizeof(w));
-			finding_step(f, "the VMM reported it: \"%s\" (%s)",
-				     qlog_get(msg, "message") ? qlog_get(msg, "message") : msg->text, w);
-		}
-		if (step) {
-			diag_where(step, t, w, sizeof(w));
-			finding_step(f, "the attribute: %s (\"%s\", %s)", attr,
-				     qlog_get(step, "message") ? qlog_get(step, "message") : "", w);
-		} else if (!attr) {
-			finding_step(f, "the attribute is not in the input (IRQ is set first, then INIT)");
-		}
-		/* which GIC the board mapped before the failure (memory-region trace lines) */
-		const struct qlog_event *gic = NULL;
-		const char *gic_kind = NULL;
-		for (size_t j = start; j < i && !x86; j++) {
-			const char *args = qlog_get(&s->ev[j], "args");
-			if (!args || s->ev[j].kind != QLOG_TRACE)
-				continue;
-			if (strstr(args, "gic_cpu") && !gic_kind) {
-				gic = &s->ev[j];
-				gic_kind = "GICv2 (gic_cpu)";
-			} else if (strstr(args, "gicv3_redist") || strstr(args, "gic_redist")) {
-				gic = &s->ev[j];
-				gic_kind = "GICv3 (redistributor)";
-			}
-		}
-		if (gic) {
-			diag_where(gic, t, w, sizeof(w));
-			finding_step(f, "before it the board mapped a %s (%s): the GIC version matters for "
-					"the first cause below; users fixed this failure with "
-					"gic-version=/the machine type",
-				     gic_kind, w);
-			finding_evidence(f, gic);
-			finding_fact_str(f, "gic", gic_kind);
-		}
-		bool no_vgic = !fault && !x86 && vgic_cause(s, start, i, t, attr, errname, gic_kind, f);
-		if (fault) {
-			diag_where(fault, t, w, sizeof(w));
-			finding_step(f, "the errno was injected by kvmscope-vmm -fault (%s): the kernel "
-					"never ran this call's attribute code",
-				     w);
-			finding_evidence(f, fault);
-		}
-		if (fault) {
-			finding_step(f, "no kernel time: an injected failure never reaches the kernel");
-			finding_fact(f, "kernel_duration_us", json_null());
-		} else if (dur) {
-			diag_where(dur, t, w, sizeof(w));
-			finding_step(f, "kernel path took %.3f us (%s, %s%s)", us, how, w,
-				     dur->file != t->file ? "; a separate trace, not matched by time" :
-							    "");
-			finding_evidence(f, dur);
-			finding_fact(f, "kernel_duration_us", json_real(us));
-			finding_fact_str(f, "kernel_duration_source", how);
-		} else {
-			finding_step(f, "how long the kernel path took is not in the log (record with "
-					"kvmscope record, or ftrace function_graph on %s)",
-				     x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr");
-			finding_fact(f, "kernel_duration_us", json_null());
-		}
-		if (!fault && t->kind == QLOG_KVM_IOCTL_EXIT)
-			diag_kernel_function_step(f, s, i, errname);
-		if (kernel && !x86) {
-			diag_where(kwhere, t, w, sizeof(w));
-			finding_step(f, "host kernel %s (%s): %s rules of kvm_arm_pmu_v3_set_attr apply",
-				     kernel, w, kv && kv <= 606 ? "<= 6.6" : kv ? "6.7+" : "6.x");
-			finding_evidence(f, kwhere);
-		} else if (kernel) {
-			diag_where(kwhere, t, w, sizeof(w));
-			finding_step(f, "host kernel %s (%s)", kernel, w);
-			finding_evidence(f, kwhere);
-		}
-		if (abrt) {
-			diag_where(abrt, t, w, sizeof(w));
-			finding_step(f, "QEMU treats it as fatal: error_report, then abort() (%s)", w);
-		}
-
-		/* the known causes */
-		char causes[4096];
-		size_t n = 0;
-		json_t *jc = json_array();
-		int k = 0;
-		causes[0] = '\0';
-		if (!fault && x86) {
-			for (size_t c = 0; c < sizeof(x86_filter_causes) / sizeof(x86_filter_causes[0]); c++) {
-				if (!cause_applies(&x86_filter_causes[c], NULL, errname, kv))
-					continue;
-				n += (size_t)snprintf(causes + n, n < sizeof(causes) ? sizeof(causes) - n : 0,
-						      "(%d) %s; ", ++k, x86_filter_causes[c].text);
-				json_array_append_new(jc, json_string(x86_filter_causes[c].text));
-			}
-		} else if (!fault) {
-			for (size_t c = 0; c < sizeof(kernel_causes) / sizeof(kernel_causes[0]); c++) {
-				if (!cause_applies(&kernel_causes[c], attr, errname, kv))
-					continue;
-				n += (size_t)snprintf(causes + n, n < sizeof(causes) ? sizeof(causes) - n : 0,
-						      "(%d) %s; ", ++k, kernel_causes[c].text);
-				json_array_append_new(jc, json_string(kernel_causes[c].text));
-			}
-			for (size_t c = 0; c < sizeof(reported_causes) / sizeof(reported_causes[0]); c++) {
-				if (!cause_applies(&reported_causes[c], attr, errname, kv))
-					continue;
-				n += (size_t)snprintf(causes + n, n < sizeof(causes) ? sizeof(causes) - n : 0,
-						      "(%d) reported: %s; ", ++k, reported_causes[c].text);
-				json_array_append_new(jc, json_string(reported_causes[c].text));
-			}
-		}
-		if (n >= 2 && n < sizeof(causes))
-			causes[n - 2] = '\0';
-		if (fault)
-			finding_explain(f,
-					"KVM refused a PMU setting with %s, but this failure "
-					"was injected by kvmscope-vmm's -fault rule: the VMM made the "
-					"ioctl fail before it reached the kernel, to show how the "
-					"failure looks and is diagnosed. On real hardware the same "
-					"message points at the kernel's %s checks "
-					"(run without -fault to see them).",
-					errname ? errname : "an error",
-					x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr");
-		else if (k && no_vgic)
-			vgic_explain(f, s, i, t, causes);
-		else if (k)
-			finding_explain(f,
-					"KVM refused a PMU setting (%s) with %s. In %s%s this errno "
-					"means one of: %s.%s",
-					attr ? attr : "attribute unknown", errname ? errname : "?",
-					x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr",
-					kernel ? " on this kernel" : "", causes,
-					arm || x86 ? "" : " (These are the arm64 kernel's checks; the log "
-							  "does not say which architecture ran.)");
-		else
-			finding_explain(f,
-					"KVM refused a vCPU PMU attribute (%s) with %s; the kernel's "
-					"kvm_arm_pmu_v3_set_attr has no check that returns this errno for "
-					"this attribute, so look at the layer before it "
-					"(kvm_arm_vcpu_arch_set_attr, the vCPU fd) or at a downstream "
-					"kernel patch.",
-					attr ? attr : "attribute unknown", errname ? errname : "?");
-		finding_fact_str(f, "arch", x86 ? "x86_64" : arm ? "arm64" : NULL);
-		finding_fact_str(f, "ioctl", ioctl);
-		finding_fact_str(f, "attr", attr);
-		finding_fact_str(f, "errno", errname);
-		finding_fact_str(f, "kernel", kernel);
-		finding_fact(f, "injected", json_boolean(fault != NULL));
-		finding_fact(f, "causes", jc);
 	}
 }
 
-const struct diag_rule rule_pmu_set_attr = {
-	.name = "pmu-set-attr",
-	.summary = "a vCPU PMU attribute refused by KVM (or no vPMU on x86): attribute, errno, "
-		   "kernel time and known causes",
-	.run = run,
-};
+static void gather_failure(struct diag_ctx *c, size_t i, struct pmu_incident *in)
+{
+	const struct qlog_stream *s = c->s;
+	const struct qlog_event *t = in->t;
+	size_t end = diag_run_end(c, i), start = in->start = diag_lookback(c, i);
+
+	/* the same failure as QEMU's message right after the trace line */
+	in->msg = t->kind == QLOG_PMU_ATTR_ERROR ?
+			  t : diag_find(s, i + 1, i + 4 < end ? i + 4 : end, QLOG_PMU_ATTR_ERROR);
+	in->step = diag_find(s, i + 1, i + 6 < end ? i + 6 : end, QLOG_PMU_STEP_FAILED);
+	in->abrt = diag_find(s, i + 1, i + 8 < end ? i + 8 : end, QLOG_ABORT);
+	const char *ioctl = qlog_get(t, "ioctl");
+	/* the fault probe fires right before the failing call's exit probe */
+	for (size_t j = i > start + 16 ? i - 16 : start; j < i; j++)
+		if (s->ev[j].kind == QLOG_KVM_FAULT_INJECT && ioctl &&
+		    !strcmp(qlog_get(&s->ev[j], "ioctl") ?: "", ioctl))
+			in->fault = &s->ev[j];
+	in->cmd = start ? diag_find_last(s, start - 1, i, QLOG_COMMAND_LINE) :
+			  diag_find_last(s, 0, i, QLOG_COMMAND_LINE);
+	in->kwhere = c->host;
+	in->kernel = c->host ? qlog_get(c->host, "kernel") : NULL;
+	in->kv = kernel_version(in->kernel);
+	c->resume = (in->abrt ? diag_index(s, in->abrt) : in->step ? diag_index(s, in->step) :
+			in->msg ? diag_index(s, in->msg) : i) + 1;
+	in->attr = qlog_get(t, "attr");
+	if (!in->attr && in->step)
+		in->attr = qlog_get(in->step, "attr");
+	if (!in->attr && in->msg)
+		in->attr = qlog_get(in->msg, "attr");
+	in->x86 = is_x86_filter(ioctl);
+	const struct qlog_event *cmd = in->cmd;
+	in->arm = (cmd && qlog_get(cmd, "machine") && strstr(qlog_get(cmd, "machine"), "virt")) ||
+		  in->step || (cmd && strstr(qlog_get(cmd, "program") ?: "", "aarch64")) ||
+		  (in->kernel && strstr(in->kernel, "aarch64"));
+	in->dur = find_duration(s, i, t, &in->us, &in->how);
+	gather_gic(s, start, i, in);
+}
+
+void *pmu_set_attr_gather(struct diag_ctx *c, size_t i)
+{
+	struct pmu_incident *in = calloc(1, sizeof(*in));
+	if (in) {
+		in->i = i;
+		in->t = &c->s->ev[i];
+		if (in->t->kind != QLOG_NO_VPMU) /* x86 without a vPMU: the line says it all */
+			gather_failure(c, i, in);
+	}
+	return in;
+}
+
+/* the board and where PMU attributes are set, then the failing call */
+static void explain_setup(const struct diag_ctx *c, struct finding *f,
+			  const struct pmu_incident *in)
+{
+	const struct qlog_event *t = in->t, *cmd = in->cmd, *msg = in->msg;
+	const char *ioctl = qlog_get(t, "ioctl"), *errname = qlog_get(t, "errname");
+	char w[256];
+	if (cmd) {
+		diag_where(c, cmd, t, w, sizeof(w));
+		finding_step(f, "command line: -cpu %s -machine %s (%s)%s",
+			     qlog_get(cmd, "cpu") ? qlog_get(cmd, "cpu") : "(default)",
+			     qlog_get(cmd, "machine") ? qlog_get(cmd, "machine") : "(default)", w,
+			     qlog_get(cmd, "cpu") && strstr(qlog_get(cmd, "cpu"), "pmu=off") ?
+				     "" : ": -cpu host has a PMU unless pmu=off");
+	}
+	if (in->x86)
+		finding_step(f, "x86: the guest PMU's event filter is set on the VM fd before the "
+				"vCPUs run (KVM_SET_PMU_EVENT_FILTER {action, nevents, events[]}); "
+				"it is the x86 counterpart of arm64's PMU attributes");
+	else
+		finding_step(f, "per vCPU, after the vGIC exists, QEMU's virt board sets the PMU "
+				"IRQ (KVM_ARM_VCPU_PMU_V3_IRQ, INTID 23) and then initialises it "
+				"(KVM_ARM_VCPU_PMU_V3_INIT), each with KVM_HAS_DEVICE_ATTR then "
+				"KVM_SET_DEVICE_ATTR on the vCPU fd, group KVM_ARM_VCPU_PMU_V3_CTRL");
+	diag_where(c, t, t, w, sizeof(w));
+	finding_step(f, "%s failed with %s (errno %lld) (%s)", ioctl ? ioctl : "the attribute ioctl",
+		     errname ? errname : "?", qlog_get_int(t, "errno", 0), w);
+	if (msg && msg != t) {
+		diag_where(c, msg, t, w, sizeof(w));
+		finding_step(f, "the VMM reported it: \"%s\" (%s)",
+			     qlog_get(msg, "message") ? qlog_get(msg, "message") : msg->text, w);
+	}
+	if (in->step) {
+		diag_where(c, in->step, t, w, sizeof(w));
+		finding_step(f, "the attribute: %s (\"%s\", %s)", in->attr,
+			     qlog_get(in->step, "message") ? qlog_get(in->step, "message") : "", w);
+	} else if (!in->attr) {
+		finding_step(f, "the attribute is not in the input (IRQ is set first, then INIT)");
+	}
+	if (in->gic) {
+		diag_where(c, in->gic, t, w, sizeof(w));
+		finding_step(f, "before it the board mapped a %s (%s): the GIC version matters for "
+				"the first cause below; users fixed this failure with "
+				"gic-version=/the machine type",
+			     in->gic_kind, w);
+		finding_evidence(f, in->gic);
+		finding_fact_str(f, "gic", in->gic_kind);
+	}
+}
+
+/* the kernel's side: injected or not, how long it took, which kernel */
+static void explain_kernel_side(const struct diag_ctx *c, struct finding *f,
+				const struct pmu_incident *in)
+{
+	const struct qlog_event *t = in->t, *dur = in->dur;
+	char w[256];
+	if (in->fault) {
+		diag_where(c, in->fault, t, w, sizeof(w));
+		finding_step(f, "the errno was injected by kvmscope-vmm -fault (%s): the kernel "
+				"never ran this call's attribute code",
+			     w);
+		finding_evidence(f, in->fault);
+		finding_step(f, "no kernel time: an injected failure never reaches the kernel");
+		finding_fact(f, "kernel_duration_us", json_null());
+	} else if (dur) {
+		diag_where(c, dur, t, w, sizeof(w));
+		finding_step(f, "kernel path took %.3f us (%s, %s%s)", in->us, in->how, w,
+			     dur->file != t->file ? "; a separate trace, not matched by time" : "");
+		finding_evidence(f, dur);
+		finding_fact(f, "kernel_duration_us", json_real(in->us));
+		finding_fact_str(f, "kernel_duration_source", in->how);
+	} else {
+		finding_step(f, "how long the kernel path took is not in the log (record with "
+				"kvmscope record, or ftrace function_graph on %s)",
+			     in->x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr");
+		finding_fact(f, "kernel_duration_us", json_null());
+	}
+	if (!in->fault && t->kind == QLOG_KVM_IOCTL_EXIT)
+		diag_kernel_function_step(f, c, in->i, qlog_get(t, "errname"));
+	if (in->kernel) {
+		diag_where(c, in->kwhere, t, w, sizeof(w));
+		if (!in->x86)
+			finding_step(f, "host kernel %s (%s): %s rules of kvm_arm_pmu_v3_set_attr apply",
+				     in->kernel, w,
+				     in->kv && in->kv <= 606 ? "<= 6.6" : in->kv ? "6.7+" : "6.x");
+		else
+			finding_step(f, "host kernel %s (%s)", in->kernel, w);
+		finding_evidence(f, in->kwhere);
+	}
+	if (in->abrt) {
+		diag_where(c, in->abrt, t, w, sizeof(w));
+		finding_step(f, "QEMU treats it as fatal: error_report, then abort() (%s)", w);
+	}
+}
+
+/* "(k) [PREFIX]text; " for each cause of TABLE that applies; returns how many */
+static int list_causes(const struct cause *table, size_t n, const char *prefix,
+		       const struct pmu_incident *in, int k, char *buf, size_t len, size_t *at,
+		       json_t *jc)
+{
+	const char *errname = qlog_get(in->t, "errname");
+	for (size_t c = 0; c < n; c++) {
+		if (!cause_applies(&table[c], in->x86 ? NULL : in->attr, errname, in->kv))
+			continue;
+		*at += (size_t)snprintf(buf + *at, *at < len ? len - *at : 0, "(%d) %s%s; ", ++k,
+					prefix, table[c].text);
+		json_array_append_new(jc, json_string(table[c].text));
+	}
+	return k;
+}
+
+#define NCAUSES(t) (sizeof(t) / sizeof((t)[0]))
+
+/* the known causes, most likely first, into CAUSES and JC; returns how many */
+static int known_causes(const struct pmu_incident *in, char *causes, size_t len, json_t *jc)
+{
+	size_t n = 0;
+	int k = 0;
+	causes[0] = '\0';
+	if (!in->fault && in->x86) {
+		k = list_causes(x86_filter_causes, NCAUSES(x86_filter_causes), "", in, k, causes,
+				len, &n, jc);
+	} else if (!in->fault) {
+		k = list_causes(kernel_causes, NCAUSES(kernel_causes), "", in, k, causes, len, &n,
+				jc);
+		k = list_causes(reported_causes, NCAUSES(reported_causes), "reported: ", in, k,
+				causes, len, &n, jc);
+	}
+	if (n >= 2 && n < len)
+		causes[n - 2] = '\0';
+	return k;
+}
+
+static void explain_causes(const struct diag_ctx *c, struct finding *f,
+			   const struct pmu_incident *in, bool no_vgic, json_t *jc)
+{
+	const char *errname = qlog_get(in->t, "errname"), *attr = in->attr;
+	char causes[4096];
+	int k = known_causes(in, causes, sizeof(causes), jc);
+	if (in->fault)
+		finding_explain(f,
+				"KVM refused a PMU setting with %s, but this failure "
+				"was injected by kvmscope-vmm's -fault rule: the VMM made the "
+				"ioctl fail before it reached the kernel, to show how the "
+				"failure looks and is diagnosed. On real hardware the same "
+				"message points at the kernel's %s checks "
+				"(run without -fault to see them).",
+				errname ? errname : "an error",
+				in->x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr");
+	else if (k && no_vgic)
+		vgic_explain(f, c, in->i, in->t, causes);
+	else if (k)
+		finding_explain(f,
+				"KVM refused a PMU setting (%s) with %s. In %s%s this errno "
+				"means one of: %s.%s",
+				attr ? attr : "attribute unknown", errname ? errname : "?",
+				in->x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr",
+				in->kernel ? " on this kernel" : "", causes,
+				in->arm || in->x86 ? "" : " (These are the arm64 kernel's checks; the log "
+							  "does not say which architecture ran.)");
+	else
+		finding_explain(f,
+				"KVM refused a vCPU PMU attribute (%s) with %s; the kernel's "
+				"kvm_arm_pmu_v3_set_attr has no check that returns this errno for "
+				"this attribute, so look at the layer before it "
+				"(kvm_arm_vcpu_arch_set_attr, the vCPU fd) or at a downstream "
+				"kernel patch.",
+				attr ? attr : "attribute unknown", errname ? errname : "?");
+}
+
+void pmu_set_attr_explain(struct diag_ctx *c, void *incident, struct finding *f)
+{
+	const struct pmu_incident *in = incident;
+	const struct qlog_event *t = in->t;
+	const char *ioctl = qlog_get(t, "ioctl"), *errname = qlog_get(t, "errname");
+	if (t->kind == QLOG_NO_VPMU) {
+		explain_x86_no_vpmu(c, in->i, f);
+		return;
+	}
+	finding_title(f, "%s refused: %s %s -> %s%s%s",
+		      in->x86 ? "PMU event filter" : "PMU attribute", ioctl ? ioctl : "?",
+		      in->attr ? in->attr : "(attribute not in the log)", errname ? errname : "?",
+		      in->fault ? " (injected by -fault)" : "", in->abrt ? ", QEMU aborted" : "");
+	finding_evidence(f, t);
+	finding_evidence(f, in->msg);
+	finding_evidence(f, in->step);
+	finding_evidence(f, in->abrt);
+	finding_evidence(f, in->cmd);
+	explain_setup(c, f, in);
+	bool no_vgic = !in->fault && !in->x86 &&
+		       vgic_cause(c, in->start, in->i, t, in->attr, errname, in->gic_kind, f);
+	explain_kernel_side(c, f, in);
+	json_t *jc = json_array();
+	explain_causes(c, f, in, no_vgic, jc);
+	finding_fact_str(f, "arch", in->x86 ? "x86_64" : in->arm ? "arm64" : NULL);
+	finding_fact_str(f, "ioctl", ioctl);
+	finding_fact_str(f, "attr", in->attr);
+	finding_fact_str(f, "errno", errname);
+	finding_fact_str(f, "kernel", in->kernel);
+	finding_fact(f, "injected", json_boolean(in->fault != NULL));
+	finding_fact(f, "causes", jc);
+}

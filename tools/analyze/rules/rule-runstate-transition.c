@@ -3,9 +3,10 @@
  * table of allowed transitions is the VMM's own (vmm/runstate.c, QEMU's
  * runstate_transitions_def), linked in, not copied. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "analyze/findings.h"
+#include "analyze/diag-rule.h"
 #include "runstate-table.h"
 
 /* states a guest should only reach when someone asked for them */
@@ -27,9 +28,10 @@ static bool expected_shutdown_cause(const char *reason)
 }
 
 /* the nearest event before index I (within this run) that explains a stop */
-static const struct qlog_event *find_cause(const struct qlog_stream *s, size_t i)
+static const struct qlog_event *find_cause(const struct diag_ctx *dc, size_t i)
 {
-	size_t start = diag_run_start(s, i);
+	const struct qlog_stream *s = dc->s;
+	size_t start = diag_run_start(dc, i);
 	for (size_t j = i; j-- > start && i - j <= 40;) {
 		const struct qlog_event *e = &s->ev[j];
 		const char *ev = qlog_get(e, "event");
@@ -104,26 +106,89 @@ static void cause_text(const struct qlog_event *c, char *buf, size_t len, const 
 	}
 }
 
-static void invalid(struct finding_list *out, const struct qlog_stream *s, size_t i,
-		    const char *from, const char *to)
+struct transition_incident {
+	size_t i;				/* the runstate_set (or QEMU's error) line */
+	const char *from, *to;
+	int f_idx, t_idx;			/* in the run-state table */
+	bool invalid;				/* not in the table: QEMU aborts */
+	const struct qlog_event *cause;		/* what stopped the guest (valid ones) */
+	const char *reason;			/* its shutdown cause */
+	char cause_text[512];
+};
+
+/* what the change at I is: invalid, valid but stopping the guest unasked
+ * (true), or nothing to report (false) */
+static bool classify(const struct diag_ctx *c, size_t i, struct transition_incident *in)
 {
+	const struct qlog_stream *s = c->s;
 	const struct qlog_event *e = &s->ev[i];
-	struct finding *f = finding_new(out, "runstate-transition");
+	if (e->kind != QLOG_RUNSTATE && e->kind != QLOG_INVALID_TRANSITION)
+		return false;
+	const char *from = qlog_get(e, "from"), *to = qlog_get(e, "to");
+	if (!from || !to)
+		return false;
+	int f_idx = runstate_by_name(from), t_idx = runstate_by_name(to);
+	if (f_idx < 0 || t_idx < 0)
+		return false; /* a state this table does not know (preconfig, QEMU <= 5.x) */
+	*in = (struct transition_incident){ .i = i, .from = from, .to = to, .f_idx = f_idx,
+					    .t_idx = t_idx, .invalid = true };
+	if (e->kind == QLOG_INVALID_TRANSITION) {
+		/* reported with its runstate_set line when that is in the input */
+		const struct qlog_event *prev = i ? &s->ev[i - 1] : NULL;
+		return !(prev && prev->kind == QLOG_RUNSTATE && !strcmp(qlog_get(prev, "to") ?: "", to));
+	}
+	if (f_idx == t_idx)
+		return false; /* runstate_set to the current state does nothing */
+	if (!runstate_transition_allowed((enum run_state)f_idx, (enum run_state)t_idx))
+		return true;
+	in->invalid = false;
+	if (!stops_guest(to))
+		return false;
+	in->cause = find_cause(c, i);
+	cause_text(in->cause, in->cause_text, sizeof(in->cause_text), &in->reason);
+	if (!strcmp(to, "shutdown") && expected_shutdown_cause(in->reason))
+		return false;
+	return !(!strcmp(to, "debug") && in->cause && in->cause->kind == QLOG_QMP_COMMAND);
+}
+
+bool runstate_transition_match(struct diag_ctx *c, size_t i)
+{
+	struct transition_incident in;
+	return classify(c, i, &in);
+}
+
+void *runstate_transition_gather(struct diag_ctx *c, size_t i)
+{
+	struct transition_incident *in = calloc(1, sizeof(*in));
+	if (in && !classify(c, i, in)) {
+		free(in);
+		return NULL;
+	}
+	return in;
+}
+
+static void explain_invalid(const struct diag_ctx *c, const struct transition_incident *in,
+			    struct finding *f)
+{
+	const struct qlog_stream *s = c->s;
+	const struct qlog_event *e = &s->ev[in->i];
+	const char *from = in->from, *to = in->to;
+	size_t i = in->i;
 	char w[256];
 
 	finding_title(f, "invalid run-state transition %s -> %s: QEMU aborts", from, to);
 	finding_evidence(f, e);
-	diag_where(e, e, w, sizeof(w));
+	diag_where(c, e, e, w, sizeof(w));
 	finding_step(f, "runstate_set asked for %s -> %s (%s)", from, to, w);
 	finding_step(f, "QEMU's transition table (vmm/runstate.c, runstate_transitions_def) has no "
 			"entry %s -> %s", from, to);
-	size_t end = diag_run_end(s, i);
+	size_t end = diag_run_end(c, i);
 	const struct qlog_event *abrt = diag_find(s, i + 1, i + 6 < end ? i + 6 : end, QLOG_ABORT);
 	const struct qlog_event *msg = e->kind == QLOG_INVALID_TRANSITION ? e :
 				       diag_find(s, i + 1, i + 6 < end ? i + 6 : end,
 						 QLOG_INVALID_TRANSITION);
 	if (msg && msg != e) {
-		diag_where(msg, e, w, sizeof(w));
+		diag_where(c, msg, e, w, sizeof(w));
 		finding_step(f, "error_report \"invalid runstate transition: '%s' -> '%s'\" (%s)", from,
 			     to, w);
 		finding_evidence(f, msg);
@@ -142,103 +207,80 @@ static void invalid(struct finding_list *out, const struct qlog_stream *s, size_
 	finding_fact(f, "allowed", json_false());
 }
 
-static void run(const struct qlog_stream *s, struct finding_list *out)
+/* what the stop means and what gets the guest going again */
+static void explain_stop(struct finding *f, const struct transition_incident *in)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		const struct qlog_event *e = &s->ev[i];
-		if (e->kind != QLOG_RUNSTATE && e->kind != QLOG_INVALID_TRANSITION)
-			continue;
-		const char *from = qlog_get(e, "from"), *to = qlog_get(e, "to");
-		if (!from || !to)
-			continue;
-		int f_idx = runstate_by_name(from), t_idx = runstate_by_name(to);
-		if (f_idx < 0 || t_idx < 0)
-			continue; /* a state this table does not know (preconfig, QEMU <= 5.x) */
-		if (e->kind == QLOG_INVALID_TRANSITION) {
-			/* reported with its runstate_set line when that is in the input */
-			const struct qlog_event *prev = i ? &s->ev[i - 1] : NULL;
-			if (!(prev && prev->kind == QLOG_RUNSTATE && !strcmp(qlog_get(prev, "to") ?: "", to)))
-				invalid(out, s, i, from, to);
-			continue;
-		}
-		if (f_idx == t_idx)
-			continue; /* runstate_set to the current state does nothing */
-		if (!runstate_transition_allowed((enum run_state)f_idx, (enum run_state)t_idx)) {
-			invalid(out, s, i, from, to);
-			continue;
-		}
-		if (!stops_guest(to))
-			continue;
-		const struct qlog_event *c = find_cause(s, i);
-		const char *reason;
-		char cause[512], w[256], wc[256];
-		cause_text(c, cause, sizeof(cause), &reason);
-		if (!strcmp(to, "shutdown") && expected_shutdown_cause(reason))
-			continue;
-		if (!strcmp(to, "debug") && c && c->kind == QLOG_QMP_COMMAND)
-			continue;
-
-		struct finding *f = finding_new(out, "runstate-transition");
-		diag_where(e, e, w, sizeof(w));
-		finding_evidence(f, e);
-		finding_evidence(f, c);
-		if (!strcmp(to, "shutdown") && reason && !strcmp(reason, "guest-reset"))
-			finding_title(f, "%s -> shutdown after a guest reset: the VM stopped instead "
-					 "of rebooting", from);
-		else if (!strcmp(to, "shutdown") && reason && !strcmp(reason, "guest-panic"))
-			finding_title(f, "%s -> shutdown after a guest panic", from);
-		else
-			finding_title(f, "unexpected run-state transition %s -> %s", from, to);
-		finding_step(f, "runstate_set %d (%s) -> %d (%s) (%s)", f_idx, from, t_idx, to, w);
-		finding_step(f, "allowed by QEMU's transition table (vmm/runstate.c), so QEMU carried "
-				"on");
-		if (c) {
-			diag_where(c, e, wc, sizeof(wc));
-			finding_step(f, "cause: %s (%s)", cause, wc);
-		} else {
-			finding_step(f, "cause: %s", cause);
-		}
-		if (!strcmp(to, "shutdown"))
-			finding_step(f, "unexpected: %s",
-				     reason && !strcmp(reason, "guest-reset") ?
-					     "the guest asked for a reset, not a power-off (see "
-					     "cpus-not-resettable, -no-reboot)" :
-				     reason ? "no host request and no guest power-off led here" :
-					      "nothing in the input asked for a shutdown");
-		else
-			finding_step(f, "unexpected: %s stops the guest and needs the host to act",
-				     to);
-
-		if (!strcmp(to, "shutdown"))
-			finding_explain(f,
-					"The VM left %s for shutdown. A guest power-off "
-					"(guest-shutdown) or a host request (signal, QMP quit) "
-					"would explain that; here the cause is %s. With "
-					"-no-shutdown (libvirt) the process stays in 'shutdown' "
-					"until system_reset or a kill.",
-					from, cause);
-		else if (!strcmp(to, "internal-error"))
-			finding_explain(f,
-					"KVM returned an exit the VMM could not handle (internal "
-					"error or emulation failure): QEMU dumped the vCPU state "
-					"and stopped the VM in internal-error. Only a reset gets "
-					"it going again.");
-		else if (!strcmp(to, "guest-panicked"))
-			finding_explain(f, "The guest reported a panic (pvpanic / Hyper-V crash MSRs) "
-					   "and the panic action stopped it.");
-		else
-			finding_explain(f, "The VM was stopped in %s, which needs the host to act "
-					   "(cont, system_reset or quit).",
-					to);
-		finding_fact_str(f, "from", from);
-		finding_fact_str(f, "to", to);
-		finding_fact(f, "allowed", json_true());
-		finding_fact_str(f, "cause", reason);
-	}
+	const char *from = in->from, *to = in->to;
+	if (!strcmp(to, "shutdown"))
+		finding_explain(f,
+				"The VM left %s for shutdown. A guest power-off "
+				"(guest-shutdown) or a host request (signal, QMP quit) "
+				"would explain that; here the cause is %s. With "
+				"-no-shutdown (libvirt) the process stays in 'shutdown' "
+				"until system_reset or a kill.",
+				from, in->cause_text);
+	else if (!strcmp(to, "internal-error"))
+		finding_explain(f,
+				"KVM returned an exit the VMM could not handle (internal "
+				"error or emulation failure): QEMU dumped the vCPU state "
+				"and stopped the VM in internal-error. Only a reset gets "
+				"it going again.");
+	else if (!strcmp(to, "guest-panicked"))
+		finding_explain(f, "The guest reported a panic (pvpanic / Hyper-V crash MSRs) "
+				   "and the panic action stopped it.");
+	else
+		finding_explain(f, "The VM was stopped in %s, which needs the host to act "
+				   "(cont, system_reset or quit).",
+				to);
 }
 
-const struct diag_rule rule_runstate_transition = {
-	.name = "runstate-transition",
-	.summary = "run-state changes that are invalid (abort) or stop the guest unasked",
-	.run = run,
-};
+static void explain_unexpected(const struct diag_ctx *c, const struct transition_incident *in,
+			       struct finding *f)
+{
+	const struct qlog_event *e = &c->s->ev[in->i], *cause = in->cause;
+	const char *from = in->from, *to = in->to, *reason = in->reason;
+	char w[256], wc[256];
+	diag_where(c, e, e, w, sizeof(w));
+	finding_evidence(f, e);
+	finding_evidence(f, cause);
+	if (!strcmp(to, "shutdown") && reason && !strcmp(reason, "guest-reset"))
+		finding_title(f, "%s -> shutdown after a guest reset: the VM stopped instead "
+				 "of rebooting", from);
+	else if (!strcmp(to, "shutdown") && reason && !strcmp(reason, "guest-panic"))
+		finding_title(f, "%s -> shutdown after a guest panic", from);
+	else
+		finding_title(f, "unexpected run-state transition %s -> %s", from, to);
+	finding_step(f, "runstate_set %d (%s) -> %d (%s) (%s)", in->f_idx, from, in->t_idx, to, w);
+	finding_step(f, "allowed by QEMU's transition table (vmm/runstate.c), so QEMU carried "
+			"on");
+	if (cause) {
+		diag_where(c, cause, e, wc, sizeof(wc));
+		finding_step(f, "cause: %s (%s)", in->cause_text, wc);
+	} else {
+		finding_step(f, "cause: %s", in->cause_text);
+	}
+	if (!strcmp(to, "shutdown"))
+		finding_step(f, "unexpected: %s",
+			     reason && !strcmp(reason, "guest-reset") ?
+				     "the guest asked for a reset, not a power-off (see "
+				     "cpus-not-resettable, -no-reboot)" :
+			     reason ? "no host request and no guest power-off led here" :
+				      "nothing in the input asked for a shutdown");
+	else
+		finding_step(f, "unexpected: %s stops the guest and needs the host to act",
+			     to);
+	explain_stop(f, in);
+	finding_fact_str(f, "from", from);
+	finding_fact_str(f, "to", to);
+	finding_fact(f, "allowed", json_true());
+	finding_fact_str(f, "cause", reason);
+}
+
+void runstate_transition_explain(struct diag_ctx *c, void *incident, struct finding *f)
+{
+	const struct transition_incident *in = incident;
+	if (in->invalid)
+		explain_invalid(c, in, f);
+	else
+		explain_unexpected(c, in, f);
+}
