@@ -27,7 +27,7 @@ UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-format.o t
 
 UNIT_NAMES := runstate requests requests-matrix options kvm-names trace capture timeline
 # the generated -trace decoder against the generated formatter, every probe
-UNIT_OBJS_probe-decode := vmm/trace.o $(UNIT_PROBES) gen/probe-samples.o probes/probe-decode.o
+UNIT_OBJS_probe-decode := vmm/trace.o vmm/keyval.o $(UNIT_PROBES) gen/probe-samples.o probes/probe-decode.o
 UNIT_NAMES += probe-decode
 $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: CPPFLAGS += -Itools
