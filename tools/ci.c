@@ -440,16 +440,13 @@ static void read_capture_facts(struct ci_run *ci)
 			ci->lost += l->count;
 		if (rec->type != CAP_REC_NOTE || cap_decode_text(rec, &text))
 			continue;
-		/* the LOST records a --max-size trim dropped are counted in its NOTE */
-		unsigned long long lr, lc;
-		const char *among = strstr(text, ", among them ");
-		if (among && sscanf(among, ", among them %llu LOST records counting %llu", &lr, &lc) == 2)
-			ci->lost += lc;
-		/* what record --max-size dropped while it ran, and what we trimmed */
-		uint64_t dr, db;
-		if (cap_parse_drop_note(text, &dr, &db)) {
-			ci->trimmed_records += dr;
-			ci->trimmed_bytes += db;
+		/* what record --max-size dropped while it ran, and what we trimmed;
+		 * the LOST records among them are counted in the NOTE */
+		struct cap_drop d;
+		if (cap_parse_drop_note(text, &d)) {
+			ci->trimmed_records += d.records;
+			ci->trimmed_bytes += d.bytes;
+			ci->lost += d.lost;
 		}
 		char **nn = realloc(ci->notes, (ci->notes_n + 1) * sizeof(*nn));
 		if (!nn)
@@ -902,7 +899,7 @@ int cmd_ci(int argc, char **argv)
 
 	if (ci.recorded && o.max_bytes) {
 		char err[256];
-		if (ci_trim_capture(ci.capture, o.max_bytes, err, sizeof(err)))
+		if (cap_trim(ci.capture, o.max_bytes, "kvmscope ci", err, sizeof(err)))
 			say("--max-size: %s", err);
 	}
 	bool have_diag = false;

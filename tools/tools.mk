@@ -60,7 +60,8 @@ $(GEN)/html-timeline.c: tools/html/timeline.html tools/tools.mk
 	$(Q)mv $@.tmp $@
 
 # --- fuzzing the capture reader (libFuzzer, clang): `make fuzz-capture` ----
-FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c tools/capture.c tools/capture-kfunc.c tools/timeline.c \
+FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c tools/capture.c tools/capture-ring.c tools/capture-reader.c \
+		     tools/capture-notes.c tools/write-all.c tools/capture-kfunc.c tools/timeline.c \
 		     tools/timeline-kfunc.c tools/report-text.c \
 		     tools/report-json.c tools/report-chrome.c lib/kvm-names.c $(GEN)/kvm-caps.c
 $(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture.h tools/timeline.h tools/report.h \

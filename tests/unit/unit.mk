@@ -20,8 +20,11 @@ UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidenti
 		     vmm/error.o $(UNIT_PROBES)
 UNIT_OBJS_kvm-names := vmm/kvm.o lib/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
-UNIT_OBJS_capture := tools/capture.o
-UNIT_OBJS_timeline := tools/timeline.o tools/timeline-kfunc.o tools/capture.o tools/capture-kfunc.o \
+# the capture module: writer, bounded writer, reader, notes, trim
+CAPTURE_UNIT_OBJS := tools/capture.o tools/capture-ring.o tools/capture-reader.o tools/capture-notes.o \
+		     tools/ci-trim.o tools/write-all.o tools/errtext.o
+UNIT_OBJS_capture := $(CAPTURE_UNIT_OBJS)
+UNIT_OBJS_timeline := tools/timeline.o tools/timeline-kfunc.o $(CAPTURE_UNIT_OBJS) tools/capture-kfunc.o \
 		      lib/kvm-names.o gen/kvm-caps.o
 
 UNIT_NAMES := runstate requests options kvm-names trace capture timeline
@@ -37,7 +40,7 @@ UNIT_OBJS_symbols := tools/symbols.o tools/usdt-notes.o tools/errtext.o
 UNIT_NAMES += symbols
 $(UNIT_OUT)/test-symbols: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-symbols: LDLIBS += -ldw -lelf
-UNIT_OBJS_ftrace := tools/ftrace.o tools/ftrace-kept.o tools/ftrace-stale.o tools/ftrace-trace-dat.o tools/ftrace-uprobe.o tools/ftrace-formats.o tools/slurp.o tools/cpu-merge.o tools/thread-process.o tools/usdt-notes.o tools/errtext.o tools/capture.o \
+UNIT_OBJS_ftrace := tools/ftrace.o tools/ftrace-kept.o tools/ftrace-stale.o tools/ftrace-trace-dat.o tools/ftrace-uprobe.o tools/ftrace-formats.o tools/slurp.o tools/cpu-merge.o tools/thread-process.o tools/usdt-notes.o $(CAPTURE_UNIT_OBJS) \
 		    gen/probe-table.o
 UNIT_NAMES += ftrace
 $(UNIT_OUT)/test-ftrace: CPPFLAGS += -Itools $(shell pkg-config --cflags libtracefs libtraceevent)
