@@ -1,9 +1,24 @@
-/* The NOTE texts the capture module writes and reads back: what a bound
- * (record --max-size, ci --max-size) dropped. See capture.h. */
+/* A capture's bound (record --max-size, ci --max-size): the size as given,
+ * and the NOTE text saying what it dropped, written and read back. See
+ * capture.h. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture.h"
+
+int cap_parse_max_size(const char *arg, uint64_t *bytes)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long long mib = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || mib == 0 || mib > (1ull << 40) || arg[0] == '-')
+		return -1;
+	*bytes = mib << 20;
+	return 0;
+}
 
 void cap_format_drop_note(char *buf, size_t len, const char *who, uint64_t max_bytes,
 			  const struct cap_drop *d)

@@ -323,6 +323,10 @@ const char *cap_source_name(unsigned source);
  * age and is always kept. */
 bool cap_record_is_event(unsigned type);
 
+/* The bound as given on a command line: a whole number of MiB, 1 to 2^40,
+ * into *BYTES. 0, or -1 if ARG is not one. */
+int cap_parse_max_size(const char *arg, uint64_t *bytes);
+
 /* What a bound dropped. */
 struct cap_drop {
 	uint64_t records, bytes;	/* event records and their bytes */

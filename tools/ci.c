@@ -43,10 +43,10 @@ struct ci_opts {
 	enum keep_policy keep;
 	uint64_t max_bytes;	/* 0: no bound */
 	const char *vmm;	/* the VMM binary whose probes to record (NULL: the command) */
-	bool no_ftrace;
-	bool no_record;
-	bool quiet;
-	bool cleanup;		/* only `record --cleanup` */
+	int no_ftrace;		/* the switches are ints: getopt_long sets them */
+	int no_record;
+	int quiet;
+	int cleanup;		/* only `record --cleanup` */
 	char **command;
 };
 
@@ -736,15 +736,16 @@ static void remove_artifacts(const struct ci_opts *o)
 
 static int parse_args(int argc, char **argv, struct ci_opts *o)
 {
-	static const struct option longopts[] = {
+	/* a switch sets its field itself (getopt_long then returns 0) */
+	const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "keep", required_argument, NULL, 'k' },
 		{ "max-size", required_argument, NULL, 'm' },
 		{ "vmm", required_argument, NULL, 'v' },
-		{ "no-ftrace", no_argument, NULL, 'F' },
-		{ "no-record", no_argument, NULL, 'R' },
-		{ "cleanup", no_argument, NULL, 'C' },
-		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-ftrace", no_argument, &o->no_ftrace, 1 },
+		{ "no-record", no_argument, &o->no_record, 1 },
+		{ "cleanup", no_argument, &o->cleanup, 1 },
+		{ "quiet", no_argument, &o->quiet, 1 },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -755,6 +756,8 @@ static int parse_args(int argc, char **argv, struct ci_opts *o)
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 0:
+			break;
 		case 'o':
 			if (!*optarg) {
 				fprintf(stderr, "kvmscope ci: --out: empty directory name\n");
@@ -773,33 +776,18 @@ static int parse_args(int argc, char **argv, struct ci_opts *o)
 				return -1;
 			}
 			break;
-		case 'm': {
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || v == 0 || v > (1ull << 40) ||
-			    optarg[0] == '-') {
+		case 'm':
+			if (cap_parse_max_size(optarg, &o->max_bytes)) {
 				fprintf(stderr, "kvmscope ci: --max-size: '%s' is not a size in MiB (1 or more)\n",
 					optarg);
 				return -1;
 			}
-			o->max_bytes = v << 20;
 			break;
-		}
 		case 'v':
 			o->vmm = optarg;
 			break;
-		case 'F':
-			o->no_ftrace = true;
-			break;
-		case 'R':
-			o->no_record = true;
-			break;
-		case 'C':
-			o->cleanup = true;
-			break;
 		case 'q':
-			o->quiet = true;
+			o->quiet = 1;
 			break;
 		case 'h':
 			usage(stdout);

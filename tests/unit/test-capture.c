@@ -481,6 +481,15 @@ static void drop_note_wording(void **state)
 	assert_int_equal(back.bytes, 40960);
 	assert_int_equal(back.lost_records, 0);
 	assert_false(cap_parse_drop_note("tracepoint kvm:kvm_foo: absent on this kernel", &back));
+	uint64_t bytes = 0;
+	assert_int_equal(cap_parse_max_size("64", &bytes), 0);
+	assert_int_equal(bytes, 64ull << 20);
+	assert_int_equal(cap_parse_max_size("0", &bytes), -1);
+	assert_int_equal(cap_parse_max_size("-1", &bytes), -1);
+	assert_int_equal(cap_parse_max_size("8k", &bytes), -1);
+	assert_int_equal(cap_parse_max_size("", &bytes), -1);
+	assert_int_equal(cap_parse_max_size("1099511627777", &bytes), -1);
+	assert_int_equal(bytes, 64ull << 20);
 	assert_true(cap_record_is_event(CAP_REC_LOST));
 	assert_true(cap_record_is_event(CAP_REC_STACK));
 	assert_false(cap_record_is_event(CAP_REC_PROBE_DEF));
