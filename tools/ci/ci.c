@@ -825,6 +825,39 @@ static void find_tool(char *buf, size_t len)
 		buf[n] = 0;
 }
 
+/* The artifacts of a run that had a directory: the capture (trimmed to
+ * --max-size), the analysers' outputs, the HTML timeline, JUnit, ci.json. */
+static void make_artifacts(struct ci_run *ci, const struct ci_opts *o)
+{
+	if (ci->recorded && o->max_bytes) {
+		char err[256];
+		if (cap_trim(ci->capture, o->max_bytes, "kvmscope ci", err, sizeof(err)))
+			say("--max-size: %s", err);
+	}
+	bool have_diag = false;
+	if (ci->recorded) {
+		/* the analysers read formats our record took from this host's tracefs:
+		 * no need to compare them with it again (tools/analyze/timeline.c) */
+		setenv("KVMSCOPE_CAPTURE_FORMATS_LOCAL", "1", 1);
+		read_capture_facts(ci);
+		json_object_set_new(ci->artifacts, "kvmscope.capture", json_string("ok"));
+		const char *report_text[] = { "report", ci->capture, "--format", "text", NULL };
+		const char *report_chrome[] = { "report", ci->capture, "--format", "chrome", NULL };
+		const char *diag_text[] = { "diagnose", ci->capture, NULL };
+		const char *diag_json[] = { "diagnose", "--format", "json", ci->capture, NULL };
+		analyse(ci, o, "report.txt", report_text);
+		analyse(ci, o, "trace.json", report_chrome);
+		analyse(ci, o, "diagnosis.txt", diag_text);
+		have_diag = analyse(ci, o, "diagnosis.json", diag_json);
+		write_html(ci, o);
+	} else {
+		unlink(ci->capture); /* a collector's false start, not a capture of the command */
+		json_object_set_new(ci->artifacts, "kvmscope.capture", json_string(ci->why_not));
+	}
+	write_junit(ci, o, have_diag);
+	write_summary(ci, o);
+}
+
 int cmd_ci(int argc, char **argv)
 {
 	struct ci_opts o = { 0 };
@@ -885,33 +918,7 @@ int cmd_ci(int argc, char **argv)
 		goto out;
 	}
 
-	if (ci.recorded && o.max_bytes) {
-		char err[256];
-		if (cap_trim(ci.capture, o.max_bytes, "kvmscope ci", err, sizeof(err)))
-			say("--max-size: %s", err);
-	}
-	bool have_diag = false;
-	if (ci.recorded) {
-		/* the analysers read formats our record took from this host's tracefs:
-		 * no need to compare them with it again (tools/analyze/timeline.c) */
-		setenv("KVMSCOPE_CAPTURE_FORMATS_LOCAL", "1", 1);
-		read_capture_facts(&ci);
-		json_object_set_new(ci.artifacts, "kvmscope.capture", json_string("ok"));
-		const char *report_text[] = { "report", ci.capture, "--format", "text", NULL };
-		const char *report_chrome[] = { "report", ci.capture, "--format", "chrome", NULL };
-		const char *diag_text[] = { "diagnose", ci.capture, NULL };
-		const char *diag_json[] = { "diagnose", "--format", "json", ci.capture, NULL };
-		analyse(&ci, &o, "report.txt", report_text);
-		analyse(&ci, &o, "trace.json", report_chrome);
-		analyse(&ci, &o, "diagnosis.txt", diag_text);
-		have_diag = analyse(&ci, &o, "diagnosis.json", diag_json);
-		write_html(&ci, &o);
-	} else {
-		unlink(ci.capture); /* a collector's false start, not a capture of the command */
-		json_object_set_new(ci.artifacts, "kvmscope.capture", json_string(ci.why_not));
-	}
-	write_junit(&ci, &o, have_diag);
-	write_summary(&ci, &o);
+	make_artifacts(&ci, &o);
 	say("%s: exit status %d, collectors %s%s%s, %llu records lost, artifacts in %s/", o.command[0],
 	    ci.status, ci.collectors, ci.trimmed_records ? ", capture trimmed to --max-size" : "",
 	    ci.recorded ? "" : " (not recorded)", (unsigned long long)ci.lost, o.out_dir);
