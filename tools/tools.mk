@@ -65,10 +65,12 @@ $(GEN)/html-timeline.c: tools/analyze/html/timeline.html tools/tools.mk
 	$(Q)mv $@.tmp $@
 
 # --- fuzzing the capture reader (libFuzzer, clang): `make fuzz-capture` ----
-FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c tools/capture/capture.c tools/capture/capture-kfunc.c tools/analyze/timeline.c \
-		     tools/analyze/timeline-format.c tools/analyze/timeline-kfunc.c tools/analyze/report-text.c \
+CAPTURE_SRCS := $(wildcard tools/capture/*.c)
+FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c $(filter-out tools/capture/trim.c,$(CAPTURE_SRCS)) \
+		     tools/analyze/timeline.c tools/analyze/timeline-format.c tools/analyze/timeline-kfunc.c tools/analyze/report-text.c \
 		     tools/analyze/report-json.c tools/analyze/report-chrome.c lib/kvm-names.c $(GEN)/kvm-caps.c
-$(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture/capture.h tools/analyze/timeline.h tools/analyze/report.h \
+$(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) $(wildcard tools/capture/*.h) tools/analyze/timeline.h \
+			 tools/analyze/report.h \
 			 $(GEN)/kvmscope-version.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)

@@ -7,22 +7,31 @@
 # either; while another process holds the instance a run records through a
 # private one; `kvmscope ci` records through it; `kvmscope ci --cleanup`
 # removes the instance and every kept uprobe event, and a second cleanup has
-# nothing left to do.
+# nothing left to do. Under a kvmscope ci (make test CI_ARTIFACTS=...) the
+# outer ci holds kvmscope-kept for the whole suite: then the same checks run
+# on a second kept instance beside it (KVMSCOPE_KEPT_INSTANCE), which must
+# leave the outer one alone.
 . "$(dirname "$0")/../lib.sh"
 KVMSCOPE=$BUILD/kvmscope
 require_recorder
 if [ ! -d /sys/kernel/tracing/events ]; then mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; fi
 TR=/sys/kernel/tracing
-INST=$TR/instances/kvmscope-kept
 if [ ! -w "$TR/uprobe_events" ]; then skip "ftrace: no writable uprobe_events"; exit 0; fi
-# a kvmscope ci around the tests records through it: this test would wait for the suite
-if [ -d "$INST" ] && ! flock -n -x "$INST" true; then
-	skip "the kept instance is held by another collector (a kvmscope ci around the tests?)"
-	exit 0
+NAME=kvmscope-kept GROUP=kvmscope_kept_
+# outer_events: the default kept groups' events (GROUP/NAME), sorted
+outer_events() { sed -n 's/^p:\(kvmscope_kept_[0-9a-f]*\/[^ ]*\) .*/\1/p' "$TR/uprobe_events" | sort; }
+beside= outer=
+if [ -d "$TR/instances/$NAME" ] && ! flock -n -x "$TR/instances/$NAME" true; then
+	# a kvmscope ci around the tests records through it: a second one beside it
+	export KVMSCOPE_KEPT_INSTANCE=kvmscope-kept-test
+	NAME=$KVMSCOPE_KEPT_INSTANCE GROUP=kvmscope_kept_test_
+	beside=1 outer=$(outer_events)
+	echo "# kvmscope-kept is held (a kvmscope ci around the tests?): testing $NAME beside it"
 fi
+INST=$TR/instances/$NAME
 
 # kept_groups: the kept uprobe groups and how many events each has
-kept_groups() { sed -n 's/^p:\(kvmscope_kept_[0-9a-f]*\)\/.*/\1/p' "$TR/uprobe_events" | sort | uniq -c; }
+kept_groups() { sed -n "s/^p:\\($GROUP[0-9a-f]*\\)\\/.*/\\1/p" "$TR/uprobe_events" | sort | uniq -c; }
 # rec NAME [BINARY]: record --ftrace-keep of hello.elf run from BINARY (default the VMM)
 rec() {
 	timeout -s INT 120 "$KVMSCOPE" record --ftrace-keep -o "$T_TMP/$1.cap" -- "${2:-$VMM}" \
@@ -60,7 +69,7 @@ expect_grep "... and defines its own probes" "$T_TMP/copy.err" '\(kept instance,
 groups2=$(kept_groups)
 expect_eq "one kept group again (the old one removed)" "$(echo "$groups2" | wc -l)" 1
 check "... and it is another group" test "$groups2" != "$groups1"
-check "... pointing at the copy" grep -q "^p:kvmscope_kept_[0-9a-f]*/runstate_set $T_TMP/vmm-copy:" "$TR/uprobe_events"
+check "... pointing at the copy" grep -q "^p:$GROUP[0-9a-f]*/runstate_set $T_TMP/vmm-copy:" "$TR/uprobe_events"
 expect_sources_agree "the copy's run: ftrace and BPF agree" "$T_TMP/copy.cap"
 touch -d '2001-01-01' "$T_TMP/vmm-copy"
 rec touched "$T_TMP/vmm-copy"
@@ -72,12 +81,12 @@ flock -x "$held"
 rec busy {held}<&- # the lock is this shell's, not the collector's
 "$KVMSCOPE" record --cleanup {held}<&- >"$T_TMP/busyclean.out" 2>&1
 expect_eq "a cleanup while the instance is held fails (status 1)" "$?" 1
-expect_grep "... saying why" "$T_TMP/busyclean.out" 'kvmscope-kept: in use by another collector'
+expect_grep "... saying why" "$T_TMP/busyclean.out" "$NAME: in use by another collector"
 check "... and leaves it in place" test -d "$INST"
 exec {held}<&-
 expect_eq "a run while the instance is held succeeds" "$(rc busy)" 0
 expect_grep "... says it records through a private instance" "$T_TMP/busy.err" \
-	'kvmscope-kept: in use by another collector: a private instance this run'
+	"$NAME: in use by another collector: a private instance this run"
 expect_grep "... and records" "$T_TMP/busy.err" '^kvmscope record: ftrace: [1-9][0-9]* probes, [1-9][0-9]* kernel events, 0 lost$'
 
 # ---- kvmscope ci records through it ----
@@ -90,10 +99,19 @@ check "... through the kept instance" bash -c "tr '\\0' '\\n' <'$T_TMP/ci/kvmsco
 # ---- cleanup removes everything ----
 "$KVMSCOPE" ci --cleanup >"$T_TMP/clean.out" 2>&1
 expect_eq "kvmscope ci --cleanup succeeds" "$?" 0
-expect_grep "... says what it removed" "$T_TMP/clean.out" '^removed tracefs instance kvmscope-kept$'
+expect_grep "... says what it removed" "$T_TMP/clean.out" "^removed tracefs instance $NAME\$"
 check "no kept instance is left" test ! -e "$INST"
-expect_eq "no kept uprobe event is left" "$(grep -c ':kvmscope_kept_' "$TR/uprobe_events")" 0
+expect_eq "no kept uprobe event is left" "$(grep -c ":$GROUP" "$TR/uprobe_events")" 0
 "$KVMSCOPE" record --cleanup >"$T_TMP/clean2.out" 2>&1
 expect_eq "a second cleanup succeeds with nothing to say" "$?:$(cat "$T_TMP/clean2.out")" "0:"
 "$KVMSCOPE" record --cleanup -- true >/dev/null 2>"$T_TMP/clean3.err"
 expect_eq "--cleanup with a command is refused (status 2)" "$?" 2
+if [ -n "$beside" ]; then
+	check "the outer kept instance is left in place" test -d "$TR/instances/kvmscope-kept"
+	# (its holder may still be defining some: none may have gone)
+	expect_eq "... with every uprobe event it had" \
+		"$(comm -23 <(printf '%s\n' "$outer" | sed '/^$/d') <(outer_events) | wc -l)" 0
+fi
+KVMSCOPE_KEPT_INSTANCE='kvmscope-kept-Bad!' "$KVMSCOPE" record --cleanup >"$T_TMP/bad.out" 2>&1
+expect_eq "a malformed KVMSCOPE_KEPT_INSTANCE is refused (status 1)" "$?" 1
+expect_grep "... saying what it must be" "$T_TMP/bad.out" 'KVMSCOPE_KEPT_INSTANCE=kvmscope-kept-Bad!: not kvmscope-kept-SUFFIX'

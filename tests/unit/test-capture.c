@@ -377,7 +377,7 @@ static void bounded_rotation(void **state)
 	const struct cap_record *rec;
 	int defs = 0, midway = 0, commands = 0, drop_notes = 0, lost = 0;
 	int64_t first = -1, prev = -1;
-	uint64_t dropped = 0, dropped_bytes = 0;
+	struct cap_drop dropped = { 0 };
 	while (cap_next(r, &rec) == CAP_NEXT_OK) {
 		const char *text, *k, *v;
 		struct cap_probe_view pv;
@@ -394,10 +394,12 @@ static void bounded_rotation(void **state)
 			assert_int_equal(first, -1); /* definitions and notes before the events */
 			assert_int_equal(cap_decode_text(rec, &text), 0);
 			midway += !strcmp(text, "midway");
-			if (cap_parse_drop_note(text, &dropped, &dropped_bytes)) {
+			if (cap_parse_drop_note(text, &dropped)) {
 				drop_notes++;
 				assert_non_null(strstr(text, "kvmscope record --max-size 65536 bytes: the "));
 				assert_non_null(strstr(text, "among them 1 LOST records counting 5 lost"));
+				assert_int_equal(dropped.lost_records, 1);
+				assert_int_equal(dropped.lost, 5);
 			}
 			break;
 		case CAP_REC_PROBE:
@@ -430,8 +432,8 @@ static void bounded_rotation(void **state)
 	 * (96-byte records, less a segment's header and definitions) */
 	assert_true((RING_EVENTS - first) * 96 >= RING_MAX / 2 - 2048);
 	assert_true((RING_EVENTS - first) * 96 <= RING_MAX);
-	assert_int_equal(dropped, (uint64_t)first + 1);	/* the probes before it and a LOST */
-	assert_true(dropped_bytes > (uint64_t)first * 64);
+	assert_int_equal(dropped.records, (uint64_t)first + 1);	/* the probes before it and a LOST */
+	assert_true(dropped.bytes > (uint64_t)first * 64);
 }
 
 /* Under the bound nothing rotates: the capture is what an unbounded writer
@@ -466,15 +468,24 @@ static void drop_note_wording(void **state)
 {
 	(void)state;
 	char note[320];
-	uint64_t n, b;
-	struct cap_drop d = { .records = 812, .bytes = 40960 };
+	struct cap_drop d = { .records = 812, .bytes = 40960 }, back;
 	cap_format_drop_note(note, sizeof(note), "kvmscope ci", 64ull << 20, &d);
 	assert_string_equal(note, "kvmscope ci --max-size 64 MiB: the 812 oldest event records "
 			    "(40960 bytes) were dropped");
-	assert_true(cap_parse_drop_note(note, &n, &b));
-	assert_int_equal(n, 812);
-	assert_int_equal(b, 40960);
-	assert_false(cap_parse_drop_note("tracepoint kvm:kvm_foo: absent on this kernel", &n, &b));
+	assert_true(cap_parse_drop_note(note, &back));
+	assert_int_equal(back.records, 812);
+	assert_int_equal(back.bytes, 40960);
+	assert_int_equal(back.lost_records, 0);
+	assert_false(cap_parse_drop_note("tracepoint kvm:kvm_foo: absent on this kernel", &back));
+	uint64_t bytes = 0;
+	assert_int_equal(cap_parse_max_size("64", &bytes), 0);
+	assert_int_equal(bytes, 64ull << 20);
+	assert_int_equal(cap_parse_max_size("0", &bytes), -1);
+	assert_int_equal(cap_parse_max_size("-1", &bytes), -1);
+	assert_int_equal(cap_parse_max_size("8k", &bytes), -1);
+	assert_int_equal(cap_parse_max_size("", &bytes), -1);
+	assert_int_equal(cap_parse_max_size("1099511627777", &bytes), -1);
+	assert_int_equal(bytes, 64ull << 20);
 	assert_true(cap_record_is_event(CAP_REC_LOST));
 	assert_true(cap_record_is_event(CAP_REC_STACK));
 	assert_false(cap_record_is_event(CAP_REC_PROBE_DEF));

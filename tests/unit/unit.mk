@@ -21,8 +21,11 @@ UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidenti
 		     vmm/error.o $(UNIT_PROBES)
 UNIT_OBJS_kvm-names := vmm/kvm.o lib/kvm-names.o vmm/numparse.o vmm/trace.o vmm/keyval.o $(UNIT_PROBES)
 UNIT_OBJS_trace := vmm/trace.o vmm/keyval.o $(UNIT_PROBES)
-UNIT_OBJS_capture := tools/capture/capture.o
-UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-format.o tools/analyze/timeline-kfunc.o tools/capture/capture.o tools/capture/capture-kfunc.o \
+# the capture module: writer (and its bounded segments), reader, bound, trim
+CAPTURE_UNIT_OBJS := tools/capture/writer.o tools/capture/writer-ring.o tools/capture/reader.o \
+		     tools/capture/bound.o tools/capture/trim.o tools/capture/write-all.o lib/errtext.o
+UNIT_OBJS_capture := $(CAPTURE_UNIT_OBJS)
+UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-format.o tools/analyze/timeline-kfunc.o $(CAPTURE_UNIT_OBJS) tools/capture/capture-kfunc.o \
 		      lib/kvm-names.o gen/kvm-caps.o
 
 UNIT_NAMES := runstate requests requests-matrix options kvm-names trace capture timeline
@@ -41,7 +44,7 @@ UNIT_OBJS_symbols := tools/collect/symbols.o tools/collect/usdt-notes.o lib/errt
 UNIT_NAMES += symbols
 $(UNIT_OUT)/test-symbols: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-symbols: LDLIBS += -ldw -lelf
-UNIT_OBJS_ftrace := tools/collect/ftrace.o tools/collect/ftrace-kept.o tools/collect/ftrace-stale.o tools/collect/ftrace-trace-dat.o tools/collect/ftrace-uprobe.o tools/collect/ftrace-formats.o tools/collect/slurp.o tools/collect/cpu-merge.o tools/collect/thread-process.o tools/collect/usdt-notes.o lib/errtext.o tools/capture/capture.o \
+UNIT_OBJS_ftrace := tools/collect/ftrace.o tools/collect/ftrace-kept.o tools/collect/ftrace-stale.o tools/collect/ftrace-trace-dat.o tools/collect/ftrace-uprobe.o tools/collect/ftrace-formats.o tools/collect/slurp.o tools/collect/cpu-merge.o tools/collect/thread-process.o tools/collect/usdt-notes.o $(CAPTURE_UNIT_OBJS) \
 		    gen/probe-table.o
 UNIT_NAMES += ftrace
 $(UNIT_OUT)/test-ftrace: CPPFLAGS += -Itools $(shell pkg-config --cflags libtracefs libtraceevent)

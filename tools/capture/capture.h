@@ -197,6 +197,10 @@ struct cap_writer_info {
  * throughout. */
 struct cap_writer *cap_writer_open(const char *path, const struct cap_writer_info *info,
 				   char *err, size_t errlen);
+/* A writer that copies a capture (a trim): PATH gets the header_size bytes
+ * of HDR as they are, and only the records appended after. */
+struct cap_writer *cap_writer_open_copy(const char *path, const struct cap_file_header *hdr,
+					char *err, size_t errlen);
 /* Updates target_pid in the header (e.g. once the child is forked). */
 int cap_writer_set_pid(struct cap_writer *w, uint32_t pid);
 
@@ -208,10 +212,15 @@ int cap_append(struct cap_writer *w, const struct cap_record *hdr, const void *p
 int cap_append2(struct cap_writer *w, const struct cap_record *hdr, const void *p1, size_t l1,
 		const void *p2, size_t l2);
 
+/* A whole record as read from a capture, its bytes unchanged (a copying
+ * writer's; not counted in END, as it was counted where first written). */
+int cap_append_record(struct cap_writer *w, const struct cap_record *rec);
+
 /* Typed helpers. ts 0 means "now" (CLOCK_MONOTONIC). */
 int cap_write_meta(struct cap_writer *w, const char *key, const char *value);
 int cap_write_note(struct cap_writer *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+int cap_write_note_at(struct cap_writer *w, uint64_t ts_ns, const char *text);
 int cap_write_probe_def(struct cap_writer *w, uint32_t probe_id, const char *provider,
 			const char *name, const char *format, unsigned nargs,
 			const char *const *arg_names, const uint8_t *arg_types);
@@ -314,6 +323,10 @@ const char *cap_source_name(unsigned source);
  * age and is always kept. */
 bool cap_record_is_event(unsigned type);
 
+/* The bound as given on a command line: a whole number of MiB, 1 to 2^40,
+ * into *BYTES. 0, or -1 if ARG is not one. */
+int cap_parse_max_size(const char *arg, uint64_t *bytes);
+
 /* What a bound dropped. */
 struct cap_drop {
 	uint64_t records, bytes;	/* event records and their bytes */
@@ -323,7 +336,7 @@ struct cap_drop {
  * event records (40960 bytes) were dropped" (who = "kvmscope ci"). */
 void cap_format_drop_note(char *buf, size_t len, const char *who, uint64_t max_bytes,
 			  const struct cap_drop *d);
-/* Reads records and bytes back from such a NOTE; false if TEXT is not one. */
-bool cap_parse_drop_note(const char *text, uint64_t *records, uint64_t *bytes);
+/* Reads what was dropped back from such a NOTE; false if TEXT is not one. */
+bool cap_parse_drop_note(const char *text, struct cap_drop *d);
 
 #endif

@@ -1,8 +1,8 @@
-/* Trimming a finished capture to a size (see ci-trim.h). */
+/* Trimming a finished capture to a size (see trim.h): the records it keeps
+ * are copied through the writer, bytes unchanged. */
 #include "trim.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,54 +14,11 @@
 #include "capture.h"
 #include "errtext.h"
 
-static int write_all(int fd, const void *buf, size_t len)
+/* The first pass: how many of the oldest events must go (*first_kept) for
+ * the rest, every other record and our NOTE to fit MAX; 0 or -1. */
+static int plan(struct cap_reader *r, uint64_t max, struct cap_drop *d, size_t *first_kept)
 {
-	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* A NOTE record, written by hand: the writer API opens new captures only. */
-static int write_note(int fd, uint64_t ts, const char *text)
-{
-	size_t tl = strlen(text) + 1;
-	size_t size = (sizeof(struct cap_record) + tl + CAP_ALIGN - 1) & ~(size_t)(CAP_ALIGN - 1);
-	char *buf = calloc(1, size);
-	if (!buf)
-		return -1;
-	struct cap_record *rec = (struct cap_record *)buf;
-	rec->type = CAP_REC_NOTE;
-	rec->source = CAP_SRC_COLLECTOR;
-	rec->size = (uint32_t)size;
-	rec->ts_ns = ts;
-	rec->cpu = UINT32_MAX;
-	memcpy(buf + sizeof(*rec), text, tl);
-	int rc = write_all(fd, buf, size);
-	free(buf);
-	return rc;
-}
-
-int ci_trim_capture(const char *path, uint64_t max, char *err, size_t errlen)
-{
-	struct stat st;
-	struct cap_drop d = { 0 };
-	if (stat(path, &st) || (uint64_t)st.st_size <= max)
-		return 0;
-	struct cap_reader *r = cap_open(path, err, errlen);
-	if (!r) {
-		return -1;
-	}
-	const struct cap_file_header *h = cap_header(r);
-	uint64_t fixed = h->header_size + 384; /* + our NOTE */
+	uint64_t fixed = cap_header(r)->header_size + 384; /* + our NOTE */
 	size_t nev = 0, cap = 0;
 	uint32_t *sizes = NULL;
 	const struct cap_record *rec;
@@ -75,7 +32,6 @@ int ci_trim_capture(const char *path, uint64_t max, char *err, size_t errlen)
 			uint32_t *ns = realloc(sizes, cap * sizeof(*ns));
 			if (!ns) {
 				free(sizes);
-				cap_close(r);
 				return -1;
 			}
 			sizes = ns;
@@ -84,55 +40,86 @@ int ci_trim_capture(const char *path, uint64_t max, char *err, size_t errlen)
 	}
 	/* keep events from the newest backwards while they fit */
 	uint64_t budget = max > fixed ? max - fixed : 0, used = 0;
-	size_t first_kept = nev;
-	while (first_kept > 0 && used + sizes[first_kept - 1] <= budget)
-		used += sizes[--first_kept];
-	for (size_t i = 0; i < first_kept; i++)
-		d.bytes += sizes[i];
-	d.records = first_kept;
+	size_t first = nev;
+	while (first > 0 && used + sizes[first - 1] <= budget)
+		used += sizes[--first];
+	for (size_t i = 0; i < first; i++)
+		d->bytes += sizes[i];
+	d->records = first;
+	*first_kept = first;
 	free(sizes);
-	if (!first_kept) {
-		cap_close(r);
-		return 0;
-	}
+	return 0;
+}
 
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s.trim", path) >= (int)sizeof(tmp)) {
-		cap_close(r);
-		return -1;
-	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
-		cap_close(r);
-		return -1;
-	}
-	int rc = write_all(fd, h, h->header_size);
+/* The second pass: every record into W but the FIRST_KEPT oldest events, the
+ * NOTE saying so before the first event kept. 0 or -errno. */
+static int copy_kept(struct cap_reader *r, struct cap_writer *w, size_t first_kept, uint64_t max,
+		     const char *who, struct cap_drop *d)
+{
+	const struct cap_record *rec;
 	size_t ev = 0;
 	bool noted = false;
+	int rc = 0;
 	cap_rewind(r);
 	while (!rc && cap_next(r, &rec) == CAP_NEXT_OK) {
 		const struct cap_lost *l;
 		bool event = cap_record_is_event(rec->type);
 		if (event && ev++ < first_kept) {
 			if (rec->type == CAP_REC_LOST && cap_decode_lost(rec, &l) == 0) {
-				d.lost_records++;
-				d.lost += l->count;
+				d->lost_records++;
+				d->lost += l->count;
 			}
 			continue;
 		}
 		if (!noted && event) {
+			/* where the dropped events were, at the time of the first kept one */
 			char note[320];
-			cap_format_drop_note(note, sizeof(note), "kvmscope ci", max, &d);
-			rc = write_note(fd, rec->ts_ns, note);
+			cap_format_drop_note(note, sizeof(note), who, max, d);
+			rc = cap_write_note_at(w, rec->ts_ns, note);
 			noted = true;
 		}
 		if (!rc)
-			rc = write_all(fd, rec, rec->size);
+			rc = cap_append_record(w, rec);
 	}
+	return rc;
+}
+
+int cap_trim(const char *path, uint64_t max, const char *who, char *err, size_t errlen)
+{
+	struct stat st;
+	struct cap_drop d = { 0 };
+	size_t first_kept = 0;
+	char tmp[PATH_MAX];
+
+	if (stat(path, &st) || (uint64_t)st.st_size <= max)
+		return 0;
+	struct cap_reader *r = cap_open(path, err, errlen);
+	if (!r)
+		return -1;
+	if (plan(r, max, &d, &first_kept)) {
+		seterr(err, errlen, "%s: out of memory", path);
+		cap_close(r);
+		return -1;
+	}
+	if (!first_kept) {
+		cap_close(r);
+		return 0;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.trim", path) >= (int)sizeof(tmp)) {
+		seterr(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
+		cap_close(r);
+		return -1;
+	}
+	struct cap_writer *w = cap_writer_open_copy(tmp, cap_header(r), err, errlen);
+	if (!w) {
+		cap_close(r);
+		return -1;
+	}
+	int rc = copy_kept(r, w, first_kept, max, who, &d);
 	cap_close(r);
-	if (close(fd) || rc || rename(tmp, path)) {
-		seterr(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+	int crc = cap_writer_close(w, false);
+	if (rc || crc || rename(tmp, path)) {
+		seterr(err, errlen, "cannot write %s: %s", tmp, strerror(rc ? -rc : crc ? -crc : errno));
 		unlink(tmp);
 		return -1;
 	}

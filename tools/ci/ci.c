@@ -43,10 +43,10 @@ struct ci_opts {
 	enum keep_policy keep;
 	uint64_t max_bytes;	/* 0: no bound */
 	const char *vmm;	/* the VMM binary whose probes to record (NULL: the command) */
-	bool no_ftrace;
-	bool no_record;
-	bool quiet;
-	bool cleanup;		/* only `record --cleanup` */
+	int no_ftrace;		/* the switches are ints: getopt_long sets them */
+	int no_record;
+	int quiet;
+	int cleanup;		/* only `record --cleanup` */
 	char **command;
 };
 
@@ -440,16 +440,13 @@ static void read_capture_facts(struct ci_run *ci)
 			ci->lost += l->count;
 		if (rec->type != CAP_REC_NOTE || cap_decode_text(rec, &text))
 			continue;
-		/* the LOST records a --max-size trim dropped are counted in its NOTE */
-		unsigned long long lr, lc;
-		const char *among = strstr(text, ", among them ");
-		if (among && sscanf(among, ", among them %llu LOST records counting %llu", &lr, &lc) == 2)
-			ci->lost += lc;
-		/* what record --max-size dropped while it ran, and what we trimmed */
-		uint64_t dr, db;
-		if (cap_parse_drop_note(text, &dr, &db)) {
-			ci->trimmed_records += dr;
-			ci->trimmed_bytes += db;
+		/* what record --max-size dropped while it ran, and what we trimmed;
+		 * the LOST records among them are counted in the NOTE */
+		struct cap_drop d;
+		if (cap_parse_drop_note(text, &d)) {
+			ci->trimmed_records += d.records;
+			ci->trimmed_bytes += d.bytes;
+			ci->lost += d.lost;
 		}
 		char **nn = realloc(ci->notes, (ci->notes_n + 1) * sizeof(*nn));
 		if (!nn)
@@ -739,15 +736,16 @@ static void remove_artifacts(const struct ci_opts *o)
 
 static int parse_args(int argc, char **argv, struct ci_opts *o)
 {
-	static const struct option longopts[] = {
+	/* a switch sets its field itself (getopt_long then returns 0) */
+	const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "keep", required_argument, NULL, 'k' },
 		{ "max-size", required_argument, NULL, 'm' },
 		{ "vmm", required_argument, NULL, 'v' },
-		{ "no-ftrace", no_argument, NULL, 'F' },
-		{ "no-record", no_argument, NULL, 'R' },
-		{ "cleanup", no_argument, NULL, 'C' },
-		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-ftrace", no_argument, &o->no_ftrace, 1 },
+		{ "no-record", no_argument, &o->no_record, 1 },
+		{ "cleanup", no_argument, &o->cleanup, 1 },
+		{ "quiet", no_argument, &o->quiet, 1 },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -758,6 +756,8 @@ static int parse_args(int argc, char **argv, struct ci_opts *o)
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 0:
+			break;
 		case 'o':
 			if (!*optarg) {
 				fprintf(stderr, "kvmscope ci: --out: empty directory name\n");
@@ -776,33 +776,18 @@ static int parse_args(int argc, char **argv, struct ci_opts *o)
 				return -1;
 			}
 			break;
-		case 'm': {
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || v == 0 || v > (1ull << 40) ||
-			    optarg[0] == '-') {
+		case 'm':
+			if (cap_parse_max_size(optarg, &o->max_bytes)) {
 				fprintf(stderr, "kvmscope ci: --max-size: '%s' is not a size in MiB (1 or more)\n",
 					optarg);
 				return -1;
 			}
-			o->max_bytes = v << 20;
 			break;
-		}
 		case 'v':
 			o->vmm = optarg;
 			break;
-		case 'F':
-			o->no_ftrace = true;
-			break;
-		case 'R':
-			o->no_record = true;
-			break;
-		case 'C':
-			o->cleanup = true;
-			break;
 		case 'q':
-			o->quiet = true;
+			o->quiet = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -838,6 +823,39 @@ static void find_tool(char *buf, size_t len)
 		snprintf(buf, len, "kvmscope");
 	else
 		buf[n] = 0;
+}
+
+/* The artifacts of a run that had a directory: the capture (trimmed to
+ * --max-size), the analysers' outputs, the HTML timeline, JUnit, ci.json. */
+static void make_artifacts(struct ci_run *ci, const struct ci_opts *o)
+{
+	if (ci->recorded && o->max_bytes) {
+		char err[256];
+		if (cap_trim(ci->capture, o->max_bytes, "kvmscope ci", err, sizeof(err)))
+			say("--max-size: %s", err);
+	}
+	bool have_diag = false;
+	if (ci->recorded) {
+		/* the analysers read formats our record took from this host's tracefs:
+		 * no need to compare them with it again (tools/analyze/timeline.c) */
+		setenv("KVMSCOPE_CAPTURE_FORMATS_LOCAL", "1", 1);
+		read_capture_facts(ci);
+		json_object_set_new(ci->artifacts, "kvmscope.capture", json_string("ok"));
+		const char *report_text[] = { "report", ci->capture, "--format", "text", NULL };
+		const char *report_chrome[] = { "report", ci->capture, "--format", "chrome", NULL };
+		const char *diag_text[] = { "diagnose", ci->capture, NULL };
+		const char *diag_json[] = { "diagnose", "--format", "json", ci->capture, NULL };
+		analyse(ci, o, "report.txt", report_text);
+		analyse(ci, o, "trace.json", report_chrome);
+		analyse(ci, o, "diagnosis.txt", diag_text);
+		have_diag = analyse(ci, o, "diagnosis.json", diag_json);
+		write_html(ci, o);
+	} else {
+		unlink(ci->capture); /* a collector's false start, not a capture of the command */
+		json_object_set_new(ci->artifacts, "kvmscope.capture", json_string(ci->why_not));
+	}
+	write_junit(ci, o, have_diag);
+	write_summary(ci, o);
 }
 
 int cmd_ci(int argc, char **argv)
@@ -900,33 +918,7 @@ int cmd_ci(int argc, char **argv)
 		goto out;
 	}
 
-	if (ci.recorded && o.max_bytes) {
-		char err[256];
-		if (ci_trim_capture(ci.capture, o.max_bytes, err, sizeof(err)))
-			say("--max-size: %s", err);
-	}
-	bool have_diag = false;
-	if (ci.recorded) {
-		/* the analysers read formats our record took from this host's tracefs:
-		 * no need to compare them with it again (tools/analyze/timeline.c) */
-		setenv("KVMSCOPE_CAPTURE_FORMATS_LOCAL", "1", 1);
-		read_capture_facts(&ci);
-		json_object_set_new(ci.artifacts, "kvmscope.capture", json_string("ok"));
-		const char *report_text[] = { "report", ci.capture, "--format", "text", NULL };
-		const char *report_chrome[] = { "report", ci.capture, "--format", "chrome", NULL };
-		const char *diag_text[] = { "diagnose", ci.capture, NULL };
-		const char *diag_json[] = { "diagnose", "--format", "json", ci.capture, NULL };
-		analyse(&ci, &o, "report.txt", report_text);
-		analyse(&ci, &o, "trace.json", report_chrome);
-		analyse(&ci, &o, "diagnosis.txt", diag_text);
-		have_diag = analyse(&ci, &o, "diagnosis.json", diag_json);
-		write_html(&ci, &o);
-	} else {
-		unlink(ci.capture); /* a collector's false start, not a capture of the command */
-		json_object_set_new(ci.artifacts, "kvmscope.capture", json_string(ci.why_not));
-	}
-	write_junit(&ci, &o, have_diag);
-	write_summary(&ci, &o);
+	make_artifacts(&ci, &o);
 	say("%s: exit status %d, collectors %s%s%s, %llu records lost, artifacts in %s/", o.command[0],
 	    ci.status, ci.collectors, ci.trimmed_records ? ", capture trimmed to --max-size" : "",
 	    ci.recorded ? "" : " (not recorded)", (unsigned long long)ci.lost, o.out_dir);

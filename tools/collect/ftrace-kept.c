@@ -13,6 +13,32 @@
 
 #include "errtext.h"
 
+static char kept_name[64] = FTRACE_KEPT_INSTANCE, kept_prefix[64] = FTRACE_KEPT_GROUP;
+
+const char *ftrace_kept_instance(char *err, size_t errlen)
+{
+	static const char stem[] = FTRACE_KEPT_INSTANCE "-";
+	const char *env = getenv(FTRACE_KEPT_ENV);
+
+	if (!env || !*env)
+		return kept_name;
+	const char *suffix = strncmp(env, stem, strlen(stem)) ? NULL : env + strlen(stem);
+	size_t n = suffix ? strspn(suffix, "abcdefghijklmnopqrstuvwxyz0123456789") : 0;
+	if (!n || n > 16 || suffix[n]) {
+		seterr(err, errlen, "%s=%s: not kvmscope-kept-SUFFIX (SUFFIX: 1 to 16 of a-z, 0-9)",
+		       FTRACE_KEPT_ENV, env);
+		return NULL;
+	}
+	snprintf(kept_name, sizeof(kept_name), "%s", env);
+	snprintf(kept_prefix, sizeof(kept_prefix), FTRACE_KEPT_GROUP "%s_", suffix);
+	return kept_name;
+}
+
+const char *ftrace_kept_group_prefix(void)
+{
+	return kept_prefix;
+}
+
 /* the instance's directory, opened and flocked (blocking or not) */
 static int lock_instance(struct tracefs_instance *inst, bool wait, char *err, size_t errlen)
 {
@@ -20,13 +46,13 @@ static int lock_instance(struct tracefs_instance *inst, bool wait, char *err, si
 	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 
 	if (fd < 0) {
-		seterr(err, errlen, "tracefs instance %s: %s", FTRACE_KEPT_INSTANCE, strerror(errno));
+		seterr(err, errlen, "tracefs instance %s: %s", kept_name, strerror(errno));
 		tracefs_put_tracing_file(dir);
 		return -1;
 	}
 	if (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) < 0) {
 		int busy = errno == EWOULDBLOCK;
-		seterr(err, errlen, "tracefs instance %s: %s", FTRACE_KEPT_INSTANCE,
+		seterr(err, errlen, "tracefs instance %s: %s", kept_name,
 		       busy ? "in use by another collector" : strerror(errno));
 		close(fd);
 		tracefs_put_tracing_file(dir);
@@ -35,7 +61,7 @@ static int lock_instance(struct tracefs_instance *inst, bool wait, char *err, si
 	/* a cleanup may have removed it while we waited */
 	struct stat held, now;
 	if (fstat(fd, &held) || stat(dir, &now) || held.st_ino != now.st_ino) {
-		seterr(err, errlen, "tracefs instance %s was removed meanwhile", FTRACE_KEPT_INSTANCE);
+		seterr(err, errlen, "tracefs instance %s was removed meanwhile", kept_name);
 		close(fd);
 		fd = -1;
 	}
@@ -47,10 +73,12 @@ int ftrace_kept_open(struct tracefs_instance **out, int *lock_fd, char *err, siz
 {
 	*out = NULL;
 	*lock_fd = -1;
-	struct tracefs_instance *inst = tracefs_instance_create(FTRACE_KEPT_INSTANCE);
+	const char *name = ftrace_kept_instance(err, errlen);
+	if (!name)
+		return -1;
+	struct tracefs_instance *inst = tracefs_instance_create(name);
 	if (!inst) {
-		seterr(err, errlen, "cannot create tracefs instance %s: %s", FTRACE_KEPT_INSTANCE,
-		       strerror(errno));
+		seterr(err, errlen, "cannot create tracefs instance %s: %s", name, strerror(errno));
 		return -1;
 	}
 	int fd = lock_instance(inst, false, err, errlen);
@@ -84,7 +112,7 @@ int ftrace_kept_group_name(const char *binary, uint64_t h, char *group, size_t l
 	uint64_t id[5] = { (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)st.st_size,
 			   (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec };
 	h = ftrace_kept_hash(h, id, sizeof(id));
-	snprintf(group, len, FTRACE_KEPT_GROUP "%016llx", (unsigned long long)h);
+	snprintf(group, len, "%s%016llx", kept_prefix, (unsigned long long)h);
 	return 0;
 }
 
@@ -124,12 +152,11 @@ unsigned ftrace_kept_remove_groups(struct tracefs_instance *inst)
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		char *event = strstr(line, ":" FTRACE_KEPT_GROUP);
+		char *event = strstr(line, kept_prefix);
 		char *blank = strchr(line, ' ');
-		if (!event || !blank || event > blank || line[1] != ':')
+		if (!event || !blank || event > blank || line[1] != ':' || event != line + 2)
 			continue;
-		*blank = '\0';
-		event++; /* GROUP/NAME */
+		*blank = '\0'; /* event: GROUP/NAME */
 		char *slash = strchr(event, '/');
 		if (!slash)
 			continue;
@@ -173,9 +200,12 @@ int ftrace_kept_cleanup(FILE *out, char *err, size_t errlen)
 		seterr(err, errlen, "tracefs is not mounted and cannot be mounted (%s)", strerror(errno));
 		return -1;
 	}
+	const char *name = ftrace_kept_instance(err, errlen);
+	if (!name)
+		return -1;
 	struct tracefs_instance *inst = NULL;
-	if (tracefs_instance_exists(FTRACE_KEPT_INSTANCE)) {
-		inst = tracefs_instance_alloc(NULL, FTRACE_KEPT_INSTANCE);
+	if (tracefs_instance_exists(name)) {
+		inst = tracefs_instance_alloc(NULL, name);
 		/* a collector recording through it now keeps it: waiting could wait
 		 * for ever (a cleanup inside the command a ci wraps) */
 		int fd = inst ? lock_instance(inst, false, err, errlen) : -1;
@@ -185,13 +215,12 @@ int ftrace_kept_cleanup(FILE *out, char *err, size_t errlen)
 		}
 		tracefs_instance_file_write(inst, "events/enable", "0");
 		if (tracefs_instance_destroy(inst) < 0) {
-			seterr(err, errlen, "cannot remove tracefs instance %s: %s", FTRACE_KEPT_INSTANCE,
-			       strerror(errno));
+			seterr(err, errlen, "cannot remove tracefs instance %s: %s", name, strerror(errno));
 			close(fd);
 			tracefs_instance_free(inst);
 			return -1;
 		}
-		fprintf(out, "removed tracefs instance %s\n", FTRACE_KEPT_INSTANCE);
+		fprintf(out, "removed tracefs instance %s\n", name);
 		close(fd);
 		tracefs_instance_free(inst);
 		inst = NULL;
@@ -199,13 +228,15 @@ int ftrace_kept_cleanup(FILE *out, char *err, size_t errlen)
 	unsigned n = ftrace_kept_remove_groups(NULL);
 	if (n)
 		fprintf(out, "removed %u kept uprobe event%s (%s*)\n", n, n == 1 ? "" : "s",
-			FTRACE_KEPT_GROUP);
+			kept_prefix);
 	char *defs = read_uprobe_events();
-	bool left = defs && strstr(defs, ":" FTRACE_KEPT_GROUP);
+	bool left = false;
+	for (const char *p = defs; p && (p = strstr(p, kept_prefix)); p++)
+		left |= p[-1] == ':'; /* "p:PREFIX..." */
 	free(defs);
 	if (left) {
 		seterr(err, errlen, "some %s* uprobe events could not be removed (enabled elsewhere?)",
-		       FTRACE_KEPT_GROUP);
+		       kept_prefix);
 		return -1;
 	}
 	return 0;

@@ -29,6 +29,17 @@ struct tracefs_instance;
 
 #define FTRACE_KEPT_INSTANCE "kvmscope-kept"
 #define FTRACE_KEPT_GROUP "kvmscope_kept_"
+/* KVMSCOPE_KEPT_INSTANCE=kvmscope-kept-SUFFIX names a second kept instance,
+ * with groups kvmscope_kept_SUFFIX_HASH: a collector inside a command that a
+ * kvmscope ci wraps (the test suite) keeps its own instance beside the outer
+ * one. SUFFIX is 1 to 16 of [a-z0-9]. */
+#define FTRACE_KEPT_ENV "KVMSCOPE_KEPT_INSTANCE"
+
+/* The kept instance's name and its groups' prefix (the defaults above, or
+ * from the environment); NULL with ERR when the environment's is no such
+ * name. */
+const char *ftrace_kept_instance(char *err, size_t errlen);
+const char *ftrace_kept_group_prefix(void);
 
 /* Opens (creating when absent) the kept instance and locks it. 0 with *INST
  * and *LOCK_FD set; 1 when another collector holds it; -1 with ERR. */

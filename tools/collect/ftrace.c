@@ -344,7 +344,7 @@ static bool kept_group_ready(struct ftrace_collector *fc, uint64_t h, char *cons
 			     unsigned n)
 {
 	if (ftrace_kept_group_name(fc->o.binary, h, fc->group, sizeof(fc->group)) < 0)
-		snprintf(fc->group, sizeof(fc->group), FTRACE_KEPT_GROUP "%016llx",
+		snprintf(fc->group, sizeof(fc->group), "%s%016llx", ftrace_kept_group_prefix(),
 			 (unsigned long long)h);
 	if (ftrace_kept_group_ready(fc->group, names, n))
 		return true;
@@ -526,7 +526,8 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 	if (opts->keep && !(opts->functions && *opts->functions) && !opts->raw_dir) {
 		if (ftrace_kept_open(&fc->inst, &fc->lock_fd, why, sizeof(why)) == 0) {
 			fc->kept = fc->st.kept = true;
-			snprintf(fc->inst_name, sizeof(fc->inst_name), FTRACE_KEPT_INSTANCE);
+			snprintf(fc->inst_name, sizeof(fc->inst_name), "%s",
+				 ftrace_kept_instance(NULL, 0));
 			snprintf(fc->group, sizeof(fc->group), "kvmscope_kept"); /* until hashed */
 		} else {
 			problem(fc, "%s: a private instance this run", why);

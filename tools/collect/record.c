@@ -271,18 +271,13 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case 'B':
 			o->binary = optarg;
 			break;
-		case 'M': {
-			errno = 0;
-			unsigned long long mib = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || mib == 0 || mib > (1ull << 40) ||
-			    optarg[0] == '-') {
+		case 'M':
+			if (cap_parse_max_size(optarg, &o->max_bytes)) {
 				fprintf(stderr, "kvmscope record: --max-size: '%s' is not a size in MiB "
 					"(1 or more)\n", optarg);
 				return -1;
 			}
-			o->max_bytes = mib << 20;
 			break;
-		}
 		case 'h':
 			usage(stdout);
 			exit(0);

@@ -77,23 +77,6 @@ int unix_listen(const char *path)
 	return fd;
 }
 
-int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 ssize_t linebuf_fill(struct linebuf *lb, int fd)
 {
 	ssize_t n;

@@ -8,14 +8,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* write_all (< 0 on error, EPIPE included: SIGPIPE is ignored) */
+#include "capture/write-all.h"
+
 int64_t now_ms(void);			/* CLOCK_MONOTONIC */
 
 /* -1 with errno on failure. The listening socket is mode 0600. */
 int unix_connect(const char *path);
 int unix_listen(const char *path);
-
-/* Writes everything; -1 on error (EPIPE included: SIGPIPE is ignored). */
-int write_all(int fd, const void *buf, size_t len);
 
 /* Bytes from an fd, cut into lines ("\n"; a "\r" before it is dropped). */
 struct linebuf {
