@@ -7,7 +7,7 @@ DOMAIN := $(BUILD)/kvmscope-domain
 DOMAIN_SRCS := $(wildcard tools/domain/*.c)
 DOMAIN_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DOMAIN_SRCS))
 # one write_all in the tree: the capture module's
-DOMAIN_OBJS += $(BUILD)/obj/tools/capture/write-all.o
+DOMAIN_OBJS += $(BUILD)/obj/lib/write-all.o
 DOMAIN_LIBS = $(eval DOMAIN_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson))$(DOMAIN_LIBS)
 
 $(BUILD)/obj/tools/domain/%.o: CPPFLAGS += -Itools/domain

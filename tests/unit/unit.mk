@@ -23,7 +23,7 @@ UNIT_OBJS_kvm-names := vmm/kvm.o lib/kvm-names.o vmm/numparse.o vmm/trace.o vmm/
 UNIT_OBJS_trace := vmm/trace.o vmm/keyval.o $(UNIT_PROBES)
 # the capture module: writer (and its bounded segments), reader, bound, trim
 CAPTURE_UNIT_OBJS := tools/capture/writer.o tools/capture/writer-ring.o tools/capture/reader.o \
-		     tools/capture/bound.o tools/capture/trim.o tools/capture/write-all.o lib/errtext.o
+		     tools/capture/bound.o tools/capture/trim.o lib/write-all.o lib/errtext.o
 UNIT_OBJS_capture := $(CAPTURE_UNIT_OBJS)
 UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-format.o tools/analyze/timeline-kfunc.o $(CAPTURE_UNIT_OBJS) tools/capture/capture-kfunc.o \
 		      lib/kvm-names.o gen/kvm-caps.o

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 /* write_all (< 0 on error, EPIPE included: SIGPIPE is ignored) */
-#include "capture/write-all.h"
+#include "write-all.h"
 
 int64_t now_ms(void);			/* CLOCK_MONOTONIC */
 
