@@ -43,6 +43,17 @@ expect_eq "a second vCPU: status 1" "$?" 1
 expect_grep "... the thread only B has is named" "$T_TMP/smp.txt" \
 	'thread "CPU 1/KVM" is only in .*smp2\.cap \([0-9]+ ioctl steps\)$'
 
+# a capture made under load, whose vCPU thread the recorder could not name
+# (it read the comm before the VMM set it): the thread pairs by creation order
+UNNAMED=$ROOT/tests/fixtures/capture-hello-vcpu-unnamed.capture
+"$KVMSCOPE" report "$UNNAMED" | grep -q 'CPU 0/KVM'
+expect_eq "the fixture's vCPU thread is unnamed" "$?" 1
+"$KVMSCOPE" diff "$UNNAMED" "$T_TMP/a.cap" >"$T_TMP/unnamed.txt" 2>&1
+expect_eq "an unnamed vCPU thread pairs with the named one: status 0" "$?" 0
+"$KVMSCOPE" diff "$UNNAMED" "$T_TMP/smp2.cap" >"$T_TMP/unnamed-smp.txt" 2>&1
+expect_grep "... and with CPU 0, not CPU 1, of a two-vCPU run" "$T_TMP/unnamed-smp.txt" \
+	'thread "CPU 1/KVM" is only in .*smp2\.cap'
+
 "$KVMSCOPE" diff "$T_TMP/a.cap" >"$T_TMP/one.txt" 2>&1
 expect_eq "one capture: status 2" "$?" 2
 expect_grep "... named" "$T_TMP/one.txt" '^kvmscope diff: two captures, please \(1 given\)$'

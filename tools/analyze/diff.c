@@ -30,6 +30,8 @@ struct step {
 
 struct thread_steps {
 	char name[64]; /* "CPU 0/KVM", or "thread #N" in order of appearance */
+	bool named;    /* the capture named it (or it is the command's main thread) */
+	const struct thread_steps *peer; /* the same thread in the other run */
 	uint32_t tid;
 	struct step *s;
 	size_t n, cap;
@@ -111,6 +113,7 @@ static struct thread_steps *thread_of(struct run *r, uint32_t pid, uint32_t tid,
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	const char *name = timeline_thread_name(&r->tl, tid);
+	t->named = name || (tid == pid && r->tl.command);
 	if (name)
 		snprintf(t->name, sizeof(t->name), "%s", name);
 	else if (tid == pid && r->tl.command)
@@ -277,12 +280,58 @@ static json_t *side_json(const struct run *r, const struct thread_steps *t, size
 	return o;
 }
 
+/* The threads of R that found no peer by name, in creation order (thread
+ * ids grow as a process creates threads). */
+static size_t leftovers(struct run *r, struct thread_steps **out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nt; i++)
+		if (!r->t[i].peer)
+			out[n++] = &r->t[i];
+	for (size_t i = 1; i < n; i++) /* few threads: insertion sort */
+		for (size_t j = i; j > 0 && out[j]->tid < out[j - 1]->tid; j--) {
+			struct thread_steps *t = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
+/* Threads pair by name. A thread the recorder could not name (it had ended,
+ * or not yet set its name, when its comm was read) pairs with the other
+ * run's thread left over at the same place in creation order: the VMM
+ * creates its threads in the same order every run. */
+static int pair_threads(struct run *a, struct run *b)
+{
+	for (size_t i = 0; i < a->nt; i++) {
+		a->t[i].peer = find_thread(b, a->t[i].name);
+		if (a->t[i].peer)
+			((struct thread_steps *)a->t[i].peer)->peer = &a->t[i];
+	}
+	struct thread_steps **la = calloc(a->nt + 1, sizeof(*la));
+	struct thread_steps **lb = calloc(b->nt + 1, sizeof(*lb));
+	if (!la || !lb) {
+		free(la);
+		free(lb);
+		return -1;
+	}
+	size_t na = leftovers(a, la), nb = leftovers(b, lb);
+	for (size_t k = 0; k < na && k < nb; k++)
+		if (!la[k]->named || !lb[k]->named) {
+			la[k]->peer = lb[k];
+			lb[k]->peer = la[k];
+		}
+	free(la);
+	free(lb);
+	return 0;
+}
+
 /* Every thread whose steps differ, or that only one run has; earliest first. */
 static size_t find_divergences(const struct run *a, const struct run *b, struct divergence *out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < a->nt; i++) {
-		const struct thread_steps *ta = &a->t[i], *tb = find_thread(b, ta->name);
+		const struct thread_steps *ta = &a->t[i], *tb = ta->peer;
 		size_t at = tb ? first_difference(ta, tb) : 0;
 		if (tb && at == ta->n && at == tb->n)
 			continue;
@@ -290,7 +339,7 @@ static size_t find_divergences(const struct run *a, const struct run *b, struct 
 		out[n++] = (struct divergence){ ta, tb, at, ts };
 	}
 	for (size_t i = 0; i < b->nt; i++)
-		if (!find_thread(a, b->t[i].name))
+		if (!b->t[i].peer)
 			out[n++] = (struct divergence){ NULL, &b->t[i], 0, UINT64_MAX };
 	for (size_t i = 1; i < n; i++) /* few threads: insertion sort */
 		for (size_t j = i; j > 0 && out[j].ts < out[j - 1].ts; j--) {
@@ -427,13 +476,15 @@ int cmd_diff(int argc, char **argv)
 	}
 	struct divergence *d = calloc(a.nt + b.nt + 1, sizeof(*d));
 	int rc = 2;
-	if (d) {
+	if (d && pair_threads(&a, &b) == 0) {
 		size_t n = find_divergences(&a, &b, d);
 		if (!strcmp(format, "json"))
 			print_json(&a, &b, d, n);
 		else
 			print_text(&a, &b, d, n);
 		rc = n ? 1 : 0;
+	} else {
+		fprintf(stderr, "kvmscope diff: out of memory\n");
 	}
 	free(d);
 	run_free(&a);
