@@ -11,6 +11,7 @@
 #include "kvm.h"
 #include "numparse.h"
 #include "pmu-filter.h"
+#include "pmu-misconfig.h"
 #include "virt-gic.h"
 #include "trace.h"
 #include "version.h"
@@ -132,6 +133,14 @@ static int kv_cpu(struct vmm_config *cfg, const char *opt, char *key, char *val,
 		}
 		return 0;
 	}
+#ifdef __aarch64__
+	char why_x[160];
+	int x = pmu_misconfig_parse(key, val, &cfg->x_pmu, why_x, sizeof(why_x));
+	if (x < 0)
+		snprintf(err, errlen, "%s: %s", opt, why_x);
+	if (x)
+		return x < 0 ? -1 : 0;
+#endif
 	if (!strcmp(key, "pmu-filter")) {
 		char why[256];
 		if (pmu_filter_parse(val, &cfg->pmu_filter, why, sizeof(why)) < 0) {
@@ -534,6 +543,9 @@ static void print_help(void)
 	       "  -m SIZE             RAM, in MiB or with a K/M/G suffix (default %dM)\n"
 	       "  -smp N              vCPUs, 1..%d, one thread each\n"
 	       "  -cpu host[,pmu=on|off][,pmu-filter=allow|deny:EVENT[:EVENT...]]\n"
+	       "       arm64 build, experimental (misconfigure the PMU on purpose):\n"
+	       "       [,x-pmu-feature-off=CPU][,x-pmu-irq-last=INTID]\n"
+	       "       [,x-pmu-irq-after-init=on][,x-pmu-has-probe=off]\n"
 	       "  -machine [type=]pc[,confidential-guest-support=ID]   (-M too)\n"
 	       "  -machine virt|virt-7.2|virt-4.1[,gic-version=2|3|host|max][,dumpdtb=FILE]   (arm64 build)\n"
 	       "  -object sev-guest,id=ID,policy=N,cbitpos=N,reduced-phys-bits=N\n"

@@ -50,7 +50,7 @@ $(UNIT_OUT)/test-cpu-merge: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-thread-process: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-thread-process: LDLIBS += -lpthread
 # arm64 PMU attribute plan and virt device tree (helper "arm64"), x86 pmu-filter
-UNIT_OBJS_pmu-attrs := vmm/pmu-attrs.o vmm/trace.o $(UNIT_PROBES)
+UNIT_OBJS_pmu-attrs := vmm/pmu-attrs.o vmm/pmu-misconfig.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_arm64-fdt := vmm/fdt-virt.o vmm/error.o
 UNIT_OBJS_pmu-filter := vmm/pmu-filter.o vmm/numparse.o
 UNIT_NAMES += pmu-attrs arm64-fdt pmu-filter
