@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "findings.h"
+#include "rule-pmu-set-attr-kernel.h"
 
 struct cause {
 	const char *attr;  /* NULL: any attribute */
@@ -47,6 +48,14 @@ static const struct cause kernel_causes[] = {
 	  "in-kernel irqchip, but the vGIC is not initialised yet" },
 	{ "KVM_ARM_VCPU_PMU_V3_INIT", "ENXIO", 0, "in-kernel irqchip, but the PMU IRQ was never set" },
 	{ "other", "ENXIO", 0, "unknown attribute" },
+};
+
+/* the same file, kvm_arm_pmu_v3_has_attr: QEMU asks it (KVM_HAS_DEVICE_ATTR)
+ * before every KVM_SET_DEVICE_ATTR */
+static const struct cause has_attr_causes[] = {
+	{ NULL, "ENXIO", 0, "the vCPU has no PMU: it was initialised without the PMUv3 feature "
+			    "(KVM_ARM_VCPU_PMU_V3), so every PMU attribute is answered ENXIO" },
+	{ NULL, "ENXIO", 0, "the attribute is none of IRQ, INIT, FILTER, SET_PMU" },
 };
 
 /* torvalds/linux arch/x86/kvm/pmu.c, kvm_vm_ioctl_set_pmu_event_filter (6.x) */
@@ -268,12 +277,15 @@ static bool vgic_cause(const struct qlog_stream *s, size_t start, size_t i,
 
 	if (!attr || strcmp(attr, "KVM_ARM_VCPU_PMU_V3_IRQ") || !errname || strcmp(errname, "EINVAL"))
 		return false;
+	/* (a refusal answered by a vGIC created after it is no cause: the GIC probe) */
 	for (size_t j = start; j < i; j++) {
 		const struct qlog_event *e = &s->ev[j];
-		if (e->kind == QLOG_KVM_IOCTL_EXIT && qlog_get_int(e, "ret", 0) < 0 &&
-		    !strcmp(qlog_get(e, "ioctl") ?: "", "KVM_CREATE_DEVICE") &&
-		    is_no_device(qlog_get(e, "errname")))
+		if (e->kind != QLOG_KVM_IOCTL_EXIT || strcmp(qlog_get(e, "ioctl") ?: "", "KVM_CREATE_DEVICE"))
+			continue;
+		if (qlog_get_int(e, "ret", 0) < 0 && is_no_device(qlog_get(e, "errname")))
 			create = e;
+		else if (qlog_get_int(e, "ret", -1) >= 0)
+			create = NULL;
 	}
 	if (create) {
 		diag_where(create, t, w, sizeof(w));
@@ -326,6 +338,26 @@ static void vgic_explain(struct finding *f, const struct qlog_stream *s, size_t 
 			"-machine virt,gic-version=3 or gic-version=host, or QEMU 5.1+, which probes "
 			"the host's GIC. Every cause of this errno there (the first is this one): %s.",
 			kf, causes);
+}
+
+/* the explanation when the run proves one cause (rule-pmu-set-attr-kernel.c) */
+static void kernel_cause_explain(struct finding *f, const struct qlog_stream *s, size_t i,
+				 const struct qlog_event *t, const char *attr, const char *errname,
+				 const char *why, const char *causes)
+{
+	const struct qlog_event *k = diag_kernel_function(s, i, errname);
+	const char *ioctl = qlog_get(t, "ioctl");
+	char kf[160] = "";
+
+	if (k)
+		snprintf(kf, sizeof(kf), "%s() returned %s %s: ", qlog_get(k, "function"),
+			 qlog_get(k, "ret"), errname);
+	finding_explain(f,
+			"KVM refused the PMU attribute %s (%s on vCPU %lld) with %s, and the run "
+			"itself says which check: %s%s. Every cause of this errno there, the others "
+			"ruled out by the run: %s.",
+			attr ? attr : "(unknown)", ioctl ? ioctl : "?",
+			qlog_get_int(t, "cpu_index", -1), errname, kf, why, causes);
 }
 
 static void run(const struct qlog_stream *s, struct finding_list *out)
@@ -452,6 +484,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 			finding_fact_str(f, "gic", gic_kind);
 		}
 		bool no_vgic = !fault && !x86 && vgic_cause(s, start, i, t, attr, errname, gic_kind, f);
+		const char *kcause = !fault && !x86 && !no_vgic ?
+					     pmu_kernel_cause(s, start, i, cmd, attr, errname, f) : NULL;
 		if (fault) {
 			diag_where(fault, t, w, sizeof(w));
 			finding_step(f, "the errno was injected by kvmscope-vmm -fault (%s): the kernel "
@@ -508,12 +542,17 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 				json_array_append_new(jc, json_string(x86_filter_causes[c].text));
 			}
 		} else if (!fault) {
-			for (size_t c = 0; c < sizeof(kernel_causes) / sizeof(kernel_causes[0]); c++) {
-				if (!cause_applies(&kernel_causes[c], attr, errname, kv))
+			bool has = ioctl && !strcmp(ioctl, "KVM_HAS_DEVICE_ATTR") &&
+				   t->kind == QLOG_KVM_IOCTL_EXIT;
+			const struct cause *kc = has ? has_attr_causes : kernel_causes;
+			size_t nkc = has ? sizeof(has_attr_causes) / sizeof(has_attr_causes[0]) :
+					   sizeof(kernel_causes) / sizeof(kernel_causes[0]);
+			for (size_t c = 0; c < nkc; c++) {
+				if (!cause_applies(&kc[c], attr, errname, kv))
 					continue;
 				n += (size_t)snprintf(causes + n, n < sizeof(causes) ? sizeof(causes) - n : 0,
-						      "(%d) %s; ", ++k, kernel_causes[c].text);
-				json_array_append_new(jc, json_string(kernel_causes[c].text));
+						      "(%d) %s; ", ++k, kc[c].text);
+				json_array_append_new(jc, json_string(kc[c].text));
 			}
 			for (size_t c = 0; c < sizeof(reported_causes) / sizeof(reported_causes[0]); c++) {
 				if (!cause_applies(&reported_causes[c], attr, errname, kv))
@@ -537,6 +576,8 @@ static void run(const struct qlog_stream *s, struct finding_list *out)
 					x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr");
 		else if (k && no_vgic)
 			vgic_explain(f, s, i, t, causes);
+		else if (k && kcause)
+			kernel_cause_explain(f, s, i, t, attr, errname, kcause, causes);
 		else if (k)
 			finding_explain(f,
 					"KVM refused a PMU setting (%s) with %s. In %s%s this errno "
