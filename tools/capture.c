@@ -958,11 +958,11 @@ const char *cap_source_name(unsigned source)
 }
 
 /* ---- bounding a capture ---------------------------------------------- */
-
 bool cap_record_is_event(unsigned type)
 {
 	switch (type) {
-	case CAP_REC_PROBE: case CAP_REC_TP_EVENT: case CAP_REC_STACK: case CAP_REC_LOST: case CAP_REC_KFUNC:
+	case CAP_REC_PROBE: case CAP_REC_TP_EVENT: case CAP_REC_STACK: case CAP_REC_LOST:
+	case CAP_REC_KFUNC: case CAP_REC_IOCTL_ARG:
 		return true;
 	default:
 		return false;

@@ -11,8 +11,6 @@
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
 
-#include "kvm-caps.h"
-#include "kvm-names.h"
 #include "timeline.h"
 
 /* Kernel events are decoded from a zero-padded copy this large, so a format
@@ -661,6 +659,9 @@ int timeline_load_source(struct timeline *tl, const char *path, int source, char
 			tl->symbols[tl->nsymbols++] = (struct tl_symbol){ .ip = ip, .text = text };
 			break;
 		}
+		case CAP_REC_IOCTL_ARG:
+			timeline_attach_ioctl_arg(tl, rec);
+			break;
 		case CAP_REC_MAPS:
 		case CAP_REC_END:
 			break;
@@ -690,6 +691,7 @@ int timeline_load_source(struct timeline *tl, const char *path, int source, char
 	if (tl->nsymbols)
 		qsort(tl->symbols, tl->nsymbols, sizeof(*tl->symbols), cmp_symbol);
 	join(tl);
+	timeline_ioctl_args_fds(tl);
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory after %llu records",
@@ -931,48 +933,6 @@ static void format_kernel(const struct timeline *tl, const struct tl_event *e, c
 	trace_seq_terminate(&s);
 	snprintf(buf, len, "%s", s.buffer ? s.buffer : "");
 	memset(decode_buf, 0, dlen);
-}
-
-/* kvm_ioctl_name_arch() searches tables; the same few requests repeat. The
- * arch is the capture's: an analyst built for one decodes the other's. */
-const char *timeline_ioctl_name(const struct timeline *tl, uint64_t cmd)
-{
-	static uint64_t keys[64];
-	static const char *names[64];
-	static bool used[64];
-	enum kvm_arch arch = kvm_arch_by_machine(tl->machine);
-	uint64_t key = cmd ^ ((uint64_t)arch << 63);
-	unsigned h = (unsigned)((key * 0x9E3779B97F4A7C15ull) >> 58);
-	if (!used[h] || keys[h] != key) {
-		keys[h] = key;
-		names[h] = kvm_ioctl_name_arch(arch, cmd);
-		used[h] = true;
-	}
-	return names[h];
-}
-
-void timeline_format_ioctl(const struct timeline *tl, const struct tl_event *e, char *buf,
-			   size_t len)
-{
-	const char *name = timeline_ioctl_name(tl, e->cmd);
-	char cmd[32];
-	if (!name) {
-		snprintf(cmd, sizeof(cmd), "0x%llx", (unsigned long long)e->cmd);
-		name = cmd;
-	}
-	/* the capability asked about, by name */
-	const char *cap = !strcmp(name, "KVM_CHECK_EXTENSION") ? kvm_cap_name(e->arg) : NULL;
-	int n = cap ? snprintf(buf, len, "ioctl(%lld, %s, %s)", (long long)e->fd, name, cap) :
-		      snprintf(buf, len, "ioctl(%lld, %s, 0x%llx)", (long long)e->fd, name,
-			       (unsigned long long)e->arg);
-	if (n < 0 || (size_t)n >= len)
-		return;
-	if (!e->has_exit)
-		snprintf(buf + n, len - (size_t)n, " = ? (no exit recorded)");
-	else if (e->ret < 0 && e->ret >= -4095)
-		snprintf(buf + n, len - (size_t)n, " = -1 %s", errno_name((int)-e->ret));
-	else
-		snprintf(buf + n, len - (size_t)n, " = %lld", (long long)e->ret);
 }
 
 double timeline_rel_s(const struct timeline *tl, uint64_t ts)

@@ -46,6 +46,8 @@ $(GEN)/%.skel.h: $(GEN)/%.bpf.o
 	$(Q)bpftool gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/tools/record.o: $(GEN)/record.skel.h
+$(GEN)/record.bpf.o: probes/ioctl-args.bpf.h tools/ioctl-args-events.h
+$(BUILD)/obj/tools/ioctl-args.o: $(GEN)/record.skel.h
 $(GEN)/kfunc.bpf.o: tools/record-kfunc-events.h
 $(BUILD)/obj/tools/record-kfunc.o: $(GEN)/kfunc.skel.h
 
@@ -61,8 +63,9 @@ $(GEN)/html-timeline.c: tools/html/timeline.html tools/tools.mk
 
 # --- fuzzing the capture reader (libFuzzer, clang): `make fuzz-capture` ----
 FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c tools/capture.c tools/capture-kfunc.c tools/timeline.c \
-		     tools/timeline-kfunc.c tools/report-text.c \
-		     tools/report-json.c tools/report-chrome.c lib/kvm-names.c $(GEN)/kvm-caps.c
+		     tools/timeline-kfunc.c tools/timeline-ioctl.c tools/capture-ioctl-arg.c tools/report-text.c \
+		     tools/report-json.c tools/report-chrome.c lib/kvm-names.c lib/kvm-ioctl-args.c \
+		     $(GEN)/kvm-caps.c
 $(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture.h tools/timeline.h tools/report.h \
 			 $(GEN)/kvmscope-version.h
 	$(call msg,FUZZ,$@)

@@ -21,8 +21,9 @@ UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidenti
 UNIT_OBJS_kvm-names := vmm/kvm.o lib/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_capture := tools/capture.o
-UNIT_OBJS_timeline := tools/timeline.o tools/timeline-kfunc.o tools/capture.o tools/capture-kfunc.o \
-		      lib/kvm-names.o gen/kvm-caps.o
+UNIT_OBJS_timeline := tools/timeline.o tools/timeline-kfunc.o tools/timeline-ioctl.o tools/capture.o \
+		      tools/capture-kfunc.o tools/capture-ioctl-arg.o lib/kvm-names.o lib/kvm-ioctl-args.o \
+		      gen/kvm-caps.o
 
 UNIT_NAMES := runstate requests options kvm-names trace capture timeline
 $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
