@@ -26,6 +26,9 @@ UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-format.o t
 		      tools/capture/capture-ioctl-arg.o lib/kvm-names.o lib/kvm-ioctl-args.o gen/kvm-caps.o
 
 UNIT_NAMES := runstate requests options kvm-names trace capture timeline
+# the ioctl-argument decoder (lib/, capture format 1.2)
+UNIT_OBJS_kvm-ioctl-args := lib/kvm-ioctl-args.o lib/kvm-names.o
+UNIT_NAMES += kvm-ioctl-args
 $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: LDLIBS += $(shell pkg-config --libs libtraceevent 2>/dev/null)

@@ -101,14 +101,19 @@ void timeline_format_ioctl_args(const struct timeline *tl, const struct tl_event
 	buf[0] = '\0';
 	if (!e->args || cap_decode_ioctl_arg(e->args, &h, &d))
 		return;
-	if (len > 3 && kvm_ioctl_args_format(kvm_arch_by_machine(tl->machine), name, d, h->len,
-					     e->arg_fd_kind, buf + 2, len - 3) >= 0) {
-		buf[0] = ' ';
-		buf[1] = '{';
-		strcat(buf, "}");
-	} else if (!h->len) {
-		snprintf(buf, len, " {unreadable}");
-	} else {
-		buf[0] = '\0';
+	if (kvm_ioctl_args_format(kvm_arch_by_machine(tl->machine), name, d, h->len, e->arg_fd_kind,
+				  buf, len) < 0)
+		snprintf(buf, len, "%s", h->len ? "" : "unreadable");
+}
+
+const char *timeline_ioctl_arg_fd_name(const struct tl_event *e)
+{
+	const char *dev = e->arg_fd_kind >= KVM_ATTR_FD_DEVICE ?
+				  kvm_device_type_name(e->arg_fd_kind - KVM_ATTR_FD_DEVICE) : NULL;
+	switch (e->arg_fd_kind) {
+	case KVM_ATTR_FD_VCPU: return "vcpu";
+	case KVM_ATTR_FD_VM: return "vm";
+	case KVM_ATTR_FD_SYSTEM: return "system";
 	}
+	return dev ? dev : "unknown";
 }

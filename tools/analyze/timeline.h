@@ -131,12 +131,15 @@ void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e,
 const char *timeline_ioctl_name(const struct timeline *tl, uint64_t cmd);
 /* timeline-ioctl-args.c: an IOCTL_ARG record joins its TL_IOCTL as it is
  * read; after the join, the fd each device attribute went to is named from
- * the capture's KVM_CREATE_VCPU/VM/DEVICE; " {target=0 features=...}" (or
- * "") for the ioctl's text */
+ * the capture's KVM_CREATE_VCPU/VM/DEVICE; "target=0 features=..." (or
+ * "": none recorded, "unreadable") for the ioctl's text */
 void timeline_attach_ioctl_arg(struct timeline *tl, const struct cap_record *rec);
 void timeline_ioctl_args_fds(struct timeline *tl);
 void timeline_format_ioctl_args(const struct timeline *tl, const struct tl_event *e, char *buf,
 				size_t len);
+/* what the fd of a TL_IOCTL with args is: "vcpu", "vm", "system", a
+ * KVM_DEV_TYPE_* name, or "unknown" */
+const char *timeline_ioctl_arg_fd_name(const struct tl_event *e);
 /* TL_KFUNC: the function's definition (NULL if the capture has none), the
  * errno it returned (0: none), "kvm_vcpu_ioctl() = -22 EINVAL" */
 const struct cap_kfunc_def_view *timeline_kfunc_def(const struct timeline *tl, uint32_t id);

@@ -10,6 +10,7 @@
 
 #define REC_ARG_REQUESTS 8	/* requests whose struct is copied, at most */
 #define REC_ARG_MAX 32		/* bytes copied, at most (struct kvm_vcpu_init) */
+#define REC_ARG_BUF 64		/* room for them: a power of two, for the verifier's mask */
 
 struct rec_ioctl_arg_event {
 	struct rec_common c;
@@ -17,7 +18,7 @@ struct rec_ioctl_arg_event {
 	__u64 arg;		/* the pointer the struct was read from */
 	__u32 len;		/* bytes of data[]: 0 when it could not be read */
 	__u32 at_exit;		/* read at the syscall's exit (KVM_CREATE_DEVICE's fd) */
-	__u8 data[REC_ARG_MAX];
+	__u8 data[REC_ARG_BUF];
 };
 
 #endif

@@ -41,8 +41,12 @@ static __always_inline void arg_emit(__u64 pid_tgid, __u64 request, __u64 arg, _
 	e->at_exit = at_exit;
 	if (size > REC_ARG_MAX)
 		size = REC_ARG_MAX;
-	e->len = bpf_probe_read_user(e->data, size, (const void *)arg) ?
-			 0 : size;
+	/* masked where the call takes it, behind a barrier so that clang keeps
+	 * the mask: 6.1's verifier loses the bound of a size spilled across the
+	 * helper calls above ("R2 unbounded memory access", seen in the lab) */
+	barrier_var(size);
+	size &= REC_ARG_BUF - 1;
+	e->len = bpf_probe_read_user(e->data, size, (const void *)arg) ? 0 : size;
 	submit(e);
 }
 
