@@ -161,10 +161,10 @@ lab_kfunc_only() {
 	fi
 }
 
-# lab_kfunc_absent DIR NAME FUNCTION WHAT: FUNCTION was recorded (attached,
-# no NOTE about it) and never called
+# lab_kfunc_absent DIR NAME FUNCTION WHAT: FUNCTION was recorded (attached:
+# no NOTE that it is absent or could not attach) and never called
 lab_kfunc_absent() {
-	if [ ! -s "$1/$2.kfunc" ] || grep -q "kernel function $3:" "$1/$2.evidence"; then
+	if [ ! -s "$1/$2.kfunc" ] || grep -Eq "kernel function $3: (absent|cannot attach)" "$1/$2.evidence"; then
 		results+=("  FAIL  $4 (not recorded)")
 	elif grep -q "^$3 " "$1/$2.kfunc"; then
 		results+=("  FAIL  $4")
