@@ -648,8 +648,10 @@ static int load_open(struct timeline *tl, const char *path, struct load_caps *ca
 		return -1;
 	}
 	tl->reader = cap_open(path, err, errlen);
-	if (!tl->reader)
+	if (!tl->reader) {
+		timeline_format_close(tl); /* (fuzz-capture: every refused file leaked it) */
 		return -1;
+	}
 	caps->ev = cap_file_size(tl->reader) / 64 + 16;
 	tl->ev = malloc(caps->ev * sizeof(*tl->ev));
 	if (!tl->ev)
@@ -658,6 +660,8 @@ static int load_open(struct timeline *tl, const char *path, struct load_caps *ca
 	if (!tl->tep) {
 		snprintf(err, errlen, "out of memory");
 		cap_close(tl->reader);
+		free(tl->ev);
+		timeline_format_close(tl);
 		return -1;
 	}
 	tep_set_loglevel(TEP_LOG_NONE);
