@@ -512,35 +512,29 @@ static void test_board_order_as_qemu(void **state)
 
 /* -cpu x-pmu-*: the board misconfigures its PMU itself, and the kernel's
  * genuine errno ends it as QEMU would (the lab runs the same four) */
-static void test_board_x_pmu_feature_off(void **state)
+static void test_board_x_pmu_misconfigurations(void **state)
 {
+	static const struct {
+		struct pmu_misconfig x;
+		const char *first; /* QEMU's first line; the second is always the IRQ's */
+	} cases[] = {
+		/* QEMU's HAS first: kvm_arm_pmu_v3_has_attr's ENXIO for a vCPU without a PMU */
+		{ { .feature_off_cpus = 2 }, "KVM_HAS_DEVICE_ATTR: No such device or address" },
+		/* SET alone: kvm_arm_pmu_v3_set_attr's ENODEV */
+		{ { .feature_off_cpus = 2, .no_has_probe = true }, "KVM_SET_DEVICE_ATTR: No such device" },
+		/* PPI 6 on vCPU 1, PPI 7 on vCPU 0 */
+		{ { .irq_last = 22 }, "KVM_SET_DEVICE_ATTR: Invalid argument" },
+		{ { .irq_after_init = true }, "KVM_SET_DEVICE_ATTR: Device or resource busy" },
+	};
+	char want[160];
 	(void)state;
-	board_without_gic(3);
-	a.x_pmu.feature_off_cpus = 1u << 1;
-	/* QEMU's HAS first: kvm_arm_pmu_v3_has_attr's ENXIO for a vCPU without a PMU */
-	expect_child(init_all_vcpus, SIGABRT,
-		     "kvmscope-vmm: PMU: KVM_HAS_DEVICE_ATTR: No such device or address\n"
-		     "kvmscope-vmm: failed to set irq for PMU\n");
-	/* SET alone (x-pmu-has-probe=off): kvm_arm_pmu_v3_set_attr's ENODEV */
-	a.x_pmu.no_has_probe = true;
-	expect_child(init_all_vcpus, SIGABRT,
-		     "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: No such device\n"
-		     "kvmscope-vmm: failed to set irq for PMU\n");
-}
-
-static void test_board_x_pmu_irq_last_and_after_init(void **state)
-{
-	(void)state;
-	board_without_gic(3);
-	a.x_pmu.irq_last = 22; /* PPI 6 on vCPU 1, PPI 7 on vCPU 0 */
-	expect_child(init_all_vcpus, SIGABRT,
-		     "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Invalid argument\n"
-		     "kvmscope-vmm: failed to set irq for PMU\n");
-	a.x_pmu.irq_last = 0;
-	a.x_pmu.irq_after_init = true;
-	expect_child(init_all_vcpus, SIGABRT,
-		     "kvmscope-vmm: PMU: KVM_SET_DEVICE_ATTR: Device or resource busy\n"
-		     "kvmscope-vmm: failed to set irq for PMU\n");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		board_without_gic(3);
+		a.x_pmu = cases[i].x;
+		snprintf(want, sizeof(want), "kvmscope-vmm: PMU: %s\nkvmscope-vmm: failed to set irq for PMU\n",
+			 cases[i].first);
+		expect_child(init_all_vcpus, SIGABRT, want);
+	}
 }
 
 /* -fault fd=vcpu picks the PMU's SET out of the GIC's, as the seed needs */
@@ -775,8 +769,7 @@ int main(void)
 		F(test_vcpu_init_features_and_mpidr),
 		F(test_vcpu_init_without_host_pmu),
 		F(test_board_order_as_qemu),
-		F(test_board_x_pmu_feature_off),
-		F(test_board_x_pmu_irq_last_and_after_init),
+		F(test_board_x_pmu_misconfigurations),
 		F(test_board_seed_fault_on_vcpu_fd),
 		F(test_board_fault_on_gic),
 		F(test_gic_probe_picks_v3_refuses_v2),
