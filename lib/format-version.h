@@ -4,6 +4,6 @@
 #define KVMSCOPE_FORMAT_VERSION_H
 
 #define CAPTURE_FORMAT_MAJOR 1	/* a reader refuses another major */
-#define CAPTURE_FORMAT_MINOR 1	/* additions a v1 reader may skip (1: KFUNC) */
+#define CAPTURE_FORMAT_MINOR 2	/* additions a v1 reader may skip (1: KFUNC, 2: IOCTL_ARG) */
 
 #endif

@@ -21,8 +21,10 @@
 # --lab (source tree only): the seed's cases under real arm64 KVM in the
 # arm64 lab instead, no -fault (scripts/repro-pmu-lab/run.bash): virt-4.1 with
 # and without the PMU, the healthy GICv3 board, pmu=off, gic-version=2
-# refused (and Debian's QEMU 7.2 beside it); logs, kernel-function return
-# values and diagnoses in build/repro-pmu/.
+# refused (and Debian's QEMU 7.2 beside it), and the further genuine causes
+# the board provokes itself with -cpu x-pmu-* (a vCPU without PMUv3, a PPI
+# that differs, the IRQ after INIT: scripts/repro-pmu-lab/misconfig.bash);
+# logs, kernel-function return values and diagnoses in build/repro-pmu/.
 # Exit status 0 when every case gave the expected pmu-set-attr finding.
 set -u
 # Installed (PREFIX/bin/kvmscope-repro-pmu-set-attr, the guests and fixtures in

@@ -51,6 +51,8 @@ $(GEN)/%.skel.h: $(GEN)/%.bpf.o
 	$(Q)bpftool gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/tools/collect/record.o: $(GEN)/record.skel.h
+$(GEN)/record.bpf.o: tools/collect/ioctl-args.bpf.h tools/collect/ioctl-args-events.h
+$(BUILD)/obj/tools/collect/ioctl-args.o: $(GEN)/record.skel.h
 $(GEN)/kfunc.bpf.o: tools/collect/record-kfunc-events.h
 $(BUILD)/obj/tools/collect/record-kfunc.o: $(GEN)/kfunc.skel.h
 
@@ -67,6 +69,7 @@ $(GEN)/html-timeline.c: tools/analyze/html/timeline.html tools/tools.mk
 # --- fuzzing the capture reader (libFuzzer, clang): `make fuzz-capture` ----
 CAPTURE_SRCS := $(wildcard tools/capture/*.c)
 FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c $(filter-out tools/capture/trim.c,$(CAPTURE_SRCS)) \
+		     tools/analyze/timeline-ioctl-args.c lib/kvm-ioctl-args.c \
 		     tools/analyze/timeline.c tools/analyze/timeline-format.c tools/analyze/timeline-kfunc.c tools/analyze/report-text.c \
 		     tools/analyze/report-json.c tools/analyze/report-chrome.c lib/kvm-names.c $(GEN)/kvm-caps.c
 $(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) $(wildcard tools/capture/*.h) tools/analyze/timeline.h \

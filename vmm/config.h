@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pmu-misconfig.h"
 #include "system.h"
 
 #define VMM_MAX_VCPUS 8
@@ -84,6 +85,7 @@ struct vmm_config {
 	uint64_t loader_addr;
 	enum pmu_setting pmu;
 	struct pmu_filter_config pmu_filter;
+	struct pmu_misconfig x_pmu;		/* arm64 -cpu x-pmu-*: experimental misconfigurations */
 	int gic_version;			/* arm64 -machine virt,gic-version=2|3|host|max (VIRT_GIC_ASK_*); 0: as QEMU picks */
 	bool virt_legacy;		/* arm64 -machine virt-4.1: QEMU 4.1's board (GICv2 default, fallback) */
 	char dumpdtb[1024];		/* arm64 -machine virt,dumpdtb=FILE; "" = none */

@@ -13,6 +13,7 @@
 #include "kvm.h"
 #include "numparse.h"
 #include "pmu-filter.h"
+#include "pmu-misconfig.h"
 #include "virt-gic.h"
 #include "trace.h"
 #include "version.h"
@@ -179,6 +180,14 @@ static int kv_cpu(struct vmm_config *cfg, const char *opt, const char *key,
 		}
 		return 0;
 	}
+#ifdef __aarch64__
+	char why_x[160];
+	int x = pmu_misconfig_parse(key, val, &cfg->x_pmu, why_x, sizeof(why_x));
+	if (x < 0)
+		return option_error(opt, why_x, err, errlen);
+	if (x)
+		return 0;
+#endif
 	if (!strcmp(key, "pmu-filter")) {
 		char why[256];
 		if (pmu_filter_parse(val, &cfg->pmu_filter, why, sizeof(why)) < 0)

@@ -14,15 +14,16 @@ static void add(struct pmu_attr_step *out, int *n, int cpu, uint64_t attr, const
 		[ARM_VCPU_PMU_V3_IRQ] = "failed to set irq for PMU",
 		[ARM_VCPU_PMU_V3_INIT] = "failed to init PMU",
 	};
+	int irq = in->irq_last && cpu == in->ncpus - 1 ? in->irq_last : in->irq;
 	/* kvm_arm_set_device_attr: HAS first, SET only if HAS said yes */
-	for (int op = PMU_ATTR_HAS; op <= PMU_ATTR_SET; op++)
+	for (int op = in->no_has_probe ? PMU_ATTR_SET : PMU_ATTR_HAS; op <= PMU_ATTR_SET; op++)
 		out[(*n)++] = (struct pmu_attr_step){
 			.cpu = cpu,
 			.op = (enum pmu_attr_op)op,
 			.group = ARM_VCPU_PMU_V3_CTRL,
 			.attr = attr,
 			.has_value = attr == ARM_VCPU_PMU_V3_IRQ,
-			.value = attr == ARM_VCPU_PMU_V3_IRQ ? in->irq : 0,
+			.value = attr == ARM_VCPU_PMU_V3_IRQ ? irq : 0,
 			.on_failure = why[attr],
 		};
 }
@@ -33,13 +34,16 @@ int pmu_attr_plan(const struct pmu_attr_inputs *in, struct pmu_attr_step *out, s
 
 	if (!in->pmu || in->ncpus <= 0)
 		return 0; /* both helpers return early without a PMU */
-	if (max < PMU_ATTR_MAX_STEPS(in->ncpus))
+	if (max < (in->irq_after_init ? PMU_ATTR_MAX_STEPS_MISCONFIG(in->ncpus) :
+					PMU_ATTR_MAX_STEPS(in->ncpus)))
 		return -1;
 	for (int cpu = 0; cpu < in->ncpus; cpu++) {
 		if (in->irqchip_in_kernel)
 			add(out, &n, cpu, ARM_VCPU_PMU_V3_IRQ, in);
 		add(out, &n, cpu, ARM_VCPU_PMU_V3_INIT, in);
 	}
+	if (in->irq_after_init)
+		add(out, &n, 0, ARM_VCPU_PMU_V3_IRQ, in);
 	return n;
 }
 

@@ -45,14 +45,21 @@ struct pmu_attr_inputs {
 	bool pmu;		 /* the first CPU has the PMU (feature asked and granted) */
 	bool irqchip_in_kernel;	 /* an in-kernel vGIC exists */
 	int irq;		 /* INTID given to KVM; VIRT_PMU_INTID as QEMU does */
+	/* -cpu x-pmu-* (pmu-misconfig.h), all off as QEMU: */
+	int irq_last;		 /* the last vCPU's INTID instead of irq; 0: irq */
+	bool irq_after_init;	 /* vCPU 0's IRQ again after the last INIT */
+	bool no_has_probe;	 /* SET without KVM_HAS_DEVICE_ATTR first */
 };
 
-/* Room a plan needs: per vCPU, HAS+SET for IRQ and HAS+SET for INIT. */
+/* Room a plan needs: per vCPU, HAS+SET for IRQ and HAS+SET for INIT; and
+ * HAS+SET of x-pmu-irq-after-init's IRQ. */
 #define PMU_ATTR_MAX_STEPS(ncpus) ((size_t)(ncpus) * 4)
+#define PMU_ATTR_MAX_STEPS_MISCONFIG(ncpus) (PMU_ATTR_MAX_STEPS(ncpus) + 2)
 
 /* Fills out[] (max entries) with QEMU's order: per vCPU, IRQ (only with an
- * in-kernel irqchip) then INIT, each as HAS then SET. Returns the number of
- * steps, 0 when the CPUs have no PMU, or -1 when max is too small. */
+ * in-kernel irqchip) then INIT, each as HAS then SET (then the x-pmu-*
+ * misconfiguration's steps). Returns the number of steps, 0 when the CPUs
+ * have no PMU, or -1 when max is too small. */
 int pmu_attr_plan(const struct pmu_attr_inputs *in, struct pmu_attr_step *out, size_t max);
 
 /* The two lines QEMU's error_report prints (without the "prog: " prefix)

@@ -17,9 +17,10 @@ cd /tmp || exit 1
 # KVM_CREATE_DEVICE of an unregistered device type ends: 6.1's
 # kvm_ioctl_create_device is static and inlined, so it is a NOTE if absent),
 # the vGIC creation (kvm_vgic_create), the PMU attribute
-# (kvm_arm_pmu_v3_set_attr), the IRQ line (kvm_vm_ioctl_irq_line). Which of
+# (kvm_arm_pmu_v3_set_attr, and kvm_arm_pmu_v3_has_attr for QEMU's
+# KVM_HAS_DEVICE_ATTR before it), the IRQ line (kvm_vm_ioctl_irq_line). Which of
 # them this kernel can trace goes to DIR/functions.txt.
-FUNCS=kvm_arm_pmu_v3_set_attr,kvm_vm_ioctl,kvm_ioctl_create_device,kvm_vgic_create,kvm_vm_ioctl_irq_line
+FUNCS=kvm_arm_pmu_v3_set_attr,kvm_arm_pmu_v3_has_attr,kvm_vm_ioctl,kvm_ioctl_create_device,kvm_vgic_create,kvm_vm_ioctl_irq_line
 AFF=/sys/kernel/tracing/available_filter_functions
 : >"$DIR/functions.txt"
 for f in $(echo "$FUNCS" | tr , ' '); do
@@ -64,6 +65,15 @@ vmm_case healthy-gicv3 -machine virt -cpu host -smp 2 -m 1G -kernel "$IMG"
 vmm_case pmu-off -machine virt -cpu host,pmu=off -smp 2 -m 1G -kernel "$IMG"
 # the seed's GICv2 asked of QEMU 7.2's board: refused before any vCPU
 vmm_case gicv2-refused -machine virt,gic-version=2 -cpu host -smp 2 -m 1G -kernel "$IMG"
+# the further genuine causes on the healthy board, each a misconfiguration
+# the board makes itself (-cpu x-pmu-*, docs/man/kvmscope-vmm.1.scd): vCPU 1
+# without the PMUv3 feature (QEMU's HAS first, then SET alone), a PMU PPI that
+# differs on vCPU 1, vCPU 0's IRQ again after INIT
+vmm_case no-pmu-feature -machine virt -cpu host,x-pmu-feature-off=1 -smp 2 -m 1G -kernel "$IMG"
+vmm_case no-pmu-feature-set -machine virt -cpu host,x-pmu-feature-off=1,x-pmu-has-probe=off \
+	-smp 2 -m 1G -kernel "$IMG"
+vmm_case ppi-differs -machine virt -cpu host,x-pmu-irq-last=22 -smp 2 -m 1G -kernel "$IMG"
+vmm_case irq-after-init -machine virt -cpu host,x-pmu-irq-after-init=on -smp 2 -m 1G -kernel "$IMG"
 }
 # (256M: QEMU allocates its RAM before it checks the GIC, and 1G does not fit
 # in the lab's 1 GiB)

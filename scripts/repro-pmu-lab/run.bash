@@ -4,11 +4,17 @@
 # Debian's 6.1 arm64 kernel), with no -fault, then `kvmscope diagnose` of each
 # case's log here. Files in build/repro-pmu/.
 #
+# The further genuine causes (the board's -cpu x-pmu-* misconfigurations) are
+# in scripts/repro-pmu-lab/misconfig.bash.
+#
 # Evidence: each run of our VMM recorded by the arm64 build's kvmscope
 # record --functions into build/repro-pmu/NAME.cap (or, without it, the VMM's
 # own kvm_ioctl_exit / arm_pmu_attr trace lines): its KVM ioctls and, on the
 # kernel's side, each call of kvm_vm_ioctl, kvm_vgic_create,
 # kvm_arm_pmu_v3_set_attr and kvm_vm_ioctl_irq_line with its return value.
+
+# shellcheck source=scripts/repro-pmu-lab/misconfig.bash
+. "$(dirname "${BASH_SOURCE[0]}")/misconfig.bash"
 
 repro_lab() {
 	local arm=$ROOT/build-arm64 out=$ROOT/build/repro-pmu lab=$ROOT/scripts/lab.sh
@@ -81,6 +87,7 @@ repro_lab_report() {
 	lab_recorded "$out" gicv2-refused
 	lab_expect "$out" gicv2-refused 1 'host does not support in-kernel GICv2 emulation' \
 		"gic-version=2: refused in QEMU 7.2's words, status 1"
+	repro_lab_misconfig "$out"
 	if [ -f "$out/qemu72-gicv2.rc" ]; then
 		lab_case "$out" qemu72-gicv2 "Debian's qemu-system-aarch64 7.2, gic-version=2"
 		lab_expect "$out" qemu72-gicv2 1 'host does not support in-kernel GICv2 emulation' \
@@ -154,10 +161,10 @@ lab_kfunc_only() {
 	fi
 }
 
-# lab_kfunc_absent DIR NAME FUNCTION WHAT: FUNCTION was recorded (attached,
-# no NOTE about it) and never called
+# lab_kfunc_absent DIR NAME FUNCTION WHAT: FUNCTION was recorded (attached:
+# no NOTE that it is absent or could not attach) and never called
 lab_kfunc_absent() {
-	if [ ! -s "$1/$2.kfunc" ] || grep -q "kernel function $3:" "$1/$2.evidence"; then
+	if [ ! -s "$1/$2.kfunc" ] || grep -Eq "kernel function $3: (absent|cannot attach)" "$1/$2.evidence"; then
 		results+=("  FAIL  $4 (not recorded)")
 	elif grep -q "^$3 " "$1/$2.kfunc"; then
 		results+=("  FAIL  $4")

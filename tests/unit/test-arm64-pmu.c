@@ -510,6 +510,33 @@ static void test_board_order_as_qemu(void **state)
 		     "50:SET:0.0 50:SET:0.1 ");
 }
 
+/* -cpu x-pmu-*: the board misconfigures its PMU itself, and the kernel's
+ * genuine errno ends it as QEMU would (the lab runs the same four) */
+static void test_board_x_pmu_misconfigurations(void **state)
+{
+	static const struct {
+		struct pmu_misconfig x;
+		const char *first; /* QEMU's first line; the second is always the IRQ's */
+	} cases[] = {
+		/* QEMU's HAS first: kvm_arm_pmu_v3_has_attr's ENXIO for a vCPU without a PMU */
+		{ { .feature_off_cpus = 2 }, "KVM_HAS_DEVICE_ATTR: No such device or address" },
+		/* SET alone: kvm_arm_pmu_v3_set_attr's ENODEV */
+		{ { .feature_off_cpus = 2, .no_has_probe = true }, "KVM_SET_DEVICE_ATTR: No such device" },
+		/* PPI 6 on vCPU 1, PPI 7 on vCPU 0 */
+		{ { .irq_last = 22 }, "KVM_SET_DEVICE_ATTR: Invalid argument" },
+		{ { .irq_after_init = true }, "KVM_SET_DEVICE_ATTR: Device or resource busy" },
+	};
+	char want[160];
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		board_without_gic(3);
+		a.x_pmu = cases[i].x;
+		snprintf(want, sizeof(want), "kvmscope-vmm: PMU: %s\nkvmscope-vmm: failed to set irq for PMU\n",
+			 cases[i].first);
+		expect_child(init_all_vcpus, SIGABRT, want);
+	}
+}
+
 /* -fault fd=vcpu picks the PMU's SET out of the GIC's, as the seed needs */
 static void test_board_seed_fault_on_vcpu_fd(void **state)
 {
@@ -742,6 +769,7 @@ int main(void)
 		F(test_vcpu_init_features_and_mpidr),
 		F(test_vcpu_init_without_host_pmu),
 		F(test_board_order_as_qemu),
+		F(test_board_x_pmu_misconfigurations),
 		F(test_board_seed_fault_on_vcpu_fd),
 		F(test_board_fault_on_gic),
 		F(test_gic_probe_picks_v3_refuses_v2),

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "pmu-attrs.h"
+#include "pmu-misconfig.h"
 
 #include "tap-skip.h"
 
@@ -240,6 +241,76 @@ static void test_run_rejects_cpu_without_fd(void **state)
 	assert_int_equal(ncalls, 4);
 }
 
+/* ---- -cpu x-pmu-* (vmm/pmu-misconfig.c): the misconfigured plans ---- */
+
+static void test_plan_irq_last_differs_on_the_last_vcpu(void **state)
+{
+	struct pmu_attr_inputs in = two_cpus_gic;
+	struct pmu_attr_step plan[PMU_ATTR_MAX_STEPS(2)];
+	(void)state;
+	in.irq_last = 22;
+	assert_int_equal(pmu_attr_plan(&in, plan, 8), 8);
+	assert_int_equal(plan[1].value, 23); /* cpu 0's SET(IRQ) */
+	assert_int_equal(plan[5].cpu, 1);
+	assert_int_equal(plan[5].value, 22); /* cpu 1's: a different PPI */
+}
+
+static void test_plan_irq_after_init_ends_with_cpu0_irq(void **state)
+{
+	struct pmu_attr_inputs in = two_cpus_gic;
+	struct pmu_attr_step plan[PMU_ATTR_MAX_STEPS_MISCONFIG(2)];
+	(void)state;
+	in.irq_after_init = true;
+	assert_int_equal(pmu_attr_plan(&in, plan, 8), -1); /* needs the room for 2 more */
+	assert_int_equal(pmu_attr_plan(&in, plan, 10), 10);
+	assert_int_equal(plan[7].attr, ARM_VCPU_PMU_V3_INIT);
+	assert_int_equal(plan[8].op, PMU_ATTR_HAS);
+	assert_int_equal(plan[9].op, PMU_ATTR_SET);
+	assert_int_equal(plan[9].cpu, 0);
+	assert_int_equal(plan[9].attr, ARM_VCPU_PMU_V3_IRQ);
+	assert_string_equal(plan[9].on_failure, "failed to set irq for PMU");
+}
+
+/* x-pmu-has-probe=off: SET alone, in QEMU's order otherwise */
+static void test_plan_without_has_probe_sets_only(void **state)
+{
+	static const struct { int cpu; uint64_t attr; } want[] = {
+		{ 0, ARM_VCPU_PMU_V3_IRQ }, { 0, ARM_VCPU_PMU_V3_INIT },
+		{ 1, ARM_VCPU_PMU_V3_IRQ }, { 1, ARM_VCPU_PMU_V3_INIT },
+	};
+	struct pmu_attr_inputs in = two_cpus_gic;
+	struct pmu_attr_step plan[PMU_ATTR_MAX_STEPS(2)];
+	(void)state;
+	in.no_has_probe = true;
+	int n = pmu_attr_plan(&in, plan, 8);
+	assert_int_equal(n, 4);
+	for (int i = 0; i < n; i++)
+		assert_true(plan[i].op == PMU_ATTR_SET && plan[i].cpu == want[i].cpu &&
+			    plan[i].attr == want[i].attr);
+}
+
+static void test_misconfig_parse(void **state)
+{
+	struct pmu_misconfig mc = { 0 };
+	char err[160];
+	(void)state;
+	assert_int_equal(pmu_misconfig_parse("pmu", "off", &mc, err, sizeof(err)), 0);
+	assert_int_equal(pmu_misconfig_parse("x-pmu-feature-off", "1", &mc, err, sizeof(err)), 1);
+	assert_int_equal(mc.feature_off_cpus, 2);
+	assert_int_equal(pmu_misconfig_parse("x-pmu-feature-off", "8", &mc, err, sizeof(err)), -1);
+	assert_string_equal(err, "Parameter 'x-pmu-feature-off' expects a vCPU index 0..7");
+	assert_int_equal(pmu_misconfig_parse("x-pmu-irq-last", "22", &mc, err, sizeof(err)), 1);
+	assert_int_equal(mc.irq_last, 22);
+	assert_int_equal(pmu_misconfig_parse("x-pmu-irq-last", "0", &mc, err, sizeof(err)), -1);
+	assert_int_equal(pmu_misconfig_parse("x-pmu-irq-last", "1024", &mc, err, sizeof(err)), -1);
+	assert_int_equal(pmu_misconfig_parse("x-pmu-irq-after-init", "on", &mc, err, sizeof(err)), 1);
+	assert_true(mc.irq_after_init);
+	assert_int_equal(pmu_misconfig_parse("x-pmu-has-probe", "off", &mc, err, sizeof(err)), 1);
+	assert_true(mc.no_has_probe);
+	assert_int_equal(pmu_misconfig_parse("x-pmu-has-probe", "yes", &mc, err, sizeof(err)), -1);
+	assert_string_equal(err, "Parameter 'x-pmu-has-probe' expects 'on' or 'off'");
+}
+
 int main(void)
 {
 #define F(t) cmocka_unit_test_setup(t, setup)
@@ -255,6 +326,10 @@ int main(void)
 		F(test_run_stops_at_first_failure),
 		F(test_run_failure_on_second_vcpu_init),
 		F(test_run_rejects_cpu_without_fd),
+		F(test_plan_irq_last_differs_on_the_last_vcpu),
+		F(test_plan_irq_after_init_ends_with_cpu0_irq),
+		F(test_plan_without_has_probe_sets_only),
+		F(test_misconfig_parse),
 	};
 	return tap_run_group("pmu-attrs", tests, NULL, NULL);
 }

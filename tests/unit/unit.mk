@@ -25,13 +25,17 @@ UNIT_OBJS_trace := vmm/trace.o vmm/keyval.o $(UNIT_PROBES)
 CAPTURE_UNIT_OBJS := tools/capture/writer.o tools/capture/writer-ring.o tools/capture/reader.o \
 		     tools/capture/bound.o tools/capture/trim.o lib/write-all.o lib/errtext.o
 UNIT_OBJS_capture := $(CAPTURE_UNIT_OBJS)
-UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-format.o tools/analyze/timeline-kfunc.o $(CAPTURE_UNIT_OBJS) tools/capture/capture-kfunc.o \
-		      lib/kvm-names.o gen/kvm-caps.o
+UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-format.o tools/analyze/timeline-kfunc.o \
+		      tools/analyze/timeline-ioctl-args.o $(CAPTURE_UNIT_OBJS) tools/capture/capture-kfunc.o \
+		      tools/capture/capture-ioctl-arg.o lib/kvm-names.o lib/kvm-ioctl-args.o gen/kvm-caps.o
 
 UNIT_NAMES := runstate requests requests-matrix options kvm-names trace capture timeline
 # the generated -trace decoder against the generated formatter, every probe
 UNIT_OBJS_probe-decode := vmm/trace.o vmm/keyval.o $(UNIT_PROBES) gen/probe-samples.o probes/probe-decode.o
 UNIT_NAMES += probe-decode
+# the ioctl-argument decoder (lib/, capture format 1.2)
+UNIT_OBJS_kvm-ioctl-args := lib/kvm-ioctl-args.o lib/kvm-names.o
+UNIT_NAMES += kvm-ioctl-args
 $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: LDLIBS += $(shell pkg-config --libs libtraceevent 2>/dev/null)
@@ -57,7 +61,7 @@ $(UNIT_OUT)/test-cpu-merge: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-thread-process: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-thread-process: LDLIBS += -lpthread
 # arm64 PMU attribute plan and virt device tree (helper "arm64"), x86 pmu-filter
-UNIT_OBJS_pmu-attrs := vmm/pmu-attrs.o vmm/trace.o vmm/keyval.o $(UNIT_PROBES)
+UNIT_OBJS_pmu-attrs := vmm/pmu-attrs.o vmm/pmu-misconfig.o vmm/numparse.o vmm/trace.o vmm/keyval.o $(UNIT_PROBES)
 UNIT_OBJS_arm64-fdt := vmm/fdt-virt.o vmm/error.o
 UNIT_OBJS_pmu-filter := vmm/pmu-filter.o vmm/numparse.o
 UNIT_NAMES += pmu-attrs arm64-fdt pmu-filter

@@ -184,6 +184,13 @@ static void ioctl_fields(const struct timeline *tl, const struct tl_event *e, FI
 		e->cmd);
 	fputs_unlocked(",\"text\":", out);
 	report_json_string(out, line);
+	if (e->args) { /* 1.2: the struct behind arg, and what its fd is */
+		timeline_format_ioctl_args(tl, e, line, len);
+		fputs_unlocked(",\"arg_struct\":", out);
+		report_json_string(out, line);
+		fputs_unlocked(",\"arg_fd\":", out);
+		report_json_string(out, timeline_ioctl_arg_fd_name(e));
+	}
 	if (e->has_exit) {
 		fprintf(out, ",\"ret\":%" PRId64 ",\"dur_ns\":%" PRIu64, e->ret, e->end_ts - e->ts);
 		if (e->ret < 0)

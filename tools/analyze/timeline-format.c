@@ -281,9 +281,11 @@ void timeline_format_ioctl(const struct timeline *tl, const struct tl_event *e, 
 	}
 	/* the capability asked about, by name */
 	const char *cap = !strcmp(name, "KVM_CHECK_EXTENSION") ? kvm_cap_name(e->arg) : NULL;
+	char args[256]; /* the struct behind arg, when recorded (timeline-ioctl-args.c) */
+	timeline_format_ioctl_args(tl, e, args, sizeof(args));
 	int n = cap ? snprintf(buf, len, "ioctl(%lld, %s, %s)", (long long)e->fd, name, cap) :
-		      snprintf(buf, len, "ioctl(%lld, %s, 0x%llx)", (long long)e->fd, name,
-			       (unsigned long long)e->arg);
+		      snprintf(buf, len, "ioctl(%lld, %s, 0x%llx%s%s%s)", (long long)e->fd, name,
+			       (unsigned long long)e->arg, *args ? " {" : "", args, *args ? "}" : "");
 	if (n < 0 || (size_t)n >= len)
 		return;
 	if (!e->has_exit)

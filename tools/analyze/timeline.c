@@ -627,6 +627,9 @@ static int take_record(struct timeline *tl, struct load_caps *caps, const struct
 		return take_symbol(tl, caps, rec);
 	case CAP_REC_NOTE:
 		return take_note(tl, caps, rec);
+	case CAP_REC_IOCTL_ARG:
+		timeline_attach_ioctl_arg(tl, rec);
+		return 0;
 	case CAP_REC_MAPS:
 	case CAP_REC_END:
 		return 0;
@@ -649,8 +652,10 @@ static int load_open(struct timeline *tl, const char *path, struct load_caps *ca
 		return -1;
 	}
 	tl->reader = cap_open(path, err, errlen);
-	if (!tl->reader)
+	if (!tl->reader) {
+		timeline_format_close(tl); /* (fuzz-capture: every refused file leaked it) */
 		return -1;
+	}
 	caps->ev = cap_file_size(tl->reader) / 64 + 16;
 	tl->ev = malloc(caps->ev * sizeof(*tl->ev));
 	if (!tl->ev)
@@ -659,6 +664,8 @@ static int load_open(struct timeline *tl, const char *path, struct load_caps *ca
 	if (!tl->tep) {
 		snprintf(err, errlen, "out of memory");
 		cap_close(tl->reader);
+		free(tl->ev);
+		timeline_format_close(tl);
 		return -1;
 	}
 	tep_set_loglevel(TEP_LOG_NONE);
@@ -696,6 +703,7 @@ int timeline_load_source(struct timeline *tl, const char *path, int source, char
 	if (tl->nsymbols)
 		qsort(tl->symbols, tl->nsymbols, sizeof(*tl->symbols), cmp_symbol);
 	join(tl);
+	timeline_ioctl_args_fds(tl);
 	return 0;
 }
 

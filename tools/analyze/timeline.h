@@ -36,10 +36,12 @@ struct tl_event {
 					 * TL_KFUNC: + 1 per enclosing call on its thread */
 	uint8_t has_exit;		/* TL_IOCTL: the sys_exit was seen; TL_KFUNC: its entry */
 	uint8_t is_error;		/* TL_IOCTL/kvm_ioctl_exit/TL_KFUNC: failed (an errno) */
+	uint8_t arg_fd_kind;		/* TL_IOCTL with args: enum kvm_attr_fd of its fd */
 	int32_t parent;			/* index of the enclosing VMM ioctl entry probe, or -1 */
 	int32_t link;			/* entry probe <-> kvm_ioctl_exit, or -1; TL_KFUNC: its
 					 * TL_IOCTL, or -1 */
 	const struct cap_stack *stack;	/* TL_PROBE: user stack taken there, or NULL */
+	const struct cap_record *args;	/* TL_IOCTL: the struct its arg points at (1.2), or NULL */
 	/* TL_IOCTL; TL_KFUNC: ret as its type has it */
 	uint64_t fd, cmd, arg;
 	int64_t ret;
@@ -127,6 +129,17 @@ void timeline_format_kernel(const struct timeline *tl, const struct tl_event *e,
 			    size_t len);
 /* The name of a KVM ioctl request on the capture's arch (META machine), or NULL. */
 const char *timeline_ioctl_name(const struct timeline *tl, uint64_t cmd);
+/* timeline-ioctl-args.c: an IOCTL_ARG record joins its TL_IOCTL as it is
+ * read; after the join, the fd each device attribute went to is named from
+ * the capture's KVM_CREATE_VCPU/VM/DEVICE; "target=0 features=..." (or
+ * "": none recorded, "unreadable") for the ioctl's text */
+void timeline_attach_ioctl_arg(struct timeline *tl, const struct cap_record *rec);
+void timeline_ioctl_args_fds(struct timeline *tl);
+void timeline_format_ioctl_args(const struct timeline *tl, const struct tl_event *e, char *buf,
+				size_t len);
+/* what the fd of a TL_IOCTL with args is: "vcpu", "vm", "system", a
+ * KVM_DEV_TYPE_* name, or "unknown" */
+const char *timeline_ioctl_arg_fd_name(const struct tl_event *e);
 /* TL_KFUNC: the function's definition (NULL if the capture has none), the
  * errno it returned (0: none), "kvm_vcpu_ioctl() = -22 EINVAL" */
 const struct cap_kfunc_def_view *timeline_kfunc_def(const struct timeline *tl, uint32_t id);

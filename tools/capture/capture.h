@@ -63,6 +63,7 @@ enum cap_record_type {
 	CAP_REC_SYMBOL = 11,	/* struct cap_symbol + text: an ip of pid resolved at record time */
 	CAP_REC_KFUNC_DEF = 12,	/* struct cap_kfunc_def + strings: a recorded kernel function (1.1) */
 	CAP_REC_KFUNC = 13,	/* struct cap_kfunc: one call of it, ts_ns = entry (1.1) */
+	CAP_REC_IOCTL_ARG = 14,	/* struct cap_ioctl_arg + bytes: an ioctl's struct (1.2) */
 };
 
 /* Every record starts with this. size covers header + payload + padding. */
@@ -169,6 +170,17 @@ struct cap_kfunc {
 	uint32_t flags;		/* CAP_KFUNC_NO_ENTRY */
 	uint64_t duration_ns;	/* entry to return (0 with CAP_KFUNC_NO_ENTRY) */
 	uint64_t ret;		/* the return register as the kernel left it */
+};
+
+/* The struct an ioctl's argument points at, copied from the traced process
+ * (capture-ioctl-arg.h): at the syscall's entry, or at its exit for the
+ * fields the kernel fills in (KVM_CREATE_DEVICE's fd). */
+#define CAP_IOCTL_ARG_AT_EXIT 1u	/* cap_ioctl_arg.flags */
+struct cap_ioctl_arg {
+	uint64_t request;	/* the ioctl's request, as sys_enter has it */
+	uint64_t arg;		/* the pointer */
+	uint32_t len;		/* bytes that follow */
+	uint32_t flags;		/* CAP_IOCTL_ARG_AT_EXIT */
 };
 
 /* ---- writer ---------------------------------------------------------- */

@@ -311,6 +311,7 @@ const char *cap_record_type_name(unsigned type)
 		[CAP_REC_STACK] = "stack",	[CAP_REC_MAPS] = "maps",
 		[CAP_REC_NOTE] = "note",	[CAP_REC_END] = "end",
 		[CAP_REC_SYMBOL] = "symbol", [CAP_REC_KFUNC_DEF] = "kfunc_def", [CAP_REC_KFUNC] = "kfunc",
+		[CAP_REC_IOCTL_ARG] = "ioctl_arg",
 	};
 	return type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";
 }
@@ -330,7 +331,8 @@ const char *cap_source_name(unsigned source)
 bool cap_record_is_event(unsigned type)
 {
 	switch (type) {
-	case CAP_REC_PROBE: case CAP_REC_TP_EVENT: case CAP_REC_STACK: case CAP_REC_LOST: case CAP_REC_KFUNC:
+	case CAP_REC_PROBE: case CAP_REC_TP_EVENT: case CAP_REC_STACK: case CAP_REC_LOST:
+	case CAP_REC_KFUNC: case CAP_REC_IOCTL_ARG:
 		return true;
 	default:
 		return false;

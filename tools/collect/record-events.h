@@ -18,6 +18,7 @@ enum rec_kind {
 	REC_KIND_PROBE = 1,
 	REC_KIND_TP = 2,
 	REC_KIND_STACK = 3,
+	REC_KIND_IOCTL_ARG = 4,		/* ioctl-args-events.h */
 };
 
 /* Counters in the per-CPU `counters` array map. */

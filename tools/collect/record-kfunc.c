@@ -256,6 +256,18 @@ static void keep_object(struct record_kfunc *k, struct kfunc_bpf *c)
 		kfunc_bpf__destroy(c);
 }
 
+/* the kernel's refusal in words: -524 is the kernel's own ENOTSUPP, which
+ * libc has no text for (arm64 6.1, the arm64 lab: no ftrace direct calls
+ * before 6.4, so no BPF trampoline on a kernel function) */
+static void refusal(int rc, char *buf, size_t len)
+{
+	if (rc == -524)
+		snprintf(buf, len, "ENOTSUPP (524): the kernel cannot attach a BPF trampoline to it "
+				   "(on arm64, kernels before 6.4 have no ftrace direct calls)");
+	else
+		snprintf(buf, len, "%s", strerror(-rc));
+}
+
 /* fentry/fexit for the functions IDS: every pair in one object (one parse
  * of the kernel's BTF); if the kernel refuses that object, one object per
  * function, so that each gets its own answer. A refused one keeps its
@@ -275,8 +287,11 @@ static void attach_fentry(struct record_kfunc *k, const uint32_t *ids, unsigned 
 			keep_object(k, one);
 		if (one)
 			rc = attach_pair(k, one, ids[i]);
-		if (rc)
-			snprintf(t->why, sizeof(t->why), "fentry: %s; ", strerror(-rc));
+		if (rc) {
+			char text[sizeof(t->why) - 16];
+			refusal(rc, text, sizeof(text));
+			snprintf(t->why, sizeof(t->why), "fentry: %s; ", text);
+		}
 	}
 }
 
@@ -357,6 +372,10 @@ static void finish_one(struct record_kfunc *k, uint32_t id)
 		     t->name, t->why, strerror(-rc));
 		return;
 	}
+	/* recorded, but not the way asked first: say why (t->why ends "; ") */
+	if (t->def.attach == CAP_KFUNC_KPROBE && t->why[0])
+		note(k, "kernel function %s: recorded with kprobe/kretprobe instead of fentry/fexit "
+			"(%.*s)", t->name, (int)strlen(t->why) - 2, t->why);
 	cap_write_kfunc_def(k->w, &t->def, t->name, t->module, t->ret_type);
 }
 
@@ -412,11 +431,11 @@ unsigned record_kfunc_attached(const struct record_kfunc *k)
 void record_kfunc_finish(struct record_kfunc *k, struct record_kfunc_stats *st)
 {
 	uint64_t totals[KFUNC_CNT_MAX] = { 0 };
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *vals = ncpu > 0 ? calloc((size_t)ncpu, sizeof(uint64_t)) : NULL;
 
 	if (!k)
-		return;
+		return; /* (before the allocation: a record without --functions leaked it) */
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals = ncpu > 0 ? calloc((size_t)ncpu, sizeof(uint64_t)) : NULL;
 	for (uint32_t c = 0; c < KFUNC_CNT_MAX && vals && k->base; c++)
 		if (bpf_map_lookup_elem(bpf_map__fd(k->base->maps.kfunc_counters), &c, vals) == 0)
 			for (int i = 0; i < ncpu; i++)

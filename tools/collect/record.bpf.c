@@ -211,6 +211,8 @@ int kernel_event(void *ctx)
 	return emit_tp(ctx, *len, pid_tgid);
 }
 
+#include "ioctl-args.bpf.h"
+
 /* raw_syscalls:sys_enter entry: common header (8 bytes), long id, args[6] */
 struct sys_enter_entry {
 	__u64 common;
@@ -235,7 +237,9 @@ int sys_enter(struct sys_enter_entry *ctx)
 	if (((ctx->args[1] >> 8) & 0xff) != 0xAE) /* _IOC_TYPE(cmd) == KVMIO */
 		return 0;
 	bpf_map_update_elem(&in_ioctl, &tid, &one, BPF_ANY);
-	return emit_tp(ctx, sizeof(*ctx), pid_tgid);
+	emit_tp(ctx, sizeof(*ctx), pid_tgid);
+	ioctl_args_enter(pid_tgid, ctx->args[1], ctx->args[2]);
+	return 0;
 }
 
 SEC("tracepoint/raw_syscalls/sys_exit")
@@ -247,7 +251,9 @@ int sys_exit(struct sys_exit_entry *ctx)
 	if (!bpf_map_lookup_elem(&in_ioctl, &tid) || !wanted(pid_tgid))
 		return 0;
 	bpf_map_delete_elem(&in_ioctl, &tid);
-	return emit_tp(ctx, sizeof(*ctx), pid_tgid);
+	emit_tp(ctx, sizeof(*ctx), pid_tgid);
+	ioctl_args_exit(pid_tgid, ctx->ret);
+	return 0;
 }
 
 /* --follow: sched_process_fork runs in the parent before the child can run,

@@ -29,6 +29,7 @@
 #include "record-stacks.h"
 #include "record.h"
 #include "record.skel.h"
+#include "ioctl-args.h"
 #include "slurp.h"
 #include "usdt-notes.h"
 #include "ftrace.h"
@@ -705,6 +706,9 @@ static int on_event(void *ctx, void *data, size_t size)
 		r->kernel_events++;
 		break;
 	}
+	case REC_KIND_IOCTL_ARG:
+		rc = ioctl_args_write(r->w, data, size);
+		break;
 	case REC_KIND_STACK: {
 		const struct rec_stack_event *e = data;
 		uint32_t n = e->nframes > REC_STACK_MAX ? REC_STACK_MAX : e->nframes;
@@ -1006,6 +1010,7 @@ int cmd_record(int argc, char **argv)
 	}
 	r.skel->rodata->target_tgid = (uint32_t)r.pid;
 	r.skel->rodata->nr_ioctl = SYS_ioctl;
+	ioctl_args_configure(r.skel);
 	int child_off = -1;
 	if (o.follow) {
 		child_off = tracefs_ready(&r) ? -1 : fork_child_pid_offset();

@@ -9,11 +9,13 @@
 #include "device.h"
 #include "fdt-virt.h"
 #include "machine.h"
+#include "pmu-misconfig.h"
 
 struct arm64_machine {
 	uint32_t target;	  /* KVM_ARM_PREFERRED_TARGET */
 	bool psci_0_2;		  /* KVM_CAP_ARM_PSCI_0_2 */
 	bool pmu;		  /* vCPUs get KVM_ARM_VCPU_PMU_V3 */
+	struct pmu_misconfig x_pmu; /* -cpu x-pmu-*: misconfigured on purpose */
 	bool legacy;		  /* -machine virt-4.1: QEMU 4.1's board */
 	int gic_version;	  /* 2 or 3 */
 	bool irqchip_in_kernel;	  /* a vGIC was set up, or (virt-4.1) fell back */

@@ -36,6 +36,7 @@ int arch_machine_init(struct machine *m)
 		return -1;
 	}
 	a->pmu = m->cfg->pmu != PMU_OFF && cap;
+	a->x_pmu = m->cfg->x_pmu;
 	a->legacy = m->cfg->virt_legacy;
 	a->gic_version = arm64_gic_probe_version(m, m->cfg->gic_version);
 	if (a->gic_version < 0)

@@ -16,8 +16,11 @@ void arm64_pmu_setup(struct machine *m)
 		.pmu = a->pmu,
 		.irqchip_in_kernel = a->irqchip_in_kernel,
 		.irq = VIRT_PMU_INTID,
+		.irq_last = a->x_pmu.irq_last,
+		.irq_after_init = a->x_pmu.irq_after_init,
+		.no_has_probe = a->x_pmu.no_has_probe,
 	};
-	struct pmu_attr_step plan[PMU_ATTR_MAX_STEPS(VMM_MAX_VCPUS)];
+	struct pmu_attr_step plan[PMU_ATTR_MAX_STEPS_MISCONFIG(VMM_MAX_VCPUS)];
 	struct kvm_fd fds[VMM_MAX_VCPUS];
 	int n = pmu_attr_plan(&in, plan, sizeof(plan) / sizeof(plan[0]));
 	int err = 0;

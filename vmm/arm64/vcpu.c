@@ -60,7 +60,8 @@ int arch_vcpu_init(struct machine *m, struct vcpu *v)
 		av->init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
 	if (a->psci_0_2)
 		av->init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
-	if (a->pmu)
+	/* (x-pmu-feature-off: this vCPU without it, the board's PMU set-up unchanged) */
+	if (a->pmu && !(a->x_pmu.feature_off_cpus & (1u << v->index)))
 		av->init.features[0] |= 1u << KVM_ARM_VCPU_PMU_V3;
 	if (kvm_ioctl(&v->fd, KVM_ARM_VCPU_INIT, &av->init) < 0) {
 		error_report("kvm_init_vcpu: kvm_arch_init_vcpu failed (%d): %s", v->index,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyze/diag-rule.h"
+#include "rule-pmu-set-attr-kernel.h"
 
 struct cause {
 	const char *attr;  /* NULL: any attribute */
@@ -47,6 +48,14 @@ static const struct cause kernel_causes[] = {
 	  "in-kernel irqchip, but the vGIC is not initialised yet" },
 	{ "KVM_ARM_VCPU_PMU_V3_INIT", "ENXIO", 0, "in-kernel irqchip, but the PMU IRQ was never set" },
 	{ "other", "ENXIO", 0, "unknown attribute" },
+};
+
+/* the same file, kvm_arm_pmu_v3_has_attr: QEMU asks it (KVM_HAS_DEVICE_ATTR)
+ * before every KVM_SET_DEVICE_ATTR */
+static const struct cause has_attr_causes[] = {
+	{ NULL, "ENXIO", 0, "the vCPU has no PMU: it was initialised without the PMUv3 feature "
+			    "(KVM_ARM_VCPU_PMU_V3), so every PMU attribute is answered ENXIO" },
+	{ NULL, "ENXIO", 0, "the attribute is none of IRQ, INIT, FILTER, SET_PMU" },
 };
 
 /* torvalds/linux arch/x86/kvm/pmu.c, kvm_vm_ioctl_set_pmu_event_filter (6.x) */
@@ -257,12 +266,15 @@ static bool vgic_cause(const struct diag_ctx *c, size_t start, size_t i,
 
 	if (!attr || strcmp(attr, "KVM_ARM_VCPU_PMU_V3_IRQ") || !errname || strcmp(errname, "EINVAL"))
 		return false;
+	/* (a refusal answered by a vGIC created after it is no cause: the GIC probe) */
 	for (size_t j = start; j < i; j++) {
 		const struct qlog_event *e = &s->ev[j];
-		if (e->kind == QLOG_KVM_IOCTL_EXIT && qlog_get_int(e, "ret", 0) < 0 &&
-		    !strcmp(qlog_get(e, "ioctl") ?: "", "KVM_CREATE_DEVICE") &&
-		    is_no_device(qlog_get(e, "errname")))
+		if (e->kind != QLOG_KVM_IOCTL_EXIT || strcmp(qlog_get(e, "ioctl") ?: "", "KVM_CREATE_DEVICE"))
+			continue;
+		if (qlog_get_int(e, "ret", 0) < 0 && is_no_device(qlog_get(e, "errname")))
 			create = e;
+		else if (qlog_get_int(e, "ret", -1) >= 0)
+			create = NULL;
 	}
 	if (create) {
 		diag_where(c, create, t, w, sizeof(w));
@@ -315,6 +327,32 @@ static void vgic_explain(struct finding *f, const struct diag_ctx *c, size_t i,
 			"-machine virt,gic-version=3 or gic-version=host, or QEMU 5.1+, which probes "
 			"the host's GIC. Every cause of this errno there (the first is this one): %s.",
 			kf, causes);
+}
+
+/* what kernel_cause_explain needs of the incident (declared further down) */
+struct pmu_incident_view {
+	size_t i;
+	const struct qlog_event *t;
+	const char *attr, *errname;
+};
+
+/* the explanation when the run proves one cause (rule-pmu-set-attr-kernel.c) */
+static void kernel_cause_explain(struct finding *f, const struct diag_ctx *c,
+				 const struct pmu_incident_view *v, const char *why, const char *causes)
+{
+	const struct qlog_event *k = diag_kernel_function(c, v->i, v->errname);
+	const char *ioctl = qlog_get(v->t, "ioctl");
+	char kf[160] = "";
+
+	if (k)
+		snprintf(kf, sizeof(kf), "%s() returned %s %s: ", qlog_get(k, "function"),
+			 qlog_get(k, "ret"), v->errname);
+	finding_explain(f,
+			"KVM refused the PMU attribute %s (%s on vCPU %lld) with %s, and the run "
+			"itself says which check: %s%s. Every cause of this errno there, the others "
+			"ruled out by the run: %s.",
+			v->attr ? v->attr : "(unknown)", ioctl ? ioctl : "?",
+			qlog_get_int(v->t, "cpu_index", -1), v->errname, kf, why, causes);
 }
 
 bool pmu_set_attr_match(struct diag_ctx *c, size_t i)
@@ -533,8 +571,15 @@ static int known_causes(const struct pmu_incident *in, char *causes, size_t len,
 		k = list_causes(x86_filter_causes, NCAUSES(x86_filter_causes), "", in, k, causes,
 				len, &n, jc);
 	} else if (!in->fault) {
-		k = list_causes(kernel_causes, NCAUSES(kernel_causes), "", in, k, causes, len, &n,
-				jc);
+		const char *ioctl = qlog_get(in->t, "ioctl");
+		bool has = ioctl && !strcmp(ioctl, "KVM_HAS_DEVICE_ATTR") &&
+			   in->t->kind == QLOG_KVM_IOCTL_EXIT;
+		if (has)
+			k = list_causes(has_attr_causes, NCAUSES(has_attr_causes), "", in, k, causes,
+					len, &n, jc);
+		else
+			k = list_causes(kernel_causes, NCAUSES(kernel_causes), "", in, k, causes,
+					len, &n, jc);
 		k = list_causes(reported_causes, NCAUSES(reported_causes), "reported: ", in, k,
 				causes, len, &n, jc);
 	}
@@ -544,7 +589,7 @@ static int known_causes(const struct pmu_incident *in, char *causes, size_t len,
 }
 
 static void explain_causes(const struct diag_ctx *c, struct finding *f,
-			   const struct pmu_incident *in, bool no_vgic, json_t *jc)
+			   const struct pmu_incident *in, bool no_vgic, const char *kcause, json_t *jc)
 {
 	const char *errname = qlog_get(in->t, "errname"), *attr = in->attr;
 	char causes[4096];
@@ -561,6 +606,10 @@ static void explain_causes(const struct diag_ctx *c, struct finding *f,
 				in->x86 ? "kvm_vm_ioctl_set_pmu_event_filter" : "kvm_arm_pmu_v3_set_attr");
 	else if (k && no_vgic)
 		vgic_explain(f, c, in->i, in->t, causes);
+	else if (k && kcause)
+		kernel_cause_explain(f, c,
+				     &(struct pmu_incident_view){ in->i, in->t, attr, errname },
+				     kcause, causes);
 	else if (k)
 		finding_explain(f,
 				"KVM refused a PMU setting (%s) with %s. In %s%s this errno "
@@ -601,9 +650,11 @@ void pmu_set_attr_explain(struct diag_ctx *c, void *incident, struct finding *f)
 	explain_setup(c, f, in);
 	bool no_vgic = !in->fault && !in->x86 &&
 		       vgic_cause(c, in->start, in->i, t, in->attr, errname, in->gic_kind, f);
+	const char *kcause = !in->fault && !in->x86 && !no_vgic ?
+		pmu_kernel_cause(c, in->start, in->i, in->cmd, in->attr, errname, f) : NULL;
 	explain_kernel_side(c, f, in);
 	json_t *jc = json_array();
-	explain_causes(c, f, in, no_vgic, jc);
+	explain_causes(c, f, in, no_vgic, kcause, jc);
 	finding_fact_str(f, "arch", in->x86 ? "x86_64" : in->arm ? "arm64" : NULL);
 	finding_fact_str(f, "ioctl", ioctl);
 	finding_fact_str(f, "attr", in->attr);
