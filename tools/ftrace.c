@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include <tracefs/tracefs.h>
 
 #include "capture.h"
+#include "collector.h"
 #include "cpu-merge.h"
 #include "ftrace-formats.h"
 #include "ftrace-kept.h"
@@ -30,14 +30,6 @@
 #include "record-events.h"
 #include "thread-process.h"
 #include "usdt-notes.h"
-
-/* the kvm events the BPF collector records by default (tools/record.c) */
-static const char *const default_kvm_events[] = {
-	"kvm_entry", "kvm_exit", "kvm_userspace_exit", "kvm_pio", "kvm_mmio", "kvm_msr",
-	"kvm_cpuid", "kvm_cr", "kvm_hypercall", "kvm_inj_exception", "kvm_set_irq",
-	"kvm_pic_set_irq", "kvm_ioapic_set_irq", "kvm_apic_accept_irq", "kvm_vcpu_wakeup",
-	"kvm_fpu", "kvm_smm_transition",
-};
 
 #define MAX_EVENT_ID 65536
 #define HOLD_BACK_NS 20000000ull /* entries younger than this wait for the other CPUs */
@@ -85,25 +77,11 @@ struct ftrace_collector {
 	int lock_fd;
 	char *enabled_before;
 	char *wanted;
+	struct collector_voice voice;	/* problems: opts' callback and a NOTE */
 };
 
-static void problem(struct ftrace_collector *fc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void problem(struct ftrace_collector *fc, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (fc->o.problem)
-		fc->o.problem(fc->o.problem_ctx, line);
-	else
-		fprintf(stderr, "kvmscope ftrace: %s\n", line);
-	cap_write_note(fc->w, "ftrace: %s", line);
-}
-
+/* one line per refusal: the caller's callback (or stderr) and a NOTE */
+#define problem(fc, ...) collector_problem(&(fc)->voice, __VA_ARGS__)
 
 static uint64_t mono_now(void)
 {
@@ -270,9 +248,9 @@ static void setup_kernel_events(struct ftrace_collector *fc)
 		if (!ftrace_formats_event(fc->tep, "kvm", "kvm_exit", NULL))
 			problem(fc, "no kvm events on this host (kvm module not loaded?)");
 		else
-			for (size_t i = 0; i < sizeof(default_kvm_events) / sizeof(*default_kvm_events); i++)
-				if (!enable_event(fc, "kvm", default_kvm_events[i]))
-					add_event(fc, "kvm", default_kvm_events[i], EV_TP);
+			for (size_t i = 0; i < collector_kvm_event_count; i++)
+				if (!enable_event(fc, "kvm", collector_kvm_events[i]))
+					add_event(fc, "kvm", collector_kvm_events[i], EV_TP);
 	}
 	for (unsigned i = 0; o->events && i < o->nevents; i++) {
 		char sys[128];
@@ -508,6 +486,8 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 	}
 	fc->o = *opts;
 	fc->w = w;
+	fc->voice = (struct collector_voice){ .w = w, .note_prefix = "ftrace: ", .who = "kvmscope ftrace",
+					      .say = opts->problem, .ctx = opts->problem_ctx };
 	fc->lock_fd = -1;
 	snprintf(fc->inst_name, sizeof(fc->inst_name), "%s",
 		 opts->instance ? opts->instance : "");

@@ -10,6 +10,7 @@
 
 #include "capture.h"
 
+struct collector_voice;
 struct ring_buffer;
 struct record_kfunc;
 
@@ -19,6 +20,7 @@ struct record_kfunc_options {
 	bool follow;		/* ... or, with --follow, the tgids in followed_fd */
 	int followed_fd;	/* record.bpf.c's `followed` map (-1: none) */
 	struct cap_writer *w;
+	const struct collector_voice *voice;	/* how problems are said (tools/collector.h) */
 	struct ring_buffer *rb;	/* the recorder's: the calls' ring buffer joins it */
 };
 

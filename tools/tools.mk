@@ -45,7 +45,7 @@ $(GEN)/%.skel.h: $(GEN)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)bpftool gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/tools/record.o: $(GEN)/record.skel.h
+$(BUILD)/obj/tools/bpf-collector.o: $(GEN)/record.skel.h
 $(GEN)/kfunc.bpf.o: tools/record-kfunc-events.h
 $(BUILD)/obj/tools/record-kfunc.o: $(GEN)/kfunc.skel.h
 

@@ -37,7 +37,7 @@ UNIT_OBJS_symbols := tools/symbols.o tools/usdt-notes.o tools/errtext.o
 UNIT_NAMES += symbols
 $(UNIT_OUT)/test-symbols: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-symbols: LDLIBS += -ldw -lelf
-UNIT_OBJS_ftrace := tools/ftrace.o tools/ftrace-kept.o tools/ftrace-stale.o tools/ftrace-trace-dat.o tools/ftrace-uprobe.o tools/ftrace-formats.o tools/slurp.o tools/cpu-merge.o tools/thread-process.o tools/usdt-notes.o tools/errtext.o tools/capture.o \
+UNIT_OBJS_ftrace := tools/ftrace.o tools/collector.o tools/ftrace-kept.o tools/ftrace-stale.o tools/ftrace-trace-dat.o tools/ftrace-uprobe.o tools/ftrace-formats.o tools/slurp.o tools/cpu-merge.o tools/thread-process.o tools/usdt-notes.o tools/errtext.o tools/capture.o \
 		    gen/probe-table.o
 UNIT_NAMES += ftrace
 $(UNIT_OUT)/test-ftrace: CPPFLAGS += -Itools $(shell pkg-config --cflags libtracefs libtraceevent)
