@@ -1,5 +1,5 @@
 #!/bin/bash
-# scripts/bench-ftrace.sh - the ftrace collector (tools/ftrace.c) against
+# scripts/bench-ftrace.sh - the ftrace collector (tools/collect/ftrace.c) against
 # trace-cmd on the same events of the same VMM run, side by side:
 #
 #   `trace-cmd record` cannot run on this host (it writes ftrace_enabled and

@@ -1,8 +1,11 @@
-# kvmscope, the collector and analyst: every tools/*.c is one concern; the
-# subcommands are joined by tools/kvmscope.c. Included from the Makefile.
+# kvmscope, the collector and analyst, one folder per pipeline stage:
+# collect/ -> capture/ -> analyze/ (rules/, logs/) -> ci/. The subcommands are
+# joined by tools/kvmscope.c. Included from the Makefile.
 
 KVMSCOPE := $(BUILD)/kvmscope
-TOOLS_SRCS := $(wildcard tools/*.c)
+TOOLS_STAGES := tools tools/collect tools/capture tools/analyze tools/analyze/rules \
+		tools/analyze/logs tools/ci
+TOOLS_SRCS := $(filter-out %.bpf.c,$(foreach d,$(TOOLS_STAGES),$(wildcard $(d)/*.c)))
 # The analyst links no VMM object: what it shares with the VMM are lib/'s
 # pure tables (KVM names, QAPI names, the run-state table) and the probe list.
 TOOLS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOLS_SRCS) $(LIB_SRCS)) $(BUILD)/obj/gen/probe-table.o
@@ -25,33 +28,33 @@ $(KVMSCOPE): $(TOOLS_OBJS)
 
 TOOLS_ALL := $(KVMSCOPE)
 
-# --- BPF programs (probes/*.bpf.c) -> skeletons in $(GEN) -------------------
+# --- BPF programs (tools/collect/*.bpf.c) -> skeletons in $(GEN) -------------------
 # No CO-RE: the programs read only USDT arguments and raw trace entries, so no
 # vmlinux.h is needed. clang -target bpf needs the target's multiarch include
 # dir (asm/ headers; linux-libc-dev:arm64 for the arm64 build).
 BPF_CLANG ?= clang
 BPF_ARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(ARCH)))
 BPF_INC := -I/usr/include/$(MULTIARCH)
-BPF_SRCS := $(wildcard probes/*.bpf.c)
-BPF_SKELS := $(patsubst probes/%.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
+BPF_SRCS := $(wildcard tools/collect/*.bpf.c)
+BPF_SKELS := $(patsubst tools/collect/%.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
 
-$(GEN)/%.bpf.o: probes/%.bpf.c probes/process-filter.bpf.h tools/record-events.h | $(DEPS_STAMP)
+$(GEN)/%.bpf.o: tools/collect/%.bpf.c tools/collect/process-filter.bpf.h tools/collect/bpf-collector-events.h | $(DEPS_STAMP)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(BPF_INC) -Itools \
+	$(Q)$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(BPF_INC) \
 		-Wall -Werror -c -o $@ $<
 
 $(GEN)/%.skel.h: $(GEN)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)bpftool gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/tools/bpf-collector.o: $(GEN)/record.skel.h
-$(GEN)/kfunc.bpf.o: tools/record-kfunc-events.h
-$(BUILD)/obj/tools/record-kfunc.o: $(GEN)/kfunc.skel.h
+$(BUILD)/obj/tools/collect/bpf-collector.o: $(GEN)/bpf-collector.skel.h
+$(GEN)/kfunc.bpf.o: tools/collect/record-kfunc-events.h
+$(BUILD)/obj/tools/collect/record-kfunc.o: $(GEN)/kfunc.skel.h
 
-# --- the HTML timeline page (tools/html/timeline.html) as a C string -------
+# --- the HTML timeline page (tools/analyze/html/timeline.html) as a C string
 # kvmscope report --format html and kvmscope ci fill in its data.
-$(GEN)/html-timeline.c: tools/html/timeline.html tools/tools.mk
+$(GEN)/html-timeline.c: tools/analyze/html/timeline.html tools/tools.mk
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q){ echo '/* generated from $< */'; echo 'extern const char report_html_page[];'; \
@@ -60,10 +63,10 @@ $(GEN)/html-timeline.c: tools/html/timeline.html tools/tools.mk
 	$(Q)mv $@.tmp $@
 
 # --- fuzzing the capture reader (libFuzzer, clang): `make fuzz-capture` ----
-FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c tools/capture.c tools/capture-kfunc.c tools/timeline.c \
-		     tools/timeline-kfunc.c tools/report-text.c \
-		     tools/report-json.c tools/report-chrome.c lib/kvm-names.c $(GEN)/kvm-caps.c
-$(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture.h tools/timeline.h tools/report.h \
+FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c tools/capture/capture.c tools/capture/capture-kfunc.c tools/analyze/timeline.c \
+		     tools/analyze/timeline-format.c tools/analyze/timeline-kfunc.c tools/analyze/report-text.c \
+		     tools/analyze/report-json.c tools/analyze/report-chrome.c lib/kvm-names.c $(GEN)/kvm-caps.c
+$(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture/capture.h tools/analyze/timeline.h tools/analyze/report.h \
 			 $(GEN)/kvmscope-version.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
@@ -72,7 +75,7 @@ $(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) tools/capture.h tools/timeline.h too
 .PHONY: fuzz-capture
 fuzz-capture: $(BUILD)/fuzz-capture
 
-# --- KVM capability names from <linux/kvm.h> (tools/kvm-caps.h) ------------
+# --- KVM capability names from <linux/kvm.h> (lib/kvm-caps.h) ------------
 # Every KVM_CAP_* macro the preprocessor sees, by name; the compiler gives
 # each its value, so the table is right for these headers by construction.
 $(GEN)/kvm-caps.c: tools/tools.mk | $(DEPS_STAMP)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "report.h"
+#include "analyze/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* libFuzzer target for the log reader and every diagnosis rule: any bytes
- * are read as a log (tools/qemulog.c), the stream is finished, every rule
- * runs (tools/rule-*.c) and the findings are printed as text and JSON. Any
+ * are read as a log (tools/analyze/logs/qemulog.c), the stream is finished, every rule
+ * runs (tools/analyze/rules/rule-*.c) and the findings are printed as text and JSON. Any
  * crash, leak, sanitizer report or invalid JSON output is a bug.
  * Built and run by tests/integration/diagnose-fuzz.sh. */
 #include <stddef.h>
@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 
-#include "findings.h"
-#include "qemulog.h"
+#include "analyze/findings.h"
+#include "analyze/logs/qemulog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

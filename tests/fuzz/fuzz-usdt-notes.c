@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "usdt-notes.h"
+#include "collect/usdt-notes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,8 +10,8 @@ OUT=${2:-/tmp/kvmscope-fuzz-usdt}
 mkdir -p "$OUT/corpus"
 cd "$ROOT"
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -Itools \
-	-o "$OUT/fuzz-usdt-notes" tests/fuzz/fuzz-usdt-notes.c tools/usdt-notes.c tools/errtext.c -lelf
+	-fno-sanitize-recover=undefined -Itools -Ilib \
+	-o "$OUT/fuzz-usdt-notes" tests/fuzz/fuzz-usdt-notes.c tools/collect/usdt-notes.c lib/errtext.c -lelf
 cc -O1 -Itests/fuzz -o "$OUT/gen-usdt-seeds" tests/fuzz/gen-usdt-seeds.c
 "$OUT/gen-usdt-seeds" "$OUT/corpus"
 # a real, small ELF with stapsdt notes (compiled here, no semaphores needed)

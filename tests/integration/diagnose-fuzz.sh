@@ -20,7 +20,7 @@ cd "$ROOT" || exit 1
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wno-unknown-attributes -Wno-format-zero-length \
 	-Itools -Ilib -Iprobes -I"$BUILD/gen" -o "$F" tests/fuzz/fuzz-qemulog.c \
-	$(ls tools/qemulog*.c | grep -v qemulog-capture) tools/findings.c tools/benign-errno.c tools/kvm-ioctl-causes.c tools/sev-status.c tools/reset-cause.c tools/diag-kfunc.c tools/rule-*.c lib/*.c \
+	$(ls tools/analyze/logs/qemulog*.c | grep -v qemulog-capture) tools/analyze/findings.c tools/analyze/benign-errno.c tools/analyze/kvm-ioctl-causes.c tools/analyze/reset-cause.c tools/analyze/diag-kfunc.c tools/analyze/rules/rule-*.c lib/*.c \
 	"$BUILD/gen/probe-table.c" -ljansson -lpthread \
 	>"$T_TMP/build.log" 2>&1
 expect_eq "the fuzz target builds (clang, libFuzzer, ASan+UBSan)" "$?" 0

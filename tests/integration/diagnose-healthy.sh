@@ -5,7 +5,7 @@
 # the inputs understood). Also: every KVM ioctl of the captures is named
 # (QEMU's sign-extended requests included) and KVM_CHECK_EXTENSION's
 # arguments are named capabilities. The protocol answers of a healthy run
-# (E2BIG size probes, EINTR, KVMCLOCK_CTRL EINVAL; tools/benign-errno.c) are
+# (E2BIG size probes, EINTR, KVMCLOCK_CTRL EINVAL; tools/analyze/benign-errno.c) are
 # counted in the output: they must stay silent.
 . "$(dirname "$0")/../lib.sh"
 KVMSCOPE=$BUILD/kvmscope

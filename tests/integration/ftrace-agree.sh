@@ -1,5 +1,5 @@
 #!/bin/bash
-# The ftrace collector (tools/ftrace.c) and the eBPF collector (kvmscope
+# The ftrace collector (tools/collect/ftrace.c) and the eBPF collector (kvmscope
 # record) recording the same VMM run agree on every VMM probe hit (arguments
 # and strings) and every kernel event (raw entry bytes), thread by thread,
 # with timestamps on the same clock; the ftrace capture reads back through
@@ -89,5 +89,5 @@ if "$KVMSCOPE" record --help 2>&1 | grep -q -- '--ftrace'; then
 	expect_eq "kvmscope record --ftrace (with BPF) records the run" "$?" 0
 	expect_sources_agree "record --ftrace: both sources of one capture agree" "$T_TMP/both.cap"
 else
-	skip "kvmscope record has no --ftrace yet (tools/record.c calls tools/ftrace.h)"
+	skip "kvmscope record has no --ftrace yet (tools/collect/record.c calls tools/collect/ftrace.h)"
 fi

@@ -1,5 +1,5 @@
 #!/bin/bash
-# record --ftrace-keep (tools/ftrace-kept.h): the kept tracefs instance and
+# record --ftrace-keep (tools/collect/ftrace-kept.h): the kept tracefs instance and
 # its uprobe group are set up by the first run and reused by the next, whose
 # ftrace records still agree with BPF's one for one; a copy of the VMM (a
 # different file, as a rebuilt binary is) gets a group of its own and the old

@@ -1,4 +1,4 @@
-/* Unit tests of the per-CPU merge (tools/cpu-merge.c): entries come out in
+/* Unit tests of the per-CPU merge (tools/collect/cpu-merge.c): entries come out in
  * time order across CPUs, equal timestamps in the order they were added,
  * younger ones wait for the limit, a CPU's late older entry is put back in
  * place, and the bytes of each entry survive the queues' compaction. */
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "cpu-merge.h"
+#include "collect/cpu-merge.h"
 
 /* what the emit callback saw, as "ts/cpu/payload ..." */
 struct seen {

@@ -1,4 +1,4 @@
-/* Unit tests of the diagnosis rules (tools/rule-*.c) on the seed logs
+/* Unit tests of the diagnosis rules (tools/analyze/rules/rule-*.c) on the seed logs
  * (tests/fixtures/seed-*.log, as the write-ups show them), on realistic
  * variants, and on small logs written here: each finding, its facts and
  * its evidence lines; a clean log passes every rule; JSON output. */
@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "findings.h"
-#include "qemulog.h"
+#include "analyze/findings.h"
+#include "analyze/logs/qemulog.h"
 
 #include "tap-skip.h"
 

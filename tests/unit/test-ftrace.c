@@ -1,4 +1,4 @@
-/* Tests of the ftrace collector (tools/ftrace.c) on the real host: the VMM
+/* Tests of the ftrace collector (tools/collect/ftrace.c) on the real host: the VMM
  * of this build boots the reboot guest under the collector, and the capture
  * must hold exactly what the VMM itself logged (-trace: every probe hit is
  * one log line), every KVM ioctl's sys_enter/sys_exit, kvm events, no lost
@@ -33,10 +33,10 @@
 
 #include <cmocka.h>
 
-#include "capture.h"
-#include "ftrace.h"
+#include "capture/capture.h"
+#include "collect/ftrace.h"
 #include "probe-table.h"
-#include "usdt-notes.h"
+#include "collect/usdt-notes.h"
 
 #include "tap-skip.h"
 #include "vmm-binary.h"

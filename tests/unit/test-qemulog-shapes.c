@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "qemulog.h"
+#include "analyze/logs/qemulog.h"
 
 static struct qlog_event ev;
 

@@ -1,4 +1,4 @@
-/* Unit tests of the log reader (tools/qemulog.c): every supported line shape
+/* Unit tests of the log reader (tools/analyze/logs/qemulog.c): every supported line shape
  * becomes the right normalized event, times are read and the local zone of
  * bracketed trace lines is inferred, libvirt's one-argument-per-line command
  * is joined, and bad input (truncated JSON, binary bytes, huge lines, empty
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "qemulog.h"
+#include "analyze/logs/qemulog.h"
 
 #include "tap-skip.h"
 

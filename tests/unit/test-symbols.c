@@ -1,4 +1,4 @@
-/* Unit tests of user-space symbolization (tools/symbols.c) against the real
+/* Unit tests of user-space symbolization (tools/collect/symbols.c) against the real
  * kvmscope-vmm of this build (built with -g): each USDT probe's site, found
  * through the stapsdt notes, must symbolize to its generated fire function
  * in gen/vmm-probes.c, in all three modes (file offset, ELF + load bias,
@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "symbols.h"
-#include "usdt-notes.h"
+#include "collect/symbols.h"
+#include "collect/usdt-notes.h"
 
 #include "tap-skip.h"
 #include "vmm-binary.h"

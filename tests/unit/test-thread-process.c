@@ -1,4 +1,4 @@
-/* Unit tests of the thread -> process lookup (tools/thread-process.c): live
+/* Unit tests of the thread -> process lookup (tools/collect/thread-process.c): live
  * threads through /proc, ended ones through a saved_tgids table, unknown
  * ones as 0, asked again after a while (they may be known later). */
 #include <pthread.h>
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "thread-process.h"
+#include "collect/thread-process.h"
 
 static pid_t worker_tid;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

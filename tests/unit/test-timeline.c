@@ -1,4 +1,4 @@
-/* The merge and join of tools/timeline.c on a capture written here: a VMM
+/* The merge and join of tools/analyze/timeline.c on a capture written here: a VMM
  * ioctl entry probe, the kernel's sys_enter/sys_exit, a kvm event and the
  * exit probe become one span; an injected fault has no syscall; another
  * syscall's enter/exit does not pair as an ioctl; records out of order are
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "timeline.h"
+#include "analyze/timeline.h"
 
 #define SYS_ENTER_ID 900
 #define SYS_EXIT_ID 901

@@ -1,4 +1,4 @@
-/* Unit tests of the USDT note reader (tools/usdt-notes.c): argument specs of
+/* Unit tests of the USDT note reader (tools/collect/usdt-notes.c): argument specs of
  * both syntaxes, their ftrace fetch arguments, a crafted prelinked image
  * (addresses shifted, file offsets unchanged), bad images, and the real
  * kvmscope-vmm next to this test's build dir checked against probes/vmm.probes. */
@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "probe-table.h"
-#include "usdt-notes.h"
+#include "collect/usdt-notes.h"
 #include "../fuzz/usdt-elf-image.h"
 
 #include "tap-skip.h"

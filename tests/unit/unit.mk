@@ -20,8 +20,8 @@ UNIT_OBJS_options := vmm/options.o vmm/pmu-filter.o vmm/chardev.o vmm/confidenti
 		     vmm/error.o $(UNIT_PROBES)
 UNIT_OBJS_kvm-names := vmm/kvm.o lib/kvm-names.o vmm/numparse.o vmm/trace.o $(UNIT_PROBES)
 UNIT_OBJS_trace := vmm/trace.o $(UNIT_PROBES)
-UNIT_OBJS_capture := tools/capture.o
-UNIT_OBJS_timeline := tools/timeline.o tools/timeline-kfunc.o tools/capture.o tools/capture-kfunc.o \
+UNIT_OBJS_capture := tools/capture/capture.o
+UNIT_OBJS_timeline := tools/analyze/timeline.o tools/analyze/timeline-format.o tools/analyze/timeline-kfunc.o tools/capture/capture.o tools/capture/capture-kfunc.o \
 		      lib/kvm-names.o gen/kvm-caps.o
 
 UNIT_NAMES := runstate requests options kvm-names trace capture timeline
@@ -29,22 +29,22 @@ $(UNIT_OUT)/test-capture: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-timeline: LDLIBS += $(shell pkg-config --libs libtraceevent 2>/dev/null)
 # USDT note reader (helper "probes"): libelf, the probe table to compare with
-UNIT_OBJS_usdt-notes := tools/usdt-notes.o tools/errtext.o gen/probe-table.o
+UNIT_OBJS_usdt-notes := tools/collect/usdt-notes.o lib/errtext.o gen/probe-table.o
 UNIT_NAMES += usdt-notes
 $(UNIT_OUT)/test-usdt-notes: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-usdt-notes: LDLIBS += -lelf
-UNIT_OBJS_symbols := tools/symbols.o tools/usdt-notes.o tools/errtext.o
+UNIT_OBJS_symbols := tools/collect/symbols.o tools/collect/usdt-notes.o lib/errtext.o
 UNIT_NAMES += symbols
 $(UNIT_OUT)/test-symbols: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-symbols: LDLIBS += -ldw -lelf
-UNIT_OBJS_ftrace := tools/ftrace.o tools/collector.o tools/ftrace-kept.o tools/ftrace-stale.o tools/ftrace-trace-dat.o tools/ftrace-uprobe.o tools/ftrace-formats.o tools/slurp.o tools/cpu-merge.o tools/thread-process.o tools/usdt-notes.o tools/errtext.o tools/capture.o \
+UNIT_OBJS_ftrace := tools/collect/ftrace.o tools/collect/collector.o tools/collect/ftrace-kept.o tools/collect/ftrace-stale.o tools/collect/ftrace-trace-dat.o tools/collect/ftrace-uprobe.o tools/collect/ftrace-formats.o tools/collect/slurp.o tools/collect/cpu-merge.o tools/collect/thread-process.o tools/collect/usdt-notes.o lib/errtext.o tools/capture/capture.o \
 		    gen/probe-table.o
 UNIT_NAMES += ftrace
 $(UNIT_OUT)/test-ftrace: CPPFLAGS += -Itools $(shell pkg-config --cflags libtracefs libtraceevent)
 $(UNIT_OUT)/test-ftrace: LDLIBS += $(shell pkg-config --libs libtracefs libtraceevent) -lelf
-UNIT_OBJS_thread-process := tools/thread-process.o
+UNIT_OBJS_thread-process := tools/collect/thread-process.o
 UNIT_NAMES += thread-process
-UNIT_OBJS_cpu-merge := tools/cpu-merge.o
+UNIT_OBJS_cpu-merge := tools/collect/cpu-merge.o
 UNIT_NAMES += cpu-merge
 $(UNIT_OUT)/test-cpu-merge: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-thread-process: CPPFLAGS += -Itools
@@ -62,7 +62,7 @@ UNIT_OBJS_arm64-kernel := vmm/arm64-kernel.o
 UNIT_NAMES += pl011 virt-gic arm64-kernel
 $(UNIT_OUT)/test-pl011: LDLIBS += -lpthread
 # log reader and diagnosis rules (helper "diagnose"); the fixtures by absolute path
-DIAG_UNIT_OBJS := $(patsubst %.c,%.o,$(filter-out tools/qemulog-capture.c,$(wildcard tools/qemulog*.c))) tools/findings.o tools/benign-errno.o tools/kvm-ioctl-causes.o tools/sev-status.o tools/reset-cause.o tools/diag-kfunc.o $(patsubst %.c,%.o,$(wildcard tools/rule-*.c)) \
+DIAG_UNIT_OBJS := $(patsubst %.c,%.o,$(filter-out tools/analyze/logs/qemulog-capture.c,$(wildcard tools/analyze/logs/qemulog*.c))) tools/analyze/findings.o tools/analyze/benign-errno.o tools/analyze/kvm-ioctl-causes.o lib/sev-status.o tools/analyze/reset-cause.o tools/analyze/diag-kfunc.o $(patsubst %.c,%.o,$(wildcard tools/analyze/rules/rule-*.c)) \
 		  lib/runstate-table.o lib/qapi-names.o gen/probe-table.o
 UNIT_OBJS_qemulog := $(DIAG_UNIT_OBJS)
 UNIT_OBJS_diagnose := $(DIAG_UNIT_OBJS)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "usdt-notes.h"
+#include "collect/usdt-notes.h"
 
 static char vmm_path[PATH_MAX];
 

@@ -1,0 +1,623 @@
+/* kvmscope record: the command. It starts (or finds) the traced process,
+ * wires the collectors to one capture (capture/capture.h) - the BPF collector
+ * (bpf-collector.h) always, the ftrace collector (ftrace.h) with
+ * --ftrace - polls them until the process ends, and says how it went. What
+ * the host cannot offer is named, one line each, and recorded as a NOTE;
+ * the rest is recorded anyway. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf-collector.h"
+#include "capture/capture.h"
+#include "collector.h"
+#include "commands.h"
+#include "ftrace-kept.h"
+#include "ftrace.h"
+#include "probe-table.h"
+#include "record-kfunc.h"
+#include "usdt-notes.h"
+
+struct record_opts {
+	const char *output;
+	pid_t pid;
+	char **command;
+	const char *extra_events[64];
+	unsigned n_extra;
+	const char *stack_probes[64];
+	unsigned n_stack;
+	bool no_kvm, no_syscalls, quiet;
+	bool ftrace;		/* also the ftrace collector, into the same capture */
+	bool ftrace_keep;	/* through the kept instance (tools/collect/ftrace-kept.h) */
+	bool cleanup;		/* only remove the kept instance */
+	const char *functions;	/* kernel functions: BPF (record-kfunc.c), function_graph with --ftrace */
+	bool follow;		/* also every process the command starts (BPF map of tgids) */
+	const char *binary;	/* --binary: the VMM whose probes to attach */
+	uint64_t max_bytes;	/* --max-size: the capture's bound (0: none) */
+	unsigned ring_kb;	/* --ring-size: the BPF ring (0: the collector's default) */
+};
+
+struct recorder {
+	struct record_opts *opts;
+	struct cap_writer *w;
+	struct collector_voice voice;	/* our own problems: stderr and a NOTE */
+	pid_t pid;
+	bool child;
+	int child_status;
+	bool child_exited;
+	struct bpf_collector *bc;
+	struct ftrace_collector *fc;	/* --ftrace */
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* One line per thing the host could not offer; also kept in the capture. */
+#define problem(r, ...) collector_problem(&(r)->voice, __VA_ARGS__)
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: kvmscope record [-o CAPTURE] [OPTIONS] -- COMMAND [ARGS...]\n"
+		"       kvmscope record [-o CAPTURE] [OPTIONS] --pid PID\n"
+		"\n"
+		"Records every VMM probe (USDT provider \"vmm\") of the process, the kvm\n"
+		"tracepoints it hits and its KVM ioctls (raw_syscalls), into CAPTURE\n"
+		"(default kvmscope.capture). Stops when the process exits or on SIGINT/SIGTERM.\n"
+		"\n"
+		"  -o, --output FILE     the capture file\n"
+		"  -p, --pid PID         attach to a running VMM\n"
+		"  -e, --event SYS:NAME  also record this tracepoint (e.g. kvm:kvm_emulate_insn)\n"
+		"      --no-kvm          no default kvm tracepoints\n"
+		"      --no-syscalls     no raw_syscalls ioctl records\n"
+		"  -s, --stack PROBE     take the user stack at PROBE ('all' for every probe)\n"
+		"      --ftrace          also record the same events through ftrace (tools/collect/ftrace.c)\n"
+		"                        into the capture: report shows one source (--source)\n"
+		"      --functions LIST  every call of these kernel functions (f,g: BPF fentry/fexit or\n"
+		"                        kprobes; duration, return value); with --ftrace their callees too\n"
+		"      --ftrace-keep     --ftrace through the kept instance kvmscope-kept: set up once,\n"
+		"                        left for the next run (probes stay armed); see --cleanup\n"
+		"      --cleanup         remove the kept instance and its uprobe events, then exit\n"
+		"      --follow          also record every process the command starts (a test suite's\n"
+		"                        VMMs): their probes, kvm events and KVM ioctls\n"
+		"      --binary PATH     the VMM whose probes to attach (default: the command, or with\n"
+		"                        --follow and a command without probes, kvmscope-vmm beside kvmscope)\n"
+		"      --max-size MIB    bound the capture while recording, ring-buffer style: the\n"
+		"                        newest events that fit survive (definitions and metadata\n"
+		"                        always do); a NOTE says what was dropped. Events go to\n"
+		"                        CAPTURE.seg0 and .seg1 (MIB/2 each), joined into CAPTURE\n"
+		"                        at the end; killed mid-run, each segment is a capture\n"
+		"      --ring-size KIB   the BPF ring buffer (a power of two; default %u): what it\n"
+		"                        cannot hold while the reader is behind is lost, and counted\n"
+		"  -q, --quiet           no summary line\n"
+		"\nDefault kvm events:", BPF_COLLECTOR_RING_KB);
+	for (size_t i = 0; i < collector_kvm_event_count; i++)
+		fprintf(out, " %s", collector_kvm_events[i]);
+	fprintf(out, "\n");
+}
+
+static int parse_args(int argc, char **argv, struct record_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "stack", required_argument, NULL, 's' },
+		{ "no-kvm", no_argument, NULL, 'K' },
+		{ "no-syscalls", no_argument, NULL, 'S' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "ftrace", no_argument, NULL, 'F' },
+		{ "functions", required_argument, NULL, 'G' },
+		{ "ftrace-keep", no_argument, NULL, 'k' },
+		{ "cleanup", no_argument, NULL, 'C' },
+		{ "follow", no_argument, NULL, 'W' },
+		{ "binary", required_argument, NULL, 'B' },
+		{ "max-size", required_argument, NULL, 'M' },
+		{ "ring-size", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+	char *end;
+
+	o->output = "kvmscope.capture";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:p:e:s:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'p':
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || v <= 0 || v > INT_MAX) {
+				fprintf(stderr, "kvmscope record: --pid: '%s' is not a process id\n", optarg);
+				return -1;
+			}
+			o->pid = (pid_t)v;
+			break;
+		case 'e':
+			if (!strchr(optarg, ':') || strchr(optarg, '/') || strstr(optarg, "..") ||
+			    o->n_extra == 64) {
+				fprintf(stderr, "kvmscope record: -e: '%s' is not SYSTEM:EVENT\n", optarg);
+				return -1;
+			}
+			o->extra_events[o->n_extra++] = optarg;
+			break;
+		case 's':
+			if (strcmp(optarg, "all") && probe_lookup(optarg) < 0) {
+				fprintf(stderr, "kvmscope record: --stack: no VMM probe '%s'\n", optarg);
+				return -1;
+			}
+			if (o->n_stack < 64)
+				o->stack_probes[o->n_stack++] = optarg;
+			break;
+		case 'K':
+			o->no_kvm = true;
+			break;
+		case 'S':
+			o->no_syscalls = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'F':
+			o->ftrace = true;
+			break;
+		case 'G': {
+			char names[KFUNC_LIST_MAX][128], err[200];
+			if (record_kfunc_parse(optarg, names, KFUNC_LIST_MAX, err, sizeof(err)) < 0) {
+				fprintf(stderr, "kvmscope record: %s\n", err);
+				return -1;
+			}
+			o->functions = optarg;
+			break;
+		}
+		case 'k':
+			o->ftrace = o->ftrace_keep = true;
+			break;
+		case 'C':
+			o->cleanup = true;
+			break;
+		case 'W':
+			o->follow = true;
+			break;
+		case 'B':
+			o->binary = optarg;
+			break;
+		case 'M': {
+			errno = 0;
+			unsigned long long mib = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || mib == 0 || mib > (1ull << 40) ||
+			    optarg[0] == '-') {
+				fprintf(stderr, "kvmscope record: --max-size: '%s' is not a size in MiB "
+					"(1 or more)\n", optarg);
+				return -1;
+			}
+			o->max_bytes = mib << 20;
+			break;
+		}
+		case 'R': {
+			errno = 0;
+			unsigned long kib = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || kib < 4 ||
+			    kib > (1ul << 20) || (kib & (kib - 1))) {
+				fprintf(stderr, "kvmscope record: --ring-size: '%s' is not a power of two "
+					"of KiB from 4 to 1048576\n", optarg);
+				return -1;
+			}
+			o->ring_kb = (unsigned)kib;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc)
+		o->command = argv + optind;
+	if (o->cleanup && !o->command && !o->pid)
+		return 0;
+	if (!o->command == !o->pid) {
+		fprintf(stderr, "kvmscope record: give either -- COMMAND or --pid PID\n");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the traced program --------------------------------------------- */
+
+
+/* The executable behind the probes: argv[0] found on PATH, or /proc/PID/exe. */
+static int resolve_binary(const struct record_opts *o, pid_t pid, char *out, size_t len)
+{
+	if (o->pid) {
+		char link[64];
+		snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+		ssize_t n = readlink(link, out, len - 1);
+		if (n < 0)
+			return -errno;
+		out[n] = 0;
+		/* rebuilt since it started: the running inode is only reachable here */
+		if (n > 10 && !strcmp(out + n - 10, " (deleted)"))
+			snprintf(out, len, "%s", link);
+		return 0;
+	}
+	const char *cmd = o->command[0];
+	if (strchr(cmd, '/')) {
+		if (!realpath(cmd, out))
+			return -errno;
+		return 0;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t dl = strcspn(path, ":");
+		char cand[PATH_MAX];
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)dl, path, cmd);
+		if (access(cand, X_OK) == 0 && realpath(cand, out))
+			return 0;
+		path += dl + (path[dl] == ':');
+	}
+	return -ENOENT;
+}
+
+/* Whether PATH carries VMM probes (USDT provider "vmm"); why not in ERR. */
+static bool has_vmm_probes(const char *path, char *err, size_t errlen)
+{
+	struct usdt_notes notes;
+	bool found = false;
+
+	if (usdt_notes_read(path, &notes, err, errlen))
+		return false;
+	for (size_t i = 0; i < notes.count && !found; i++)
+		found = !strcmp(notes.probes[i].provider, PROBE_PROVIDER);
+	usdt_notes_free(&notes);
+	if (!found)
+		snprintf(err, errlen, "no USDT provider \"" PROBE_PROVIDER "\" in it");
+	return found;
+}
+
+/* The binary whose probes are attached (BINARY holds the command's on entry):
+ * --binary; else the command's own; with --follow and a command without VMM
+ * probes (a test script), the kvmscope-vmm beside this kvmscope if there. */
+static int choose_probe_binary(const struct record_opts *o, char *binary, size_t len)
+{
+	char path[PATH_MAX], err[256];
+
+	if (o->binary) {
+		if (!realpath(o->binary, path)) {
+			fprintf(stderr, "kvmscope record: --binary %s: %s\n", o->binary, strerror(errno));
+			return -1;
+		}
+		if (!has_vmm_probes(path, err, sizeof(err))) {
+			fprintf(stderr, "kvmscope record: --binary %s: not a VMM with probes: %s\n",
+				o->binary, err);
+			return -1;
+		}
+		snprintf(binary, len, "%s", path);
+		return 0;
+	}
+	if (!o->follow || has_vmm_probes(binary, err, sizeof(err)))
+		return 0;
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0)
+		return 0;
+	path[n] = 0;
+	char *slash = strrchr(path, '/');
+	if (!slash || (size_t)(slash - path) + sizeof("/kvmscope-vmm") > sizeof(path))
+		return 0;
+	strcpy(slash, "/kvmscope-vmm");
+	if (has_vmm_probes(path, err, sizeof(err)))
+		snprintf(binary, len, "%s", path);
+	return 0;
+}
+
+/* fork the command, stopped (on a pipe) until every probe is attached */
+static pid_t spawn_stopped(char **argv, int *go_fd)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char c;
+		close(p[1]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (read(p[0], &c, 1) != 1)
+			_exit(127); /* the collector gave up */
+		execvp(argv[0], argv);
+		fprintf(stderr, "kvmscope record: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[0]);
+	*go_fd = p[1];
+	return pid;
+}
+
+static char *join_args(char **argv)
+{
+	size_t len = 1;
+	for (char **a = argv; *a; a++)
+		len += strlen(*a) + 1;
+	char *s = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (char **a = argv; *a; a++) {
+		if (a != argv)
+			strcat(s, " ");
+		strcat(s, *a);
+	}
+	return s;
+}
+
+/* ---- recording ------------------------------------------------------ */
+
+static bool target_alive(struct recorder *r)
+{
+	if (r->child) {
+		if (r->child_exited)
+			return false;
+		int status;
+		pid_t p = waitpid(r->pid, &status, WNOHANG);
+		if (p == r->pid) {
+			r->child_exited = true;
+			r->child_status = status;
+			return false;
+		}
+		return true;
+	}
+	return kill(r->pid, 0) == 0 || errno == EPERM;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#define RECORD_POLL_MS 10
+
+static void run_loop(struct recorder *r)
+{
+	uint64_t forwarded_at = 0;
+
+	for (;;) {
+		if (bpf_collector_poll(r->bc, RECORD_POLL_MS) < 0)
+			break;
+		if (r->fc && ftrace_collector_poll(r->fc, 0) < 0) {
+			problem(r, "ftrace: reading the trace buffers failed: ftrace collector stopped");
+			ftrace_collector_stop(r->fc, NULL);
+			r->fc = NULL;
+		}
+		cap_flush(r->w);
+		if (!target_alive(r))
+			break;
+		if (stop_signal) {
+			if (!r->child)
+				break;
+			/* let the VMM record its own shutdown, but not for long */
+			if (!forwarded_at) {
+				kill(r->pid, stop_signal);
+				forwarded_at = now_ns();
+			} else if (now_ns() - forwarded_at > 3000000000ull) {
+				kill(r->pid, SIGKILL);
+			}
+		}
+	}
+}
+
+/* the collectors' refusals: printed like ours (they write the NOTE) */
+static void bpf_problem(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "kvmscope record: %s\n", line);
+}
+
+static void ftrace_problem(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "kvmscope record: ftrace: %s\n", line);
+}
+
+/* Starts the BPF collector, then (--ftrace) the ftrace one; -1 when not even
+ * BPF can record. */
+static int start_collectors(struct recorder *r, const char *binary)
+{
+	const struct record_opts *o = r->opts;
+	char why[256], err[512];
+
+	bool probeless = o->follow && !has_vmm_probes(binary, why, sizeof(why));
+	if (probeless)
+		problem(r, "--follow: %s has no VMM probes (%s) and no --binary was given: recording "
+			"the kernel events of the command and its children only", binary, why);
+	struct bpf_options bo = {
+		.pid = r->pid, .follow = o->follow, .exec_pending = r->child,
+		.binary = probeless ? NULL : binary, .events = o->extra_events, .nevents = o->n_extra,
+		.stack_probes = o->stack_probes, .nstack = o->n_stack, .no_kvm = o->no_kvm,
+		.no_syscalls = o->no_syscalls, .functions = o->functions, .ring_kb = o->ring_kb,
+		.problem = bpf_problem,
+	};
+	if (bpf_collector_start(&r->bc, r->w, &bo, err, sizeof(err))) {
+		fprintf(stderr, "kvmscope record: %s\n", err);
+		return -1;
+	}
+	if (o->ftrace) {
+		struct ftrace_options fo = {
+			.pid = r->pid, .follow = o->follow, .binary = probeless ? NULL : binary,
+			.events = o->extra_events,
+			.nevents = o->n_extra, .no_kvm = o->no_kvm, .no_syscalls = o->no_syscalls,
+			.functions = o->functions, .probe_defs_written = true, .keep = o->ftrace_keep,
+			.problem = ftrace_problem,
+		};
+		if (ftrace_collector_start(&r->fc, r->w, &fo, err, sizeof(err)))
+			problem(r, "ftrace: %s: recording through BPF only", err);
+	}
+	return 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts o = { 0 };
+	struct recorder r = { .opts = &o };
+	struct bpf_stats bs = { 0 };
+	char binary[PATH_MAX], err[512];
+	int go_fd = -1, ret = 1;
+
+	if (parse_args(argc, argv, &o))
+		return 2;
+	if (o.cleanup) {
+		if (o.command || o.pid) {
+			fprintf(stderr, "kvmscope record: --cleanup takes no command and no --pid\n");
+			return 2;
+		}
+		if (ftrace_kept_cleanup(stdout, err, sizeof(err)) == 0)
+			return 0;
+		fprintf(stderr, "kvmscope record: --cleanup: %s\n", err);
+		return 1;
+	}
+	if (geteuid() != 0)
+		fprintf(stderr, "kvmscope record: not running as root: loading BPF needs CAP_BPF, "
+			"CAP_PERFMON and CAP_SYS_ADMIN (for tracefs)\n");
+
+	char *cmdline = o.command ? join_args(o.command) : NULL;
+	if (o.pid) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", o.pid);
+		FILE *f = fopen(path, "re");
+		if (!f) {
+			fprintf(stderr, "kvmscope record: --pid %d: no such process\n", o.pid);
+			return 1;
+		}
+		char buf[4096];
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		for (size_t i = 0; i + 1 < n; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		buf[n] = 0;
+		cmdline = strdup(buf);
+	}
+	struct cap_writer_info info = { .target_pid = (uint32_t)o.pid, .command = cmdline,
+					.collector = "kvmscope record (bpf)",
+					.max_bytes = o.max_bytes };
+	r.w = cap_writer_open(o.output, &info, err, sizeof(err));
+	free(cmdline);
+	if (!r.w) {
+		fprintf(stderr, "kvmscope record: %s\n", err);
+		return 1;
+	}
+	r.voice = (struct collector_voice){ .w = r.w, .who = "kvmscope record" };
+
+	/* signals before the child exists: a ^C now still ends cleanly */
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (o.command) {
+		if (resolve_binary(&o, 0, binary, sizeof(binary))) {
+			fprintf(stderr, "kvmscope record: %s: command not found\n", o.command[0]);
+			goto out;
+		}
+		r.pid = spawn_stopped(o.command, &go_fd);
+		if (r.pid < 0) {
+			fprintf(stderr, "kvmscope record: cannot start %s: %s\n", o.command[0],
+				strerror(errno));
+			goto out;
+		}
+		r.child = true;
+		cap_writer_set_pid(r.w, (uint32_t)r.pid);
+	} else {
+		r.pid = o.pid;
+		if (resolve_binary(&o, o.pid, binary, sizeof(binary))) {
+			fprintf(stderr, "kvmscope record: --pid %d: cannot read its executable: %s\n",
+				o.pid, strerror(errno));
+			goto out;
+		}
+	}
+	if (choose_probe_binary(&o, binary, sizeof(binary)))
+		goto out;
+	cap_write_meta(r.w, "binary", binary);
+
+	if (start_collectors(&r, binary))
+		goto out;
+	cap_flush(r.w);
+
+	if (go_fd >= 0) {
+		if (write(go_fd, "g", 1) != 1)
+			problem(&r, "cannot start the command: %s", strerror(errno));
+		close(go_fd);
+		go_fd = -1;
+	}
+	run_loop(&r);
+	bpf_collector_stop(r.bc, &bs);
+
+	if (r.child) {
+		if (!r.child_exited) {
+			waitpid(r.pid, &r.child_status, 0);
+			r.child_exited = true;
+		}
+		char st[32];
+		if (WIFEXITED(r.child_status))
+			snprintf(st, sizeof(st), "exit %d", WEXITSTATUS(r.child_status));
+		else
+			snprintf(st, sizeof(st), "signal %d", WTERMSIG(r.child_status));
+		cap_write_meta(r.w, "exit_status", st);
+	}
+	ret = 0;
+out:
+	if (r.fc) {
+		struct ftrace_stats fs = { 0 };
+		ftrace_collector_stop(r.fc, &fs);
+		r.fc = NULL;
+		if (!o.quiet)
+			fprintf(stderr, "kvmscope record: ftrace: %llu probes, %llu kernel events, "
+				"%llu lost%s\n", (unsigned long long)fs.probes,
+				(unsigned long long)fs.kernel_events, (unsigned long long)fs.lost,
+				!fs.kept ? "" : fs.kept_reused ? " (kept instance, probes reused)" :
+				" (kept instance, probes defined)");
+	}
+	if (go_fd >= 0)
+		close(go_fd); /* the child sees EOF and exits 127 */
+	if (r.child && !r.child_exited)
+		waitpid(r.pid, NULL, 0);
+	uint64_t records = cap_writer_records(r.w);
+	if (cap_writer_close(r.w, true)) {
+		fprintf(stderr, "kvmscope record: %s: write failed\n", o.output);
+		ret = 1;
+	}
+	if (ret == 0 && !o.quiet)
+		fprintf(stderr, "kvmscope record: %llu records (%llu probe hits, %llu kernel events), "
+			"%llu lost%s -> %s\n", (unsigned long long)records,
+			(unsigned long long)bs.probes, (unsigned long long)bs.kernel_events,
+			(unsigned long long)bs.lost, bs.write_errors ? ", WRITE ERRORS" : "", o.output);
+	if (ret == 0 && !o.quiet && bs.functions)
+		fprintf(stderr, "kvmscope record: %llu kernel function calls (%u of the functions "
+			"recorded)\n", (unsigned long long)bs.function_calls, bs.functions_attached);
+	bpf_collector_detach(r.bc);
+	if (ret == 0 && stop_signal && !r.child)
+		return 0;
+	return ret;
+}
