@@ -13,6 +13,9 @@
 #define REC_STACK_MAX 32	/* user stack frames */
 #define REC_MAX_PROBES 64	/* probe ids (BPF cookies) below this */
 #define REC_MAX_TP_IDS 4096	/* tracefs event ids below this */
+/* The ring's size when none is asked for: about 25,000 probe records, a
+ * test suite's burst while the reader is off the CPU. */
+#define REC_RING_KB (16 << 10)
 
 enum rec_kind {
 	REC_KIND_PROBE = 1,

@@ -34,12 +34,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bpf-collector-events.h"
+
 struct cap_writer;
 struct bpf_collector;
 
-/* The ring's size when none is asked for: holds about 25,000 probe records,
- * a test suite's burst while the reader is off the CPU. */
-#define BPF_COLLECTOR_RING_KB (16 << 10)
 
 struct bpf_options {
 	pid_t pid;                 /* the target process (required) */
@@ -55,7 +54,7 @@ struct bpf_options {
 	bool no_syscalls;          /* no raw_syscalls KVM ioctl records */
 	const char *functions;     /* "f1,f2": kernel function calls (NULL: none) */
 	unsigned ring_kb;          /* the ring's size: a power of two, 4 or more
-				      (0: BPF_COLLECTOR_RING_KB) */
+				      (0: REC_RING_KB) */
 	/* one line per thing the host refused; also written as a NOTE */
 	void (*problem)(void *ctx, const char *line);
 	void *problem_ctx;

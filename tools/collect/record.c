@@ -102,7 +102,7 @@ static void usage(FILE *out)
 		"      --ring-size KIB   the BPF ring buffer (a power of two; default %u): what it\n"
 		"                        cannot hold while the reader is behind is lost, and counted\n"
 		"  -q, --quiet           no summary line\n"
-		"\nDefault kvm events:", BPF_COLLECTOR_RING_KB);
+		"\nDefault kvm events:", REC_RING_KB);
 	for (size_t i = 0; i < collector_kvm_event_count; i++)
 		fprintf(out, " %s", collector_kvm_events[i]);
 	fprintf(out, "\n");
