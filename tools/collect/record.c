@@ -108,6 +108,7 @@ static void usage(FILE *out)
 	fprintf(out, "\n");
 }
 
+/* Long: one case per option, as getopt_long hands them over (flat, not deep) */
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longopts[] = {
@@ -477,6 +478,124 @@ static int start_collectors(struct recorder *r, const char *binary)
 	return 0;
 }
 
+/* The capture, its header naming the command (or the --pid process's command
+ * line); NULL after saying why. */
+static struct cap_writer *open_capture(const struct record_opts *o)
+{
+	char err[512];
+	char *cmdline = o->command ? join_args(o->command) : NULL;
+
+	if (o->pid) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", o->pid);
+		FILE *f = fopen(path, "re");
+		if (!f) {
+			fprintf(stderr, "kvmscope record: --pid %d: no such process\n", o->pid);
+			return NULL;
+		}
+		char buf[4096];
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		for (size_t i = 0; i + 1 < n; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		buf[n] = 0;
+		cmdline = strdup(buf);
+	}
+	struct cap_writer_info info = { .target_pid = (uint32_t)o->pid, .command = cmdline,
+					.collector = "kvmscope record (bpf)",
+					.max_bytes = o->max_bytes };
+	struct cap_writer *w = cap_writer_open(o->output, &info, err, sizeof(err));
+	free(cmdline);
+	if (!w)
+		fprintf(stderr, "kvmscope record: %s\n", err);
+	return w;
+}
+
+/* The traced process: the command, forked and held on GO_FD until the
+ * collectors are attached, or --pid's; BINARY gets the probes' executable.
+ * -1 after saying why. */
+static int find_target(struct recorder *r, char *binary, size_t len, int *go_fd)
+{
+	const struct record_opts *o = r->opts;
+
+	if (o->command) {
+		if (resolve_binary(o, 0, binary, len)) {
+			fprintf(stderr, "kvmscope record: %s: command not found\n", o->command[0]);
+			return -1;
+		}
+		r->pid = spawn_stopped(o->command, go_fd);
+		if (r->pid < 0) {
+			fprintf(stderr, "kvmscope record: cannot start %s: %s\n", o->command[0],
+				strerror(errno));
+			return -1;
+		}
+		r->child = true;
+		cap_writer_set_pid(r->w, (uint32_t)r->pid);
+	} else {
+		r->pid = o->pid;
+		if (resolve_binary(o, o->pid, binary, len)) {
+			fprintf(stderr, "kvmscope record: --pid %d: cannot read its executable: %s\n",
+				o->pid, strerror(errno));
+			return -1;
+		}
+	}
+	if (choose_probe_binary(o, binary, len))
+		return -1;
+	cap_write_meta(r->w, "binary", binary);
+	return 0;
+}
+
+/* the command's end, as a META record */
+static void reap_child(struct recorder *r)
+{
+	if (!r->child_exited) {
+		waitpid(r->pid, &r->child_status, 0);
+		r->child_exited = true;
+	}
+	char st[32];
+	if (WIFEXITED(r->child_status))
+		snprintf(st, sizeof(st), "exit %d", WEXITSTATUS(r->child_status));
+	else
+		snprintf(st, sizeof(st), "signal %d", WTERMSIG(r->child_status));
+	cap_write_meta(r->w, "exit_status", st);
+}
+
+static void stop_ftrace(struct recorder *r)
+{
+	struct ftrace_stats fs = { 0 };
+
+	ftrace_collector_stop(r->fc, &fs);
+	r->fc = NULL;
+	if (!r->opts->quiet)
+		fprintf(stderr, "kvmscope record: ftrace: %llu probes, %llu kernel events, "
+			"%llu lost%s\n", (unsigned long long)fs.probes,
+			(unsigned long long)fs.kernel_events, (unsigned long long)fs.lost,
+			!fs.kept ? "" : fs.kept_reused ? " (kept instance, probes reused)" :
+			" (kept instance, probes defined)");
+}
+
+/* Closes the capture and prints the summary: 0, or 1 when it failed. */
+static int close_capture(struct recorder *r, const struct bpf_stats *bs, int ret)
+{
+	const struct record_opts *o = r->opts;
+	uint64_t records = cap_writer_records(r->w);
+
+	if (cap_writer_close(r->w, true)) {
+		fprintf(stderr, "kvmscope record: %s: write failed\n", o->output);
+		ret = 1;
+	}
+	if (ret == 0 && !o->quiet)
+		fprintf(stderr, "kvmscope record: %llu records (%llu probe hits, %llu kernel events), "
+			"%llu lost%s -> %s\n", (unsigned long long)records,
+			(unsigned long long)bs->probes, (unsigned long long)bs->kernel_events,
+			(unsigned long long)bs->lost, bs->write_errors ? ", WRITE ERRORS" : "", o->output);
+	if (ret == 0 && !o->quiet && bs->functions)
+		fprintf(stderr, "kvmscope record: %llu kernel function calls (%u of the functions "
+			"recorded)\n", (unsigned long long)bs->function_calls, bs->functions_attached);
+	return ret;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = { 0 };
@@ -500,34 +619,9 @@ int cmd_record(int argc, char **argv)
 	if (geteuid() != 0)
 		fprintf(stderr, "kvmscope record: not running as root: loading BPF needs CAP_BPF, "
 			"CAP_PERFMON and CAP_SYS_ADMIN (for tracefs)\n");
-
-	char *cmdline = o.command ? join_args(o.command) : NULL;
-	if (o.pid) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", o.pid);
-		FILE *f = fopen(path, "re");
-		if (!f) {
-			fprintf(stderr, "kvmscope record: --pid %d: no such process\n", o.pid);
-			return 1;
-		}
-		char buf[4096];
-		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		for (size_t i = 0; i + 1 < n; i++)
-			if (!buf[i])
-				buf[i] = ' ';
-		buf[n] = 0;
-		cmdline = strdup(buf);
-	}
-	struct cap_writer_info info = { .target_pid = (uint32_t)o.pid, .command = cmdline,
-					.collector = "kvmscope record (bpf)",
-					.max_bytes = o.max_bytes };
-	r.w = cap_writer_open(o.output, &info, err, sizeof(err));
-	free(cmdline);
-	if (!r.w) {
-		fprintf(stderr, "kvmscope record: %s\n", err);
+	r.w = open_capture(&o);
+	if (!r.w)
 		return 1;
-	}
 	r.voice = (struct collector_voice){ .w = r.w, .who = "kvmscope record" };
 
 	/* signals before the child exists: a ^C now still ends cleanly */
@@ -536,35 +630,9 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (o.command) {
-		if (resolve_binary(&o, 0, binary, sizeof(binary))) {
-			fprintf(stderr, "kvmscope record: %s: command not found\n", o.command[0]);
-			goto out;
-		}
-		r.pid = spawn_stopped(o.command, &go_fd);
-		if (r.pid < 0) {
-			fprintf(stderr, "kvmscope record: cannot start %s: %s\n", o.command[0],
-				strerror(errno));
-			goto out;
-		}
-		r.child = true;
-		cap_writer_set_pid(r.w, (uint32_t)r.pid);
-	} else {
-		r.pid = o.pid;
-		if (resolve_binary(&o, o.pid, binary, sizeof(binary))) {
-			fprintf(stderr, "kvmscope record: --pid %d: cannot read its executable: %s\n",
-				o.pid, strerror(errno));
-			goto out;
-		}
-	}
-	if (choose_probe_binary(&o, binary, sizeof(binary)))
-		goto out;
-	cap_write_meta(r.w, "binary", binary);
-
-	if (start_collectors(&r, binary))
+	if (find_target(&r, binary, sizeof(binary), &go_fd) || start_collectors(&r, binary))
 		goto out;
 	cap_flush(r.w);
-
 	if (go_fd >= 0) {
 		if (write(go_fd, "g", 1) != 1)
 			problem(&r, "cannot start the command: %s", strerror(errno));
@@ -573,49 +641,17 @@ int cmd_record(int argc, char **argv)
 	}
 	run_loop(&r);
 	bpf_collector_stop(r.bc, &bs);
-
-	if (r.child) {
-		if (!r.child_exited) {
-			waitpid(r.pid, &r.child_status, 0);
-			r.child_exited = true;
-		}
-		char st[32];
-		if (WIFEXITED(r.child_status))
-			snprintf(st, sizeof(st), "exit %d", WEXITSTATUS(r.child_status));
-		else
-			snprintf(st, sizeof(st), "signal %d", WTERMSIG(r.child_status));
-		cap_write_meta(r.w, "exit_status", st);
-	}
+	if (r.child)
+		reap_child(&r);
 	ret = 0;
 out:
-	if (r.fc) {
-		struct ftrace_stats fs = { 0 };
-		ftrace_collector_stop(r.fc, &fs);
-		r.fc = NULL;
-		if (!o.quiet)
-			fprintf(stderr, "kvmscope record: ftrace: %llu probes, %llu kernel events, "
-				"%llu lost%s\n", (unsigned long long)fs.probes,
-				(unsigned long long)fs.kernel_events, (unsigned long long)fs.lost,
-				!fs.kept ? "" : fs.kept_reused ? " (kept instance, probes reused)" :
-				" (kept instance, probes defined)");
-	}
+	if (r.fc)
+		stop_ftrace(&r);
 	if (go_fd >= 0)
 		close(go_fd); /* the child sees EOF and exits 127 */
 	if (r.child && !r.child_exited)
 		waitpid(r.pid, NULL, 0);
-	uint64_t records = cap_writer_records(r.w);
-	if (cap_writer_close(r.w, true)) {
-		fprintf(stderr, "kvmscope record: %s: write failed\n", o.output);
-		ret = 1;
-	}
-	if (ret == 0 && !o.quiet)
-		fprintf(stderr, "kvmscope record: %llu records (%llu probe hits, %llu kernel events), "
-			"%llu lost%s -> %s\n", (unsigned long long)records,
-			(unsigned long long)bs.probes, (unsigned long long)bs.kernel_events,
-			(unsigned long long)bs.lost, bs.write_errors ? ", WRITE ERRORS" : "", o.output);
-	if (ret == 0 && !o.quiet && bs.functions)
-		fprintf(stderr, "kvmscope record: %llu kernel function calls (%u of the functions "
-			"recorded)\n", (unsigned long long)bs.function_calls, bs.functions_attached);
+	ret = close_capture(&r, &bs, ret);
 	bpf_collector_detach(r.bc);
 	if (ret == 0 && stop_signal && !r.child)
 		return 0;
