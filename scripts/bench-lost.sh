@@ -18,7 +18,7 @@ KVMSCOPE=$BUILD/kvmscope
 VMM_BIN=$(realpath "$BUILD/kvmscope-vmm" 2>/dev/null)
 G=$BUILD/bench/guests
 VMMS=${LOST_VMMS:-4}
-ROUNDS=${LOST_ROUNDS:-5}
+ROUNDS=${LOST_ROUNDS:-10}
 SHORT=${LOST_SHORT:-200}
 [ "${BENCH_QUICK:-0}" = 1 ] && { ROUNDS=2; SHORT=100; }
 
@@ -71,12 +71,20 @@ row "no tracer" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" 0 -
 run_record record-bpf || failed=1
 run_record record-bpf+ftrace --ftrace || failed=1
 if command -v bpftrace >/dev/null; then
-	# every VMM probe hit printed (a record per hit, as record stores), to a file
-	start=$(date +%s.%N)
-	bpftrace -q -o "$TMP/bt.out" -e "usdt:$VMM_BIN:vmm:* { printf(\"%d %s\\n\", tid, probe); }" \
-		-c "$TMP/load.sh" >"$TMP/bt.err" 2>&1
-	end=$(date +%s.%N)
-	lines=$(grep -vc '^Lost' "$TMP/bt.out")
+	# every VMM probe hit printed (a record per hit, as record stores), to a
+	# file; attached by path (bpftrace -c resolves USDT in its child, a shell)
+	bpftrace -o "$TMP/bt.out" -e "usdt:$VMM_BIN:vmm:* { printf(\"%d %s\\n\", tid, probe); }" \
+		>"$TMP/bt.err" 2>&1 &
+	bt=$!
+	for i in $(seq 600); do
+		grep -qs '^Attaching' "$TMP/bt.out" "$TMP/bt.err" && break
+		kill -0 $bt 2>/dev/null || break
+		sleep 0.1
+	done
+	start=$(date +%s.%N); "$TMP/load.sh"; end=$(date +%s.%N)
+	kill -INT $bt 2>/dev/null
+	wait $bt
+	lines=$(grep -c '^[0-9]' "$TMP/bt.out")
 	btlost=$(cat "$TMP/bt.out" "$TMP/bt.err" | sed -n 's/^Lost \([0-9]*\) events.*/\1/p' |
 		awk '{ s += $1 } END { print s + 0 }')
 	row "bpftrace (probes only)" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" "$lines" "$btlost"

@@ -445,6 +445,9 @@ echo
 # the eBPF collector: per-event cost vs bpftrace count(), lost records, report rate
 BUILD=$BUILD "$(dirname "$0")/bench-record.sh" || failed=1
 echo
+# records lost under a suite-shaped load: record, record --ftrace and bpftrace side by side
+BUILD=$BUILD "$(dirname "$0")/bench-lost.sh" || failed=1
+echo
 # the ftrace collector against trace-cmd report, on the same events of one run
 BUILD=$BUILD "$(dirname "$0")/bench-ftrace.sh" || failed=1
 echo

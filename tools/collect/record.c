@@ -34,12 +34,14 @@ struct record_opts {
 	unsigned n_extra;
 	const char *stack_probes[64];
 	unsigned n_stack;
-	bool no_kvm, no_syscalls, quiet;
-	bool ftrace;		/* also the ftrace collector, into the same capture */
+	/* ints: getopt_long sets the flags itself (struct option's flag) */
+	int no_kvm, no_syscalls;
+	bool quiet;
+	int ftrace;		/* also the ftrace collector, into the same capture */
 	bool ftrace_keep;	/* through the kept instance (tools/collect/ftrace-kept.h) */
-	bool cleanup;		/* only remove the kept instance */
+	int cleanup;		/* only remove the kept instance */
 	const char *functions;	/* kernel functions: BPF (record-kfunc.c), function_graph with --ftrace */
-	bool follow;		/* also every process the command starts (BPF map of tgids) */
+	int follow;		/* also every process the command starts (BPF map of tgids) */
 	const char *binary;	/* --binary: the VMM whose probes to attach */
 	uint64_t max_bytes;	/* --max-size: the capture's bound (0: none) */
 	unsigned ring_kb;	/* --ring-size: the BPF ring (0: the collector's default) */
@@ -111,19 +113,19 @@ static void usage(FILE *out)
 /* Long: one case per option, as getopt_long hands them over (flat, not deep) */
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
-	static const struct option longopts[] = {
+	const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "event", required_argument, NULL, 'e' },
 		{ "stack", required_argument, NULL, 's' },
-		{ "no-kvm", no_argument, NULL, 'K' },
-		{ "no-syscalls", no_argument, NULL, 'S' },
+		{ "no-kvm", no_argument, &o->no_kvm, 1 },
+		{ "no-syscalls", no_argument, &o->no_syscalls, 1 },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "ftrace", no_argument, NULL, 'F' },
+		{ "ftrace", no_argument, &o->ftrace, 1 },
 		{ "functions", required_argument, NULL, 'G' },
 		{ "ftrace-keep", no_argument, NULL, 'k' },
-		{ "cleanup", no_argument, NULL, 'C' },
-		{ "follow", no_argument, NULL, 'W' },
+		{ "cleanup", no_argument, &o->cleanup, 1 },
+		{ "follow", no_argument, &o->follow, 1 },
 		{ "binary", required_argument, NULL, 'B' },
 		{ "max-size", required_argument, NULL, 'M' },
 		{ "ring-size", required_argument, NULL, 'R' },
@@ -165,17 +167,10 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			if (o->n_stack < 64)
 				o->stack_probes[o->n_stack++] = optarg;
 			break;
-		case 'K':
-			o->no_kvm = true;
-			break;
-		case 'S':
-			o->no_syscalls = true;
+		case 0: /* a flag getopt_long set */
 			break;
 		case 'q':
 			o->quiet = true;
-			break;
-		case 'F':
-			o->ftrace = true;
 			break;
 		case 'G': {
 			char names[KFUNC_LIST_MAX][128], err[200];
@@ -187,13 +182,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		}
 		case 'k':
-			o->ftrace = o->ftrace_keep = true;
-			break;
-		case 'C':
-			o->cleanup = true;
-			break;
-		case 'W':
-			o->follow = true;
+			o->ftrace = 1;
+			o->ftrace_keep = true;
 			break;
 		case 'B':
 			o->binary = optarg;
