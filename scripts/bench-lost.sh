@@ -11,7 +11,8 @@
 # per second and records lost of each, from their own summaries.
 #
 # Called by scripts/bench.sh; alone: BUILD=build scripts/bench-lost.sh (root).
-# BENCH_QUICK=1: a smaller load.
+# LOST_ROUNDS (10), LOST_VMMS (4), LOST_SHORT (200) size the load; BENCH_QUICK=1:
+# 2 rounds, 100 short VMMs. Losses are counts, never asserted (a noisy host).
 set -u
 BUILD=${BUILD:-build}
 KVMSCOPE=$BUILD/kvmscope
