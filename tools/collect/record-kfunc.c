@@ -404,11 +404,11 @@ unsigned record_kfunc_attached(const struct record_kfunc *k)
 void record_kfunc_finish(struct record_kfunc *k, struct record_kfunc_stats *st)
 {
 	uint64_t totals[KFUNC_CNT_MAX] = { 0 };
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *vals = ncpu > 0 ? calloc((size_t)ncpu, sizeof(uint64_t)) : NULL;
 
 	if (!k)
 		return;
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals = ncpu > 0 ? calloc((size_t)ncpu, sizeof(uint64_t)) : NULL;
 	for (uint32_t c = 0; c < KFUNC_CNT_MAX && vals && k->base; c++)
 		if (bpf_map_lookup_elem(bpf_map__fd(k->base->maps.kfunc_counters), &c, vals) == 0)
 			for (int i = 0; i < ncpu; i++)
