@@ -82,6 +82,12 @@ if command -v bpftrace >/dev/null; then
 		kill -0 $bt 2>/dev/null || break
 		sleep 0.1
 	done
+	if ! grep -qs '^Attaching' "$TMP/bt.out" "$TMP/bt.err"; then
+		echo "bench-lost: bpftrace did not attach: $(grep -v RLIMIT "$TMP/bt.err" | head -2)"
+		kill -INT $bt 2>/dev/null
+		wait $bt
+		exit $failed
+	fi
 	start=$(date +%s.%N); "$TMP/load.sh"; end=$(date +%s.%N)
 	kill -INT $bt 2>/dev/null
 	wait $bt
