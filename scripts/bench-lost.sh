@@ -65,8 +65,10 @@ run_record() { # label args...
 	[ -n "$recs" ] || { echo "bench-lost: $label failed:"; tail -3 "$TMP/$label.err"; return 1; }
 	row "$label" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" "$recs" \
 		"${lost}${flost:+ + ftrace $flost}"
+	summary="$summary, $label ${lost}${flost:+ + ftrace $flost} of $recs"
 }
 failed=0
+summary=
 start=$(date +%s.%N); "$TMP/load.sh"; end=$(date +%s.%N)
 row "no tracer" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" 0 -
 run_record record-bpf || failed=1
@@ -95,8 +97,9 @@ if command -v bpftrace >/dev/null; then
 	btlost=$(cat "$TMP/bt.out" "$TMP/bt.err" | sed -n 's/^Lost \([0-9]*\) events.*/\1/p' |
 		awk '{ s += $1 } END { print s + 0 }')
 	row "bpftrace (probes only)" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" "$lines" "$btlost"
+	summary="$summary, bpftrace $btlost of $lines"
 else
 	echo "SKIP bpftrace: not installed"
 fi
-echo "lost records under load: kvmscope record as above; every loss is a LOST record in the capture"
+echo "lost records under load: ${summary#, } (aim: 0; every loss is a LOST record in the capture)"
 exit $failed
