@@ -435,10 +435,11 @@ fi
 #   ci         kvmscope ci around a test subset and a VMM run, vs bare and bpftrace
 #   qmp        QMP round trip, flood and event latency, kvmscope-vmm vs QEMU -M pc
 #   record     the eBPF collector: per-event cost vs bpftrace count(), lost records, report rate
+#   lost       records lost under a suite-shaped load: record, record --ftrace and bpftrace side by side
 #   ftrace     the ftrace collector against trace-cmd report, on the same events of one run
 #   lab        the lab's start-up (scripts/lab.sh -- true) against a bare QEMU boot
 #   functions  record --functions in the lab: per kernel function call, fentry and kprobes vs bpftrace
-for sub in arm64 arm64-lab agent ci qmp record ftrace lab functions; do
+for sub in arm64 arm64-lab agent ci qmp record lost ftrace lab functions; do
 	echo
 	BUILD=$BUILD "$(dirname "$0")/bench-$sub.sh" || failed=1
 done

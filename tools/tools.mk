@@ -40,7 +40,7 @@ BPF_INC := -I/usr/include/$(MULTIARCH)
 BPF_SRCS := $(wildcard tools/collect/*.bpf.c)
 BPF_SKELS := $(patsubst tools/collect/%.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
 
-$(GEN)/%.bpf.o: tools/collect/%.bpf.c tools/collect/process-filter.bpf.h tools/collect/record-events.h
+$(GEN)/%.bpf.o: tools/collect/%.bpf.c tools/collect/process-filter.bpf.h tools/collect/counters.bpf.h tools/collect/bpf-collector-events.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(BPF_INC) \
@@ -50,9 +50,9 @@ $(GEN)/%.skel.h: $(GEN)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)bpftool gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/tools/collect/record.o: $(GEN)/record.skel.h
-$(GEN)/record.bpf.o: tools/collect/ioctl-args.bpf.h tools/collect/ioctl-args-events.h
-$(BUILD)/obj/tools/collect/ioctl-args.o: $(GEN)/record.skel.h
+$(BUILD)/obj/tools/collect/bpf-collector.o: $(GEN)/bpf-collector.skel.h
+$(GEN)/bpf-collector.bpf.o: tools/collect/ioctl-args.bpf.h tools/collect/ioctl-args-events.h
+$(BUILD)/obj/tools/collect/ioctl-args.o: $(GEN)/bpf-collector.skel.h
 $(GEN)/kfunc.bpf.o: tools/collect/record-kfunc-events.h
 $(BUILD)/obj/tools/collect/record-kfunc.o: $(GEN)/kfunc.skel.h
 

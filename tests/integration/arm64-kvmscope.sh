@@ -17,7 +17,7 @@ expect_eq "the arm64 cross build (VMM, kvmscope, kvmscope-domain) succeeds" "$rc
 for bin in kvmscope kvmscope-domain kvmscope-vmm; do
 	expect_grep "$bin is an arm64 executable" <(file -b "$ARM_BUILD/$bin") '^ELF 64-bit LSB .*ARM aarch64'
 done
-strings -a "$ARM_BUILD/gen/record.bpf.o" >"$T_TMP/bpf-strings"
+strings -a "$ARM_BUILD/gen/bpf-collector.bpf.o" >"$T_TMP/bpf-strings"
 expect_grep "kvmscope's BPF object reads arm64's pt_regs (the USDT argument registers)" \
 	"$T_TMP/bpf-strings" 'user_pt_regs'
 

@@ -88,7 +88,7 @@ expect_eq "kprobes: one kvm_vcpu_ioctl call per VMM entry probe, all under ioctl
 	"$(count '.kind=="kfunc" and .name=="kvm_vcpu_ioctl" and .ioctl >= 0' "$T_TMP/kp.json")" \
 	"$(count '.kind=="probe" and .name=="kvm_vcpu_ioctl"' "$T_TMP/kp.json")"
 
-# --follow: the calls of the processes the command starts (record.bpf.c's map of
+# --follow: the calls of the processes the command starts (bpf-collector.bpf.c's map of
 # them); with a function fentry refuses (in BTF, not traceable: a tracepoint's
 # BPF stub), which sends the loader from one object for all to one per function
 NOTRACE=__bpf_trace_fast_page_fault

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,23 +20,16 @@
 #include <tracefs/tracefs.h>
 
 #include "capture/capture.h"
+#include "collector.h"
 #include "cpu-merge.h"
 #include "ftrace-formats.h"
 #include "ftrace-kept.h"
 #include "ftrace-stale.h"
 #include "ftrace-trace-dat.h"
 #include "probe-table.h"
-#include "record-events.h"
+#include "bpf-collector-events.h"
 #include "thread-process.h"
 #include "usdt-notes.h"
-
-/* the kvm events the BPF collector records by default (tools/collect/record.c) */
-static const char *const default_kvm_events[] = {
-	"kvm_entry", "kvm_exit", "kvm_userspace_exit", "kvm_pio", "kvm_mmio", "kvm_msr",
-	"kvm_cpuid", "kvm_cr", "kvm_hypercall", "kvm_inj_exception", "kvm_set_irq",
-	"kvm_pic_set_irq", "kvm_ioapic_set_irq", "kvm_apic_accept_irq", "kvm_vcpu_wakeup",
-	"kvm_fpu", "kvm_smm_transition",
-};
 
 #define MAX_EVENT_ID 65536
 #define HOLD_BACK_NS 20000000ull /* entries younger than this wait for the other CPUs */
@@ -85,25 +77,11 @@ struct ftrace_collector {
 	int lock_fd;
 	char *enabled_before;
 	char *wanted;
+	struct collector_voice voice;	/* problems: opts' callback and a NOTE */
 };
 
-static void problem(struct ftrace_collector *fc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void problem(struct ftrace_collector *fc, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (fc->o.problem)
-		fc->o.problem(fc->o.problem_ctx, line);
-	else
-		fprintf(stderr, "kvmscope ftrace: %s\n", line);
-	cap_write_note(fc->w, "ftrace: %s", line);
-}
-
+/* one line per refusal: the caller's callback (or stderr) and a NOTE */
+#define problem(fc, ...) collector_problem(&(fc)->voice, __VA_ARGS__)
 
 static uint64_t mono_now(void)
 {
@@ -270,9 +248,9 @@ static void setup_kernel_events(struct ftrace_collector *fc)
 		if (!ftrace_formats_event(fc->tep, "kvm", "kvm_exit", NULL))
 			problem(fc, "no kvm events on this host (kvm module not loaded?)");
 		else
-			for (size_t i = 0; i < sizeof(default_kvm_events) / sizeof(*default_kvm_events); i++)
-				if (!enable_event(fc, "kvm", default_kvm_events[i]))
-					add_event(fc, "kvm", default_kvm_events[i], EV_TP);
+			for (size_t i = 0; i < collector_kvm_event_count; i++)
+				if (!enable_event(fc, "kvm", collector_kvm_events[i]))
+					add_event(fc, "kvm", collector_kvm_events[i], EV_TP);
 	}
 	for (unsigned i = 0; o->events && i < o->nevents; i++) {
 		char sys[128];
@@ -487,6 +465,154 @@ static int write_setting(struct ftrace_collector *fc, const char *file, const ch
 	return 0;
 }
 
+/* The instance (the kept one, or a fresh one named in FC), on the mono
+ * clock, following the target and the threads it forks; -1 with ERR. */
+static int setup_instance(struct ftrace_collector *fc, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (fc->o.keep && !(fc->o.functions && *fc->o.functions) && !fc->o.raw_dir) {
+		if (ftrace_kept_open(&fc->inst, &fc->lock_fd, why, sizeof(why)) == 0) {
+			fc->kept = fc->st.kept = true;
+			snprintf(fc->inst_name, sizeof(fc->inst_name), "%s",
+				 ftrace_kept_instance(NULL, 0));
+			snprintf(fc->group, sizeof(fc->group), "kvmscope_kept"); /* until hashed */
+		} else {
+			problem(fc, "%s: a private instance this run", why);
+		}
+	}
+	if (!fc->inst)
+		fc->inst = tracefs_instance_create(fc->inst_name);
+	if (!fc->inst) {
+		seterr(err, errlen, "cannot create tracefs instance %s: %s", fc->inst_name,
+		       strerror(errno));
+		return -1;
+	}
+	char kb[32];
+	snprintf(kb, sizeof(kb), "%u", fc->o.buffer_kb ? fc->o.buffer_kb : 4096);
+	/* a fresh instance: tracing off while it is set up, no stale events */
+	if (tracefs_trace_off(fc->inst) < 0 ||
+	    write_setting(fc, "trace_clock", "mono", err, errlen) ||
+	    write_setting(fc, "buffer_size_kb", kb, err, errlen) ||
+	    write_setting(fc, "options/event-fork", "1", err, errlen))
+		return -1;
+	/* saved_tgids then knows threads that ended before they were read */
+	if (write_setting(fc, "options/record-tgid", "1", NULL, 0) < 0)
+		problem(fc, "options/record-tgid refused (%s): a thread that ends before it is "
+			"read keeps an unknown process", tracefs_why(fc->inst, why, sizeof(why)));
+	char *saved = tracefs_get_tracing_file("saved_tgids");
+	fc->threads = thread_process_new(saved);
+	tracefs_put_tracing_file(saved);
+	if (!fc->threads) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!fc->kept)
+		set_event_enabled(fc->inst, NULL, NULL, false);
+	char pid[32];
+	snprintf(pid, sizeof(pid), "%d", (int)fc->o.pid);
+	if (write_setting(fc, "set_event_pid", pid, err, errlen))
+		return -1;
+	cap_write_meta(fc->w, "ftrace_instance", fc->inst_name);
+	cap_write_meta(fc->w, "ftrace_trace_clock", "mono");
+
+	return 0;
+}
+
+/* The events: VMM probes as uprobe events, kernel events, functions, each
+ * refusal a problem; -1 with ERR when the kernel's formats are unreadable. */
+static int setup_events(struct ftrace_collector *fc, char *err, size_t errlen)
+{
+	char why[256];
+
+	struct usdt_notes notes = { 0 };
+	bool have_notes = false;
+	if (fc->o.binary) {
+		if (usdt_notes_read(fc->o.binary, &notes, why, sizeof(why)))
+			problem(fc, "no VMM probes: %s", why);
+		else
+			have_notes = true;
+		if (have_notes)
+			define_probes(fc, &notes);
+		if (have_notes && !fc->o.probe_defs_written)
+			for (unsigned i = 0; i < vmm_probe_count; i++) {
+				const struct probe_desc *d = &vmm_probe_table[i];
+				uint8_t types[PROBE_MAX_ARGS];
+				for (unsigned a = 0; a < d->nargs; a++)
+					types[a] = (uint8_t)d->arg_types[a];
+				cap_write_probe_def(fc->w, i, PROBE_PROVIDER, d->name, d->format, d->nargs,
+						    d->arg_names, types);
+			}
+	}
+
+	/* the kernel's symbols only for function tracing, which names functions by address */
+	fc->tep = ftrace_formats_new(fc->o.functions && *fc->o.functions, why, sizeof(why));
+	if (!fc->tep) {
+		seterr(err, errlen, "cannot parse the kernel's event formats: %s", why);
+		if (have_notes)
+			usdt_notes_free(&notes);
+		return -1;
+	}
+	if (fc->kept) {
+		char *on = tracefs_instance_file_read(fc->inst, "set_event", NULL);
+		if (asprintf(&fc->enabled_before, "\n%s", on ? on : "") < 0)
+			fc->enabled_before = NULL;
+		free(on);
+		cap_write_meta(fc->w, "ftrace_kept", fc->st.kept_reused ? "reused" : "defined");
+	}
+	if (have_notes) {
+		enable_probes(fc);
+		usdt_notes_free(&notes);
+	}
+	setup_kernel_events(fc);
+	if (fc->o.functions && *fc->o.functions)
+		setup_functions(fc);
+	if (fc->kept)
+		disable_unwanted(fc);
+
+	return 0;
+}
+
+/* the per-CPU raw buffers, read a page at a time; -1 with ERR */
+static int open_buffers(struct ftrace_collector *fc, char *err, size_t errlen)
+{
+	fc->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	if (fc->ncpus < 1)
+		fc->ncpus = 1;
+	fc->cpus = calloc((size_t)fc->ncpus, sizeof(*fc->cpus));
+	fc->kbuf = kbuffer_alloc(KBUFFER_LSIZE_SAME_AS_HOST, KBUFFER_ENDIAN_SAME_AS_HOST);
+	fc->merge = cpu_merge_new((unsigned)fc->ncpus);
+	if (!fc->cpus || !fc->kbuf || !fc->merge) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int c = 0; c < fc->ncpus; c++) {
+		fc->cpus[c] = tracefs_cpu_open(fc->inst, c, true);
+		if (fc->cpus[c]) {
+			int sz = tracefs_cpu_read_size(fc->cpus[c]);
+			if (sz > fc->page_size)
+				fc->page_size = sz;
+		}
+	}
+	if (fc->o.raw_dir) {
+		fc->raw_fds = calloc((size_t)fc->ncpus, sizeof(int));
+		for (int c = 0; fc->raw_fds && c < fc->ncpus; c++) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/cpu%d", fc->o.raw_dir, c);
+			fc->raw_fds[c] = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			if (fc->raw_fds[c] < 0) {
+				seterr(err, errlen, "%s: %s", path, strerror(errno));
+				return -1;
+			}
+		}
+	}
+	if (fc->page_size <= 0 || !(fc->page = malloc((size_t)fc->page_size))) {
+		seterr(err, errlen, "cannot open the per-CPU buffers of instance %s", fc->inst_name);
+		return -1;
+	}
+	return 0;
+}
+
 int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 			   const struct ftrace_options *opts, char *err, size_t errlen)
 {
@@ -508,6 +634,8 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 	}
 	fc->o = *opts;
 	fc->w = w;
+	fc->voice = (struct collector_voice){ .w = w, .note_prefix = "ftrace: ", .who = "kvmscope ftrace",
+					      .say = opts->problem, .ctx = opts->problem_ctx };
 	fc->lock_fd = -1;
 	snprintf(fc->inst_name, sizeof(fc->inst_name), "%s",
 		 opts->instance ? opts->instance : "");
@@ -523,130 +651,9 @@ int ftrace_collector_start(struct ftrace_collector **out, struct cap_writer *w,
 		return -1;
 	}
 
-	if (opts->keep && !(opts->functions && *opts->functions) && !opts->raw_dir) {
-		if (ftrace_kept_open(&fc->inst, &fc->lock_fd, why, sizeof(why)) == 0) {
-			fc->kept = fc->st.kept = true;
-			snprintf(fc->inst_name, sizeof(fc->inst_name), "%s",
-				 ftrace_kept_instance(NULL, 0));
-			snprintf(fc->group, sizeof(fc->group), "kvmscope_kept"); /* until hashed */
-		} else {
-			problem(fc, "%s: a private instance this run", why);
-		}
-	}
-	if (!fc->inst)
-		fc->inst = tracefs_instance_create(fc->inst_name);
-	if (!fc->inst) {
-		seterr(err, errlen, "cannot create tracefs instance %s: %s", fc->inst_name,
-		       strerror(errno));
+	if (setup_instance(fc, err, errlen) || setup_events(fc, err, errlen) ||
+	    open_buffers(fc, err, errlen))
 		goto fail;
-	}
-	char kb[32];
-	snprintf(kb, sizeof(kb), "%u", opts->buffer_kb ? opts->buffer_kb : 4096);
-	/* a fresh instance: tracing off while it is set up, no stale events */
-	if (tracefs_trace_off(fc->inst) < 0 ||
-	    write_setting(fc, "trace_clock", "mono", err, errlen) ||
-	    write_setting(fc, "buffer_size_kb", kb, err, errlen) ||
-	    write_setting(fc, "options/event-fork", "1", err, errlen))
-		goto fail;
-	/* saved_tgids then knows threads that ended before they were read */
-	if (write_setting(fc, "options/record-tgid", "1", NULL, 0) < 0)
-		problem(fc, "options/record-tgid refused (%s): a thread that ends before it is "
-			"read keeps an unknown process", tracefs_why(fc->inst, why, sizeof(why)));
-	char *saved = tracefs_get_tracing_file("saved_tgids");
-	fc->threads = thread_process_new(saved);
-	tracefs_put_tracing_file(saved);
-	if (!fc->threads) {
-		seterr(err, errlen, "out of memory");
-		goto fail;
-	}
-	if (!fc->kept)
-		set_event_enabled(fc->inst, NULL, NULL, false);
-	char pid[32];
-	snprintf(pid, sizeof(pid), "%d", (int)opts->pid);
-	if (write_setting(fc, "set_event_pid", pid, err, errlen))
-		goto fail;
-	cap_write_meta(w, "ftrace_instance", fc->inst_name);
-	cap_write_meta(w, "ftrace_trace_clock", "mono");
-
-	struct usdt_notes notes = { 0 };
-	bool have_notes = false;
-	if (opts->binary) {
-		if (usdt_notes_read(opts->binary, &notes, why, sizeof(why)))
-			problem(fc, "no VMM probes: %s", why);
-		else
-			have_notes = true;
-		if (have_notes)
-			define_probes(fc, &notes);
-		if (have_notes && !opts->probe_defs_written)
-			for (unsigned i = 0; i < vmm_probe_count; i++) {
-				const struct probe_desc *d = &vmm_probe_table[i];
-				uint8_t types[PROBE_MAX_ARGS];
-				for (unsigned a = 0; a < d->nargs; a++)
-					types[a] = (uint8_t)d->arg_types[a];
-				cap_write_probe_def(w, i, PROBE_PROVIDER, d->name, d->format, d->nargs,
-						    d->arg_names, types);
-			}
-	}
-
-	/* the kernel's symbols only for function tracing, which names functions by address */
-	fc->tep = ftrace_formats_new(opts->functions && *opts->functions, why, sizeof(why));
-	if (!fc->tep) {
-		seterr(err, errlen, "cannot parse the kernel's event formats: %s", why);
-		if (have_notes)
-			usdt_notes_free(&notes);
-		goto fail;
-	}
-	if (fc->kept) {
-		char *on = tracefs_instance_file_read(fc->inst, "set_event", NULL);
-		if (asprintf(&fc->enabled_before, "\n%s", on ? on : "") < 0)
-			fc->enabled_before = NULL;
-		free(on);
-		cap_write_meta(w, "ftrace_kept", fc->st.kept_reused ? "reused" : "defined");
-	}
-	if (have_notes) {
-		enable_probes(fc);
-		usdt_notes_free(&notes);
-	}
-	setup_kernel_events(fc);
-	if (opts->functions && *opts->functions)
-		setup_functions(fc);
-	if (fc->kept)
-		disable_unwanted(fc);
-
-	fc->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
-	if (fc->ncpus < 1)
-		fc->ncpus = 1;
-	fc->cpus = calloc((size_t)fc->ncpus, sizeof(*fc->cpus));
-	fc->kbuf = kbuffer_alloc(KBUFFER_LSIZE_SAME_AS_HOST, KBUFFER_ENDIAN_SAME_AS_HOST);
-	fc->merge = cpu_merge_new((unsigned)fc->ncpus);
-	if (!fc->cpus || !fc->kbuf || !fc->merge) {
-		seterr(err, errlen, "out of memory");
-		goto fail;
-	}
-	for (int c = 0; c < fc->ncpus; c++) {
-		fc->cpus[c] = tracefs_cpu_open(fc->inst, c, true);
-		if (fc->cpus[c]) {
-			int sz = tracefs_cpu_read_size(fc->cpus[c]);
-			if (sz > fc->page_size)
-				fc->page_size = sz;
-		}
-	}
-	if (opts->raw_dir) {
-		fc->raw_fds = calloc((size_t)fc->ncpus, sizeof(int));
-		for (int c = 0; fc->raw_fds && c < fc->ncpus; c++) {
-			char path[PATH_MAX];
-			snprintf(path, sizeof(path), "%s/cpu%d", opts->raw_dir, c);
-			fc->raw_fds[c] = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-			if (fc->raw_fds[c] < 0) {
-				seterr(err, errlen, "%s: %s", path, strerror(errno));
-				goto fail;
-			}
-		}
-	}
-	if (fc->page_size <= 0 || !(fc->page = malloc((size_t)fc->page_size))) {
-		seterr(err, errlen, "cannot open the per-CPU buffers of instance %s", fc->inst_name);
-		goto fail;
-	}
 	if (fc->kept) /* what a killed run left; overruns so far were not ours */
 		discard_leftovers(fc);
 	if (tracefs_trace_on(fc->inst) < 0) {

@@ -1,12 +1,12 @@
 /* The ioctl-argument record from the BPF program (tools/collect/ioctl-args.bpf.h)
  * to the collector (tools/collect/ioctl-args.c), through record's ring buffer:
- * kind REC_KIND_IOCTL_ARG of record-events.h. Fixed-width UAPI types only. */
+ * kind REC_KIND_IOCTL_ARG of bpf-collector-events.h. Fixed-width UAPI types only. */
 #ifndef KVMSCOPE_IOCTL_ARGS_EVENTS_H
 #define KVMSCOPE_IOCTL_ARGS_EVENTS_H
 
 #include <linux/types.h>
 
-#include "record-events.h"
+#include "bpf-collector-events.h"
 
 #define REC_ARG_REQUESTS 8	/* requests whose struct is copied, at most */
 #define REC_ARG_MAX 32		/* bytes copied, at most (struct kvm_vcpu_init) */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Part of record.bpf.c: the struct behind a few KVM ioctls' argument
+/* Part of bpf-collector.bpf.c: the struct behind a few KVM ioctls' argument
  * (KVM_ARM_VCPU_INIT, the device attributes, KVM_CREATE_DEVICE), copied out
  * of the traced process with bpf_probe_read_user. Which requests, how many
  * bytes and whether at the syscall's exit come from the loader

@@ -5,9 +5,9 @@
 #include "ioctl-args-events.h"
 #include "ioctl-args.h"
 #include "kvm-ioctl-args.h"
-#include "record.skel.h"
+#include "bpf-collector.skel.h"
 
-void ioctl_args_configure(struct record_bpf *skel)
+void ioctl_args_configure(struct bpf_collector_bpf *skel)
 {
 	uint32_t n = 0;
 

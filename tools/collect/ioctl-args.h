@@ -8,11 +8,11 @@
 
 #include "capture/capture.h"
 
-struct record_bpf;
+struct bpf_collector_bpf;
 
 /* Before the program is loaded: the host arch's request numbers and sizes
  * (lib/kvm-ioctl-args.h) into its read-only data. */
-void ioctl_args_configure(struct record_bpf *skel);
+void ioctl_args_configure(struct bpf_collector_bpf *skel);
 
 /* A REC_KIND_IOCTL_ARG ring record (SIZE bytes at DATA) as an IOCTL_ARG
  * capture record; 0, or the writer's error. */

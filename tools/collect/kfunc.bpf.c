@@ -10,7 +10,7 @@
  *    has no BTF, the function id being the attach cookie.
  * The entry stores its time per (thread, function); the return sends one
  * event. The process filter is process-filter.bpf.h's, with the `followed`
- * map the loader points at record.bpf.c's own. */
+ * map the loader points at bpf-collector.bpf.c's own. */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
@@ -19,6 +19,9 @@
 
 #include "process-filter.bpf.h"
 #include "record-kfunc-events.h"
+#define COUNTERS_MAP kfunc_counters
+#define COUNTERS_MAX KFUNC_CNT_MAX
+#include "counters.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -28,12 +31,6 @@ struct {
 	__uint(max_entries, 4 << 20);
 } kfunc_events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KFUNC_CNT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} kfunc_counters SEC(".maps");
 
 /* entry times; LRU, so a thread killed inside a call leaves nothing for good */
 struct {
@@ -44,12 +41,6 @@ struct {
 } kfunc_entries SEC(".maps");
 
 
-static __always_inline void count(__u32 which)
-{
-	__u64 *c = bpf_map_lookup_elem(&kfunc_counters, &which);
-	if (c)
-		(*c)++;
-}
 
 static __always_inline int on_entry(__u32 id)
 {

@@ -1,4 +1,4 @@
-/* Which processes a collector's BPF programs record, shared by record.bpf.c
+/* Which processes a collector's BPF programs record, shared by bpf-collector.bpf.c
  * and kfunc.bpf.c: the command's (target_tgid) or, with --follow, every tgid
  * in `followed` (the command and everything it starts: seeded by the loader,
  * grown on fork, shrunk on exit). kfunc's loader points its `followed` at

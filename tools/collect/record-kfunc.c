@@ -4,7 +4,6 @@
  * does not have, is a NOTE and the record goes on. Each function gets a
  * KFUNC_DEF record; each call a KFUNC record (capture-kfunc.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "capture/capture-kfunc.h"
+#include "collector.h"
 #include "kfunc.skel.h"
 #include "record-kfunc-events.h"
 #include "record-kfunc.h"
@@ -40,20 +40,11 @@ struct record_kfunc {
 	struct bpf_link *links[2 * KFUNC_MAX];
 	unsigned nlinks;
 	uint64_t calls, write_errors, last_lost;
+	struct collector_voice voice;
 };
 
-static void note(struct record_kfunc *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct record_kfunc *k, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "kvmscope record: %s\n", line);
-	cap_write_note(k->w, "%s", line);
-}
+/* what cannot be recorded: a line on stderr and a NOTE, as the collector's own */
+#define note(k, ...) collector_problem(&(k)->voice, __VA_ARGS__)
 
 /* "f,g" -> targets; a bad name is an error (it is the user's typing) */
 int record_kfunc_parse(const char *list, char names[][128], unsigned max, char *err, size_t errlen)
@@ -389,6 +380,7 @@ struct record_kfunc *record_kfunc_start(const struct record_kfunc_options *o)
 	if (!k)
 		return NULL;
 	k->w = o->w;
+	k->voice = *o->voice;
 	if (n < 0) {
 		note(k, "%s", err);
 		free(k);

@@ -10,6 +10,7 @@
 
 #include "capture/capture.h"
 
+struct collector_voice;
 struct ring_buffer;
 struct record_kfunc;
 
@@ -17,8 +18,9 @@ struct record_kfunc_options {
 	const char *functions;	/* "f,g,h" */
 	uint32_t tgid;		/* the recorded process ... */
 	bool follow;		/* ... or, with --follow, the tgids in followed_fd */
-	int followed_fd;	/* record.bpf.c's `followed` map (-1: none) */
+	int followed_fd;	/* bpf-collector.bpf.c's `followed` map (-1: none) */
 	struct cap_writer *w;
+	const struct collector_voice *voice;	/* how problems are said (tools/collector.h) */
 	struct ring_buffer *rb;	/* the recorder's: the calls' ring buffer joins it */
 };
 

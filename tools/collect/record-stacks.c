@@ -6,7 +6,7 @@
 
 #include "capture/capture.h"
 #include "probe-table.h"
-#include "record-events.h"
+#include "bpf-collector-events.h"
 #include "record-stacks.h"
 #include "symbols.h"
 #include "usdt-notes.h"

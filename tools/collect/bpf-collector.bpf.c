@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* kvmscope record: one generic USDT program for every VMM probe (the probe
+/* The BPF collector's programs (bpf-collector.h): one generic USDT program for every VMM probe (the probe
  * id is the BPF cookie), one generic tracepoint program that copies the raw
  * trace entry (the bytes ftrace would store; cookie = tracefs event id), and
  * the raw_syscalls pair filtered to the target's KVM ioctls. The filter is
@@ -15,23 +15,28 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
 
-#include "record-events.h"
+#include "bpf-collector-events.h"
 #include "process-filter.bpf.h"
+#define COUNTERS_MAP counters
+#define COUNTERS_MAX REC_CNT_MAX
+#include "counters.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 fork_child_pid_off = 20;	/* from sched_process_fork's format */
 const volatile __u32 nr_ioctl = 16;	/* __NR_ioctl on x86-64; set by the loader */
 
+/* the loader may resize it (record --ring-size) */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
+	__uint(max_entries, REC_RING_KB << 10);
 } events SEC(".maps");
 
 /* Waking the reader for every record costs a context switch each, on a
  * 2-core host shared with what is traced: under a test suite's bursts the
  * reader then fell behind and the ring overflowed. It is woken once a batch
- * has gathered, and otherwise reads every RECORD_POLL_MS (tools/collect/record.c). */
+ * has gathered, and otherwise reads every RECORD_POLL_MS (record.c); a ring
+ * smaller than twice the batch is read on that timer only. */
 #define WAKEUP_BYTES (256 << 10)
 
 static __always_inline void submit(void *rec)
@@ -39,13 +44,6 @@ static __always_inline void submit(void *rec)
 	bpf_ringbuf_submit(rec, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
 				BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, REC_CNT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -71,12 +69,6 @@ struct {
 } in_ioctl SEC(".maps");
 
 
-static __always_inline void count(__u32 which)
-{
-	__u64 *c = bpf_map_lookup_elem(&counters, &which);
-	if (c)
-		(*c)++;
-}
 
 static __always_inline void fill_common(struct rec_common *c, __u32 kind, __u64 pid_tgid)
 {

@@ -1,8 +1,8 @@
-/* Events from the record BPF programs (tools/collect/record.bpf.c) to the
- * collector (tools/collect/record.c), through one BPF ring buffer. Shared by both
+/* Events from the BPF collector's programs (bpf-collector.bpf.c) to its
+ * reader (bpf-collector.c), through one BPF ring buffer. Shared by both
  * sides, so only fixed-width kernel UAPI types. */
-#ifndef KVMSCOPE_RECORD_EVENTS_H
-#define KVMSCOPE_RECORD_EVENTS_H
+#ifndef KVMSCOPE_BPF_COLLECTOR_EVENTS_H
+#define KVMSCOPE_BPF_COLLECTOR_EVENTS_H
 
 #include <linux/types.h>
 
@@ -13,6 +13,9 @@
 #define REC_STACK_MAX 32	/* user stack frames */
 #define REC_MAX_PROBES 64	/* probe ids (BPF cookies) below this */
 #define REC_MAX_TP_IDS 4096	/* tracefs event ids below this */
+/* The ring's size when none is asked for: about 25,000 probe records, a
+ * test suite's burst while the reader is off the CPU. */
+#define REC_RING_KB (16 << 10)
 
 enum rec_kind {
 	REC_KIND_PROBE = 1,
