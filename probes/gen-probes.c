@@ -355,13 +355,18 @@ static void emit_fire(void)
 		printf("\t\ttrace_log_line(PROBE_%s, %s", p->name, p->format);
 		print_names(p, ",");
 		puts(");");
-		printf("\tif (*(volatile unsigned short *)&vmm_%s_semaphore)\n", p->name);
+		printf("\tif (*(volatile unsigned short *)&vmm_%s_semaphore) {\n", p->name);
+		/* a BPF consumer cannot fault a page in: a string the VMM only
+		 * passes on (a name in .rodata) is read here first */
+		for (int a = 0; a < p->nargs; a++)
+			if (!strcmp(p->args[a].kind, "PROBE_ARG_STR"))
+				printf("\t\ttrace_fault_in(%s);\n", p->args[a].name);
 		if (p->nargs)
 			printf("\t\tSTAP_PROBE%d(vmm, %s", p->nargs, p->name);
 		else
 			printf("\t\tSTAP_PROBE(vmm, %s", p->name);
 		print_names(p, ",");
-		puts(");\n}\n");
+		puts(");\n\t}\n}\n");
 	}
 }
 

@@ -27,5 +27,10 @@ void trace_set_format(enum trace_line_format f);
 void trace_list_events(FILE *out);
 void trace_log_line(enum vmm_probe_id id, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Reads every byte of S (NULL is fine) so its pages are mapped before a
+ * USDT probe passes it: a BPF program reading a string argument cannot fault
+ * a page in, and a name the VMM never read itself (a .rodata table entry)
+ * may sit in a page the process has not touched yet. */
+void trace_fault_in(const char *s);
 
 #endif
