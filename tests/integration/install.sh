@@ -50,13 +50,15 @@ else
 	ok "no installed script names the source tree"
 fi
 
-# ---- --version, from VERSION ----
+# ---- --version, from VERSION and lib/format-version.h ----
+fmt_major=$(sed -n 's/^#define CAPTURE_FORMAT_MAJOR \([0-9]*\).*/\1/p' "$ROOT/lib/format-version.h")
+fmt_minor=$(sed -n 's/^#define CAPTURE_FORMAT_MINOR \([0-9]*\).*/\1/p' "$ROOT/lib/format-version.h")
 for b in kvmscope kvmscope-vmm kvmscope-domain; do
 	"$P/bin/$b" --version >"$T_TMP/$b.version" 2>&1
 	expect_eq "$b --version: project version, QEMU 7.2 semantics, capture format" \
 		"$(cat "$T_TMP/$b.version")" \
 		"$b version $VERSION (QEMU-compatible run-state semantics of 7.2)
-capture format version 1.1"
+capture format version $fmt_major.$fmt_minor"
 done
 expect_eq "kvmscope-vmm -version, as QEMU spells it" "$("$P/bin/kvmscope-vmm" -version | head -1)" \
 	"kvmscope-vmm version $VERSION (QEMU-compatible run-state semantics of 7.2)"
