@@ -40,7 +40,7 @@ BPF_INC := -I/usr/include/$(MULTIARCH)
 BPF_SRCS := $(wildcard tools/collect/*.bpf.c)
 BPF_SKELS := $(patsubst tools/collect/%.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
 
-$(GEN)/%.bpf.o: tools/collect/%.bpf.c tools/collect/process-filter.bpf.h tools/collect/counters.bpf.h tools/collect/bpf-collector-events.h
+$(GEN)/%.bpf.o: tools/collect/%.bpf.c tools/collect/process-filter.bpf.h tools/collect/process-filter.h tools/collect/counters.bpf.h tools/collect/bpf-collector-events.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(BPF_INC) \

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <asm/ptrace.h>
 
 #include <cmocka.h>
 
@@ -171,6 +172,40 @@ static void test_fetchargs(void **state)
 	assert_non_null(strstr(err, "xmm0"));
 }
 
+static int regs_offset(const char *spec, unsigned machine)
+{
+	struct usdt_arg a;
+
+	assert_int_equal(usdt_args_parse(spec, &a, 1, err, sizeof(err)), 1);
+	return usdt_arg_regs_offset(&a, machine);
+}
+
+/* where BPF reads a register: checked against the uapi's struct on this host */
+static void test_regs_offsets(void **state)
+{
+	(void)state;
+#if defined(__x86_64__)
+	assert_int_equal(regs_offset("8@%rdi", EM_X86_64), offsetof(struct pt_regs, rdi));
+	assert_int_equal(regs_offset("-4@%eax", EM_X86_64), offsetof(struct pt_regs, rax));
+	assert_int_equal(regs_offset("1@%r13b", EM_X86_64), offsetof(struct pt_regs, r13));
+	assert_int_equal(regs_offset("8@-16(%rbp)", EM_X86_64), offsetof(struct pt_regs, rbp));
+	assert_int_equal(regs_offset("8@8(%rsp)", EM_X86_64), offsetof(struct pt_regs, rsp));
+	assert_int_equal(regs_offset("-4@%r8d", EM_X86_64), offsetof(struct pt_regs, r8));
+#elif defined(__aarch64__)
+	assert_int_equal(regs_offset("8@x3", EM_AARCH64), offsetof(struct user_pt_regs, regs[3]));
+	assert_int_equal(regs_offset("8@[sp, 16]", EM_AARCH64), offsetof(struct user_pt_regs, sp));
+#endif
+	/* the other machine's, as its kernel lays them out */
+	assert_int_equal(regs_offset("-4@w30", EM_AARCH64), 240);
+	assert_int_equal(regs_offset("8@[sp, 16]", EM_AARCH64), 248);
+	assert_int_equal(regs_offset("8@%rsi", EM_X86_64), 104);
+	/* what BPF cannot read */
+	assert_int_equal(regs_offset("4@%xmm0", EM_X86_64), -1);
+	assert_int_equal(regs_offset("1@%ah", EM_X86_64), -1);
+	assert_int_equal(regs_offset("8@x31", EM_AARCH64), -1);
+	assert_int_equal(regs_offset("8@%rdi", EM_AARCH64), -1);
+}
+
 static const struct img_probe img_probes[] = {
 	{ "prov", "first", "-4@%eax 8@-16(%rbp)", IMG_TEXT_OFF + 0, 1 },
 	{ "prov", "second", "", IMG_TEXT_OFF + 5, 0 },
@@ -307,6 +342,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_args_bad),
 		cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_fetchargs),
+		cmocka_unit_test(test_regs_offsets),
 		cmocka_unit_test(test_image_prelinked),
 		cmocka_unit_test(test_image_bad),
 		cmocka_unit_test(test_vmm),

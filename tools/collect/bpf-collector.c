@@ -22,15 +22,18 @@
 #include "capture/capture.h"
 #include "collector.h"
 #include "probe-table.h"
+#include "process-filter.h"
 #include "bpf-collector-events.h"
 #include "record-kfunc.h"
 #include "record-stacks.h"
 #include "bpf-collector.skel.h"
 #include "ioctl-args.h"
 #include "slurp.h"
+#include "usdt-attach.h"
 #include "usdt-notes.h"
 
 #define TRACEFS "/sys/kernel/tracing"
+#define MAX_LINKS 256 /* the VMM's probe sites, kvm tracepoints, syscalls, fork and exit */
 
 /* the threads seen, each named once: open addressing on tid + 1 (0: free
  * slot), doubled at 3/4 full - a test suite under --follow runs thousands */
@@ -47,7 +50,7 @@ struct bpf_collector {
 	struct ring_buffer *rb;
 	uint64_t probes, kernel_events, write_errors;
 	uint64_t last_counters[REC_CNT_MAX];
-	struct bpf_link *links[256];
+	struct bpf_link *links[MAX_LINKS];
 	unsigned nlinks;
 	struct seen_threads seen;
 	struct record_kfunc *kfunc;	/* functions */
@@ -130,8 +133,10 @@ static void saw_thread(struct bpf_collector *bc, uint32_t pid, uint32_t tid)
 
 static void keep_link(struct bpf_collector *bc, struct bpf_link *l)
 {
-	if (bc->nlinks < sizeof(bc->links) / sizeof(bc->links[0]))
+	if (bc->nlinks < MAX_LINKS)
 		bc->links[bc->nlinks++] = l;
+	else
+		bpf_link__destroy(l);
 }
 
 static int tracefs_ready(struct bpf_collector *bc)
@@ -251,8 +256,14 @@ static unsigned attach_probes(struct bpf_collector *bc, const char *binary)
 {
 	unsigned attached = 0, nabsent = 0;
 	int conf_fd = bpf_map__fd(bc->skel->maps.probe_conf);
-	char absent[2048] = "";
+	char absent[2048] = "", err[256];
+	struct usdt_attach ua;
 
+	if (usdt_attach_open(&ua, binary, bpf_map__fd(bc->skel->maps.__bpf_usdt_specs), err,
+			     sizeof(err))) {
+		problem(bc, "VMM probes of %s: %s", binary, err);
+		return 0;
+	}
 	for (unsigned i = 0; i < vmm_probe_count && i < REC_MAX_PROBES; i++) {
 		const struct probe_desc *d = &vmm_probe_table[i];
 		struct rec_probe_conf conf = { .want_stack = wants_stack(&bc->o, d->name) };
@@ -268,26 +279,25 @@ static unsigned attach_probes(struct bpf_collector *bc, const char *binary)
 			problem(bc, "probe %s: cannot configure: %s", d->name, strerror(errno));
 			continue;
 		}
-		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = i);
 		/* --follow: every process of the binary, the BPF side keeps the followed ones */
-		struct bpf_link *l = bpf_program__attach_usdt(bc->skel->progs.vmm_probe,
-							      bc->o.follow ? -1 : bc->o.pid, binary,
-							      PROBE_PROVIDER, d->name, &uo);
-		if (!l) {
-			if (errno == ENOENT) { /* not in this binary: one line for all of them */
-				size_t used = strlen(absent);
-				snprintf(absent + used, sizeof(absent) - used, "%s%s", used ? ", " : "",
-					 d->name);
-				nabsent++;
-			} else {
-				problem(bc, "probe %s:%s not attached in %s: %s", PROBE_PROVIDER, d->name,
-					binary, strerror(errno));
-			}
+		int n = usdt_attach_probe(&ua, bc->skel->progs.vmm_probe, bc->o.follow ? -1 : bc->o.pid,
+					  binary, PROBE_PROVIDER, d->name, i, bc->links + bc->nlinks,
+					  MAX_LINKS - bc->nlinks, err, sizeof(err));
+		if (n == 0) { /* not in this binary: one line for all of them */
+			size_t used = strlen(absent);
+			snprintf(absent + used, sizeof(absent) - used, "%s%s", used ? ", " : "", d->name);
+			nabsent++;
 			continue;
 		}
-		keep_link(bc, l);
+		if (n < 0) {
+			problem(bc, "probe %s:%s not attached in %s: %s", PROBE_PROVIDER, d->name, binary,
+				err);
+			continue;
+		}
+		bc->nlinks += (unsigned)n;
 		attached++;
 	}
+	usdt_attach_close(&ua);
 	if (nabsent && attached)
 		problem(bc, "%u of %u VMM probes are not in %s (another build of the VMM?): %s", nabsent,
 			vmm_probe_count, binary, absent);
@@ -481,6 +491,22 @@ static int start_following(struct bpf_collector *bc, char *err, size_t errlen)
 	return 0;
 }
 
+/* Points the programs at the command (FOLLOWING: and what it starts), or
+ * with ACTIVE false at nobody. 0, or -1 with ERR. */
+static int set_filter(struct bpf_collector *bc, bool following, bool active, char *err,
+		      size_t errlen)
+{
+	struct process_filter f = { .target_tgid = (uint32_t)bc->o.pid, .follow = following,
+				    .active = active };
+	uint32_t zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(bc->skel->maps.filter), &zero, &f, BPF_ANY)) {
+		snprintf(err, errlen, "cannot set the process filter: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* libbpf's own messages only on request: failures are named by us */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -496,7 +522,6 @@ static int load(struct bpf_collector *bc, bool *following, char *err, size_t err
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return -1;
 	}
-	bc->skel->rodata->target_tgid = (uint32_t)bc->o.pid;
 	bc->skel->rodata->nr_ioctl = SYS_ioctl;
 	ioctl_args_configure(bc->skel);
 	if (bc->o.ring_kb &&
@@ -510,10 +535,8 @@ static int load(struct bpf_collector *bc, bool *following, char *err, size_t err
 		if (child_off < 0)
 			problem(bc, "--follow: sched:sched_process_fork has no child_pid field here: "
 				"recording the command's own process only");
-		else {
-			bc->skel->rodata->follow = true;
+		else
 			bc->skel->rodata->fork_child_pid_off = (uint32_t)child_off;
-		}
 	}
 	*following = child_off >= 0;
 	/* programs are attached by hand, each to many points */
@@ -549,7 +572,8 @@ int bpf_collector_start(struct bpf_collector **out, struct cap_writer *w,
 					      .ctx = opts->problem_ctx };
 	bc->started_ns = bc->lost_counted_ns = now_ns();
 	libbpf_set_print(libbpf_print);
-	if (load(bc, &following, err, errlen) || (following && start_following(bc, err, errlen))) {
+	if (load(bc, &following, err, errlen) || (following && start_following(bc, err, errlen)) ||
+	    set_filter(bc, following, true, err, errlen)) {
 		bpf_collector_detach(bc);
 		return -1;
 	}
@@ -562,7 +586,7 @@ int bpf_collector_start(struct bpf_collector **out, struct cap_writer *w,
 	attach_kernel_events(bc);
 	if (opts->functions) {
 		struct record_kfunc_options ko = {
-			.functions = opts->functions, .tgid = (uint32_t)opts->pid, .follow = following,
+			.functions = opts->functions, .filter_fd = bpf_map__fd(bc->skel->maps.filter),
 			.followed_fd = bpf_map__fd(bc->skel->maps.followed), .w = w,
 			.voice = &bc->voice, .rb = bc->rb,
 		};

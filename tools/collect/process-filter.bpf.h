@@ -1,13 +1,20 @@
 /* Which processes a collector's BPF programs record, shared by bpf-collector.bpf.c
- * and kfunc.bpf.c: the command's (target_tgid) or, with --follow, every tgid
- * in `followed` (the command and everything it starts: seeded by the loader,
- * grown on fork, shrunk on exit). kfunc's loader points its `followed` at
- * record's, so both see one set. */
+ * and kfunc.bpf.c: the filter map's (process-filter.h) target_tgid or, with
+ * follow, every tgid in `followed` (the command and everything it starts:
+ * seeded by the loader, grown on fork, shrunk on exit); nothing while it is
+ * not active. kfunc's loader points its `filter` and `followed` at the BPF
+ * collector's, so both see one set. */
 #ifndef KVMSCOPE_PROCESS_FILTER_BPF_H
 #define KVMSCOPE_PROCESS_FILTER_BPF_H
 
-const volatile __u32 target_tgid = 0;
-const volatile bool follow = false;
+#include "process-filter.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct process_filter);
+} filter SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -18,10 +25,13 @@ struct {
 
 static __always_inline bool wanted(__u64 pid_tgid)
 {
-	__u32 tgid = pid_tgid >> 32;
+	__u32 zero = 0, tgid = pid_tgid >> 32;
+	struct process_filter *f = bpf_map_lookup_elem(&filter, &zero);
 
-	if (!follow)
-		return tgid == target_tgid;
+	if (!f || !f->active)
+		return false;
+	if (!f->follow)
+		return tgid == f->target_tgid;
 	return bpf_map_lookup_elem(&followed, &tgid) != NULL;
 }
 

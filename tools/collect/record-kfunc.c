@@ -188,8 +188,6 @@ static struct kfunc_bpf *load_copy(const struct record_kfunc *k, const struct re
 		*err = -errno;
 		return NULL;
 	}
-	c->rodata->target_tgid = o->tgid;
-	c->rodata->follow = o->follow;
 	bpf_object__for_each_program(p, c->obj)
 		bpf_program__set_autoload(p, false);
 	bpf_program__set_autoload(c->progs.kprobe_entry, kprobes);
@@ -207,9 +205,11 @@ static struct kfunc_bpf *load_copy(const struct record_kfunc *k, const struct re
 		*err = bpf_map__reuse_fd(c->maps.kfunc_counters, bpf_map__fd(k->base->maps.kfunc_counters));
 	if (!*err && k->base)
 		*err = bpf_map__reuse_fd(c->maps.kfunc_entries, bpf_map__fd(k->base->maps.kfunc_entries));
-	int followed = k->base ? bpf_map__fd(k->base->maps.followed) : o->followed_fd;
-	if (!*err && followed >= 0)
-		*err = bpf_map__reuse_fd(c->maps.followed, followed);
+	/* one process filter for all: the BPF collector's */
+	if (!*err)
+		*err = bpf_map__reuse_fd(c->maps.filter, o->filter_fd);
+	if (!*err)
+		*err = bpf_map__reuse_fd(c->maps.followed, o->followed_fd);
 	if (!*err)
 		*err = kfunc_bpf__load(c);
 	if (*err) {

@@ -16,9 +16,8 @@ struct record_kfunc;
 
 struct record_kfunc_options {
 	const char *functions;	/* "f,g,h" */
-	uint32_t tgid;		/* the recorded process ... */
-	bool follow;		/* ... or, with --follow, the tgids in followed_fd */
-	int followed_fd;	/* bpf-collector.bpf.c's `followed` map (-1: none) */
+	int filter_fd;		/* bpf-collector.bpf.c's process filter (process-filter.h) */
+	int followed_fd;	/* and its `followed` map */
 	struct cap_writer *w;
 	const struct collector_voice *voice;	/* how problems are said (tools/collector.h) */
 	struct ring_buffer *rb;	/* the recorder's: the calls' ring buffer joins it */

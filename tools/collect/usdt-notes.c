@@ -296,6 +296,37 @@ static const char *arm64_pt_reg(const char *r)
 	return NULL;
 }
 
+/* Offsets in the kernel's struct pt_regs, which a uprobe's BPF program gets
+ * as its context: x86-64's saves r15 first (arch/x86/include/asm/ptrace.h),
+ * arm64's starts with regs[31], sp, pc. */
+static const struct {
+	unsigned machine;
+	const char *pt;
+	int offset;
+} pt_regs_offsets[] = {
+	{ EM_X86_64, "r15", 0 },   { EM_X86_64, "r14", 8 },   { EM_X86_64, "r13", 16 },
+	{ EM_X86_64, "r12", 24 },  { EM_X86_64, "bp", 32 },   { EM_X86_64, "bx", 40 },
+	{ EM_X86_64, "r11", 48 },  { EM_X86_64, "r10", 56 },  { EM_X86_64, "r9", 64 },
+	{ EM_X86_64, "r8", 72 },   { EM_X86_64, "ax", 80 },   { EM_X86_64, "cx", 88 },
+	{ EM_X86_64, "dx", 96 },   { EM_X86_64, "si", 104 },  { EM_X86_64, "di", 112 },
+	{ EM_X86_64, "ip", 128 },  { EM_X86_64, "sp", 152 },
+	{ EM_AARCH64, "sp", 31 * 8 }, { EM_AARCH64, "pc", 32 * 8 },
+};
+
+int usdt_arg_regs_offset(const struct usdt_arg *a, unsigned machine)
+{
+	const char *reg = machine == EM_X86_64 ? x86_pt_reg(a->reg) :
+			  machine == EM_AARCH64 ? arm64_pt_reg(a->reg) : NULL;
+	if (!reg)
+		return -1;
+	if (machine == EM_AARCH64 && reg[0] == 'x')
+		return atoi(reg + 1) * 8;
+	for (size_t i = 0; i < sizeof(pt_regs_offsets) / sizeof(pt_regs_offsets[0]); i++)
+		if (pt_regs_offsets[i].machine == machine && !strcmp(pt_regs_offsets[i].pt, reg))
+			return pt_regs_offsets[i].offset;
+	return -1;
+}
+
 int usdt_arg_to_fetcharg(const struct usdt_arg *a, unsigned machine, bool as_string, char *buf,
 			 size_t len, char *err, size_t errlen)
 {

@@ -99,4 +99,9 @@ void usdt_arg_format(const struct usdt_arg *arg, char *buf, size_t len);
 int usdt_arg_to_fetcharg(const struct usdt_arg *arg, unsigned machine, bool as_string,
 			 char *buf, size_t len, char *err, size_t errlen);
 
+/* Where the argument's register sits in the kernel's struct pt_regs on
+ * MACHINE (EM_X86_64, EM_AARCH64: what a BPF uprobe program reads), or -1
+ * for a register it does not hold. */
+int usdt_arg_regs_offset(const struct usdt_arg *arg, unsigned machine);
+
 #endif
