@@ -107,15 +107,17 @@ static void usage(FILE *out)
 		"                       recording too, to twice MIB (kvmscope record --max-size)\n"
 		"      --vmm PATH       the VMM binary to record when COMMAND is a test suite\n"
 		"      --no-ftrace      eBPF collector only\n"
-		"      --cleanup        remove the kept ftrace instance (see below) and exit\n"
+		"      --cleanup        remove the kept ftrace instance and BPF set (see below), exit\n"
 		"      --no-record      run without collectors (artifacts from nothing)\n"
 		"  -q, --quiet          messages after the command go to DIR/ci.log, so the\n"
 		"                       command's own last line stays last\n"
 		"\n"
 		"When a collector cannot attach, one line says so and COMMAND still runs.\n"
-		"ftrace records through the kept instance kvmscope-kept (kvmscope record\n"
-		"--ftrace-keep): set up by the first run and reused, so a run does not pay its\n"
-		"setup and teardown; meanwhile the VMM binary's probes stay armed.\n"
+		"Both collectors are kept: BPF through the set pinned in /sys/fs/bpf/kvmscope-kept\n"
+		"(kvmscope record --bpf-keep), ftrace through the instance kvmscope-kept\n"
+		"(--ftrace-keep). Set up by the first run and reused, so a run does not pay their\n"
+		"setup and teardown; meanwhile nothing is recorded, but the VMM binary's probes\n"
+		"stay armed.\n"
 		"KVMSCOPE_CI_TOOL=PATH runs another kvmscope binary for record/report/diagnose.\n");
 }
 
@@ -325,7 +327,7 @@ static bool capture_exit_status(const char *path, int *status, uint32_t *target_
 /* One attempt at recording: returns true when the command ran (its status in
  * ci->status), false when the collector gave up before starting it. */
 static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, const char *ftrace,
-			   bool follow, bool binary_opt, bool max_size_opt)
+			   bool follow, bool binary_opt, bool max_size_opt, bool bpf_keep)
 {
 	char mib[32];
 	size_t n = 0;
@@ -342,6 +344,8 @@ static bool record_attempt(struct ci_run *ci, const struct ci_opts *o, const cha
 		argv[i++] = (char *)ftrace;
 	if (follow)
 		argv[i++] = "--follow";
+	if (bpf_keep)
+		argv[i++] = "--bpf-keep";
 	if (binary_opt && o->vmm) {
 		argv[i++] = "--binary";
 		argv[i++] = (char *)o->vmm;
@@ -401,10 +405,12 @@ static void run_command(struct ci_run *ci, const struct ci_opts *o)
 		bool has_follow = has_option(help, "--follow");
 		bool has_binary = has_option(help, "--binary");
 		bool has_max = o->max_bytes && has_option(help, "--max-size");
+		/* the kept BPF set, for the same reason (tools/collect/bpf-kept.h) */
+		bool keep = has_option(help, "--bpf-keep");
 		free(help);
 		/* record_attempt names the collectors from what the capture holds */
-		if ((ftrace && record_attempt(ci, o, ftrace, has_follow, has_binary, has_max)) ||
-		    record_attempt(ci, o, NULL, has_follow, has_binary, has_max)) {
+		if ((ftrace && record_attempt(ci, o, ftrace, has_follow, has_binary, has_max, keep)) ||
+		    record_attempt(ci, o, NULL, has_follow, has_binary, has_max, keep)) {
 			ci->recorded = true;
 			return;
 		}

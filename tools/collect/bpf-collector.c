@@ -27,6 +27,8 @@
 #include "record-kfunc.h"
 #include "record-stacks.h"
 #include "bpf-collector.skel.h"
+#include "bpf-kept.h"
+#include "ftrace-kept.h"
 #include "ioctl-args.h"
 #include "slurp.h"
 #include "usdt-attach.h"
@@ -51,12 +53,15 @@ struct bpf_collector {
 	uint64_t probes, kernel_events, write_errors;
 	uint64_t last_counters[REC_CNT_MAX];
 	struct bpf_link *links[MAX_LINKS];
-	unsigned nlinks;
+	unsigned nlinks, unpinned;	/* links, and those only we hold */
 	struct seen_threads seen;
 	struct record_kfunc *kfunc;	/* functions */
 	struct record_stacks *stacks;	/* stack_probes: their symbols, while the processes live */
 	uint64_t started_ns, lost_counted_ns;
 	bool sems_checked, renamed;
+	struct bpf_kept *kept;	/* --bpf-keep: the pinned set, being made or reused */
+	bool reusing;		/* the set was there: nothing is loaded or attached */
+	bool discarding;	/* reading what an earlier run left in the ring */
 };
 
 #define problem(bc, ...) collector_problem(&(bc)->voice, __VA_ARGS__)
@@ -131,8 +136,16 @@ static void saw_thread(struct bpf_collector *bc, uint32_t pid, uint32_t tid)
 	name_thread(bc, pid, tid);
 }
 
-static void keep_link(struct bpf_collector *bc, struct bpf_link *l)
+/* Holds L until detach; making a kept set, pins it as NAME there. */
+static void keep_link(struct bpf_collector *bc, struct bpf_link *l, const char *name)
 {
+	if (!bc->kept)
+		bc->unpinned++;
+	else if (bpf_kept_pin(bc->kept, l, name)) {
+		problem(bc, "--bpf-keep: cannot pin %s: %s (detached after this run)", name,
+			strerror(errno));
+		bc->unpinned++;
+	}
 	if (bc->nlinks < MAX_LINKS)
 		bc->links[bc->nlinks++] = l;
 	else
@@ -203,9 +216,19 @@ static int prepare_event(struct bpf_collector *bc, const char *sys, const char *
 	return id;
 }
 
+/* The event's FORMAT record and its program; a reused set has the program
+ * attached already, or said why not when it was made. */
 static void attach_event(struct bpf_collector *bc, const char *sys, const char *name,
 			 struct bpf_program *prog)
 {
+	char pin[160];
+
+	snprintf(pin, sizeof(pin), "tp:%s:%s", sys, name);
+	if (bc->reusing) {
+		if (bpf_kept_has(bc->kept, pin))
+			prepare_event(bc, sys, name);
+		return;
+	}
 	int id = prepare_event(bc, sys, name);
 	if (id < 0)
 		return;
@@ -214,7 +237,7 @@ static void attach_event(struct bpf_collector *bc, const char *sys, const char *
 	if (!l)
 		problem(bc, "tracepoint %s:%s: cannot attach: %s", sys, name, strerror(errno));
 	else
-		keep_link(bc, l);
+		keep_link(bc, l, pin);
 }
 
 static void attach_kernel_events(struct bpf_collector *bc)
@@ -229,10 +252,11 @@ static void attach_kernel_events(struct bpf_collector *bc)
 	}
 	if (!o->no_kvm) {
 		struct stat st;
-		if (stat(TRACEFS "/events/kvm", &st) < 0)
-			problem(bc, "no kvm tracepoints on this host (" TRACEFS "/events/kvm absent: "
-				"kvm module not loaded?)");
-		else
+		if (stat(TRACEFS "/events/kvm", &st) < 0) {
+			if (!bc->reusing) /* else said again from the set */
+				problem(bc, "no kvm tracepoints on this host (" TRACEFS "/events/kvm "
+					"absent: kvm module not loaded?)");
+		} else
 			for (size_t i = 0; i < collector_kvm_event_count; i++)
 				attach_event(bc, "kvm", collector_kvm_events[i], bc->skel->progs.kernel_event);
 	}
@@ -252,6 +276,28 @@ static bool wants_stack(const struct bpf_options *o, const char *probe)
 	return false;
 }
 
+/* Attaches PROBE (id I) at every site; making a kept set, pins each site's
+ * link as usdt:PROBE:K. The count, or -1 with ERR, 0 when absent. */
+static int attach_probe(struct bpf_collector *bc, struct usdt_attach *ua, const char *binary,
+			unsigned i, char *err, size_t errlen)
+{
+	const char *name = vmm_probe_table[i].name;
+	struct bpf_link *links[16];
+	char pin[96];
+
+	/* every process of the binary under --follow or kept: the BPF side keeps its own */
+	int n = usdt_attach_probe(ua, bc->skel->progs.vmm_probe,
+				  bc->o.follow || bc->kept ? -1 : bc->o.pid, binary, PROBE_PROVIDER, name,
+				  i, links, 16, err, errlen);
+	for (int k = 0; k < n; k++) {
+		snprintf(pin, sizeof(pin), "usdt:%s:%d", name, k);
+		keep_link(bc, links[k], pin);
+	}
+	return n;
+}
+
+/* PROBE_DEF records and each probe's configuration; then, unless a reused
+ * kept set has them, the probes attached. Returns how many are attached. */
 static unsigned attach_probes(struct bpf_collector *bc, const char *binary)
 {
 	unsigned attached = 0, nabsent = 0;
@@ -259,8 +305,8 @@ static unsigned attach_probes(struct bpf_collector *bc, const char *binary)
 	char absent[2048] = "", err[256];
 	struct usdt_attach ua;
 
-	if (usdt_attach_open(&ua, binary, bpf_map__fd(bc->skel->maps.__bpf_usdt_specs), err,
-			     sizeof(err))) {
+	if (!bc->reusing && usdt_attach_open(&ua, binary, bpf_map__fd(bc->skel->maps.__bpf_usdt_specs),
+					     err, sizeof(err))) {
 		problem(bc, "VMM probes of %s: %s", binary, err);
 		return 0;
 	}
@@ -279,24 +325,25 @@ static unsigned attach_probes(struct bpf_collector *bc, const char *binary)
 			problem(bc, "probe %s: cannot configure: %s", d->name, strerror(errno));
 			continue;
 		}
-		/* --follow: every process of the binary, the BPF side keeps the followed ones */
-		int n = usdt_attach_probe(&ua, bc->skel->progs.vmm_probe, bc->o.follow ? -1 : bc->o.pid,
-					  binary, PROBE_PROVIDER, d->name, i, bc->links + bc->nlinks,
-					  MAX_LINKS - bc->nlinks, err, sizeof(err));
+		if (bc->reusing) {
+			snprintf(err, sizeof(err), "usdt:%s:0", d->name);
+			attached += bpf_kept_has(bc->kept, err);
+			continue;
+		}
+		int n = attach_probe(bc, &ua, binary, i, err, sizeof(err));
 		if (n == 0) { /* not in this binary: one line for all of them */
 			size_t used = strlen(absent);
 			snprintf(absent + used, sizeof(absent) - used, "%s%s", used ? ", " : "", d->name);
 			nabsent++;
-			continue;
-		}
-		if (n < 0) {
+		} else if (n < 0) {
 			problem(bc, "probe %s:%s not attached in %s: %s", PROBE_PROVIDER, d->name, binary,
 				err);
-			continue;
+		} else {
+			attached++;
 		}
-		bc->nlinks += (unsigned)n;
-		attached++;
 	}
+	if (bc->reusing)
+		return attached;
 	usdt_attach_close(&ua);
 	if (nabsent && attached)
 		problem(bc, "%u of %u VMM probes are not in %s (another build of the VMM?): %s", nabsent,
@@ -372,7 +419,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	const struct rec_common *c = data;
 	int rc = 0;
 
-	if (size < sizeof(*c))
+	if (size < sizeof(*c) || bc->discarding)
 		return 0;
 	saw_thread(bc, c->pid, c->tid);
 	switch (c->kind) {
@@ -462,6 +509,28 @@ static int fork_child_pid_offset(void)
 	return v >= 8 && v < 256 ? v : -1;
 }
 
+/* The fork and exit programs that keep `followed` current: for --follow,
+ * and in every kept set, for whichever later run follows. 0 or -1 with ERR. */
+static int attach_follow(struct bpf_collector *bc, char *err, size_t errlen)
+{
+	struct bpf_link *f = bpf_program__attach_tracepoint(bc->skel->progs.follow_fork, "sched",
+							     "sched_process_fork");
+	if (!f) {
+		snprintf(err, errlen, "--follow: sched:sched_process_fork: cannot attach: %s",
+			 strerror(errno));
+		return -1;
+	}
+	keep_link(bc, f, "follow:fork");
+	struct bpf_link *e = bpf_program__attach_tracepoint(bc->skel->progs.follow_exit, "sched",
+							     "sched_process_exit");
+	if (!e)
+		problem(bc, "--follow: sched:sched_process_exit: cannot attach (%s): ended processes "
+			"stay followed", strerror(errno));
+	else
+		keep_link(bc, e, "follow:exit");
+	return 0;
+}
+
 /* --follow: the command's pid seeds the map; fork and exit keep it current */
 static int start_following(struct bpf_collector *bc, char *err, size_t errlen)
 {
@@ -472,21 +541,8 @@ static int start_following(struct bpf_collector *bc, char *err, size_t errlen)
 		snprintf(err, errlen, "--follow: cannot seed the map: %s", strerror(errno));
 		return -1;
 	}
-	struct bpf_link *f = bpf_program__attach_tracepoint(bc->skel->progs.follow_fork, "sched",
-							     "sched_process_fork");
-	if (!f) {
-		snprintf(err, errlen, "--follow: sched:sched_process_fork: cannot attach: %s",
-			 strerror(errno));
+	if (!bc->reusing && attach_follow(bc, err, errlen))
 		return -1;
-	}
-	keep_link(bc, f);
-	struct bpf_link *e = bpf_program__attach_tracepoint(bc->skel->progs.follow_exit, "sched",
-							     "sched_process_exit");
-	if (!e)
-		problem(bc, "--follow: sched:sched_process_exit: cannot attach (%s): ended processes "
-			"stay followed", strerror(errno));
-	else
-		keep_link(bc, e);
 	cap_write_meta(bc->w, "follow", "the command and every process it starts");
 	return 0;
 }
@@ -514,6 +570,51 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return getenv("KVMSCOPE_LIBBPF_DEBUG") ? vfprintf(stderr, fmt, ap) : 0;
 }
 
+/* Whether this run follows the command's children: sched_process_fork must
+ * name its child_pid, which the programs read at its offset. A kept set
+ * carries the fork programs for any later run; a reused one says whether it
+ * has them. */
+static bool can_follow(struct bpf_collector *bc)
+{
+	if (bc->reusing) {
+		bool has = bpf_kept_has(bc->kept, "follow:fork");
+		if (bc->o.follow && !has)
+			problem(bc, "--follow: the kept set follows no children (see its notes): "
+				"recording the command's own process only");
+		return bc->o.follow && has;
+	}
+	if (!bc->o.follow && !bc->kept)
+		return false;
+	int child_off = tracefs_ready(bc) ? -1 : fork_child_pid_offset();
+	if (child_off < 0) {
+		if (bc->o.follow)
+			problem(bc, "--follow: sched:sched_process_fork has no child_pid field here: "
+				"recording the command's own process only");
+		return false;
+	}
+	bc->skel->rodata->fork_child_pid_off = (uint32_t)child_off;
+	return true;
+}
+
+/* A kept set's maps live in its directory: made there now, or reused from
+ * there, in which case no program is loaded (the pinned links hold theirs). */
+static void keep_maps(struct bpf_collector *bc)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	char path[PATH_MAX];
+
+	bpf_object__for_each_map(map, bc->skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue; /* .rodata and the like: read at load only */
+		snprintf(path, sizeof(path), "%s/%s", bpf_kept_dir(bc->kept), bpf_map__name(map));
+		bpf_map__set_pin_path(map, path);
+	}
+	if (bc->reusing)
+		bpf_object__for_each_program(prog, bc->skel->obj)
+			bpf_program__set_autoload(prog, false);
+}
+
 /* Opens and loads the programs (sized ring, follow offsets) and the ring. */
 static int load(struct bpf_collector *bc, bool *following, char *err, size_t errlen)
 {
@@ -529,16 +630,10 @@ static int load(struct bpf_collector *bc, bool *following, char *err, size_t err
 		snprintf(err, errlen, "cannot size the ring buffer to %u KiB", bc->o.ring_kb);
 		return -1;
 	}
-	int child_off = -1;
-	if (bc->o.follow) {
-		child_off = tracefs_ready(bc) ? -1 : fork_child_pid_offset();
-		if (child_off < 0)
-			problem(bc, "--follow: sched:sched_process_fork has no child_pid field here: "
-				"recording the command's own process only");
-		else
-			bc->skel->rodata->fork_child_pid_off = (uint32_t)child_off;
-	}
-	*following = child_off >= 0;
+	bool follow_ok = can_follow(bc);
+	*following = bc->o.follow && follow_ok;
+	if (bc->kept)
+		keep_maps(bc);
 	/* programs are attached by hand, each to many points */
 	int lerr = bpf_collector_bpf__load(bc->skel);
 	if (lerr) {
@@ -552,6 +647,103 @@ static int load(struct bpf_collector *bc, bool *following, char *err, size_t err
 		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(errno));
 		return -1;
 	}
+	/* a kept set follows for whichever later run does */
+	if (bc->kept && !bc->reusing && follow_ok && !*following && attach_follow(bc, err, errlen))
+		problem(bc, "%s: later runs cannot --follow through the kept set", err);
+	return 0;
+}
+
+/* What a kept set is made of (bpf-kept.h): this kvmscope, the VMM binary,
+ * the ring's size and the kernel events. */
+static uint64_t kept_identity(const struct bpf_options *o)
+{
+	const char *files[] = { "/proc/self/exe", o->binary };
+	uint64_t h = FTRACE_KEPT_HASH_INIT;
+	struct stat st;
+
+	for (size_t i = 0; i < 2; i++) {
+		if (!files[i] || stat(files[i], &st) < 0)
+			continue;
+		uint64_t id[] = { st.st_dev, st.st_ino, (uint64_t)st.st_size,
+				  (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec };
+		h = ftrace_kept_hash(h, files[i], strlen(files[i]) + 1);
+		h = ftrace_kept_hash(h, id, sizeof(id));
+	}
+	uint32_t conf[] = { o->ring_kb ? o->ring_kb : REC_RING_KB, o->no_kvm, o->no_syscalls,
+			    o->nevents };
+	h = ftrace_kept_hash(h, conf, sizeof(conf));
+	for (unsigned i = 0; i < o->nevents; i++)
+		h = ftrace_kept_hash(h, o->events[i], strlen(o->events[i]) + 1);
+	return h;
+}
+
+/* Problems go to the caller as ever; making a kept set, they are kept in it
+ * too, for the runs that reuse it to say again. */
+static void say_problem(void *ctx, const char *line)
+{
+	struct bpf_collector *bc = ctx;
+
+	if (bc->kept)
+		bpf_kept_note(bc->kept, line);
+	if (bc->o.problem)
+		(bc->o.problem)(bc->o.problem_ctx, line);
+	else
+		fprintf(stderr, "kvmscope bpf: %s\n", line);
+}
+
+static void say_kept(void *ctx, const char *line)
+{
+	problem((struct bpf_collector *)ctx, "%s", line);
+}
+
+/* --bpf-keep: the set to make or reuse; when another collector holds it or
+ * bpffs refuses, this run records privately, as without the option. */
+static void open_kept(struct bpf_collector *bc)
+{
+	char err[512];
+	int rc = bpf_kept_open(&bc->kept, kept_identity(&bc->o), err, sizeof(err));
+
+	if (rc == 0) {
+		bc->reusing = bpf_kept_ready(bc->kept);
+		cap_write_meta(bc->w, "bpf_kept", bc->reusing ? "reused" : "made");
+	} else if (rc == 1) {
+		cap_write_meta(bc->w, "bpf_kept", "held by another collector: private");
+	} else {
+		problem(bc, "--bpf-keep: %s: recording without a kept set", err);
+	}
+}
+
+/* Clears a hash map whose keys are u32 */
+static void clear_map(int fd)
+{
+	uint32_t key;
+
+	while (bpf_map_get_next_key(fd, NULL, &key) == 0)
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+}
+
+/* A reused set: what the last run left goes before this one starts (a run
+ * killed midway leaves its filter on, records in the ring, counts). */
+static int reset_kept_state(struct bpf_collector *bc, char *err, size_t errlen)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *zeros = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(uint64_t));
+
+	if (set_filter(bc, false, false, err, errlen)) {
+		free(zeros);
+		return -1;
+	}
+	bc->discarding = true;
+	ring_buffer__consume(bc->rb);
+	bc->discarding = false;
+	clear_map(bpf_map__fd(bc->skel->maps.followed));
+	clear_map(bpf_map__fd(bc->skel->maps.in_ioctl));
+	clear_map(bpf_map__fd(bc->skel->maps.arg_pending));
+	for (uint32_t k = 0; zeros && k < REC_CNT_MAX; k++)
+		bpf_map_update_elem(bpf_map__fd(bc->skel->maps.counters), &k, zeros, BPF_ANY);
+	free(zeros);
+	bpf_kept_replay(bc->kept, say_kept, bc);
 	return 0;
 }
 
@@ -568,11 +760,14 @@ int bpf_collector_start(struct bpf_collector **out, struct cap_writer *w,
 	}
 	bc->o = *opts;
 	bc->w = w;
-	bc->voice = (struct collector_voice){ .w = w, .who = "kvmscope bpf", .say = opts->problem,
-					      .ctx = opts->problem_ctx };
+	bc->voice = (struct collector_voice){ .w = w, .say = say_problem, .ctx = bc };
 	bc->started_ns = bc->lost_counted_ns = now_ns();
 	libbpf_set_print(libbpf_print);
-	if (load(bc, &following, err, errlen) || (following && start_following(bc, err, errlen)) ||
+	if (opts->keep)
+		open_kept(bc);
+	if (load(bc, &following, err, errlen) ||
+	    (bc->reusing && reset_kept_state(bc, err, errlen)) ||
+	    (following && start_following(bc, err, errlen)) ||
 	    set_filter(bc, following, true, err, errlen)) {
 		bpf_collector_detach(bc);
 		return -1;
@@ -580,10 +775,12 @@ int bpf_collector_start(struct bpf_collector **out, struct cap_writer *w,
 	const char *binary = opts->binary;
 	if (binary && opts->nstack && !(bc->stacks = record_stacks_new(w, binary)))
 		problem(bc, "--stack: out of memory: stacks left raw");
-	if (binary && !attach_probes(bc, binary))
+	if (binary && !attach_probes(bc, binary) && !bc->reusing)
 		problem(bc, "no VMM probe (USDT provider " PROBE_PROVIDER ") attached in %s: not a "
 			"kvmscope-vmm? recording its kernel events only", binary);
 	attach_kernel_events(bc);
+	if (bc->kept && !bc->reusing && bpf_kept_commit(bc->kept, err, errlen))
+		problem(bc, "--bpf-keep: %s", err);
 	if (opts->functions) {
 		struct record_kfunc_options ko = {
 			.functions = opts->functions, .filter_fd = bpf_map__fd(bc->skel->maps.filter),
@@ -652,11 +849,17 @@ void bpf_collector_detach(struct bpf_collector *bc)
 
 	if (!bc)
 		return;
+	if (bc->kept && bc->skel) {
+		/* the set stays, recording nothing until the next run points it */
+		char err[128];
+		set_filter(bc, false, false, err, sizeof(err));
+		clear_map(bpf_map__fd(bc->skel->maps.followed));
+	}
 	ring_buffer__free(bc->rb);
 	record_kfunc_free(bc->kfunc);
 	record_stacks_free(bc->stacks);
 	fflush(NULL);
-	if (bc->nlinks > 4 && !getenv("KVMSCOPE_RECORD_SYNC_DETACH") && pipe2(p, O_CLOEXEC) == 0) {
+	if (bc->unpinned > 4 && !getenv("KVMSCOPE_RECORD_SYNC_DETACH") && pipe2(p, O_CLOEXEC) == 0) {
 		pid_t pid = fork();
 		if (pid == 0) {
 			char c;
@@ -687,6 +890,7 @@ void bpf_collector_detach(struct bpf_collector *bc)
 	bc->nlinks = 0;
 	bpf_collector_bpf__destroy(bc->skel);
 	bc->skel = NULL;
+	bpf_kept_close(bc->kept);
 	if (p[1] >= 0)
 		close(p[1]);
 	free(bc->seen.keys);

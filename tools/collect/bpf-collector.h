@@ -55,6 +55,8 @@ struct bpf_options {
 	const char *functions;     /* "f1,f2": kernel function calls (NULL: none) */
 	unsigned ring_kb;          /* the ring's size: a power of two, 4 or more
 				      (0: REC_RING_KB) */
+	bool keep;                 /* through the kept set (bpf-kept.h): made now,
+				      or reused as it is */
 	/* one line per thing the host refused; also written as a NOTE */
 	void (*problem)(void *ctx, const char *line);
 	void *problem_ctx;

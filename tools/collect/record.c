@@ -21,6 +21,7 @@
 #include "capture/capture.h"
 #include "collector.h"
 #include "commands.h"
+#include "bpf-kept.h"
 #include "ftrace-kept.h"
 #include "ftrace.h"
 #include "probe-table.h"
@@ -51,7 +52,8 @@ struct record_opts {
 	bool quiet;
 	int ftrace;		/* also the ftrace collector, into the same capture */
 	bool ftrace_keep;	/* through the kept instance (tools/collect/ftrace-kept.h) */
-	int cleanup;		/* only remove the kept instance */
+	int bpf_keep;		/* BPF through the kept set (tools/collect/bpf-kept.h) */
+	int cleanup;		/* only remove the kept instance and sets */
 	const char *functions;	/* kernel functions: BPF (record-kfunc.c), function_graph with --ftrace */
 	int follow;		/* also every process the command starts (BPF map of tgids) */
 	const char *binary;	/* --binary: the VMM whose probes to attach */
@@ -104,7 +106,11 @@ static void usage(FILE *out)
 		"                        kprobes; duration, return value); with --ftrace their callees too\n"
 		"      --ftrace-keep     --ftrace through the kept instance kvmscope-kept: set up once,\n"
 		"                        left for the next run (probes stay armed); see --cleanup\n"
-		"      --cleanup         remove the kept instance and its uprobe events, then exit\n"
+		"      --bpf-keep        BPF through the kept set: its programs loaded and attached\n"
+		"                        once, pinned in /sys/fs/bpf/kvmscope-kept for the next run\n"
+		"                        (probes stay armed, nothing is recorded between runs)\n"
+		"      --cleanup         remove the kept instance, its uprobe events and the kept\n"
+		"                        BPF sets, then exit\n"
 		"      --follow          also record every process the command starts (a test suite's\n"
 		"                        VMMs): their probes, kvm events and KVM ioctls\n"
 		"      --binary PATH     the VMM whose probes to attach (default: the command, or with\n"
@@ -141,6 +147,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "ftrace", no_argument, &o->ftrace, 1 },
 		{ "functions", required_argument, NULL, 'G' },
 		{ "ftrace-keep", no_argument, NULL, 'k' },
+		{ "bpf-keep", no_argument, &o->bpf_keep, 1 },
 		{ "cleanup", no_argument, &o->cleanup, 1 },
 		{ "follow", no_argument, &o->follow, 1 },
 		{ "binary", required_argument, NULL, 'B' },
@@ -474,7 +481,7 @@ static int start_collectors(struct recorder *r, const char *binary)
 		.stack_probes = o->stack_probes, .nstack = o->n_stack, .no_kvm = o->no_kvm,
 		.no_syscalls = o->no_syscalls, .functions = o->functions,
 		.ring_kb = o->ring_kb ? o->ring_kb : o->ftrace ? RING_KB_WITH_FTRACE : 0,
-		.problem = bpf_problem,
+		.keep = o->bpf_keep, .problem = bpf_problem,
 	};
 	if (bpf_collector_start(&r->bc, r->w, &bo, err, sizeof(err))) {
 		fprintf(stderr, "kvmscope record: %s\n", err);
@@ -627,10 +634,15 @@ int cmd_record(int argc, char **argv)
 			fprintf(stderr, "kvmscope record: --cleanup takes no command and no --pid\n");
 			return 2;
 		}
-		if (ftrace_kept_cleanup(stdout, err, sizeof(err)) == 0)
-			return 0;
-		fprintf(stderr, "kvmscope record: --cleanup: %s\n", err);
-		return 1;
+		/* each kept thing on its own: one held does not keep the other */
+		int failed = ftrace_kept_cleanup(stdout, err, sizeof(err));
+		if (failed)
+			fprintf(stderr, "kvmscope record: --cleanup: %s\n", err);
+		if (bpf_kept_cleanup(stdout, err, sizeof(err))) {
+			fprintf(stderr, "kvmscope record: --cleanup: %s\n", err);
+			failed = 1;
+		}
+		return failed ? 1 : 0;
 	}
 	if (geteuid() != 0)
 		fprintf(stderr, "kvmscope record: not running as root: loading BPF needs CAP_BPF, "
