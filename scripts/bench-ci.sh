@@ -11,13 +11,17 @@
 #      events (every vmm USDT probe, kvm:*, the VMM's syscall exits).
 #      (trace-cmd record -- CMD cannot run on this host: the function tracer
 #      is refused, and trace-cmd stops at "Can't enable ftrace".)
-#   3. the fixed cost: hello.elf (a few hundred events) bare / record / ci /
-#      bpftrace, twice: spaced (each run once the previous run's BPF detach,
+#   3. the fixed cost: hello.elf (a few hundred events) bare / record /
+#      record --bpf-keep / ci (which records through the kept BPF set and
+#      ftrace instance) / bpftrace, twice: spaced (each run once the previous run's BPF detach,
 #      which record leaves to a background child, is over, and BENCH_CI_GAP s
 #      more) and back to back (BENCH_CI_B2B runs in a row, as a CI job
 #      wrapping many short commands runs them). A detach costs a grace period
 #      per uprobe and tracepoint link under one kernel mutex, which the next
 #      run's attaches and tracefs writes wait for.
+#   4. what the kept sets cost the VMMs nobody records (their probes stay
+#      armed): reboot.elf bare with the kept sets in place, and after
+#      kvmscope record --cleanup.
 # Medians of BENCH_CI_RUNS runs (default 3; BENCH_QUICK=1: 1). Timings are
 # reported, never asserted; the status is non-zero only when a wrapped run
 # did not end with the status it has bare. BENCH_CI_PARTS=fixed runs [3] only.
@@ -153,11 +157,15 @@ printf '  %-58s' "[3] under kvmscope record --ftrace-keep (kept instance)" >&2
 spaced hello.kept "$K" record -q --ftrace-keep -o "$W/h.capture" -- "${HELLO[@]}"
 echo " ${M[hello.kept]} s" >&2
 BT_HELLO=(bpftrace -o "$W/bt-hello.out" -e "usdt:$(realpath "$VMM"):vmm:* { @[probe] = count(); }" -c "${HELLO[*]}")
+"$K" record -q --bpf-keep -o "$W/h.capture" -- "${HELLO[@]}" >/dev/null 2>&1
 for mode in spaced b2b; do
 	printf '  %-58s' "[3] $mode: under kvmscope record (bpf)" >&2
 	$mode hello.record.$mode "$K" record -q -o "$W/h.capture" -- "${HELLO[@]}"
 	echo " ${M[hello.record.$mode]} s ${M[hello.record.$mode.all]:+(${M[hello.record.$mode.all]% })}" >&2
-	printf '  %-58s' "[3] $mode: under kvmscope ci (bpf + kept ftrace, artifacts)" >&2
+	printf '  %-58s' "[3] $mode: under kvmscope record --bpf-keep (kept set)" >&2
+	$mode hello.kbpf.$mode "$K" record -q --bpf-keep -o "$W/h.capture" -- "${HELLO[@]}"
+	echo " ${M[hello.kbpf.$mode]} s ${M[hello.kbpf.$mode.all]:+(${M[hello.kbpf.$mode.all]% })}" >&2
+	printf '  %-58s' "[3] $mode: under kvmscope ci (kept bpf + kept ftrace, artifacts)" >&2
 	$mode hello.ci.$mode "$K" ci --quiet --out "$W/hello-art" -- "${HELLO[@]}"
 	echo " ${M[hello.ci.$mode]} s ${M[hello.ci.$mode.all]:+(${M[hello.ci.$mode.all]% })}" >&2
 	if command -v bpftrace >/dev/null; then
@@ -166,7 +174,16 @@ for mode in spaced b2b; do
 		echo " ${M[hello.bpftrace.$mode]} s ${M[hello.bpftrace.$mode.all]:+(${M[hello.bpftrace.$mode.all]% })}" >&2
 	fi
 done
+# what a kept set costs the VMMs nobody records: their probes stay armed
+REBOOT_IDLE=("$VMM" -kernel "$BUILD/guests/reboot.elf" -append "count=$REBOOTS" -serial null)
+printf '  %-58s' "[4] reboot.elf count=$REBOOTS, bare, kept sets idle" >&2
+measure idle.kept 0 "${REBOOT_IDLE[@]}"
+echo " ${M[idle.kept]} s" >&2
 "$K" record --cleanup >/dev/null 2>&1
+quiet
+printf '  %-58s' "[4] the same after kvmscope record --cleanup" >&2
+measure idle.none 0 "${REBOOT_IDLE[@]}"
+echo " ${M[idle.none]} s" >&2
 if command -v bpftrace >/dev/null; then
 	printf '  %-58s' "[3] bpftrace -e 'BEGIN { exit(); }' (its start-up alone)" >&2
 	measure bt.begin 0 bpftrace -e 'BEGIN { exit(); }'
@@ -188,17 +205,21 @@ fi
 printf '  fixed cost, hello.elf: bare %s s | record --ftrace %s s | record --ftrace-keep %s s (spaced)\n' \
 	"${M[hello.bare]}" "${M[hello.ftrace]}" "${M[hello.kept]}"
 for mode in spaced b2b; do
-	printf '    %-6s kvmscope record %s s | kvmscope ci %s s | bpftrace usdt %s s\n' "$mode" \
-		"${M[hello.record.$mode]}" "${M[hello.ci.$mode]}" "${M[hello.bpftrace.$mode]:-n/a}"
+	printf '    %-6s kvmscope record %s s | record --bpf-keep %s s | kvmscope ci %s s | bpftrace usdt %s s\n' \
+		"$mode" "${M[hello.record.$mode]}" "${M[hello.kbpf.$mode]}" "${M[hello.ci.$mode]}" \
+		"${M[hello.bpftrace.$mode]:-n/a}"
 done
+printf '  idle cost of the kept sets (probes armed, nothing recorded), reboot.elf count=%s: %s s against %s s without   kept/none %s\n' \
+	"$REBOOTS" "${M[idle.kept]}" "${M[idle.none]}" "$(ratio "${M[idle.kept]}" "${M[idle.none]}")"
 printf '  peer: bpftrace start-up (BEGIN { exit(); }) %s s\n' "${M[bt.begin]:-n/a}"
 for mode in spaced b2b; do
 	f_ci=$(over "${M[hello.ci.$mode]}" "${M[hello.bare]}")
 	f_rec=$(over "${M[hello.record.$mode]}" "${M[hello.bare]}")
+	f_kbpf=$(over "${M[hello.kbpf.$mode]}" "${M[hello.bare]}")
 	f_bt=$(over "${M[hello.bpftrace.$mode]:-}" "${M[hello.bare]}")
 	[ $mode = b2b ] && fixed=$f_ci
-	printf 'fixed-cost %-6s  ci +%s s | record +%s s | bpftrace usdt +%s s (start-up %s s) | ci/bpftrace %s, record/bpftrace %s, ci/bpftrace start-up %s   aim ci <= 0.5 s: %s\n' \
-		"$mode" "$f_ci" "$f_rec" "$f_bt" "${M[bt.begin]:-n/a}" "$(ratio "$f_ci" "$f_bt")" \
+	printf 'fixed-cost %-6s  ci +%s s | record +%s s | record --bpf-keep +%s s | bpftrace usdt +%s s (start-up %s s) | ci/bpftrace %s, record/bpftrace %s, ci/bpftrace start-up %s   aim ci <= 0.5 s: %s\n' \
+		"$mode" "$f_ci" "$f_rec" "$f_kbpf" "$f_bt" "${M[bt.begin]:-n/a}" "$(ratio "$f_ci" "$f_bt")" \
 		"$(ratio "$f_rec" "$f_bt")" "$(ratio "$f_ci" "${M[bt.begin]:-}")" \
 		"$(awk -v f="$f_ci" 'BEGIN { print (f <= 0.5) ? "met" : "not met" }')"
 done
