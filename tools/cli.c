@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "version.h"
 
-/* the command's options with --help and --version after them */
+/* the command's options with --help and --version (unless no_version) after them */
 static void add_common(struct cli *c)
 {
 	static const struct option common[] = {
@@ -18,7 +18,7 @@ static void add_common(struct cli *c)
 		n++;
 	}
 	memcpy(&c->all[n], common, sizeof(common));
-	memset(&c->all[n + 2], 0, sizeof(c->all[0]));
+	memset(&c->all[n + (c->no_version ? 1 : 2)], 0, sizeof(c->all[0]));
 	snprintf(c->shorts, sizeof(c->shorts), "%sh", c->shortopts ? c->shortopts : "");
 	optind = 1;
 }

@@ -17,6 +17,8 @@ struct cli {
 	void (*usage)(FILE *out);
 	const char *shortopts;		/* the command's own; h is added */
 	const struct option *longopts;	/* the command's own, { 0 }-ended; help and version are added */
+	bool no_version;		/* only --help is added: record and ci never had a --version
+					 * (and with one, ci's --v would no longer be --vmm) */
 	/* kept by cli_parse */
 	struct option all[CLI_MAX_OPTIONS];
 	char shorts[64];

@@ -29,6 +29,7 @@
 
 #include "capture/capture.h"
 #include "capture/trim.h"
+#include "cli.h"
 #include "commands.h"
 #include "junit.h"
 #include "analyze/report-html.h"
@@ -740,6 +741,50 @@ static void remove_artifacts(const struct ci_opts *o)
 
 /* ---- options -------------------------------------------------------- */
 
+/* cli_parse's callback: one option as getopt_long hands it over; -1 to go
+ * on, 2 after saying what is wrong with its value. */
+static int ci_option(int c, const char *val, void *arg)
+{
+	struct ci_opts *o = arg;
+	switch (c) {
+	case 0:
+		break;
+	case 'o':
+		if (!*val) {
+			fprintf(stderr, "kvmscope ci: --out: empty directory name\n");
+			return 2;
+		}
+		o->out_dir = val;
+		break;
+	case 'k':
+		if (!strcmp(val, "always")) {
+			o->keep = KEEP_ALWAYS;
+		} else if (!strcmp(val, "failure")) {
+			o->keep = KEEP_FAILURE;
+		} else {
+			fprintf(stderr, "kvmscope ci: --keep: '%s' is neither 'always' nor 'failure'\n",
+				val);
+			return 2;
+		}
+		break;
+	case 'm':
+		if (cap_parse_max_size(val, &o->max_bytes)) {
+			fprintf(stderr, "kvmscope ci: --max-size: '%s' is not a size in MiB (1 or more)\n",
+				val);
+			return 2;
+		}
+		break;
+	case 'v':
+		o->vmm = val;
+		break;
+	case 'q':
+		o->quiet = 1;
+		break;
+	}
+	return -1;
+}
+
+/* -1 to go on, else the exit status: 0 after --help, 2 after bad usage */
 static int parse_args(int argc, char **argv, struct ci_opts *o)
 {
 	/* a switch sets its field itself (getopt_long then returns 0) */
@@ -752,69 +797,27 @@ static int parse_args(int argc, char **argv, struct ci_opts *o)
 		{ "no-record", no_argument, &o->no_record, 1 },
 		{ "cleanup", no_argument, &o->cleanup, 1 },
 		{ "quiet", no_argument, &o->quiet, 1 },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c;
+	struct cli cli = { .cmd = "kvmscope ci", .usage = usage, .shortopts = "+o:q",
+			   .longopts = longopts, .no_version = true };
 	o->out_dir = "kvmscope-ci";
 	o->keep = KEEP_ALWAYS;
-	optind = 1;
-	opterr = 1;
-	while ((c = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 0:
-			break;
-		case 'o':
-			if (!*optarg) {
-				fprintf(stderr, "kvmscope ci: --out: empty directory name\n");
-				return -1;
-			}
-			o->out_dir = optarg;
-			break;
-		case 'k':
-			if (!strcmp(optarg, "always")) {
-				o->keep = KEEP_ALWAYS;
-			} else if (!strcmp(optarg, "failure")) {
-				o->keep = KEEP_FAILURE;
-			} else {
-				fprintf(stderr, "kvmscope ci: --keep: '%s' is neither 'always' nor 'failure'\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 'm':
-			if (cap_parse_max_size(optarg, &o->max_bytes)) {
-				fprintf(stderr, "kvmscope ci: --max-size: '%s' is not a size in MiB (1 or more)\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 'v':
-			o->vmm = optarg;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
+	int status = cli_parse(&cli, argc, argv, ci_option, o);
+	if (status >= 0)
+		return status;
 	if (o->cleanup && optind < argc) {
 		fprintf(stderr, "kvmscope ci: --cleanup takes no command\n");
-		return -1;
+		return 2;
 	}
 	if (o->cleanup)
-		return 0;
+		return -1;
 	if (optind >= argc) {
 		fprintf(stderr, "kvmscope ci: no command given (kvmscope ci [OPTIONS] -- COMMAND...)\n");
-		return -1;
+		return 2;
 	}
 	o->command = argv + optind;
-	return 0;
+	return -1;
 }
 
 static void find_tool(char *buf, size_t len)
@@ -868,8 +871,9 @@ int cmd_ci(int argc, char **argv)
 {
 	struct ci_opts o = { 0 };
 	struct ci_run ci = { 0 };
-	if (parse_args(argc, argv, &o))
-		return 2;
+	int status = parse_args(argc, argv, &o);
+	if (status >= 0)
+		return status;
 	msg_out = stderr;
 	if (o.cleanup) {
 		find_tool(ci.tool, sizeof(ci.tool));

@@ -19,6 +19,7 @@
 
 #include "bpf-collector.h"
 #include "capture/capture.h"
+#include "cli.h"
 #include "collector.h"
 #include "commands.h"
 #include "bpf-kept.h"
@@ -133,7 +134,99 @@ static void usage(FILE *out)
 	fprintf(out, "\n");
 }
 
-/* Long: one case per option, as getopt_long hands them over (flat, not deep) */
+/* cli_parse's callback: one option as getopt_long hands it over; -1 to go
+ * on, 2 after saying what is wrong with its value.
+ * Long: one case per option (flat, not deep) */
+static int record_option(int c, const char *val, void *arg)
+{
+	struct record_opts *o = arg;
+	char *end;
+
+	switch (c) {
+	case 'o':
+		o->output = val;
+		break;
+	case 'p':
+		errno = 0;
+		long v = strtol(val, &end, 10);
+		if (errno || *end || v <= 0 || v > INT_MAX) {
+			fprintf(stderr, "kvmscope record: --pid: '%s' is not a process id\n", val);
+			return 2;
+		}
+		o->pid = (pid_t)v;
+		break;
+	case 'e':
+		if (!strchr(val, ':') || strchr(val, '/') || strstr(val, "..") ||
+		    o->n_extra == 64) {
+			fprintf(stderr, "kvmscope record: -e: '%s' is not SYSTEM:EVENT\n", val);
+			return 2;
+		}
+		o->extra_events[o->n_extra++] = val;
+		break;
+	case 's':
+		if (strcmp(val, "all") && probe_lookup(val) < 0) {
+			fprintf(stderr, "kvmscope record: --stack: no VMM probe '%s'\n", val);
+			return 2;
+		}
+		if (o->n_stack < 64)
+			o->stack_probes[o->n_stack++] = val;
+		break;
+	case 0: /* a flag getopt_long set */
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case 'G': {
+		char names[KFUNC_LIST_MAX][128], err[200];
+		if (record_kfunc_parse(val, names, KFUNC_LIST_MAX, err, sizeof(err)) < 0) {
+			fprintf(stderr, "kvmscope record: %s\n", err);
+			return 2;
+		}
+		o->functions = val;
+		break;
+	}
+	case 'k':
+		o->ftrace = 1;
+		o->ftrace_keep = true;
+		break;
+	case 'B':
+		o->binary = val;
+		break;
+	case 'M':
+		if (cap_parse_max_size(val, &o->max_bytes)) {
+			fprintf(stderr, "kvmscope record: --max-size: '%s' is not a size in MiB "
+				"(1 or more)\n", val);
+			return 2;
+		}
+		break;
+	case 'R': {
+		errno = 0;
+		unsigned long kib = strtoul(val, &end, 10);
+		if (errno || end == val || *end || val[0] == '-' || kib < 4 ||
+		    kib > (1ul << 20) || (kib & (kib - 1))) {
+			fprintf(stderr, "kvmscope record: --ring-size: '%s' is not a power of two "
+				"of KiB from 4 to 1048576\n", val);
+			return 2;
+		}
+		o->ring_kb = (unsigned)kib;
+		break;
+	}
+	case 'N': {
+		errno = 0;
+		long n = strtol(val, &end, 10);
+		if (errno || end == val || *end || n < -20 || n > 0) {
+			fprintf(stderr, "kvmscope record: --nice: '%s' is not a niceness from -20 "
+				"to 0\n", val);
+			return 2;
+		}
+		o->nice = (int)n;
+		break;
+	}
+	}
+	return -1;
+}
+
+/* -1 to go on, else the exit status: 0 after --help, 2 after bad usage */
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
 	const struct option longopts[] = {
@@ -154,114 +247,26 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "max-size", required_argument, NULL, 'M' },
 		{ "ring-size", required_argument, NULL, 'R' },
 		{ "nice", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c;
-	char *end;
+	struct cli cli = { .cmd = "kvmscope record", .usage = usage, .shortopts = "+o:p:e:s:q",
+			   .longopts = longopts, .no_version = true };
 
 	o->output = "kvmscope.capture";
 	o->nice = READER_NICE;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:p:e:s:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'p':
-			errno = 0;
-			long v = strtol(optarg, &end, 10);
-			if (errno || *end || v <= 0 || v > INT_MAX) {
-				fprintf(stderr, "kvmscope record: --pid: '%s' is not a process id\n", optarg);
-				return -1;
-			}
-			o->pid = (pid_t)v;
-			break;
-		case 'e':
-			if (!strchr(optarg, ':') || strchr(optarg, '/') || strstr(optarg, "..") ||
-			    o->n_extra == 64) {
-				fprintf(stderr, "kvmscope record: -e: '%s' is not SYSTEM:EVENT\n", optarg);
-				return -1;
-			}
-			o->extra_events[o->n_extra++] = optarg;
-			break;
-		case 's':
-			if (strcmp(optarg, "all") && probe_lookup(optarg) < 0) {
-				fprintf(stderr, "kvmscope record: --stack: no VMM probe '%s'\n", optarg);
-				return -1;
-			}
-			if (o->n_stack < 64)
-				o->stack_probes[o->n_stack++] = optarg;
-			break;
-		case 0: /* a flag getopt_long set */
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'G': {
-			char names[KFUNC_LIST_MAX][128], err[200];
-			if (record_kfunc_parse(optarg, names, KFUNC_LIST_MAX, err, sizeof(err)) < 0) {
-				fprintf(stderr, "kvmscope record: %s\n", err);
-				return -1;
-			}
-			o->functions = optarg;
-			break;
-		}
-		case 'k':
-			o->ftrace = 1;
-			o->ftrace_keep = true;
-			break;
-		case 'B':
-			o->binary = optarg;
-			break;
-		case 'M':
-			if (cap_parse_max_size(optarg, &o->max_bytes)) {
-				fprintf(stderr, "kvmscope record: --max-size: '%s' is not a size in MiB "
-					"(1 or more)\n", optarg);
-				return -1;
-			}
-			break;
-		case 'R': {
-			errno = 0;
-			unsigned long kib = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || kib < 4 ||
-			    kib > (1ul << 20) || (kib & (kib - 1))) {
-				fprintf(stderr, "kvmscope record: --ring-size: '%s' is not a power of two "
-					"of KiB from 4 to 1048576\n", optarg);
-				return -1;
-			}
-			o->ring_kb = (unsigned)kib;
-			break;
-		}
-		case 'N': {
-			errno = 0;
-			long n = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || n < -20 || n > 0) {
-				fprintf(stderr, "kvmscope record: --nice: '%s' is not a niceness from -20 "
-					"to 0\n", optarg);
-				return -1;
-			}
-			o->nice = (int)n;
-			break;
-		}
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
+	int status = cli_parse(&cli, argc, argv, record_option, o);
+	if (status >= 0)
+		return status;
 	if (optind < argc)
 		o->command = argv + optind;
 	if (o->cleanup && !o->command && !o->pid)
-		return 0;
+		return -1;
 	if (!o->command == !o->pid) {
 		fprintf(stderr, "kvmscope record: give either -- COMMAND or --pid PID\n");
 		usage(stderr);
-		return -1;
+		return 2;
 	}
-	return 0;
+	return -1;
 }
 
 /* ---- the traced program --------------------------------------------- */
@@ -627,8 +632,9 @@ int cmd_record(int argc, char **argv)
 	char binary[PATH_MAX], err[512];
 	int go_fd = -1, ret = 1;
 
-	if (parse_args(argc, argv, &o))
-		return 2;
+	int status = parse_args(argc, argv, &o);
+	if (status >= 0)
+		return status;
 	if (o.cleanup) {
 		if (o.command || o.pid) {
 			fprintf(stderr, "kvmscope record: --cleanup takes no command and no --pid\n");
