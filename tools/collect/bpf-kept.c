@@ -7,7 +7,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -18,6 +17,7 @@
 
 #include "errtext.h"
 #include "ftrace-kept.h"
+#include "kept-lock.h"
 
 #define BPF_FS_MAGIC 0xcafe4a11 /* statfs f_type of bpffs */
 #define NOTES_PIN "notes"
@@ -85,31 +85,6 @@ static unsigned remove_sets(const char *root, const char *keep)
 	return n;
 }
 
-/* ROOT opened and flocked (not waiting): fd, -2 when held, -1 with ERR */
-static int lock_root(const char *root, char *err, size_t errlen)
-{
-	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0) {
-		seterr(err, errlen, "%s: %s", root, strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int busy = errno == EWOULDBLOCK;
-		seterr(err, errlen, "%s: %s", root, busy ? "in use by another collector" : strerror(errno));
-		close(fd);
-		return busy ? -2 : -1;
-	}
-	/* a cleanup may have removed it while we opened it: as if held */
-	struct stat held, now;
-	if (fstat(fd, &held) || stat(root, &now) || held.st_ino != now.st_ino) {
-		seterr(err, errlen, "%s was removed meanwhile", root);
-		close(fd);
-		return -2;
-	}
-	return fd;
-}
-
 static int root_path(char root[64], size_t len, char *err, size_t errlen)
 {
 	const char *name = ftrace_kept_instance(err, errlen); /* one name for both kept collectors */
@@ -158,7 +133,7 @@ int bpf_kept_open(struct bpf_kept **out, uint64_t identity, char *err, size_t er
 		free(k);
 		return -1;
 	}
-	k->lock_fd = lock_root(k->root, err, errlen);
+	k->lock_fd = kept_lock(k->root, k->root, err, errlen);
 	if (k->lock_fd < 0) {
 		int busy = k->lock_fd == -2;
 		free(k);
@@ -274,7 +249,7 @@ int bpf_kept_cleanup(FILE *out, char *err, size_t errlen)
 	snprintf(root, sizeof(root), BPF_KEPT_ROOT "/%s", name);
 	if (stat(root, &st) < 0)
 		return 0; /* never made, or bpffs not mounted: nothing is kept */
-	int fd = lock_root(root, err, errlen);
+	int fd = kept_lock(root, root, err, errlen);
 	if (fd < 0)
 		return -1;
 	unsigned n = remove_sets(root, NULL);

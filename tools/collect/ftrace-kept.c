@@ -5,13 +5,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <tracefs/tracefs.h>
 
 #include "errtext.h"
+#include "kept-lock.h"
 
 static char kept_name[64] = FTRACE_KEPT_INSTANCE, kept_prefix[64] = FTRACE_KEPT_GROUP;
 
@@ -39,32 +39,16 @@ const char *ftrace_kept_group_prefix(void)
 	return kept_prefix;
 }
 
-/* the instance's directory, opened and flocked (blocking or not) */
-static int lock_instance(struct tracefs_instance *inst, bool wait, char *err, size_t errlen)
+/* the instance's directory, opened and flocked (kept-lock.h) */
+static int lock_instance(struct tracefs_instance *inst, char *err, size_t errlen)
 {
 	char *dir = tracefs_instance_get_dir(inst);
-	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	char name[96];
 
-	if (fd < 0) {
-		seterr(err, errlen, "tracefs instance %s: %s", kept_name, strerror(errno));
-		tracefs_put_tracing_file(dir);
-		return -1;
-	}
-	if (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) < 0) {
-		int busy = errno == EWOULDBLOCK;
-		seterr(err, errlen, "tracefs instance %s: %s", kept_name,
-		       busy ? "in use by another collector" : strerror(errno));
-		close(fd);
-		tracefs_put_tracing_file(dir);
-		return busy ? -2 : -1;
-	}
-	/* a cleanup may have removed it while we waited */
-	struct stat held, now;
-	if (fstat(fd, &held) || stat(dir, &now) || held.st_ino != now.st_ino) {
-		seterr(err, errlen, "tracefs instance %s was removed meanwhile", kept_name);
-		close(fd);
-		fd = -1;
-	}
+	snprintf(name, sizeof(name), "tracefs instance %s", kept_name);
+	int fd = dir ? kept_lock(dir, name, err, errlen) : -1;
+	if (!dir)
+		seterr(err, errlen, "%s: %s", name, strerror(errno));
 	tracefs_put_tracing_file(dir);
 	return fd;
 }
@@ -81,7 +65,7 @@ int ftrace_kept_open(struct tracefs_instance **out, int *lock_fd, char *err, siz
 		seterr(err, errlen, "cannot create tracefs instance %s: %s", name, strerror(errno));
 		return -1;
 	}
-	int fd = lock_instance(inst, false, err, errlen);
+	int fd = lock_instance(inst, err, errlen);
 	if (fd < 0) {
 		tracefs_instance_free(inst);
 		return fd == -2 ? 1 : -1;
@@ -208,7 +192,7 @@ int ftrace_kept_cleanup(FILE *out, char *err, size_t errlen)
 		inst = tracefs_instance_alloc(NULL, name);
 		/* a collector recording through it now keeps it: waiting could wait
 		 * for ever (a cleanup inside the command a ci wraps) */
-		int fd = inst ? lock_instance(inst, false, err, errlen) : -1;
+		int fd = inst ? lock_instance(inst, err, errlen) : -1;
 		if (fd < 0) {
 			tracefs_instance_free(inst);
 			return -1;
