@@ -134,3 +134,22 @@ expect_eq "diff of the clean run and the pmu=on run: they differ (status 1)" "$?
 awk '/^  B: /{b=1} /^also:/{b=0} b' "$T_TMP/diff.out" >"$T_TMP/diff-b.out"
 expect_grep "... B's side shows kvm_vm_ioctl_enable_cap's EINVAL under KVM_ENABLE_CAP" "$T_TMP/diff-b.out" \
 	'^  [ >] +[0-9.]+ +kfunc kvm_vm_ioctl_enable_cap \[kvm\]\(\) = -22 EINVAL$'
+
+# the kept BPF set on Debian's 6.1 (tools/collect/bpf-kept.h): its links pinned
+# by one run, reused by the next with --functions beside it (the kernel
+# functions' filter is the kept set's map)
+"$KVMSCOPE" record --cleanup >/dev/null 2>&1
+for run in made reused; do
+	timeout -s KILL 300 "$KVMSCOPE" record --bpf-keep -o "$T_TMP/kept-$run.cap" --functions kvm_vcpu_ioctl \
+		-- "$VMM" -kernel "$GUESTS/hello.elf" -serial null >/dev/null 2>"$T_TMP/kept-$run.err"
+	expect_eq "record --bpf-keep ($run) exits 0" "$?" 0
+	expect_eq "... the set $run" "$(tr '\0' '\n' <"$T_TMP/kept-$run.cap" | grep -a -A1 -x bpf_kept | tail -1)" "$run"
+	"$KVMSCOPE" report --format json "$T_TMP/kept-$run.cap" >"$T_TMP/kept-$run.json" 2>/dev/null
+	expect_eq "... probes with their strings, kvm events and kvm_vcpu_ioctl calls recorded" \
+		"$(jq -r 'select((.kind=="probe" and .name=="runstate_set" and (.text | test("running"))) or
+			(.kind=="kernel" and .name=="kvm_exit") or (.kind=="kfunc" and .name=="kvm_vcpu_ioctl")) |
+			"\(.kind):\(.name)"' "$T_TMP/kept-$run.json" | sort -u | tr '\n' ' ')" \
+		"kernel:kvm_exit kfunc:kvm_vcpu_ioctl probe:runstate_set "
+done
+"$KVMSCOPE" record --cleanup >"$T_TMP/kept-clean.out" 2>&1
+expect_grep "the cleanup removes the set" "$T_TMP/kept-clean.out" '^removed 1 kept BPF set'

@@ -13,6 +13,9 @@
  *   - raw_syscalls sys_enter/sys_exit of KVM ioctls only;
  *   - optionally kernel function calls (record-kfunc.h), whose ring
  *     joins ours.
+ * With keep, everything loaded and attached is pinned (bpf-kept.h) for the
+ * next run, which attaches nothing: META bpf_kept says made, reused, or that
+ * another collector held it (then this run is private, as without keep).
  * Each thread seen is named once (META thread:TID). Records the ring could
  * not hold are counted by the BPF side and written as LOST records
  * (CAP_LOST_RINGBUF) every second and at stop. What the host refuses is one
@@ -89,7 +92,8 @@ void bpf_collector_stop(struct bpf_collector *bc, struct bpf_stats *stats);
 
 /* Detaches every program and frees BC (NULL is fine). Detaching costs an
  * RCU grace period per attach point: a child process does it, so call this
- * last, once the capture is closed and the summary is out. */
+ * last, once the capture is closed and the summary is out. A kept set is
+ * only pointed at nobody and left. */
 void bpf_collector_detach(struct bpf_collector *bc);
 
 #endif
