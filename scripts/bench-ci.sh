@@ -94,15 +94,18 @@ spaced() {
 	for i in $(seq "$RUNS"); do quiet; timeit 0 "$@"; done >"$W/$key.t"
 	M[$key]=$(median <"$W/$key.t")
 }
-# b2b KEY CMD...: after quiet, B2B runs back to back; median in M[KEY], every
-# run in M[KEY.all] (a backlog shows as a rising series)
+# b2b KEY CMD...: after quiet, one run (which sets up what is kept: its time
+# in M[KEY.first]), then B2B more back to back, as a CI job's commands follow
+# one another; their median in M[KEY], every run in M[KEY.all] (a backlog
+# shows as a rising series)
 b2b() {
 	local key=$1 i
 	shift
 	quiet
+	M[$key.first]=$(timeit 0 "$@")
 	for i in $(seq "$B2B"); do timeit 0 "$@"; done >"$W/$key.t"
 	M[$key]=$(median <"$W/$key.t")
-	M[$key.all]=$(tr '\n' ' ' <"$W/$key.t")
+	M[$key.all]="first ${M[$key.first]}; then $(tr '\n' ' ' <"$W/$key.t")"
 }
 # over A B: A - B, "n/a" when either is missing
 over() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "n/a"; else printf "%.2f", a - b }'; }
