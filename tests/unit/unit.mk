@@ -48,7 +48,7 @@ UNIT_OBJS_symbols := tools/collect/symbols.o tools/collect/usdt-notes.o lib/errt
 UNIT_NAMES += symbols
 $(UNIT_OUT)/test-symbols: CPPFLAGS += -Itools
 $(UNIT_OUT)/test-symbols: LDLIBS += -ldw -lelf
-UNIT_OBJS_ftrace := tools/collect/ftrace.o tools/collect/collector.o tools/collect/ftrace-kept.o tools/collect/ftrace-stale.o tools/collect/ftrace-trace-dat.o tools/collect/ftrace-uprobe.o tools/collect/ftrace-formats.o tools/collect/slurp.o tools/collect/cpu-merge.o tools/collect/thread-process.o tools/collect/usdt-notes.o $(CAPTURE_UNIT_OBJS) \
+UNIT_OBJS_ftrace := tools/collect/ftrace.o tools/collect/collector.o tools/collect/ftrace-kept.o tools/collect/kept-lock.o tools/collect/ftrace-stale.o tools/collect/ftrace-trace-dat.o tools/collect/ftrace-uprobe.o tools/collect/ftrace-formats.o tools/collect/slurp.o tools/collect/cpu-merge.o tools/collect/thread-process.o tools/collect/usdt-notes.o $(CAPTURE_UNIT_OBJS) \
 		    gen/probe-table.o
 UNIT_NAMES += ftrace
 $(UNIT_OUT)/test-ftrace: CPPFLAGS += -Itools $(shell pkg-config --cflags libtracefs libtraceevent)
