@@ -21,7 +21,7 @@ CI_WRAP = $(if $(CI_ARTIFACTS),$(KVMSCOPE) ci --quiet --keep=always --max-size $
 .PHONY: test test-programs
 # everything `make test` runs, built
 test-programs: all $(UNIT_TESTS) $(TEST_PROGS)
-# at the end the kept ftrace instance goes (kvmscope ci --cleanup), so no
+# at the end the kept ftrace instance and BPF set go (kvmscope ci --cleanup), so no
 # probe stays armed on the host after the suite
 test: test-programs
 	$(Q)if [ -n "$(CI_ARTIFACTS)" ]; then rm -rf $(CI_ARTIFACTS); fi
