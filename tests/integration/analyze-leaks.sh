@@ -3,6 +3,7 @@
 # memory error and leak nothing: under valgrind for a normal build (every
 # process, the child forked to try a capture's foreign tracepoint format
 # included), under ASan+UBSan+LeakSanitizer for an ASan build (make asan).
+# A capture of two VMMs is recorded when root and /dev/kvm allow.
 . "$(dirname "$0")/../lib.sh"
 KVMSCOPE=$BUILD/kvmscope
 FIX=$ROOT/tests/fixtures
@@ -75,4 +76,20 @@ for f in text json; do
 	run "diff-$f" 1 diff --format "$f" "$FIX/capture-sev-reboot.capture" "$FIX/capture-x86-pmu-on.capture"
 done
 run diff-same 0 diff "$FIX/capture-sev-reboot.capture" "$FIX/capture-sev-reboot.capture"
+
+# A capture of two VMMs (record --follow): diagnose splits it by process, and
+# a finding's evidence lives in that process's stream until it is printed.
+if [ "$(id -u)" != 0 ] || ! have_kvm; then
+	skip "diagnose of a two-VMM capture: recording it needs root (BPF) and /dev/kvm"
+else
+	ulimit -l unlimited 2>/dev/null
+	timeout -s KILL 120 "$KVMSCOPE" record -q --follow --binary "$VMM" -o "$T_TMP/two.capture" -- \
+		sh -c "'$VMM' -kernel '$GUESTS/hello.elf' -serial null && exec '$VMM' -kernel \
+			'$GUESTS/hello.elf' -serial null -fault ioctl=KVM_CHECK_EXTENSION,errno=ENOTTY,after=1,count=1" \
+		>/dev/null 2>"$T_TMP/two.err"
+	expect_eq "record --follow: two VMMs, the second with an injected ENOTTY" "$?" 0
+	for f in text json; do run "diagnose-$f-two-vmms" 1 diagnose --format "$f" "$T_TMP/two.capture"; done
+	expect_grep "... the finding's evidence printed from its process's stream" \
+		"$T_TMP/diagnose-text-two-vmms/out" 'kvm_ioctl_exit system .*\(KVM_CHECK_EXTENSION\).*errno 25 \(ENOTTY\)$'
+fi
 echo "1..$T_N"
