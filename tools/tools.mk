@@ -71,7 +71,8 @@ CAPTURE_SRCS := $(wildcard tools/capture/*.c)
 FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz-capture.c $(filter-out tools/capture/trim.c,$(CAPTURE_SRCS)) \
 		     tools/analyze/timeline-ioctl-args.c lib/kvm-ioctl-args.c \
 		     tools/analyze/timeline.c tools/analyze/timeline-format.c tools/analyze/timeline-kfunc.c tools/analyze/report-text.c \
-		     tools/analyze/report-json.c tools/analyze/report-chrome.c lib/kvm-names.c $(GEN)/kvm-caps.c
+		     tools/analyze/report-json.c tools/analyze/report-chrome.c lib/kvm-names.c lib/write-all.c \
+		     $(GEN)/kvm-caps.c
 $(BUILD)/fuzz-capture: $(FUZZ_CAPTURE_SRCS) $(wildcard tools/capture/*.h) tools/analyze/timeline.h \
 			 tools/analyze/report.h \
 			 $(GEN)/kvmscope-version.h

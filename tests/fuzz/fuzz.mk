@@ -44,3 +44,6 @@ $(FUZZ_KEYVAL): $(FUZZ_KEYVAL_SRCS) $(GENERATED_HEADERS) tests/fuzz/fuzz.mk vmm/
 		$(FUZZ_KEYVAL_SRCS) -lpthread
 TEST_PROGS += $(FUZZ_KEYVAL)
 fuzz-progs: $(FUZZ_KEYVAL)
+
+# the capture reader's target (tools/tools.mk): built for the capture-fuzz test
+TEST_PROGS += $(BUILD)/fuzz-capture

@@ -244,10 +244,25 @@ static bool read_inputs(struct qlog_stream *s, int argc, char **argv)
 	return true;
 }
 
-/* every rule on every stream (the input, or each VMM process's); returns how
- * many results */
+/* each VMM process's stream (split_by_process): the findings' evidence points
+ * into them, so they live until the findings are printed */
+struct process_streams {
+	struct qlog_stream *s;
+	size_t n;
+};
+
+static void process_streams_free(struct process_streams *p)
+{
+	for (size_t k = 0; k < p->n; k++)
+		free(p->s[k].ev);	/* shallow copies: the events belong to the input */
+	free(p->s);
+}
+
+/* every rule on every stream (the input, or each VMM process's, left in
+ * *PROCS); returns how many results */
 static size_t run_rules(const struct qlog_stream *s, const struct diag_args *a,
-			struct finding_list *findings, struct diag_rule_result *results, size_t max)
+			struct finding_list *findings, struct diag_rule_result *results, size_t max,
+			struct process_streams *procs_out)
 {
 	size_t nrules, nres = 0;
 	const struct diag_rule *const *rules = diag_rules(&nrules);
@@ -271,9 +286,8 @@ static size_t run_rules(const struct qlog_stream *s, const struct diag_args *a,
 	for (size_t k = 0; ctx && k < nctx; k++)
 		diag_ctx_free(&ctx[k]);
 	free(ctx);
-	for (size_t k = 0; k < nprocs; k++)
-		free(procs[k].ev);	/* shallow copies: the events belong to S */
-	free(procs);
+	procs_out->s = procs;
+	procs_out->n = nprocs;
 	return nres;
 }
 
@@ -294,7 +308,9 @@ int cmd_diagnose(int argc, char **argv)
 
 	struct diag_rule_result results[16];
 	struct finding_list findings = { 0 };
-	size_t nres = run_rules(&s, &a, &findings, results, sizeof(results) / sizeof(results[0]));
+	struct process_streams procs;
+	size_t nres = run_rules(&s, &a, &findings, results, sizeof(results) / sizeof(results[0]),
+				&procs);
 	if (a.json) {
 		json_t *root = diag_to_json(&s, &findings, results, nres);
 		char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
@@ -313,6 +329,7 @@ int cmd_diagnose(int argc, char **argv)
 		status = 3;
 	}
 	finding_list_free(&findings);
+	process_streams_free(&procs);
 	qlog_stream_free(&s);
 	return status;
 }

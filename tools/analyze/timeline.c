@@ -135,6 +135,37 @@ static bool format_is_local(const struct cap_tp_format_view *f)
 	return same;
 }
 
+/* In the forked child: 0 when libtraceevent parses the format and prints
+ * zeroed, all-ones and patterned entries of it, 1 when it refuses it. */
+static int format_prints(struct tep_handle *tep, const struct cap_tp_format_view *f)
+{
+	static uint8_t data[MAX_FIELD_END + 64];
+	if (tep_parse_event(tep, f->format, strlen(f->format), f->system))
+		return 1;
+	struct tep_event *ev = tep_find_event(tep, (int)f->event_id);
+	if (!ev)
+		return 1;
+	for (struct tep_format_field *fl = ev->format.fields; fl; fl = fl->next)
+		if (fl->offset < 0 || fl->size < 0 || fl->offset + fl->size > MAX_FIELD_END)
+			return 1;
+	int fd = open("/dev/null", O_WRONLY);
+	if (fd >= 0) {
+		dup2(fd, 1), dup2(fd, 2);
+		close(fd);
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < sizeof(data); i++)
+			data[i] = pass == 0 ? 0 : pass == 1 ? 0xff : (uint8_t)(i * 37 + 11);
+		memcpy(data, &f->event_id, 2);
+		struct tep_record r = { .size = (int)sizeof(data), .data = data };
+		struct trace_seq s;
+		trace_seq_init(&s);
+		tep_print_event(tep, &s, &r, "%s", TEP_PRINT_INFO);
+		trace_seq_destroy(&s);
+	}
+	return 0;
+}
+
 static bool format_is_safe(const struct cap_tp_format_view *f)
 {
 	/* kvmscope ci analysing the capture its own record just wrote here: reading
@@ -158,29 +189,9 @@ static bool format_is_safe(const struct cap_tp_format_view *f)
 		signal(SIGILL, SIG_DFL);
 		signal(SIGABRT, SIG_DFL);
 		struct tep_handle *tep = tep_alloc();
-		static uint8_t data[MAX_FIELD_END + 64];
-		if (!tep || tep_parse_event(tep, f->format, strlen(f->format), f->system))
-			_exit(1);
-		struct tep_event *ev = tep_find_event(tep, (int)f->event_id);
-		if (!ev)
-			_exit(1);
-		for (struct tep_format_field *fl = ev->format.fields; fl; fl = fl->next)
-			if (fl->offset < 0 || fl->size < 0 || fl->offset + fl->size > MAX_FIELD_END)
-				_exit(1);
-		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0)
-			dup2(fd, 1), dup2(fd, 2);
-		for (int pass = 0; pass < 3; pass++) {
-			for (size_t i = 0; i < sizeof(data); i++)
-				data[i] = pass == 0 ? 0 : pass == 1 ? 0xff : (uint8_t)(i * 37 + 11);
-			memcpy(data, &f->event_id, 2);
-			struct tep_record r = { .size = (int)sizeof(data), .data = data };
-			struct trace_seq s;
-			trace_seq_init(&s);
-			tep_print_event(tep, &s, &r, "%s", TEP_PRINT_INFO);
-			trace_seq_destroy(&s);
-		}
-		_exit(0);
+		int st = tep ? format_prints(tep, f) : 1;
+		tep_free(tep); /* valgrind follows the child: it leaked the handle */
+		_exit(st);
 	}
 	int status;
 	while (waitpid(pid, &status, 0) < 0)

@@ -29,6 +29,7 @@ struct kfunc_target {
 	bool btf;		/* its BTF is known: fentry/fexit can be tried */
 	char why[160];		/* why fentry was not used, for the NOTE */
 };
+_Static_assert(sizeof(((struct kfunc_target *)0)->module) == 64, "read_kallsyms reads %63[^]]");
 
 struct record_kfunc {
 	struct cap_writer *w;
@@ -75,7 +76,9 @@ int record_kfunc_parse(const char *list, char names[][128], unsigned max, char *
 static bool read_kallsyms(struct record_kfunc *k)
 {
 	FILE *f = fopen("/proc/kallsyms", "re");
-	char line[512], sym[256], mod[80];
+	/* a kernel module's name is under 64 bytes (MODULE_NAME_LEN is 56):
+	 * read it into a buffer the size of the target's field, so it fits */
+	char line[512], sym[256], mod[sizeof(k->t[0].module)];
 	unsigned long long addr;
 	char type;
 
@@ -83,7 +86,7 @@ static bool read_kallsyms(struct record_kfunc *k)
 		return false;
 	while (fgets(line, sizeof(line), f)) {
 		mod[0] = 0;
-		if (sscanf(line, "%llx %c %255s [%79[^]]]", &addr, &type, sym, mod) < 3 ||
+		if (sscanf(line, "%llx %c %255s [%63[^]]]", &addr, &type, sym, mod) < 3 ||
 		    (type != 't' && type != 'T'))
 			continue;
 		for (unsigned i = 0; i < k->n; i++)
