@@ -100,3 +100,13 @@ n_bpf=$(jq -r 'select(.kind=="probe") | .source' "$T_TMP/both-bpf.json" | grep -
 expect_eq "--source all: both copies, as many probes from each" \
 	"$("$KVMSCOPE" report --source all --format json "$T_TMP/both.cap" 2>/dev/null | jq -r 'select(.kind=="probe") | .source' | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')" \
 	"bpf=$n_bpf ftrace=$n_bpf "
+
+# -e naming a default kvm event, or one event twice: each recorded once, no complaint
+"$KVMSCOPE" record -o "$T_TMP/dup.cap" -e kvm:kvm_pio -e kvm:kvm_emulate_insn -e kvm:kvm_emulate_insn -- \
+	"$VMM" -kernel "$GUESTS/hello.elf" -serial null >/dev/null 2>"$T_TMP/dup.err"
+expect_eq "record -e with a default and a repeated event exits 0" "$?" 0
+expect_eq "... and says nothing is refused" "$(grep -c 'cannot attach' "$T_TMP/dup.err")" 0
+"$KVMSCOPE" report --format json "$T_TMP/dup.cap" >"$T_TMP/dup.json" 2>/dev/null
+expect_eq "... each kvm_pio once: as many as its kvm_userspace_exits for port I/O" \
+	"$(jq -r 'select(.name=="kvm_pio") | .i' "$T_TMP/dup.json" | grep -c .)" \
+	"$(jq -r 'select(.name=="kvm_userspace_exit" and (.text | test("IO"))) | .i' "$T_TMP/dup.json" | grep -c .)"

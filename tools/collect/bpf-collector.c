@@ -240,6 +240,22 @@ static void attach_event(struct bpf_collector *bc, const char *sys, const char *
 		keep_link(bc, l, pin);
 }
 
+/* Whether record -e's event I is one attached anyway: a default kvm event,
+ * or named before (the program's second attach to a tracepoint is refused:
+ * EEXIST). raw_syscalls' are not: their own programs keep KVM ioctls only. */
+static bool attached_already(const struct bpf_options *o, unsigned i, const char *sys,
+			     const char *name)
+{
+	if (!o->no_kvm && !strcmp(sys, "kvm"))
+		for (size_t k = 0; k < collector_kvm_event_count; k++)
+			if (!strcmp(name, collector_kvm_events[k]))
+				return true;
+	for (unsigned k = 0; k < i; k++)
+		if (!strcmp(o->events[k], o->events[i]))
+			return true;
+	return false;
+}
+
 static void attach_kernel_events(struct bpf_collector *bc)
 {
 	const struct bpf_options *o = &bc->o;
@@ -264,7 +280,8 @@ static void attach_kernel_events(struct bpf_collector *bc)
 		char sys[128];
 		const char *colon = strchr(o->events[i], ':');
 		snprintf(sys, sizeof(sys), "%.*s", (int)(colon - o->events[i]), o->events[i]);
-		attach_event(bc, sys, colon + 1, bc->skel->progs.kernel_event);
+		if (!attached_already(o, i, sys, colon + 1))
+			attach_event(bc, sys, colon + 1, bc->skel->progs.kernel_event);
 	}
 }
 
