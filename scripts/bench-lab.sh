@@ -53,7 +53,7 @@ for arch in x86_64 aarch64; do
 	fi
 	if [ $arch = x86_64 ]; then
 		deb=amd64 aim=15 busybox=/bin/busybox
-		qemu="qemu-system-x86_64 -M q35 -cpu max"
+		qemu="qemu-system-x86_64 -M q35 -cpu max -accel tcg,thread=single"
 		con=ttyS0
 	else
 		deb=arm64 aim=30 busybox=$LAB_CACHE/arm64-root/bin/busybox

@@ -163,7 +163,15 @@ prepare() {
 qemu_args() {
 	local run=$1 append="panic=-1 quiet loglevel=3 ${LAB_APPEND:-}"
 	if [ "$ARCH" = x86_64 ]; then
-		LAB_QEMU=(qemu-system-x86_64 -M q35 -cpu max)
+		# One host thread runs the vCPUs in turn. With a thread each (MTTCG),
+		# QEMU 7.2 let a vCPU keep running a stale translation of a kernel text
+		# site that another vCPU live-patched (static keys and jump labels,
+		# toggled whenever BPF attaches or detaches), still holding the
+		# patch's temporary int3. The kernel's int3 handler sees no int3 in
+		# memory and backs up to retry, forever: both vCPUs soft-locked in
+		# finish_task_switch and the lab's command never finished.
+		# shellcheck disable=SC2054 # commas belong to QEMU
+		LAB_QEMU=(qemu-system-x86_64 -M q35 -cpu max -accel tcg,thread=single)
 		append="console=ttyS0 $append"
 	else
 		# shellcheck disable=SC2054 # commas belong to QEMU
