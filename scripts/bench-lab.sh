@@ -70,7 +70,7 @@ for arch in x86_64 aarch64; do
 		"$LAB --arch $arch -- true" \
 		"$qemu -smp 2 -m 1024M -nodefaults -no-user-config -display none -no-reboot -serial none \
 -kernel $kernel -initrd $TMP/floor.cpio \
--append 'console=$con panic=-1 quiet loglevel=3'" >/dev/null 2>"$TMP/err" ||
+-append 'console=$con panic=-1 quiet loglevel=5'" >/dev/null 2>"$TMP/err" ||
 		{ echo "bench-lab: a run failed:"; tail -3 "$TMP/err"; failed=1; continue; }
 	lab=$(median_s "$TMP/$arch.json" 0)
 	bare=$(median_s "$TMP/$arch.json" 1)
