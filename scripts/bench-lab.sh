@@ -53,7 +53,7 @@ for arch in x86_64 aarch64; do
 	fi
 	if [ $arch = x86_64 ]; then
 		deb=amd64 aim=15 busybox=/bin/busybox
-		qemu="qemu-system-x86_64 -M q35 -cpu max"
+		qemu="qemu-system-x86_64 -M q35 -cpu max -accel tcg,thread=single"
 		con=ttyS0
 	else
 		deb=arm64 aim=30 busybox=$LAB_CACHE/arm64-root/bin/busybox
@@ -70,7 +70,7 @@ for arch in x86_64 aarch64; do
 		"$LAB --arch $arch -- true" \
 		"$qemu -smp 2 -m 1024M -nodefaults -no-user-config -display none -no-reboot -serial none \
 -kernel $kernel -initrd $TMP/floor.cpio \
--append 'console=$con panic=-1 quiet loglevel=3'" >/dev/null 2>"$TMP/err" ||
+-append 'console=$con panic=-1 quiet loglevel=5'" >/dev/null 2>"$TMP/err" ||
 		{ echo "bench-lab: a run failed:"; tail -3 "$TMP/err"; failed=1; continue; }
 	lab=$(median_s "$TMP/$arch.json" 0)
 	bare=$(median_s "$TMP/$arch.json" 1)

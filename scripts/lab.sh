@@ -51,7 +51,8 @@ COMMAND's stdout and stderr stream back separately; stdin is /dev/null.
 
 Exit status: COMMAND's own, or
   2    bad usage
-  124  the timeout expired
+  124  the timeout expired (the first oops, BUG or RCU stall the kernel
+       reported on its console is named)
   125  the lab did not come up (kernel panic, boot or mount failure, QEMU
        error); the console log is kept and named
   126  a kernel, package or host tool is missing (apt-get download failed)
@@ -161,9 +162,19 @@ prepare() {
 
 # qemu_args RUNDIR: the QEMU command line (LAB_QEMU array)
 qemu_args() {
-	local run=$1 append="panic=-1 quiet loglevel=3 ${LAB_APPEND:-}"
+	# loglevel 5: warnings, oopses and RCU stall reports reach the console,
+	# so a lab that hangs says why (with 3 a livelocked kernel left it empty)
+	local run=$1 append="panic=-1 quiet loglevel=5 ${LAB_APPEND:-}"
 	if [ "$ARCH" = x86_64 ]; then
-		LAB_QEMU=(qemu-system-x86_64 -M q35 -cpu max)
+		# One host thread runs the vCPUs in turn. With a thread each (MTTCG),
+		# QEMU 7.2 let a vCPU keep running a stale translation of a kernel text
+		# site that another vCPU live-patched (static keys and jump labels,
+		# toggled whenever BPF attaches or detaches), still holding the
+		# patch's temporary int3. The kernel's int3 handler sees no int3 in
+		# memory and backs up to retry, forever: both vCPUs soft-locked in
+		# finish_task_switch and the lab's command never finished.
+		# shellcheck disable=SC2054 # commas belong to QEMU
+		LAB_QEMU=(qemu-system-x86_64 -M q35 -cpu max -accel tcg,thread=single)
 		append="console=ttyS0 $append"
 	else
 		# shellcheck disable=SC2054 # commas belong to QEMU
@@ -198,8 +209,10 @@ verdict() {
 	fi
 	LAB_KEEP=1
 	[ -n "${LAB_INTR:-}" ] && lab_fail 130 "interrupted (console: $run/console)"
-	[ "$q" = 124 ] || [ "$q" = 137 ] &&
-		lab_fail 124 "timed out after $TIMEOUT s (console: $run/console)"
+	if [ "$q" = 124 ] || [ "$q" = 137 ]; then
+		line=$(grep -a -m1 -o -E '(BUG: |Oops|rcu: INFO: |int3: |general protection).*' "$run/console" | tr -d '\r')
+		lab_fail 124 "timed out after $TIMEOUT s${line:+; the kernel reported: $line} (console: $run/console)"
+	fi
 	line=$(grep -a -m1 -o 'Kernel panic - not syncing:.*' "$run/console" | tr -d '\r')
 	[ -n "$line" ] && lab_fail 125 "kernel $KREL: $line (console: $run/console)"
 	line=$(cat "$run/ctl" "$run/console" 2>/dev/null | grep -a -m1 '^lab-init: ' | tr -d '\r')

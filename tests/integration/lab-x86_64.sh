@@ -31,6 +31,12 @@ lab_run timeout --timeout 1 -- true
 lab_skip_unfetched timeout
 expect_eq "a boot past --timeout: status 124" "$(rc timeout)" 124
 expect_grep "... in one line" "$T_TMP/timeout.err" '^lab\.sh: error: timed out after 1 s'
+# a kernel that reports trouble and then hangs (as a livelocked one did): the
+# timeout names the report; 40 s leaves room for a boot on a loaded host
+lab_run hang --timeout 40 -- sh -c 'echo "<2>BUG: lab test: a report before a hang" >/dev/kmsg; sleep 600'
+expect_eq "a command hanging after a kernel report: status 124" "$(rc hang)" 124
+expect_grep "... the kernel's report named" "$T_TMP/hang.err" \
+	'^lab\.sh: error: timed out after 40 s; the kernel reported: BUG: lab test: a report before a hang \(console: '
 
 # a kernel image that is no Linux: QEMU boots the multiboot hello guest,
 # which prints and powers off, and the command never runs
