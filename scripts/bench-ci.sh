@@ -87,6 +87,19 @@ quiet() {
 	done
 	sleep "$GAP"
 }
+# settled: no link release is pending in the kernel (a replaced kept set's
+# links are released by a kernel worker, under the event_mutex that a tracefs
+# format read takes too): such a read returns within 20 ms (at most 30 s)
+settled() {
+	local f=/sys/kernel/tracing/events/sched/sched_process_fork/format i t0 t1
+	for i in $(seq 150); do
+		t0=$(date +%s%N)
+		cat "$f" >/dev/null 2>&1
+		t1=$(date +%s%N)
+		[ $(((t1 - t0) / 1000000)) -lt 20 ] && return
+		sleep 0.2
+	done
+}
 # spaced KEY CMD...: RUNS runs, each after quiet; median in M[KEY]
 spaced() {
 	local key=$1 i
@@ -97,12 +110,16 @@ spaced() {
 # b2b KEY CMD...: after quiet, one run (which sets up what is kept: its time
 # in M[KEY.first]), then B2B more back to back, as a CI job's commands follow
 # one another; their median in M[KEY], every run in M[KEY.all] (a backlog
-# shows as a rising series)
+# shows as a rising series). KEPT_SETUP=1 (the kept collectors): the series
+# starts once the kernel has settled after the first run, whose set-up may
+# have replaced another configuration's kept set (this bench alternates
+# record --bpf-keep and ci, whose ring sizes differ; a CI job does not)
 b2b() {
 	local key=$1 i
 	shift
 	quiet
 	M[$key.first]=$(timeit 0 "$@")
+	[ -n "${KEPT_SETUP:-}" ] && settled
 	for i in $(seq "$B2B"); do timeit 0 "$@"; done >"$W/$key.t"
 	M[$key]=$(median <"$W/$key.t")
 	M[$key.all]="first ${M[$key.first]}; then $(tr '\n' ' ' <"$W/$key.t")"
@@ -166,10 +183,10 @@ for mode in spaced b2b; do
 	$mode hello.record.$mode "$K" record -q -o "$W/h.capture" -- "${HELLO[@]}"
 	echo " ${M[hello.record.$mode]} s ${M[hello.record.$mode.all]:+(${M[hello.record.$mode.all]% })}" >&2
 	printf '  %-58s' "[3] $mode: under kvmscope record --bpf-keep (kept set)" >&2
-	$mode hello.kbpf.$mode "$K" record -q --bpf-keep -o "$W/h.capture" -- "${HELLO[@]}"
+	KEPT_SETUP=1 $mode hello.kbpf.$mode "$K" record -q --bpf-keep -o "$W/h.capture" -- "${HELLO[@]}"
 	echo " ${M[hello.kbpf.$mode]} s ${M[hello.kbpf.$mode.all]:+(${M[hello.kbpf.$mode.all]% })}" >&2
 	printf '  %-58s' "[3] $mode: under kvmscope ci (kept bpf + kept ftrace, artifacts)" >&2
-	$mode hello.ci.$mode "$K" ci --quiet --out "$W/hello-art" -- "${HELLO[@]}"
+	KEPT_SETUP=1 $mode hello.ci.$mode "$K" ci --quiet --out "$W/hello-art" -- "${HELLO[@]}"
 	echo " ${M[hello.ci.$mode]} s ${M[hello.ci.$mode.all]:+(${M[hello.ci.$mode.all]% })}" >&2
 	if command -v bpftrace >/dev/null; then
 		printf '  %-58s' "[3] $mode: under bpftrace, every vmm USDT probe attached" >&2
