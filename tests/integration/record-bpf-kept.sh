@@ -103,6 +103,14 @@ rec refused2 -e nosuch:event -- "${HELLO[@]}"
 expect_eq "reusing that set" "$(kept_state refused2)" reused
 expect_grep "... says it again" "$T_TMP/refused2.err" 'tracepoint nosuch:event is absent'
 check "... and keeps it as a NOTE" bash -c "'$KVMSCOPE' report '$T_TMP/refused2.cap' 2>&1 >/dev/null | grep -q 'collector: tracepoint nosuch:event is absent'"
+# a run's own problems after its set is made (--functions) are not kept in it
+rec fn1 -e nosuch:other --functions kvmscope_no_such_function -- "${HELLO[@]}"
+expect_eq "a run making a set with --functions names its absent function once" \
+	"$(kept_state fn1) $(grep -c 'kvmscope_no_such_function: absent' "$T_TMP/fn1.err")" "made 1"
+rec fn2 -e nosuch:other -- "${HELLO[@]}"
+expect_eq "... and the next run, without --functions, not at all" \
+	"$(kept_state fn2) $(grep -c 'kvmscope_no_such_function' "$T_TMP/fn2.err")" "reused 0"
+expect_grep "... while it says the set's own refusal again" "$T_TMP/fn2.err" 'tracepoint nosuch:other is absent'
 
 # ---- another binary or ring size is never served by the old set ----
 cp "$VMM" "$T_TMP/vmm-copy"

@@ -319,7 +319,7 @@ static unsigned attach_probes(struct bpf_collector *bc, const char *binary)
 {
 	unsigned attached = 0, nabsent = 0;
 	int conf_fd = bpf_map__fd(bc->skel->maps.probe_conf);
-	char absent[2048] = "", err[256];
+	char absent[2048] = "", err[256], pin[96];
 	struct usdt_attach ua;
 
 	if (!bc->reusing && usdt_attach_open(&ua, binary, bpf_map__fd(bc->skel->maps.__bpf_usdt_specs),
@@ -343,8 +343,8 @@ static unsigned attach_probes(struct bpf_collector *bc, const char *binary)
 			continue;
 		}
 		if (bc->reusing) {
-			snprintf(err, sizeof(err), "usdt:%s:0", d->name);
-			attached += bpf_kept_has(bc->kept, err);
+			snprintf(pin, sizeof(pin), "usdt:%s:0", d->name);
+			attached += bpf_kept_has(bc->kept, pin);
 			continue;
 		}
 		int n = attach_probe(bc, &ua, binary, i, err, sizeof(err));
@@ -694,18 +694,14 @@ static uint64_t kept_identity(const struct bpf_options *o)
 	return h;
 }
 
-/* Problems go to the caller as ever; making a kept set, they are kept in it
- * too, for the runs that reuse it to say again. */
-static void say_problem(void *ctx, const char *line)
+/* Making a kept set, its problems are kept in it too, for the runs that
+ * reuse it to say again. */
+static void keep_problem(void *ctx, const char *line)
 {
 	struct bpf_collector *bc = ctx;
 
 	if (bc->kept)
 		bpf_kept_note(bc->kept, line);
-	if (bc->o.problem)
-		(bc->o.problem)(bc->o.problem_ctx, line);
-	else
-		fprintf(stderr, "kvmscope bpf: %s\n", line);
 }
 
 static void say_kept(void *ctx, const char *line)
@@ -777,7 +773,9 @@ int bpf_collector_start(struct bpf_collector **out, struct cap_writer *w,
 	}
 	bc->o = *opts;
 	bc->w = w;
-	bc->voice = (struct collector_voice){ .w = w, .say = say_problem, .ctx = bc };
+	bc->voice = (struct collector_voice){ .w = w, .who = "kvmscope bpf", .say = opts->problem,
+					      .ctx = opts->problem_ctx, .heard = keep_problem,
+					      .heard_ctx = bc };
 	bc->started_ns = bc->lost_counted_ns = now_ns();
 	libbpf_set_print(libbpf_print);
 	if (opts->keep)

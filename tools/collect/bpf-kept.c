@@ -194,7 +194,8 @@ void bpf_kept_note(struct bpf_kept *k, const char *line)
 {
 	char value[NOTE_LEN] = "";
 
-	if (k->ready || k->notes_fd < 0 || k->nnotes >= NOTES_MAX)
+	/* after the commit a line is this run's own (--functions, the ring) */
+	if (k->ready || k->committed || k->notes_fd < 0 || k->nnotes >= NOTES_MAX)
 		return;
 	snprintf(value, sizeof(value), "%s", line);
 	if (bpf_map_update_elem(k->notes_fd, &k->nnotes, value, BPF_ANY) == 0)

@@ -51,8 +51,8 @@ bool bpf_kept_has(const struct bpf_kept *k, const char *name);
 /* Making: pins L as NAME (a-z, 0-9, -, _, :). 0 or -1 with errno. */
 int bpf_kept_pin(struct bpf_kept *k, struct bpf_link *l, const char *name);
 
-/* Making: keeps LINE, a thing the host refused, to be said again by every
- * run that reuses the set. */
+/* Making, until the commit: keeps LINE, a thing the host refused, to be
+ * said again by every run that reuses the set. */
 void bpf_kept_note(struct bpf_kept *k, const char *line);
 
 /* Reusing: says each kept line through SAY. */

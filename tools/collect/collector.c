@@ -28,4 +28,6 @@ void collector_problem(const struct collector_voice *v, const char *fmt, ...)
 		fprintf(stderr, "%s: %s\n", v->who, line);
 	if (v->w)
 		cap_write_note(v->w, "%s%s", v->note_prefix ? v->note_prefix : "", line);
+	if (v->heard)
+		v->heard(v->heard_ctx, line);
 }

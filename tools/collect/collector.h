@@ -21,9 +21,12 @@ struct collector_voice {
 	const char *who;	/* with no SAY: stderr lines read "WHO: LINE" */
 	void (*say)(void *ctx, const char *line);	/* the caller prints LINE its own way */
 	void *ctx;
+	void (*heard)(void *ctx, const char *line);	/* also told each line (NULL: nobody) */
+	void *heard_ctx;
 };
 
-/* One problem line: to SAY (or stderr as "WHO: LINE"), then as a NOTE. */
+/* One problem line: to SAY (or stderr as "WHO: LINE"), then as a NOTE, and
+ * to HEARD. */
 void collector_problem(const struct collector_voice *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
